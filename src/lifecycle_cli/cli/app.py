@@ -1,0 +1,48 @@
+"""The `lifecycle` command: global options and the verbs. Heavy libraries load inside the verbs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from lifecycle_cli.cli import calls, fleet, importing
+from lifecycle_cli.cli.common import Context, get_context
+
+app = typer.Typer(
+    name="lifecycle",
+    help="车辆生命周期管理：导入 DMS 数据，按生命周期阶段生成每日回访清单，记录回访结果，统计 KPI。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: str = typer.Option(None, "--db", help="数据库：文件路径或 URL（默认 LIFECYCLE_DB，或用户数据目录）"),
+    rules: Path = typer.Option(None, "--rules", help="规则文件 TOML（默认 LIFECYCLE_RULES，或内置默认规则）"),
+) -> None:
+    """车辆生命周期管理 (lifecycle)。"""
+    ctx.obj = Context(db=db, rules_path=rules)
+    ctx.call_on_close(ctx.obj.close)
+
+
+@app.command("rules")
+def rules_command(ctx: typer.Context) -> None:
+    """打印生效的规则（TOML）。"""
+    import tomli_w
+
+    typer.echo(tomli_w.dumps(get_context(ctx).rules().raw), nl=False)
+
+
+importing.register(app)
+fleet.register(app)
+calls.register(app)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

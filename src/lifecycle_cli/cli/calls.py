@@ -1,0 +1,280 @@
+"""`lifecycle due` (the call list) and `lifecycle done` (record a call's outcome)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from lifecycle_cli.cli.common import (
+    EXIT_USAGE,
+    Context,
+    check_format,
+    fail,
+    get_context,
+    parse_day,
+    today,
+)
+
+if TYPE_CHECKING:
+    from lifecycle_cli.core.calllist import CustomerLine
+    from lifecycle_cli.core.rules import Rules
+    from lifecycle_cli.store.tasks import TaskView
+
+TASK_COLUMNS = {
+    "day": "清单日期",
+    "customer_id": "客户编号",
+    "customer_name": "客户姓名",
+    "phone": "电话",
+    "task_id": "任务号",
+    "code": "任务代码",
+    "name": "任务",
+    "vin": "车架号",
+    "plate": "车牌号",
+    "due_date": "应办日期",
+    "original_due_date": "原定日期",
+    "overdue_days": "逾期天数",
+    "stage": "生命周期阶段",
+    "channel": "方式",
+    "role": "岗位",
+    "owner": "负责人",
+    "attempts": "已尝试次数",
+    "hint": "话术要点",
+}
+
+
+def _task_json(view: TaskView, rules: Rules) -> dict[str, Any]:
+    t = view.task
+    tp = rules.touchpoints.get(t.code)
+    return {
+        "task_id": t.task_id,
+        "code": t.code,
+        "name": tp.name if tp else t.code,
+        "vin": view.vin,
+        "plate": view.plate or "",
+        "due_date": t.due_date,
+        "original_due_date": t.rule_date if t.rule_date != t.due_date else None,
+        "stage": view.stage,
+        "channel": t.channel,
+        "role": t.role,
+        "owner": t.owner,
+        "attempts": t.attempts,
+        "hint": tp.hint if tp else "",
+    }
+
+
+def line_json(line: CustomerLine, views: dict[int, TaskView], rules: Rules) -> dict[str, Any]:
+    """The JSON contract of one customer's line."""
+    first = views[line.tasks[0].task.task_id]
+    return {
+        "date": line.day,
+        "customer_id": first.customer_id,
+        "name": first.name or "",
+        "phone": first.phone or "",
+        "owner": line.owner,
+        "overdue_days": line.overdue_days,
+        "tasks": [
+            {**_task_json(views[lt.task.task_id], rules), "overdue_days": lt.overdue_days} for lt in line.tasks
+        ],
+    }
+
+
+def task_rows(lines: list[dict[str, Any]]) -> list[list[Any]]:
+    """One CSV row per task, in the columns of TASK_COLUMNS."""
+    rows = []
+    for line in lines:
+        for task in line["tasks"]:
+            values = {**task, "day": line["date"], "customer_id": line["customer_id"],
+                      "customer_name": line["name"], "phone": line["phone"]}
+            rows.append([values[k] for k in TASK_COLUMNS])
+    return rows
+
+
+def compute_call_list(
+    context: Context,
+    *,
+    start: date,
+    days: int,
+    owner: str | None = None,
+    role: str | None = None,
+    store: str | None = None,
+    code: str | None = None,
+    include_overdue: bool = True,
+) -> tuple[list[dict[str, Any]], set[int]]:
+    """Materialise the window's tasks and build its lines; returns the lines and years without holiday data."""
+    from lifecycle_cli.core.calendar import HolidayCalendar
+    from lifecycle_cli.core.calllist import build_call_list
+    from lifecycle_cli.store.tasks import open_tasks, sync_window
+
+    rules = context.rules()
+    end = start + timedelta(days=days - 1)
+    calendar = HolidayCalendar()
+    with context.engine().begin() as conn:
+        sync_window(conn, rules, start, start, end, calendar)
+        views = open_tasks(conn, start, end)
+    selected = [
+        v for v in views
+        if (owner is None or v.task.owner == owner)
+        and (role is None or v.task.role == role)
+        and (store is None or v.store == store)
+        and (code is None or v.task.code == code)
+    ]
+    by_id = {v.task.task_id: v for v in selected}
+    lines = build_call_list([v.task for v in selected], start, end, rules, include_overdue=include_overdue)
+    window_years = set(range(start.year, end.year + 1))
+    return [line_json(line, by_id, rules) for line in lines], calendar.missing_years & window_years
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_") or "未分配"
+
+
+def render_call_list(lines: list[dict[str, Any]], rules: Rules, start: date, days: int, fmt: str,
+                     english_headers: bool = False) -> None:
+    """Print the call list as a table (grouped by day), CSV or JSON."""
+    from lifecycle_cli.render.output import print_table, say, write_csv, write_json
+
+    if fmt == "json":
+        write_json(lines)
+        return
+    if fmt == "csv":
+        headers = list(TASK_COLUMNS) if english_headers else list(TASK_COLUMNS.values())
+        write_csv(headers, task_rows(lines))
+        return
+    if not lines:
+        say(f"{start} 起 {days} 天内没有待办回访。" if days > 1 else f"{start} 没有待办回访。")
+        return
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    for line in lines:
+        by_day.setdefault(line["date"], []).append(line)
+    for day, day_lines in by_day.items():
+        rows = []
+        styles = []
+        for number, line in enumerate(day_lines, 1):
+            tasks = line["tasks"]
+            names = "；".join(
+                f"{t['name']}#{t['task_id']}" + (f"(逾期{t['overdue_days']}天)" if t["overdue_days"] else "")
+                + ("(短信)" if t["channel"] == "sms" else "")
+                for t in tasks
+            )
+            plates = "、".join(sorted({t["plate"] for t in tasks if t["plate"]}))
+            stages = "、".join(sorted({t["stage"] for t in tasks if t["stage"]}))
+            rows.append([number, line["name"], line["phone"], line["owner"], names, plates, stages,
+                         line["overdue_days"] or "", tasks[0]["hint"]])
+            styles.append("red" if line["overdue_days"] else None)
+        task_count = sum(len(line["tasks"]) for line in day_lines)
+        print_table(
+            ["序号", "客户", "电话", "负责人", "任务（任务号）", "车牌", "阶段", "逾期天数", "话术要点"],
+            rows,
+            title=f"回访清单 {day}：{len(day_lines)} 位客户，{task_count} 项任务",
+            styles=styles,
+        )
+
+
+def show_call_list(context: Context, *, start: date, days: int, fmt: str, **filters: Any) -> None:
+    """Compute and print a call list, warning once about years without holiday data."""
+    from lifecycle_cli.render.output import warn
+
+    lines, missing = compute_call_list(context, start=start, days=days, **filters)
+    for year in sorted(missing):
+        warn(f"提示：法定节假日数据不包含 {year} 年，该年的电话任务未按节假日顺延")
+    render_call_list(lines, context.rules(), start, days, fmt)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the call-list verbs to the app."""
+
+    @app.command("due")
+    def due_command(
+        ctx: typer.Context,
+        use_today: bool = typer.Option(False, "--today", help="今天（门店时区；不给日期时的默认值）"),
+        on: str = typer.Option(None, "--date", help="清单日期 YYYY-MM-DD"),
+        days: int = typer.Option(1, "--days", min=1, max=366, help="往后几天（按天分组）"),
+        owner: str = typer.Option(None, "--owner", help="只看此负责人的任务"),
+        role: str = typer.Option(None, "--role", help="只看此岗位：sales_manager / sales_consultant / "
+                                                       "service_advisor / customer_care"),
+        store: str = typer.Option(None, "--store", help="只看此门店"),
+        code: str = typer.Option(None, "--code", help="只看此任务代码，如 first_service_invite"),
+        no_overdue: bool = typer.Option(False, "--no-overdue", help="不显示逾期任务"),
+        fmt: str = typer.Option("table", "--format", help="table / csv / json"),
+        english_headers: bool = typer.Option(False, "--english-headers", help="CSV 用英文表头"),
+        split_by: str = typer.Option(None, "--split-by", help="owner：每位负责人一个 CSV 文件"),
+        out: Path = typer.Option(None, "--out", help="--split-by 的输出目录"),
+    ) -> None:
+        """回访清单：每位客户每天一行，合并当天所有任务，按优先级排序。"""
+        from lifecycle_cli.render.output import say, warn, write_csv_file
+
+        check_format(fmt)
+        context = get_context(ctx)
+        rules = context.rules()
+        if use_today and on:
+            fail("--today 和 --date 只能给一个", EXIT_USAGE)
+        if code is not None and code not in rules.touchpoints:
+            fail(f"--code 不认识 \"{code}\"，可用：{', '.join(rules.touchpoints)}", EXIT_USAGE)
+        if role is not None and role not in rules.roles:
+            fail(f"--role 不认识 \"{role}\"，可用：{', '.join(rules.roles)}", EXIT_USAGE)
+        if split_by is not None and split_by != "owner":
+            fail("--split-by 目前只支持 owner", EXIT_USAGE)
+        if (split_by is None) != (out is None):
+            fail("--split-by owner 需要和 --out DIR 一起使用", EXIT_USAGE)
+        start = parse_day(on, "--date") if on else today(rules)
+        filters: dict[str, Any] = {"owner": owner, "role": role, "store": store, "code": code, "include_overdue": not no_overdue}
+        if split_by is None:
+            show_call_list(context, start=start, days=days, fmt=fmt, **filters)
+            return
+        lines, missing = compute_call_list(context, start=start, days=days, **filters)
+        for year in sorted(missing):
+            warn(f"提示：法定节假日数据不包含 {year} 年，该年的电话任务未按节假日顺延")
+        by_owner: dict[str, list[dict[str, Any]]] = {}
+        for line in lines:
+            by_owner.setdefault(line["owner"] or "未分配", []).append(line)
+        headers = list(TASK_COLUMNS) if english_headers else list(TASK_COLUMNS.values())
+        suffix = start.isoformat() if days == 1 else f"{start.isoformat()}_{days}d"
+        for name, owner_lines in sorted(by_owner.items()):
+            path = out / f"{suffix}_{_safe_name(name)}.csv"
+            write_csv_file(path, headers, task_rows(owner_lines))
+            say(str(path))
+
+    @app.command("done")
+    def done_command(
+        ctx: typer.Context,
+        task_id: int = typer.Argument(..., help="任务号（清单中 # 后的数字）"),
+        result: str = typer.Option(..., "--result", help="reached 接通 / no_answer 未接通 / booked 已预约 / "
+                                                           "declined 拒绝 / wrong_number 号码错误"),
+        note: str = typer.Option(None, "--note", help="备注"),
+        booked_for: str = typer.Option(None, "--booked-for", help="预约到店日期 YYYY-MM-DD（booked 时）"),
+        on: str = typer.Option(None, "--date", help="尝试日期（默认今天）"),
+    ) -> None:
+        """记录一次回访结果。"""
+        from lifecycle_cli.core.calllist import OUTCOME_LABELS, OUTCOMES
+        from lifecycle_cli.render.output import say
+        from lifecycle_cli.store.tasks import OutcomeRefused, record_outcome
+
+        if result not in OUTCOMES:
+            fail(f"--result 只能是 {' / '.join(OUTCOMES)}，不是 \"{result}\"", EXIT_USAGE)
+        context = get_context(ctx)
+        rules = context.rules()
+        day = parse_day(on, "--date") if on else today(rules)
+        booked = parse_day(booked_for, "--booked-for") if booked_for else None
+        if booked is not None and result != "booked":
+            fail("--booked-for 只用于 --result booked", EXIT_USAGE)
+        try:
+            with context.engine().begin() as conn:
+                task = record_outcome(conn, rules, task_id, result, day, note=note, booked_for=booked)
+        except OutcomeRefused as exc:
+            fail(str(exc), exc.code)
+        tp = rules.touchpoints.get(task["code"])
+        name = tp.name if tp else task["code"]
+        label = OUTCOME_LABELS[result]
+        if task["status"] == "open":
+            left = rules.max_attempts - task["attempts"]
+            say(f"已记录：任务 {task_id}（{name}）{label}，第 {task['attempts']} 次尝试；"
+                f"明天再回访（还可尝试 {left} 次）")
+        elif task["closed_reason"] == "unreachable":
+            say(f"已记录：任务 {task_id}（{name}）{label}，已尝试 {task['attempts']} 次，任务关闭（无法联系）")
+        else:
+            extra = f"，预约 {booked}" if booked else ""
+            say(f"已记录：任务 {task_id}（{name}）{label}{extra}，任务完成")

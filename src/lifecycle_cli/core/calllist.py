@@ -1,0 +1,127 @@
+"""The call list (今日回访清单): open tasks merged into one line per customer per day, by priority.
+
+Pure: open tasks and dates in, ordered lines out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from lifecycle_cli.core.rules import Rules
+
+OUTCOMES = ("reached", "no_answer", "booked", "declined", "wrong_number")
+OUTCOME_LABELS = {
+    "reached": "接通",
+    "no_answer": "未接通",
+    "booked": "已预约",
+    "declined": "拒绝",
+    "wrong_number": "号码错误",
+}
+SUCCESSFUL_OUTCOMES = frozenset({"reached", "booked"})
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """A stored open task as the call list needs it."""
+
+    task_id: int
+    customer_key: int
+    code: str
+    rule_date: date
+    due_date: date
+    window_end: date
+    attempts: int = 0
+    last_attempt: date | None = None
+    owner: str = ""
+    role: str = ""
+    channel: str = "phone"
+    store: str | None = None
+
+
+@dataclass(frozen=True)
+class ListedTask:
+    """A task on the list of one day, with how many days it is overdue."""
+
+    task: OpenTask
+    day: date
+    overdue_days: int
+
+
+@dataclass(frozen=True)
+class CustomerLine:
+    """One customer's line on one day: their tasks, highest priority first."""
+
+    day: date
+    customer_key: int
+    tasks: tuple[ListedTask, ...]
+
+    @property
+    def overdue_days(self) -> int:
+        """The most days any task on the line is overdue."""
+        return max(t.overdue_days for t in self.tasks)
+
+    @property
+    def owner(self) -> str:
+        """Who makes the call: the owner of the line's top task."""
+        return self.tasks[0].task.owner
+
+
+def first_list_day(task: OpenTask, start: date, end: date) -> date | None:
+    """The first day in [start, end] the task is on the list (a no-answer comes back the next day)."""
+    day = max(start, task.due_date)
+    if task.last_attempt is not None and task.last_attempt >= day:
+        day = task.last_attempt + timedelta(days=1)
+    if day > end or day > task.window_end:
+        return None
+    return day
+
+
+def build_call_list(
+    tasks: Iterable[OpenTask], start: date, end: date, rules: Rules, *, include_overdue: bool = True
+) -> list[CustomerLine]:
+    """The lines of the days [start, end]: each task on its first list day, merged per customer per day."""
+    grouped: dict[tuple[date, int], list[ListedTask]] = defaultdict(list)
+    for task in tasks:
+        day = first_list_day(task, start, end)
+        if day is None:
+            continue
+        overdue = max((day - task.due_date).days, 0)
+        if overdue and not include_overdue:
+            continue
+        grouped[(day, task.customer_key)].append(ListedTask(task=task, day=day, overdue_days=overdue))
+    lines = []
+    for (day, customer), listed in grouped.items():
+        listed.sort(key=lambda t: (rules.priority_of(t.task.code), -t.overdue_days, t.task.task_id))
+        lines.append(CustomerLine(day=day, customer_key=customer, tasks=tuple(listed)))
+    lines.sort(key=lambda line: (
+        line.day,
+        rules.priority_of(line.tasks[0].task.code),
+        -line.overdue_days,
+        line.tasks[0].task.task_id,
+    ))
+    return lines
+
+
+@dataclass(frozen=True)
+class OutcomeEffect:
+    """What recording an outcome does to its task."""
+
+    attempts: int
+    status: str
+    closed_reason: str | None
+    successful_contact: bool
+
+
+def outcome_effect(result: str, attempts_before: int, rules: Rules) -> OutcomeEffect:
+    """An attempt's effect: no_answer retries until max_attempts (then unreachable), others close the task."""
+    if result not in OUTCOMES:
+        raise ValueError(result)
+    attempts = attempts_before + 1
+    if result == "no_answer":
+        if attempts >= rules.max_attempts:
+            return OutcomeEffect(attempts, "closed", "unreachable", False)
+        return OutcomeEffect(attempts, "open", None, False)
+    return OutcomeEffect(attempts, "closed", result, result in SUCCESSFUL_OUTCOMES)

@@ -1,0 +1,114 @@
+"""Odometer readings and the daily-mileage projection (日均里程), in exact arithmetic."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+
+from lifecycle_cli.core.rules import Rules
+
+DELIVERY = "delivery"
+VEHICLE_ROW = "vehicle"
+VISIT = "visit"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One odometer reading: a date and the km on the clock, and where it came from."""
+
+    date: date
+    km: int
+    source: str = VISIT
+
+
+@dataclass(frozen=True)
+class Projection:
+    """The kept readings of a vehicle and the daily mileage they give."""
+
+    kept: tuple[Reading, ...]
+    rollbacks: tuple[Reading, ...]
+    last: Reading
+    ref: Reading
+    daily_km: Fraction
+    measured: bool
+
+    def projected_km(self, on: date) -> Fraction:
+        """The projected odometer on a date: last.km + daily_km x days after last, else last.km."""
+        if on <= self.last.date:
+            return Fraction(self.last.km)
+        return self.last.km + self.daily_km * (on - self.last.date).days
+
+    def date_at_km(self, km: int) -> date:
+        """The date the car reaches `km`: projected ahead, or interpolated when already passed."""
+        last = self.last
+        if km > last.km:
+            return last.date + timedelta(days=math.ceil((km - last.km) / self.daily_km))
+        first = self.kept[0]
+        if km <= first.km:
+            return first.date
+        for before, after in zip(self.kept, self.kept[1:], strict=False):
+            if before.km < km <= after.km:
+                span = (after.date - before.date).days
+                return before.date + timedelta(days=math.ceil(Fraction((km - before.km) * span, after.km - before.km)))
+        return last.date  # unreachable: km <= last.km is always bracketed by two kept readings
+
+
+def split_readings(readings: Iterable[Reading]) -> tuple[tuple[Reading, ...], tuple[Reading, ...]]:
+    """Sort readings by (date, km); keep those not below the highest kept km, flag the rest as rollbacks."""
+    kept: list[Reading] = []
+    rollbacks: list[Reading] = []
+    high = -1
+    for reading in sorted(readings, key=lambda r: (r.date, r.km)):
+        if reading.km >= high:
+            kept.append(reading)
+            high = reading.km
+        else:
+            rollbacks.append(reading)
+    return tuple(kept), tuple(rollbacks)
+
+
+def vehicle_readings(
+    delivery_date: date,
+    row_reading: tuple[date | None, int | None],
+    visits: Iterable[tuple[date, int]],
+) -> list[Reading]:
+    """All readings of a vehicle: the delivery at 0 km, the vehicle row's reading when whole, every visit."""
+    readings = [Reading(delivery_date, 0, DELIVERY)]
+    row_date, row_km = row_reading
+    if row_date is not None and row_km is not None:
+        readings.append(Reading(row_date, row_km, VEHICLE_ROW))
+    readings.extend(Reading(d, km, VISIT) for d, km in visits)
+    return readings
+
+
+def project(readings: Iterable[Reading], on: date, rules: Rules) -> Projection:
+    """The projection from the readings dated on or before `on`.
+
+    A reading dated before the delivery is an anomaly (it would make the delivery's 0 km look
+    like a rollback): it is flagged with the rollbacks and left out.
+    """
+    usable = [r for r in readings if r.date <= on]
+    delivery = [r for r in usable if r.source == DELIVERY]
+    start = min((r.date for r in delivery), default=None)
+    early = [r for r in usable if start is not None and r.date < start]
+    kept, rollbacks = split_readings(r for r in usable if start is None or r.date >= start)
+    if not kept:
+        raise ValueError("a projection needs at least one reading on or before the date")
+    last = kept[-1]
+    horizon = last.date - timedelta(days=rules.projection_window_days)
+    ref = next(r for r in kept if r.date >= horizon)
+    span = (last.date - ref.date).days
+    measured = span >= rules.projection_min_span_days and last.km > ref.km
+    daily = Fraction(last.km - ref.km, span) if measured else Fraction(rules.default_daily_km)
+    daily = min(max(daily, Fraction(rules.min_daily_km)), Fraction(rules.max_daily_km))
+    return Projection(
+        kept=kept,
+        rollbacks=tuple(sorted(early + list(rollbacks), key=lambda r: (r.date, r.km))),
+        last=last,
+        ref=ref,
+        daily_km=daily,
+        measured=measured,
+    )

@@ -1,0 +1,190 @@
+"""Typed rules of the method, loaded from TOML: the shipped defaults merged with an override file."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+class RulesError(Exception):
+    """A rules file that cannot be used; str(exc) says which file and which key."""
+
+
+@dataclass(frozen=True)
+class Touchpoint:
+    """One key-moment touchpoint: how its task is named, owned, sent and kept on the list."""
+
+    code: str
+    name: str
+    moment: str
+    role: str
+    channel: str
+    hint: str
+    offset_days: int = 0
+    window_days: int = 0
+    until_churn: bool = False
+
+
+@dataclass(frozen=True)
+class Festival:
+    """A festival greeted the day before its statutory holiday: a lunar or a solar month/day."""
+
+    name: str
+    lunar: tuple[int, int] | None
+    solar: tuple[int, int] | None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Every number of the method, as typed fields."""
+
+    timezone: str
+    stage_names: tuple[str, ...]
+    stage_age_months: tuple[int, ...]
+    stage_mileage_km: tuple[int, ...]
+    default_daily_km: int
+    min_daily_km: int
+    max_daily_km: int
+    projection_window_days: int
+    projection_min_span_days: int
+    warranty_months: int
+    warranty_km: int
+    invite_lead_days: int
+    first_service_months: int
+    first_service_km: int
+    service_interval_months: int
+    service_interval_km: int
+    churn_after_days: int
+    warranty_check_before_days: int
+    upgrade_months: int
+    upgrade_km: int
+    max_attempts: int
+    maintenance_kinds: frozenset[str]
+    roles: dict[str, str]
+    channels: dict[str, str]
+    priority: tuple[str, ...]
+    touchpoints: dict[str, Touchpoint]
+    festivals: tuple[Festival, ...]
+    raw: dict[str, Any]
+
+    def role_label(self, role: str) -> str:
+        """The Chinese name of a role code (the code itself when the rules do not name it)."""
+        return self.roles.get(role, role)
+
+    def priority_of(self, code: str) -> int:
+        """Rank of a task code in the call list (lower comes first; unknown codes last)."""
+        try:
+            return self.priority.index(code)
+        except ValueError:
+            return len(self.priority)
+
+
+def default_rules_text() -> str:
+    """The shipped default rules file, as text."""
+    return resources.files("lifecycle_cli").joinpath("default_rules.toml").read_text(encoding="utf-8")
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge an override mapping over a base mapping (tables merge, values replace)."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_rules(override_path: Path | None = None) -> Rules:
+    """The effective rules: the defaults, with an override file merged over them."""
+    data = tomllib.loads(default_rules_text())
+    if override_path is not None:
+        try:
+            override = tomllib.loads(override_path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise RulesError(f"规则文件不存在: {override_path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise RulesError(f"规则文件格式错误: {override_path}: {exc}") from exc
+        data = merge(data, override)
+    try:
+        return rules_from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        where = override_path or "默认规则"
+        raise RulesError(f"规则文件 {where} 无效: {exc!r}") from exc
+
+
+def _pair(value: Any) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    month, day = value
+    return int(month), int(day)
+
+
+def rules_from_dict(data: dict[str, Any]) -> Rules:
+    """Build typed Rules from a parsed rules mapping, checking the shapes that matter."""
+    stages = data["stages"]
+    names = tuple(str(n) for n in stages["names"])
+    ages = tuple(int(n) for n in stages["age_months"])
+    kms = tuple(int(n) for n in stages["mileage_km"])
+    if not (len(names) == len(ages) == len(kms)) or ages[0] != 0 or kms[0] != 0:
+        raise ValueError("stages: names, age_months and mileage_km need the same length and start at 0")
+    if list(ages) != sorted(ages) or list(kms) != sorted(kms):
+        raise ValueError("stages: bounds must increase")
+    proj = data["projection"]
+    sched = data["schedule"]
+    touchpoints: dict[str, Touchpoint] = {}
+    for code, tp in data["touchpoints"].items():
+        window = tp.get("window")
+        if window not in (None, "until_churn"):
+            raise ValueError(f"touchpoints.{code}.window must be 'until_churn'")
+        touchpoints[code] = Touchpoint(
+            code=code,
+            name=str(tp["name"]),
+            moment=str(tp.get("moment", "")),
+            role=str(tp["role"]),
+            channel=str(tp["channel"]),
+            hint=str(tp.get("hint", "")),
+            offset_days=int(tp.get("offset_days", 0)),
+            window_days=int(tp.get("window_days", 0)),
+            until_churn=window == "until_churn",
+        )
+    festivals = tuple(
+        Festival(name=str(f["name"]), lunar=_pair(f.get("lunar")), solar=_pair(f.get("solar")))
+        for f in data.get("holidays", [])
+    )
+    min_daily, max_daily = int(proj["min_daily_km"]), int(proj["max_daily_km"])
+    if not 0 < min_daily <= max_daily:
+        raise ValueError("projection: need 0 < min_daily_km <= max_daily_km")
+    return Rules(
+        timezone=str(data["timezone"]),
+        stage_names=names,
+        stage_age_months=ages,
+        stage_mileage_km=kms,
+        default_daily_km=int(proj["default_daily_km"]),
+        min_daily_km=min_daily,
+        max_daily_km=max_daily,
+        projection_window_days=int(proj["window_days"]),
+        projection_min_span_days=int(proj["min_span_days"]),
+        warranty_months=int(data["warranty"]["months"]),
+        warranty_km=int(data["warranty"]["km"]),
+        invite_lead_days=int(sched["invite_lead_days"]),
+        first_service_months=int(sched["first_service_months"]),
+        first_service_km=int(sched["first_service_km"]),
+        service_interval_months=int(sched["service_interval_months"]),
+        service_interval_km=int(sched["service_interval_km"]),
+        churn_after_days=int(sched["churn_after_days"]),
+        warranty_check_before_days=int(sched["warranty_check_before_days"]),
+        upgrade_months=int(sched["upgrade_months"]),
+        upgrade_km=int(sched["upgrade_km"]),
+        max_attempts=int(sched["max_attempts"]),
+        maintenance_kinds=frozenset(str(k) for k in sched["maintenance_kinds"]),
+        roles={str(k): str(v) for k, v in data["roles"].items()},
+        channels={str(k): str(v) for k, v in data["channels"].items()},
+        priority=tuple(str(c) for c in data["call_list"]["priority"]),
+        touchpoints=touchpoints,
+        festivals=festivals,
+        raw=data,
+    )

@@ -1,0 +1,330 @@
+"""The scheduler: a customer's facts, the rules and a window of dates in, dated tasks out.
+
+Pure: no database, no clock. Facts dated after `today` are ignored, so a list asked for a
+past date is the list that date would have shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from lifecycle_cli.core.calendar import HolidayCalendar, greeting_date
+from lifecycle_cli.core.mileage import Projection, project, vehicle_readings
+from lifecycle_cli.core.rules import Rules, Touchpoint
+from lifecycle_cli.core.stages import add_months, add_years, stage_on
+
+# Codes the scheduler owns: an open task of one of these that the scheduler no longer
+# produces (a visit came, a new maintenance chain began) is closed when the window is synced.
+SCHEDULED_CODES = frozenset(
+    {
+        "delivery_call_24h",
+        "delivery_call_7d",
+        "visit_45d",
+        "first_service_invite",
+        "service_invite",
+        "churn_winback",
+        "warranty_expiry_check",
+        "trade_in_offer",
+        "post_service_followup",
+        "purchase_anniversary",
+        "birthday_greeting",
+        "care_call",
+        "holiday_greeting",
+    }
+)
+# Invitations a visit closes (邀约: the car came in).
+INVITATION_CODES = frozenset({"first_service_invite", "service_invite", "churn_winback", "warranty_expiry_check"})
+
+
+@dataclass(frozen=True)
+class VisitFact:
+    """One service visit of a vehicle, as the scheduler needs it."""
+
+    key: str
+    date: date
+    km: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class VehicleFacts:
+    """A vehicle and its history, as the scheduler needs them."""
+
+    vin: str
+    delivery_date: date
+    plate: str | None = None
+    row_reading: tuple[date | None, int | None] = (None, None)
+    extra_readings: tuple[tuple[date, int], ...] = ()
+    visits: tuple[VisitFact, ...] = ()
+    sales_consultant: str | None = None
+    service_advisor: str | None = None
+    store: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    """A customer, their vehicles and their last successful contact."""
+
+    customer_id: str
+    birthday: date | None = None
+    do_not_contact: bool = False
+    last_contact: date | None = None
+    vehicles: tuple[VehicleFacts, ...] = ()
+    store: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduledTask:
+    """One dated task the rules produce: what, for whom, when it is listed and until when."""
+
+    code: str
+    customer_id: str
+    vin: str
+    event_key: str
+    rule_date: date
+    due_date: date
+    window_end: date
+    name: str
+    moment: str
+    role: str
+    owner: str
+    channel: str
+    hint: str
+    stage: str
+    store: str | None
+    closed_by_visit: date | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """The natural key: (customer, vehicle, code, the event it belongs to)."""
+        return (self.customer_id, self.vin, self.code, self.event_key)
+
+    @property
+    def original_due_date(self) -> date | None:
+        """The rule's date when a holiday moved the task, else None."""
+        return self.rule_date if self.rule_date != self.due_date else None
+
+
+@dataclass(frozen=True)
+class MaintenanceDue:
+    """The next maintenance a car owes: first service or periodic, and the chain it belongs to."""
+
+    first: bool
+    due: date
+    event_key: str
+    based_on: VisitFact | None
+
+
+def maintenance_visits(vehicle: VehicleFacts, rules: Rules, today: date) -> list[VisitFact]:
+    """The vehicle's maintenance visits (保养/定保/首保) up to `today`, oldest first."""
+    return sorted(
+        (v for v in vehicle.visits if v.kind in rules.maintenance_kinds and v.date <= today),
+        key=lambda v: (v.date, v.km),
+    )
+
+
+def vehicle_projection(vehicle: VehicleFacts, rules: Rules, today: date) -> Projection:
+    """The vehicle's mileage projection from its readings up to `today`."""
+    visits = [(v.date, v.km) for v in vehicle.visits] + list(vehicle.extra_readings)
+    readings = vehicle_readings(vehicle.delivery_date, vehicle.row_reading, visits)
+    return project(readings, max(today, vehicle.delivery_date), rules)
+
+
+def next_maintenance(vehicle: VehicleFacts, projection: Projection, rules: Rules, today: date) -> MaintenanceDue:
+    """The next maintenance due date: first service, or the last maintenance + interval, whichever first."""
+    done = maintenance_visits(vehicle, rules, today)
+    if not done:
+        due = min(
+            add_months(vehicle.delivery_date, rules.first_service_months),
+            projection.date_at_km(rules.first_service_km),
+        )
+        return MaintenanceDue(first=True, due=due, event_key="first", based_on=None)
+    last = done[-1]
+    due = min(
+        add_months(last.date, rules.service_interval_months),
+        projection.date_at_km(last.km + rules.service_interval_km),
+    )
+    return MaintenanceDue(first=False, due=due, event_key=f"after:{last.date.isoformat()}", based_on=last)
+
+
+def warranty_end(vehicle: VehicleFacts, projection: Projection, rules: Rules) -> date:
+    """The day the warranty ends: delivery + 36 months or the day at 60,000 km, whichever first."""
+    return min(add_months(vehicle.delivery_date, rules.warranty_months), projection.date_at_km(rules.warranty_km))
+
+
+def upgrade_date(vehicle: VehicleFacts, projection: Projection, rules: Rules) -> date:
+    """The day the car enters 换车升级期: delivery + 60 months or the day at 100,000 km, whichever first."""
+    return min(add_months(vehicle.delivery_date, rules.upgrade_months), projection.date_at_km(rules.upgrade_km))
+
+
+def yearly_date(month: int, day: int, year: int) -> date:
+    """A yearly date in a given year; 29 February falls on 28 February in other years."""
+    if month == 2 and day == 29:
+        try:
+            return date(year, 2, 29)
+        except ValueError:
+            return date(year, 2, 28)
+    return date(year, month, day)
+
+
+@dataclass
+class Scheduler:
+    """Turns customers' facts into the tasks of a window [start, end], with facts up to `today`."""
+
+    rules: Rules
+    today: date
+    start: date
+    end: date
+    calendar: HolidayCalendar = field(default_factory=HolidayCalendar)
+
+    def for_customer(self, customer: CustomerFacts, *, in_window: bool = True) -> list[ScheduledTask]:
+        """Every task of this customer whose time on the list meets the window.
+
+        With in_window=False, also the tasks around the window the rules produced on the way
+        (so a stored task whose dates moved is matched by its key, not lost).
+        """
+        if customer.do_not_contact:
+            return []
+        tasks: list[ScheduledTask] = []
+        for vehicle in customer.vehicles:
+            if vehicle.delivery_date > self.end:
+                continue
+            tasks.extend(self._vehicle_tasks(customer, vehicle))
+        tasks.extend(self._customer_tasks(customer))
+        if not in_window:
+            return tasks
+        return [t for t in tasks if t.due_date <= self.end and t.window_end >= self.start]
+
+    # -- building one task -------------------------------------------------------------
+
+    def _task(
+        self,
+        code: str,
+        customer: CustomerFacts,
+        vehicle: VehicleFacts | None,
+        event_key: str,
+        rule_date: date,
+        *,
+        window_end: date | None = None,
+        projection: Projection | None = None,
+        closed_by_visit: date | None = None,
+    ) -> ScheduledTask:
+        tp: Touchpoint = self.rules.touchpoints[code]
+        due = self.calendar.next_working_day(rule_date) if tp.channel == "phone" else rule_date
+        stage = ""
+        if vehicle is not None and projection is not None:
+            on = max(rule_date, vehicle.delivery_date)
+            stage = stage_on(vehicle.delivery_date, on, projection.projected_km(on), self.rules).stage
+        owner = self.rules.role_label(tp.role)
+        if vehicle is not None and tp.role == "sales_consultant" and vehicle.sales_consultant:
+            owner = vehicle.sales_consultant
+        if vehicle is not None and tp.role == "service_advisor" and vehicle.service_advisor:
+            owner = vehicle.service_advisor
+        return ScheduledTask(
+            code=code,
+            customer_id=customer.customer_id,
+            vin=vehicle.vin if vehicle is not None else "",
+            event_key=event_key,
+            rule_date=rule_date,
+            due_date=due,
+            window_end=window_end if window_end is not None else due + timedelta(days=tp.window_days),
+            name=tp.name,
+            moment=tp.moment,
+            role=tp.role,
+            owner=owner,
+            channel=tp.channel,
+            hint=tp.hint,
+            stage=stage,
+            store=(vehicle.store if vehicle is not None else None) or customer.store,
+            closed_by_visit=closed_by_visit,
+        )
+
+    def _first_visit_between(self, vehicle: VehicleFacts, first: date, last: date) -> date | None:
+        """The first visit of any kind in [first, min(last, today)]: the car came in."""
+        last = min(last, self.today)
+        dates = [v.date for v in vehicle.visits if first <= v.date <= last]
+        return min(dates) if dates else None
+
+    # -- vehicle tasks --------------------------------------------------------------------
+
+    def _vehicle_tasks(self, customer: CustomerFacts, vehicle: VehicleFacts) -> Iterator[ScheduledTask]:
+        rules = self.rules
+        proj = vehicle_projection(vehicle, rules, self.today)
+        delivered = vehicle.delivery_date
+        for code in ("delivery_call_24h", "delivery_call_7d", "visit_45d"):
+            offset = rules.touchpoints[code].offset_days
+            yield self._task(code, customer, vehicle, delivered.isoformat(), delivered + timedelta(days=offset),
+                             projection=proj)
+
+        nxt = next_maintenance(vehicle, proj, rules, self.today)
+        churn_date = nxt.due + timedelta(days=rules.churn_after_days)
+        invite_code = "first_service_invite" if nxt.first else "service_invite"
+        invite_date = nxt.due - timedelta(days=rules.invite_lead_days)
+        invite = self._task(invite_code, customer, vehicle, nxt.event_key, invite_date,
+                            window_end=churn_date - timedelta(days=1), projection=proj)
+        yield _with_visit(invite, self._first_visit_between(vehicle, invite.due_date, invite.window_end))
+        churn = self._task("churn_winback", customer, vehicle, nxt.event_key, churn_date, projection=proj)
+        yield _with_visit(churn, self._first_visit_between(vehicle, churn.due_date, churn.window_end))
+
+        w_end = warranty_end(vehicle, proj, rules)
+        check = self._task("warranty_expiry_check", customer, vehicle, "warranty",
+                           w_end - timedelta(days=rules.warranty_check_before_days), projection=proj)
+        yield _with_visit(check, self._first_visit_between(vehicle, check.due_date, check.window_end))
+
+        enter = upgrade_date(vehicle, proj, rules)
+        years = 0
+        while (offer := add_years(enter, years)) <= self.end:
+            if offer >= self.start - timedelta(days=rules.touchpoints["trade_in_offer"].window_days + 31):
+                yield self._task("trade_in_offer", customer, vehicle, f"upgrade:{years}", offer, projection=proj)
+            years += 1
+
+        post_days = rules.touchpoints["post_service_followup"].offset_days
+        for visit in vehicle.visits:
+            if visit.date <= self.today:
+                yield self._task("post_service_followup", customer, vehicle, f"visit:{visit.key}",
+                                 visit.date + timedelta(days=post_days), projection=proj)
+
+        for year in range(max(self.start.year - 1, delivered.year + 1), self.end.year + 1):
+            anniversary = yearly_date(delivered.month, delivered.day, year)
+            yield self._task("purchase_anniversary", customer, vehicle, f"year:{year - delivered.year}",
+                             anniversary, projection=proj)
+
+    # -- customer tasks -------------------------------------------------------------------
+
+    def _customer_tasks(self, customer: CustomerFacts) -> Iterator[ScheduledTask]:
+        rules = self.rules
+        delivered = [v for v in customer.vehicles if v.delivery_date <= self.today]
+        if customer.birthday is not None:
+            for year in range(self.start.year - 1, self.end.year + 1):
+                birthday = yearly_date(customer.birthday.month, customer.birthday.day, year)
+                yield self._task("birthday_greeting", customer, None, str(year), birthday)
+
+        contacts = [v.delivery_date for v in delivered]
+        contacts += [visit.date for v in delivered for visit in v.visits if visit.date <= self.today]
+        if customer.last_contact is not None and customer.last_contact <= self.today:
+            contacts.append(customer.last_contact)
+        if contacts:
+            last = max(contacts)
+            every = rules.touchpoints["care_call"].offset_days
+            window = rules.touchpoints["care_call"].window_days
+            # The first occurrence whose time on the list can still meet the window.
+            k = max(1, ((self.start - last).days - window - 10) // every)
+            while (call := last + timedelta(days=every * k)) <= self.end:
+                yield self._task("care_call", customer, None, f"after:{last.isoformat()}:{k}", call)
+                k += 1
+
+        if delivered:
+            for festival in rules.festivals:
+                for year in range(self.start.year, self.end.year + 2):
+                    day = greeting_date(festival, year, self.calendar)
+                    if self.start <= day <= self.end:
+                        yield self._task("holiday_greeting", customer, None, f"{festival.name}:{year}", day)
+
+
+def _with_visit(task: ScheduledTask, visit_date: date | None) -> ScheduledTask:
+    """The same task, marked as closed by a visit on `visit_date` when there was one."""
+    if visit_date is None:
+        return task
+    return ScheduledTask(**{**task.__dict__, "closed_by_visit": visit_date})

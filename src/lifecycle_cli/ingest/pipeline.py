@@ -1,0 +1,482 @@
+"""The import pipeline: read -> map headers -> parse values -> validate -> upsert, one transaction.
+
+Customers land first, then vehicles, then visits, whatever the order of the files, so a
+vehicle may name a customer from another file of the same import. Bad rows are reported as
+`FILE:LINE: COLUMN: reason` and kept for a rejects file; good rows land.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from lifecycle_cli.core.rules import Rules
+from lifecycle_cli.ingest import values as V
+from lifecycle_cli.ingest.headers import KINDS, HeaderMap, detect_kind, map_headers, missing_required
+from lifecycle_cli.ingest.readers import FileRefused, Row, Table, open_table
+from lifecycle_cli.store import bulk
+from lifecycle_cli.store.state import customers_of_vehicles, refresh_customers, refresh_vehicles
+
+BATCH_ROWS = 5000
+KIND_LABELS = {"customers": "客户", "vehicles": "车辆", "visits": "进厂记录"}
+COLUMN_LABELS = {
+    "customer_id": "客户编号",
+    "vin": "车架号",
+    "delivery_date": "交车日期",
+    "visit_date": "进厂日期",
+    "mileage_km": "里程",
+    "phone": "手机",
+    "name": "姓名",
+}
+
+
+class ImportRefused(Exception):
+    """The whole import cannot run (e.g. a usage problem); str(exc) says why."""
+
+
+@dataclass
+class Message:
+    """One diagnostic line about a file: `FILE:LINE: COLUMN: reason`."""
+
+    file: str
+    line: int | None
+    column: str | None
+    text: str
+    level: str = "error"
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.column}: {self.text}" if self.column else f"{where}: {self.text}"
+
+
+@dataclass
+class FileReport:
+    """What one file of an import did."""
+
+    path: Path
+    kind: str | None = None
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    refused: str | None = None
+    rejects_file: Path | None = None
+
+
+@dataclass
+class ImportReport:
+    """What a whole import did: per file, the messages, and where the data went."""
+
+    files: list[FileReport] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """0 all rows imported; 1 some rows rejected; 2 a file refused."""
+        if any(f.refused for f in self.files):
+            return 2
+        if any(f.rejected for f in self.files):
+            return 1
+        return 0
+
+
+@dataclass
+class ImportOptions:
+    """How to read the files of one import."""
+
+    kind: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    date_format: str | None = None
+    visit_kind: str | None = None
+    rejects_dir: Path | None = None
+    dry_run: bool = False
+
+
+class RowError(Exception):
+    """A row that cannot land: the column (as headed in the file) and the reason."""
+
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(f"{column}: {reason}")
+        self.column = column
+        self.reason = reason
+
+
+@dataclass
+class OpenFile:
+    """A file whose header has been read and mapped, waiting for its turn."""
+
+    report: FileReport
+    table: Table
+    header_map: HeaderMap
+
+
+Parser = Callable[[object], Any]
+
+
+class RowParser:
+    """Turns one raw row of a mapped file into canonical values, collecting warnings."""
+
+    def __init__(self, table: Table, header_map: HeaderMap, options: ImportOptions) -> None:
+        self.table = table
+        self.map = header_map
+        self.options = options
+
+    def header_of(self, column: str) -> str:
+        """The header text the file uses for a canonical column."""
+        index = self.map.columns.get(column)
+        if index is None or index >= len(self.table.header):
+            return COLUMN_LABELS.get(column, column)
+        return self.table.header[index]
+
+    def cell(self, row: Row, column: str) -> object:
+        """The raw cell of a canonical column (None when the file has no such column)."""
+        index = self.map.columns.get(column)
+        if index is None or index >= len(row.cells):
+            return None
+        return row.cells[index]
+
+    def has(self, column: str) -> bool:
+        """Whether the file carries this column."""
+        return column in self.map.columns
+
+    def value(self, row: Row, column: str, parse: Parser, *, required: bool = False) -> Any:
+        """Parse one cell; a bad or missing required value raises RowError naming the column."""
+        try:
+            result = parse(self.cell(row, column))
+        except V.BadValue as exc:
+            raise RowError(self.header_of(column), str(exc)) from None
+        if required and result is None:
+            raise RowError(self.header_of(column), "必填项为空")
+        return result
+
+    def date(self, row: Row, column: str, *, required: bool = False) -> date | None:
+        """Parse a date cell with the import's --date-format, if any."""
+        fmt = self.options.date_format
+        value: date | None = self.value(row, column, lambda v: V.parse_date(v, fmt), required=required)
+        return value
+
+
+def _text(value: object) -> str | None:
+    return V.parse_text(value)
+
+
+def _plate(value: object) -> str | None:
+    text = V.parse_text(value)
+    return text.replace(" ", "").replace("·", "").upper() if text else None
+
+
+class Importer:
+    """Runs one import: all files, in customers -> vehicles -> visits order, in one transaction."""
+
+    def __init__(self, engine: Engine, rules: Rules, options: ImportOptions) -> None:
+        self.engine = engine
+        self.rules = rules
+        self.options = options
+        self.report = ImportReport(dry_run=options.dry_run)
+        self.touched_vehicles: set[int] = set()
+        self.touched_customers: set[int] = set()
+        self.progress: Callable[[str, int], None] | None = None
+
+    # -- diagnostics ----------------------------------------------------------------------
+
+    def _say(self, report: FileReport, line: int | None, column: str | None, text: str, level: str) -> None:
+        self.report.messages.append(Message(report.path.name, line, column, text, level))
+        if level == "warning":
+            report.warnings += 1
+
+    # -- opening --------------------------------------------------------------------------
+
+    def _open(self, path: Path) -> OpenFile | None:
+        report = FileReport(path=path)
+        self.report.files.append(report)
+        try:
+            table = open_table(path, encoding=self.options.encoding, sheet=self.options.sheet,
+                               kind=self.options.kind)
+        except FileRefused as exc:
+            report.refused = str(exc)
+            self._say(report, None, None, f"整个文件未导入：{exc}", "error")
+            return None
+        kind = self.options.kind or detect_kind(table.header)
+        if kind is None:
+            table.close()
+            need = "；".join(
+                f"{KIND_LABELS[k]}文件需要 " + "、".join(COLUMN_LABELS.get(c, c) for c in _required(k))
+                for k in KINDS
+            )
+            report.refused = "无法从表头判断文件类型"
+            self._say(report, table.header_line, None,
+                      f"整个文件未导入：无法从表头判断是客户、车辆还是进厂记录文件（{need}；可用 --kind 指定）",
+                      "error")
+            return None
+        report.kind = kind
+        header_map = map_headers(table.header, kind)
+        missing = missing_required(header_map)
+        if missing:
+            table.close()
+            names = "、".join(f"{COLUMN_LABELS.get(c, c)} ({c})" for c in missing)
+            report.refused = f"缺少必需的列：{names}"
+            self._say(report, table.header_line, None, f"整个文件未导入：缺少必需的列 {names}", "error")
+            return None
+        for header in header_map.unknown:
+            self._say(report, table.header_line, header, "未识别的列，已忽略", "warning")
+        for canonical in header_map.duplicates:
+            self._say(report, table.header_line, canonical, "有多个列对应同一字段，使用第一个", "warning")
+        return OpenFile(report, table, header_map)
+
+    # -- running --------------------------------------------------------------------------
+
+    def run(self, paths: list[Path]) -> ImportReport:
+        """Import the files; the database changes only if the whole run completes (and not on --dry-run)."""
+        opened = [f for f in (self._open(p) for p in paths) if f is not None]
+        order = {k: i for i, k in enumerate(KINDS)}
+        opened.sort(key=lambda f: order[f.report.kind or "visits"])
+        try:
+            with self.engine.connect() as conn:
+                trans = conn.begin()
+                try:
+                    for item in opened:
+                        self._import_file(conn, item)
+                    refresh_vehicles(conn, self.touched_vehicles, self.rules)
+                    self.touched_customers |= customers_of_vehicles(conn, self.touched_vehicles)
+                    refresh_customers(conn, self.touched_customers, self.rules)
+                except BaseException:
+                    trans.rollback()
+                    raise
+                if self.options.dry_run:
+                    trans.rollback()
+                else:
+                    trans.commit()
+        finally:
+            for item in opened:
+                item.table.close()
+        return self.report
+
+    def _import_file(self, conn: Any, item: OpenFile) -> None:
+        parser = RowParser(item.table, item.header_map, self.options)
+        kind = item.report.kind
+        handler = {"customers": self._customers, "vehicles": self._vehicles, "visits": self._visits}[kind or ""]
+        rejects: list[tuple[Row, str]] = []
+        seen: dict[str, int] = {}
+        batch: list[tuple[Row, dict[str, Any]]] = []
+        if kind == "visits" and not parser.has("kind") and not self.options.visit_kind:
+            self._say(item.report, item.table.header_line, None,
+                      "文件没有维修类型列，进厂记录按 other 导入（可用 --visit-kind maintenance 指定）", "warning")
+        for row in item.table.rows:
+            item.report.read += 1
+            if self.progress is not None and item.report.read % 10000 == 0:
+                self.progress(item.report.path.name, item.report.read)
+            try:
+                values = self._parse(kind or "", parser, row, item.report)
+            except RowError as exc:
+                item.report.rejected += 1
+                self._say(item.report, row.line, exc.column, exc.reason, "error")
+                rejects.append((row, f"{exc.column}: {exc.reason}"))
+                continue
+            key = natural_key(kind or "", values)
+            if key in seen:
+                self._say(item.report, row.line, None,
+                          f"与第 {seen[key]} 行重复（{key}），以后出现的这一行为准", "warning")
+            seen[key] = row.line
+            batch.append((row, values))
+            if len(batch) >= BATCH_ROWS:
+                handler(conn, batch, item, parser, rejects)
+                batch = []
+        if batch:
+            handler(conn, batch, item, parser, rejects)
+        if rejects and self.options.rejects_dir is not None:
+            item.report.rejects_file = write_rejects(self.options.rejects_dir, item, rejects)
+
+    # -- parsing one row ------------------------------------------------------------------
+
+    def _parse(self, kind: str, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
+        if kind == "customers":
+            return self._parse_customer(p, row, report)
+        if kind == "vehicles":
+            return self._parse_vehicle(p, row, report)
+        return self._parse_visit(p, row, report)
+
+    def _parse_customer(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        phone: V.Phone | None = p.value(row, "phone", V.parse_phone) if p.has("phone") else None
+        if p.has("customer_id"):
+            out["customer_id"] = p.value(row, "customer_id", _text, required=True)
+        elif phone is not None and phone.valid:
+            out["customer_id"] = f"TEL{phone.value}"
+        else:
+            raise RowError(p.header_of("phone"), "文件没有客户编号列，需要有效的手机号来识别客户")
+        if p.has("phone"):
+            out["phone"] = phone.value if phone else None
+            out["phone_valid"] = phone.valid if phone else True
+            if phone is not None and not phone.valid:
+                self._say(report, row.line, p.header_of("phone"), f'号码无效，已保留并标记 "{phone.value}"',
+                          "warning")
+        for column in ("name", "id_number", "gender", "referred_by", "store"):
+            if p.has(column):
+                out[column] = p.value(row, column, _text)
+        if p.has("birthday"):
+            out["birthday"] = p.date(row, "birthday")
+        if p.has("do_not_contact"):
+            out["do_not_contact"] = bool(p.value(row, "do_not_contact", V.parse_bool))
+        return out
+
+    def _parse_vehicle(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
+        vin = self._vin(p, row, report)
+        out: dict[str, Any] = {"vin": vin}
+        customer_fields = {c for c in ("name", "phone", "birthday", "do_not_contact") if p.has(c)}
+        if customer_fields or not p.has("customer_id"):
+            owner = self._parse_customer(p, row, report)
+            out["_customer"] = owner
+            out["customer_id"] = owner["customer_id"]
+        else:
+            out["customer_id"] = p.value(row, "customer_id", _text, required=True)
+        out["delivery_date"] = p.date(row, "delivery_date", required=True)
+        if p.has("plate"):
+            out["plate"] = p.value(row, "plate", _plate)
+        for column in ("model", "sales_consultant", "service_advisor", "store"):
+            if p.has(column):
+                out[column] = p.value(row, column, _text)
+        if p.has("mileage_km"):
+            out["mileage_km"] = p.value(row, "mileage_km", V.parse_km)
+        if p.has("mileage_date"):
+            out["mileage_date"] = p.date(row, "mileage_date")
+        for column in ("commercial_insurance_expiry", "compulsory_insurance_expiry", "inspection_due"):
+            if p.has(column):
+                try:
+                    out[column] = p.date(row, column)
+                except RowError as exc:
+                    self._say(report, row.line, exc.column, f"{exc.reason}（仅忽略此字段，车辆照常导入）", "warning")
+        return out
+
+    def _parse_visit(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
+        out: dict[str, Any] = {"vin": self._vin(p, row, report)}
+        out["visit_date"] = p.date(row, "visit_date", required=True)
+        out["mileage_km"] = p.value(row, "mileage_km", V.parse_km, required=True)
+        if p.has("kind"):
+            out["kind"] = V.parse_visit_kind(p.cell(row, "kind"))
+        else:
+            out["kind"] = self.options.visit_kind or "other"
+        if p.has("amount"):
+            out["amount"] = p.value(row, "amount", V.parse_amount)
+        if p.has("advisor"):
+            out["advisor"] = p.value(row, "advisor", _text)
+        if p.has("ro_number"):
+            out["ro_number"] = p.value(row, "ro_number", _text)
+        return out
+
+    def _vin(self, p: RowParser, row: Row, report: FileReport) -> str:
+        vin: V.Vin = p.value(row, "vin", V.parse_vin, required=True)
+        if vin.warning:
+            self._say(report, row.line, p.header_of("vin"), vin.warning, "warning")
+        return vin.value
+
+    # -- landing a batch ------------------------------------------------------------------
+
+    def _reject(self, item: OpenFile, row: Row, column: str, reason: str, rejects: list[tuple[Row, str]]) -> None:
+        item.report.rejected += 1
+        self._say(item.report, row.line, column, reason, "error")
+        rejects.append((row, f"{column}: {reason}"))
+
+    def _count(self, report: FileReport, counts: bulk.UpsertCounts) -> None:
+        report.inserted += counts.inserted
+        report.updated += counts.updated
+        report.unchanged += counts.unchanged
+
+    def _customers(self, conn: Any, batch: list[tuple[Row, dict[str, Any]]], item: OpenFile,
+                   parser: RowParser, rejects: list[tuple[Row, str]]) -> None:
+        counts, ids = bulk.upsert_customers(conn, [values for _, values in batch])
+        self._count(item.report, counts)
+        self.touched_customers.update(ids[values["customer_id"]] for _, values in batch)
+
+    def _vehicles(self, conn: Any, batch: list[tuple[Row, dict[str, Any]]], item: OpenFile,
+                  parser: RowParser, rejects: list[tuple[Row, str]]) -> None:
+        owners = [values.pop("_customer") for _, values in batch if "_customer" in values]
+        if owners:
+            _, _ = bulk.upsert_customers(conn, owners)
+        customer_ids = bulk.lookup_ids(conn, bulk.CUSTOMERS, "customer_id", (v["customer_id"] for _, v in batch))
+        good: list[dict[str, Any]] = []
+        for row, values in batch:
+            pk = customer_ids.get(values["customer_id"])
+            if pk is None:
+                self._reject(item, row, parser.header_of("customer_id"),
+                             f'客户 "{values["customer_id"]}" 不存在（数据库和本次导入的客户文件中都没有）', rejects)
+                continue
+            record = {k: v for k, v in values.items() if k != "customer_id"}
+            record["customer_pk"] = pk
+            good.append(record)
+        if not good:
+            return
+        counts, ids = bulk.upsert_vehicles(conn, good)
+        self._count(item.report, counts)
+        self.touched_vehicles.update(ids[r["vin"]] for r in good)
+        self.touched_customers.update(r["customer_pk"] for r in good)
+        bulk.add_readings(
+            conn,
+            ((ids[r["vin"]], r["mileage_date"], r["mileage_km"]) for r in good
+             if r.get("mileage_date") is not None and r.get("mileage_km") is not None),
+        )
+
+    def _visits(self, conn: Any, batch: list[tuple[Row, dict[str, Any]]], item: OpenFile,
+                parser: RowParser, rejects: list[tuple[Row, str]]) -> None:
+        vehicle_ids = bulk.lookup_ids(conn, bulk.VEHICLES, "vin", (v["vin"] for _, v in batch))
+        good: list[dict[str, Any]] = []
+        for row, values in batch:
+            pk = vehicle_ids.get(values["vin"])
+            if pk is None:
+                self._reject(item, row, parser.header_of("vin"),
+                             f'车架号 "{values["vin"]}" 不存在（数据库和本次导入的车辆文件中都没有）', rejects)
+                continue
+            record = {k: v for k, v in values.items() if k != "vin"}
+            record["vehicle_pk"] = pk
+            good.append(record)
+        if not good:
+            return
+        self._count(item.report, bulk.upsert_visits(conn, good))
+        self.touched_vehicles.update(r["vehicle_pk"] for r in good)
+
+
+def natural_key(kind: str, values: dict[str, Any]) -> str:
+    """The key a row upserts on: customer_id; vin; ro_number, else (vin, visit_date, mileage_km)."""
+    if kind == "customers":
+        return str(values["customer_id"])
+    if kind == "vehicles":
+        return str(values["vin"])
+    return values.get("ro_number") or f"{values['vin']}|{values['visit_date']}|{values['mileage_km']}"
+
+
+def _required(kind: str) -> tuple[str, ...]:
+    from lifecycle_cli.ingest.headers import REQUIRED_COLUMNS
+
+    return REQUIRED_COLUMNS[kind]
+
+
+def write_rejects(directory: Path, item: OpenFile, rejects: list[tuple[Row, str]]) -> Path:
+    """Write rejected rows with the original headers and a reason column, atomically; returns the file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{item.report.path.stem}.rejects.csv"
+    tmp = target.with_suffix(".csv.tmp")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([*item.table.header, "错误原因"])
+        for row, reason in rejects:
+            writer.writerow([*row.raw, reason])
+    os.replace(tmp, target)
+    return target
+
+
+def run_import(engine: Engine, rules: Rules, paths: list[Path], options: ImportOptions,
+               progress: Callable[[str, int], None] | None = None) -> ImportReport:
+    """Import files into the database as one transaction and report what happened."""
+    importer = Importer(engine, rules, options)
+    importer.progress = progress
+    return importer.run(paths)

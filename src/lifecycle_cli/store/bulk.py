@@ -1,0 +1,176 @@
+"""Bulk upserts of imported rows, a batch at a time, with Core statements (no ORM object per row)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.engine import Connection
+
+from lifecycle_cli.store.models import Customer, OdometerReading, Vehicle, Visit
+
+CUSTOMERS: Table = Customer.__table__  # type: ignore[attr-defined]
+VEHICLES: Table = Vehicle.__table__  # type: ignore[attr-defined]
+VISITS: Table = Visit.__table__  # type: ignore[attr-defined]
+READINGS: Table = OdometerReading.__table__  # type: ignore[attr-defined]
+
+# SQLite allows 32766 bound variables per statement; stay well below for IN lists.
+IN_CHUNK = 900
+
+
+@dataclass
+class UpsertCounts:
+    """How many rows of a batch were new, changed or already there as they are."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: UpsertCounts) -> None:
+        """Add another batch's counts to these."""
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    """Consecutive slices of at most `size` values."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def insert_by_shape(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert rows with executemany, one statement per set of columns (rows may omit fields)."""
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_shape.setdefault(tuple(sorted(row)), []).append(row)
+    for batch in by_shape.values():
+        conn.execute(insert(table), batch)
+
+
+def lookup_ids(conn: Connection, table: Table, key_column: str, keys: Iterable[str]) -> dict[str, int]:
+    """Map natural keys to primary keys for the keys that exist."""
+    wanted = sorted(set(keys))
+    column = table.c[key_column]
+    found: dict[str, int] = {}
+    for part in chunks(wanted):
+        for key, pk in conn.execute(select(column, table.c.id).where(column.in_(part))):
+            found[key] = pk
+    return found
+
+
+def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str, Any]]) -> tuple[UpsertCounts, dict[str, int]]:
+    """Insert new rows and update changed fields of existing ones, matched on one unique column."""
+    counts = UpsertCounts()
+    keys = [row[key_column] for row in rows]
+    columns = sorted({c for row in rows for c in row})
+    existing: dict[str, dict[str, Any]] = {}
+    key_col = table.c[key_column]
+    for part in chunks(sorted(set(keys))):
+        for record in conn.execute(select(table.c.id, *[table.c[c] for c in columns]).where(key_col.in_(part))):
+            existing[record._mapping[key_column]] = dict(record._mapping)
+    pending: dict[str, dict[str, Any]] = {}
+    updates: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        key = row[key_column]
+        old = existing.get(key)
+        if key in pending:
+            pending[key].update(row)
+            counts.updated += 1
+            continue
+        if old is None:
+            pending[key] = dict(row)
+            counts.inserted += 1
+            continue
+        changed = {c: v for c, v in row.items() if old.get(c) != v}
+        if changed:
+            updates[row[key_column]] = {**updates.get(row[key_column], {}), **row, "_pk": old["id"]}
+            old.update(row)
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    insert_by_shape(conn, table, pending.values())
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for values in updates.values():
+        by_shape.setdefault(tuple(sorted(values)), []).append(values)
+    for shape, batch in by_shape.items():
+        fields = [c for c in shape if c != "_pk"]
+        stmt = update(table).where(table.c.id == bindparam("_pk")).values({c: bindparam(c) for c in fields})
+        conn.execute(stmt, batch)
+    ids = {k: v["id"] for k, v in existing.items()}
+    missing = [k for k in keys if k not in ids]
+    if missing:
+        ids.update(lookup_ids(conn, table, key_column, missing))
+    return counts, ids
+
+
+def upsert_customers(conn: Connection, rows: list[dict[str, Any]]) -> tuple[UpsertCounts, dict[str, int]]:
+    """Upsert customers on customer_id; returns the counts and customer_id -> primary key."""
+    return _upsert(conn, CUSTOMERS, "customer_id", rows)
+
+
+def upsert_vehicles(conn: Connection, rows: list[dict[str, Any]]) -> tuple[UpsertCounts, dict[str, int]]:
+    """Upsert vehicles on vin; returns the counts and vin -> primary key."""
+    return _upsert(conn, VEHICLES, "vin", rows)
+
+
+def add_readings(conn: Connection, readings: Iterable[tuple[int, date, int]]) -> int:
+    """Store odometer readings from vehicle files that are not stored yet; returns how many were new."""
+    wanted = sorted(set(readings))
+    if not wanted:
+        return 0
+    have: set[tuple[int, date, int]] = set()
+    for part in chunks(sorted({pk for pk, _, _ in wanted})):
+        query = select(READINGS.c.vehicle_pk, READINGS.c.reading_date, READINGS.c.km).where(
+            READINGS.c.vehicle_pk.in_(part)
+        )
+        have.update((pk, d, km) for pk, d, km in conn.execute(query))
+    new = [
+        {"vehicle_pk": pk, "reading_date": d, "km": km, "source": "vehicle"}
+        for pk, d, km in wanted
+        if (pk, d, km) not in have
+    ]
+    if new:
+        conn.execute(insert(READINGS), new)
+    return len(new)
+
+
+def upsert_visits(conn: Connection, rows: list[dict[str, Any]]) -> UpsertCounts:
+    """Upsert visits on ro_number when present, else on (vehicle, visit_date, mileage_km)."""
+    counts = UpsertCounts()
+    with_ro = [r for r in rows if r.get("ro_number")]
+    without_ro = [r for r in rows if not r.get("ro_number")]
+    if with_ro:
+        c, _ = _upsert(conn, VISITS, "ro_number", with_ro)
+        counts.add(c)
+    if without_ro:
+        columns = sorted({c for row in without_ro for c in row})
+        existing: dict[tuple[int, date, int], dict[str, Any]] = {}
+        for part in chunks(sorted({r["vehicle_pk"] for r in without_ro})):
+            query = select(VISITS.c.id, *[VISITS.c[c] for c in columns]).where(
+                VISITS.c.vehicle_pk.in_(part), VISITS.c.ro_number.is_(None)
+            )
+            for record in conn.execute(query):
+                m = dict(record._mapping)
+                existing[(m["vehicle_pk"], m["visit_date"], m["mileage_km"])] = m
+        pending: dict[tuple[int, date, int], dict[str, Any]] = {}
+        for row in without_ro:
+            key = (row["vehicle_pk"], row["visit_date"], row["mileage_km"])
+            old = existing.get(key)
+            if key in pending:
+                pending[key].update(row)
+                counts.updated += 1
+            elif old is None:
+                pending[key] = dict(row)
+                counts.inserted += 1
+            elif any(old.get(c) != v for c, v in row.items()):
+                conn.execute(update(VISITS).where(VISITS.c.id == old["id"]).values(**row))
+                old.update(row)
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        insert_by_shape(conn, VISITS, pending.values())
+    return counts

@@ -1,0 +1,146 @@
+"""The tables: customers, vehicles, visits, odometer readings, tasks and their outcomes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Bump when the tables change; a database with an older version is refused until upgraded.
+SCHEMA_VERSION = 1
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the database itself (schema_version)."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class Customer(SQLModel, table=True):
+    """A customer (车主) as the DMS knows them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: str = Field(index=True, unique=True)
+    name: str | None = None
+    phone: str | None = Field(default=None, index=True)
+    phone_valid: bool = True
+    birthday: date | None = None
+    birthday_mmdd: str | None = Field(default=None, index=True)
+    do_not_contact: bool = False
+    id_number: str | None = None
+    gender: str | None = None
+    referred_by: str | None = None
+    store: str | None = Field(default=None, index=True)
+    # Last successful contact (an outcome reached/booked), for the bimonthly care call.
+    last_contact: date | None = None
+    # The day the care-call rhythm counts from (last contact, visit or delivery) and its phase.
+    care_anchor: date | None = None
+    care_phase: int | None = Field(default=None, index=True)
+
+
+class Vehicle(SQLModel, table=True):
+    """A vehicle, its owner and its projection state (computed by the rules core at import)."""
+
+    __table_args__ = (
+        Index("ix_vehicle_service_due", "service_due"),
+        Index("ix_vehicle_warranty_end", "warranty_end"),
+        Index("ix_vehicle_upgrade_mmdd", "upgrade_mmdd"),
+        Index("ix_vehicle_delivery_mmdd", "delivery_mmdd"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    vin: str = Field(index=True, unique=True)
+    customer_pk: int = Field(foreign_key="customer.id", index=True)
+    plate: str | None = Field(default=None, index=True)
+    model: str | None = Field(default=None, index=True)
+    delivery_date: date = Field(index=True)
+    delivery_mmdd: str | None = None
+    mileage_km: int | None = None
+    mileage_date: date | None = None
+    sales_consultant: str | None = None
+    service_advisor: str | None = None
+    store: str | None = Field(default=None, index=True)
+    commercial_insurance_expiry: date | None = None
+    compulsory_insurance_expiry: date | None = None
+    inspection_due: date | None = None
+    # Projection state, recomputed from the readings whenever the vehicle or its visits change.
+    last_reading_date: date | None = None
+    last_reading_km: int | None = None
+    daily_km_num: int | None = None
+    daily_km_den: int | None = None
+    has_maintenance: bool = False
+    service_due: date | None = None
+    warranty_end: date | None = None
+    upgrade_date: date | None = None
+    upgrade_mmdd: str | None = None
+
+
+class Visit(SQLModel, table=True):
+    """A service visit (入库/进厂记录): date, odometer, kind, work order."""
+
+    __table_args__ = (Index("ix_visit_natural", "vehicle_pk", "visit_date", "mileage_km"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    vehicle_pk: int = Field(foreign_key="vehicle.id")
+    visit_date: date = Field(index=True)
+    mileage_km: int
+    kind: str = "other"
+    amount: float | None = None
+    advisor: str | None = None
+    ro_number: str | None = Field(default=None, index=True, unique=True)
+
+
+class OdometerReading(SQLModel, table=True):
+    """An odometer reading from a vehicle file (里程 + 里程日期); every one is kept as history."""
+
+    __table_args__ = (UniqueConstraint("vehicle_pk", "reading_date", "km"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    vehicle_pk: int = Field(foreign_key="vehicle.id", index=True)
+    reading_date: date
+    km: int
+    source: str = "vehicle"
+
+
+class Task(SQLModel, table=True):
+    """A dated task of the call list; its id never changes once shown."""
+
+    __table_args__ = (
+        UniqueConstraint("customer_pk", "vin", "code", "event_key"),
+        Index("ix_task_open_due", "status", "due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_pk: int = Field(foreign_key="customer.id", index=True)
+    vehicle_pk: int | None = Field(default=None, foreign_key="vehicle.id")
+    vin: str = ""
+    code: str = Field(index=True)
+    event_key: str
+    rule_date: date
+    due_date: date
+    window_end: date
+    stage: str = ""
+    owner: str = ""
+    role: str = ""
+    channel: str = "phone"
+    store: str | None = None
+    status: str = "open"
+    closed_reason: str | None = None
+    closed_on: date | None = None
+    attempts: int = 0
+    last_attempt: date | None = None
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+class Outcome(SQLModel, table=True):
+    """One attempt on a task: its result, date and note."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    result: str
+    attempt_date: date = Field(index=True)
+    note: str | None = None
+    booked_for: date | None = None
+    recorded_at: datetime = Field(default_factory=lambda: datetime.now(UTC))

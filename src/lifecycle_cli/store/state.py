@@ -1,0 +1,111 @@
+"""Stored projection state: per-vehicle dates the call list and report query by index.
+
+The rules core stays the single source of the formulas: this module only runs the pure
+functions over the stored facts and writes their answers next to the vehicle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection
+
+from lifecycle_cli.core.rules import Rules
+from lifecycle_cli.core.schedule import (
+    CustomerFacts,
+    VehicleFacts,
+    maintenance_visits,
+    next_maintenance,
+    upgrade_date,
+    vehicle_projection,
+    warranty_end,
+)
+from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, chunks
+from lifecycle_cli.store.facts import load_customer_facts, load_vehicle_facts
+
+# State is computed from all the facts there are, whatever their date.
+FAR_FUTURE = date(9999, 12, 31)
+BATCH = 2000
+
+
+def mmdd(day: date | None) -> str | None:
+    """'MM-DD' of a date, the key of yearly events (anniversaries, birthdays)."""
+    return day.strftime("%m-%d") if day is not None else None
+
+
+def vehicle_state(vehicle: VehicleFacts, rules: Rules) -> dict[str, Any]:
+    """The stored projection state of one vehicle, from the rules core."""
+    proj = vehicle_projection(vehicle, rules, FAR_FUTURE)
+    nxt = next_maintenance(vehicle, proj, rules, FAR_FUTURE)
+    upgrade = upgrade_date(vehicle, proj, rules)
+    return {
+        "last_reading_date": proj.last.date,
+        "last_reading_km": proj.last.km,
+        "daily_km_num": proj.daily_km.numerator,
+        "daily_km_den": proj.daily_km.denominator,
+        "has_maintenance": bool(maintenance_visits(vehicle, rules, FAR_FUTURE)),
+        "service_due": nxt.due,
+        "warranty_end": warranty_end(vehicle, proj, rules),
+        "upgrade_date": upgrade,
+        "upgrade_mmdd": mmdd(upgrade),
+        "delivery_mmdd": mmdd(vehicle.delivery_date),
+    }
+
+
+def care_anchor(customer: CustomerFacts) -> date | None:
+    """The last successful contact, visit or delivery: the care-call rhythm counts from it."""
+    dates = [v.delivery_date for v in customer.vehicles]
+    dates += [visit.date for v in customer.vehicles for visit in v.visits]
+    if customer.last_contact is not None:
+        dates.append(customer.last_contact)
+    return max(dates) if dates else None
+
+
+def refresh_vehicles(conn: Connection, vehicle_pks: Iterable[int], rules: Rules) -> None:
+    """Recompute and store the projection state of these vehicles."""
+    pks = sorted(set(vehicle_pks))
+    stmt = update(VEHICLES).where(VEHICLES.c.id == bindparam("_pk")).values(
+        {c: bindparam(c) for c in vehicle_state_columns()}
+    )
+    for part in chunks(pks, BATCH):
+        facts = load_vehicle_facts(conn, part)
+        rows = [{"_pk": pk, **vehicle_state(v, rules)} for pk, (_, v) in facts.items()]
+        if rows:
+            conn.execute(stmt, rows)
+
+
+def vehicle_state_columns() -> tuple[str, ...]:
+    """The vehicle columns that hold projection state."""
+    return ("last_reading_date", "last_reading_km", "daily_km_num", "daily_km_den", "has_maintenance",
+            "service_due", "warranty_end", "upgrade_date", "upgrade_mmdd", "delivery_mmdd")
+
+
+def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rules) -> None:
+    """Recompute and store the care-call anchor and phase of these customers."""
+    every = rules.touchpoints["care_call"].offset_days
+    stmt = update(CUSTOMERS).where(CUSTOMERS.c.id == bindparam("_pk")).values(
+        care_anchor=bindparam("care_anchor"), care_phase=bindparam("care_phase"), birthday_mmdd=bindparam("bmmdd")
+    )
+    for part in chunks(sorted(set(customer_pks)), BATCH):
+        rows = []
+        for pk, customer in load_customer_facts(conn, part).items():
+            anchor = care_anchor(customer)
+            rows.append({
+                "_pk": pk,
+                "care_anchor": anchor,
+                "care_phase": anchor.toordinal() % every if anchor is not None else None,
+                "bmmdd": mmdd(customer.birthday),
+            })
+        if rows:
+            conn.execute(stmt, rows)
+
+
+def customers_of_vehicles(conn: Connection, vehicle_pks: Iterable[int]) -> set[int]:
+    """The customer pks owning these vehicles."""
+    out: set[int] = set()
+    for part in chunks(sorted(set(vehicle_pks))):
+        out.update(conn.execute(select(VEHICLES.c.customer_pk).where(VEHICLES.c.id.in_(part))).scalars())
+    return out

@@ -1,0 +1,285 @@
+"""Stored tasks: materialise the scheduler's tasks for a window, list the open ones, record outcomes.
+
+`due` reads only what the window needs: the customers whose indexed anchor dates (delivery,
+maintenance due, warranty end, yearly dates, visits, care-call phase) can put a task in the
+window, plus those with open tasks in it. Their facts go through the pure scheduler.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, insert, select, update
+from sqlalchemy.engine import Connection
+
+from lifecycle_cli.core.calendar import HolidayCalendar, greeting_date
+from lifecycle_cli.core.calllist import OpenTask, outcome_effect
+from lifecycle_cli.core.rules import Rules
+from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Scheduler
+from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks
+from lifecycle_cli.store.facts import load_customer_facts
+from lifecycle_cli.store.models import Outcome, Task
+from lifecycle_cli.store.state import care_anchor
+
+TASKS: Table = Task.__table__  # type: ignore[attr-defined]
+OUTCOMES: Table = Outcome.__table__  # type: ignore[attr-defined]
+
+# Days a holiday can push a phone task later (the longest statutory break, with margin).
+SHIFT_SLACK = 10
+SYNC_BATCH = 1000
+
+
+def _mmdd_set(start: date, end: date) -> list[str]:
+    """'MM-DD' of every day in [start, end], with 02-29 when 02-28 is in (it falls there in other years)."""
+    out: set[str] = set()
+    day = start
+    while day <= end and len(out) < 367:
+        out.add(day.strftime("%m-%d"))
+        day += timedelta(days=1)
+    if "02-28" in out:
+        out.add("02-29")
+    return sorted(out)
+
+
+def candidate_customers(conn: Connection, rules: Rules, start: date, end: date, calendar: HolidayCalendar) -> set[int]:
+    """Customers who may have a task whose time on the list meets [start, end] (an indexed superset)."""
+    tp = rules.touchpoints
+    found: set[int] = set()
+    delivery_reach = max(tp[c].offset_days + tp[c].window_days for c in
+                         ("delivery_call_24h", "delivery_call_7d", "visit_45d")) + SHIFT_SLACK
+    churn_reach = rules.churn_after_days + tp["churn_winback"].window_days + SHIFT_SLACK
+    trade_reach = tp["trade_in_offer"].window_days + SHIFT_SLACK
+    post_reach = tp["post_service_followup"].offset_days + tp["post_service_followup"].window_days + SHIFT_SLACK
+    v = VEHICLES
+    conditions = [
+        v.c.delivery_date.between(start - timedelta(days=delivery_reach), end),
+        v.c.service_due.between(start - timedelta(days=churn_reach),
+                                end + timedelta(days=rules.invite_lead_days + SHIFT_SLACK)),
+        v.c.warranty_end.between(start - timedelta(days=SHIFT_SLACK),
+                                 end + timedelta(days=rules.warranty_check_before_days + SHIFT_SLACK)),
+        v.c.delivery_mmdd.in_(_mmdd_set(start, end)),
+        and_(v.c.upgrade_mmdd.in_(_mmdd_set(start - timedelta(days=trade_reach), end)),
+             v.c.upgrade_date <= end + timedelta(days=SHIFT_SLACK)),
+    ]
+    for condition in conditions:
+        found.update(conn.execute(select(v.c.customer_pk).where(condition, v.c.delivery_date <= end)).scalars())
+    visit_query = (
+        select(v.c.customer_pk)
+        .join(VISITS, VISITS.c.vehicle_pk == v.c.id)
+        .where(VISITS.c.visit_date.between(start - timedelta(days=post_reach), end))
+    )
+    found.update(conn.execute(visit_query).scalars())
+    c = CUSTOMERS
+    found.update(conn.execute(select(c.c.id).where(c.c.birthday_mmdd.in_(_mmdd_set(start, end)))).scalars())
+    every = tp["care_call"].offset_days
+    care_from = start - timedelta(days=tp["care_call"].window_days + SHIFT_SLACK)
+    if (end - care_from).days + 1 >= every:
+        found.update(conn.execute(select(c.c.id).where(c.c.care_anchor.is_not(None))).scalars())
+    else:
+        phases = sorted({(care_from + timedelta(days=i)).toordinal() % every
+                         for i in range((end - care_from).days + 1)})
+        found.update(conn.execute(select(c.c.id).where(c.c.care_phase.in_(phases))).scalars())
+    greeting_days = [greeting_date(f, y, calendar) for f in rules.festivals for y in range(start.year, end.year + 2)]
+    if any(start <= d <= end for d in greeting_days):
+        found.update(conn.execute(select(v.c.customer_pk).where(v.c.delivery_date <= end)).scalars())
+    open_query = select(TASKS.c.customer_pk).where(
+        TASKS.c.status == "open", TASKS.c.due_date <= end, TASKS.c.window_end >= start
+    )
+    found.update(conn.execute(open_query).scalars())
+    return found
+
+
+def _task_row(task: ScheduledTask, customer_pk: int, vehicle_pks: dict[str, int]) -> dict[str, Any]:
+    return {
+        "customer_pk": customer_pk,
+        "vehicle_pk": vehicle_pks.get(task.vin),
+        "vin": task.vin,
+        "code": task.code,
+        "event_key": task.event_key,
+        "rule_date": task.rule_date,
+        "due_date": task.due_date,
+        "window_end": task.window_end,
+        "stage": task.stage,
+        "owner": task.owner,
+        "role": task.role,
+        "channel": task.channel,
+        "store": task.store,
+        "status": "open",
+        "attempts": 0,
+    }
+
+
+MUTABLE = ("rule_date", "due_date", "window_end", "stage", "owner", "role", "channel", "store")
+
+
+@dataclass
+class SyncCounts:
+    """What a sync did to the stored tasks."""
+
+    created: int = 0
+    updated: int = 0
+    closed_by_visit: int = 0
+    cancelled: int = 0
+
+
+def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterable[int]) -> SyncCounts:
+    """Bring the stored tasks of these customers in step with the scheduler for its window."""
+    counts = SyncCounts()
+    start, end = scheduler.start, scheduler.end
+    for part in chunks(sorted(set(customer_pks)), SYNC_BATCH):
+        facts = load_customer_facts(conn, part)
+        vehicle_pks = dict(conn.execute(
+            select(VEHICLES.c.vin, VEHICLES.c.id).where(VEHICLES.c.customer_pk.in_(part))
+        ).all())
+        existing: dict[tuple[int, str, str, str], dict[str, Any]] = {}
+        for row in conn.execute(select(TASKS).where(TASKS.c.customer_pk.in_(part))).mappings():
+            existing[(row["customer_pk"], row["vin"], row["code"], row["event_key"])] = dict(row)
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        closes: list[dict[str, Any]] = []
+        for pk in part:
+            customer = facts.get(pk)
+            generated = scheduler.for_customer(customer, in_window=False) if customer else []
+            keys = set()
+            for task in generated:
+                key = (pk, task.vin, task.code, task.event_key)
+                keys.add(key)
+                old = existing.get(key)
+                in_window = task.due_date <= end and task.window_end >= start
+                if old is None:
+                    if in_window and task.closed_by_visit is None:
+                        inserts.append(_task_row(task, pk, vehicle_pks))
+                    continue
+                if old["status"] != "open":
+                    continue
+                if task.closed_by_visit is not None:
+                    closes.append({"_id": old["id"], "status": "closed", "reason": "visit",
+                                   "on": task.closed_by_visit})
+                    counts.closed_by_visit += 1
+                    continue
+                new = _task_row(task, pk, vehicle_pks)
+                if any(old[c] != new[c] for c in MUTABLE):
+                    updates.append({"_id": old["id"], **{c: new[c] for c in MUTABLE}})
+            for key, old in existing.items():
+                if key[0] != pk or key in keys or old["status"] != "open" or old["code"] not in SCHEDULED_CODES:
+                    continue
+                if old["due_date"] <= end and old["window_end"] >= start:
+                    reason = "do_not_contact" if customer is not None and customer.do_not_contact else "superseded"
+                    closes.append({"_id": old["id"], "status": "closed", "reason": reason, "on": start})
+                    counts.cancelled += 1
+        if inserts:
+            conn.execute(insert(TASKS), inserts)
+            counts.created += len(inserts)
+        if updates:
+            stmt = update(TASKS).where(TASKS.c.id == bindparam("_id")).values({c: bindparam(c) for c in MUTABLE})
+            conn.execute(stmt, updates)
+            counts.updated += len(updates)
+        if closes:
+            stmt = update(TASKS).where(TASKS.c.id == bindparam("_id")).values(
+                status=bindparam("status"), closed_reason=bindparam("reason"), closed_on=bindparam("on")
+            )
+            conn.execute(stmt, closes)
+    return counts
+
+
+def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: date,
+                calendar: HolidayCalendar) -> SyncCounts:
+    """Materialise every task whose time on the list meets [start, end]; re-running never duplicates."""
+    scheduler = Scheduler(rules=rules, today=today, start=start, end=end, calendar=calendar)
+    return sync_customers(conn, scheduler, candidate_customers(conn, rules, start, end, calendar))
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """An open task with what the list shows about its customer and vehicle."""
+
+    task: OpenTask
+    vin: str
+    plate: str | None
+    stage: str
+    customer_id: str
+    name: str | None
+    phone: str | None
+    store: str | None
+
+
+def open_tasks(conn: Connection, start: date, end: date) -> list[TaskView]:
+    """Open tasks whose time on the list meets [start, end], of customers who may be contacted."""
+    t, c = TASKS, CUSTOMERS
+    query = (
+        select(t, c.c.customer_id.label("cust_id"), c.c.name, c.c.phone, VEHICLES.c.plate)
+        .join(c, c.c.id == t.c.customer_pk)
+        .outerjoin(VEHICLES, VEHICLES.c.id == t.c.vehicle_pk)
+        .where(t.c.status == "open", t.c.due_date <= end, t.c.window_end >= start, c.c.do_not_contact.is_(False))
+    )
+    out = []
+    for row in conn.execute(query).mappings():
+        out.append(TaskView(
+            task=OpenTask(
+                task_id=row["id"], customer_key=row["customer_pk"], code=row["code"], rule_date=row["rule_date"],
+                due_date=row["due_date"], window_end=row["window_end"], attempts=row["attempts"],
+                last_attempt=row["last_attempt"], owner=row["owner"], role=row["role"], channel=row["channel"],
+                store=row["store"],
+            ),
+            vin=row["vin"], plate=row["plate"], stage=row["stage"], customer_id=row["cust_id"],
+            name=row["name"], phone=row["phone"], store=row["store"],
+        ))
+    return out
+
+
+class OutcomeRefused(Exception):
+    """An outcome that cannot be recorded; `code` is the exit code the CLI should use."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def record_outcome(conn: Connection, rules: Rules, task_id: int, result: str, on: date,
+                   note: str | None = None, booked_for: date | None = None) -> dict[str, Any]:
+    """Record one attempt on a task and apply its effect; returns the task after it."""
+    row = conn.execute(select(TASKS).where(TASKS.c.id == task_id)).mappings().first()
+    if row is None:
+        raise OutcomeRefused(f"任务 {task_id} 不存在", 2)
+    if row["status"] != "open":
+        raise OutcomeRefused(
+            f"任务 {task_id} 已关闭（{row['closed_reason'] or row['status']}，{row['closed_on'] or ''}），未做任何更改", 1
+        )
+    effect = outcome_effect(result, row["attempts"], rules)
+    conn.execute(insert(OUTCOMES).values(task_id=task_id, result=result, attempt_date=on, note=note,
+                                         booked_for=booked_for))
+    values: dict[str, Any] = {"attempts": effect.attempts, "last_attempt": on, "status": effect.status}
+    if effect.status != "open":
+        values.update(closed_reason=effect.closed_reason, closed_on=on)
+    conn.execute(update(TASKS).where(TASKS.c.id == task_id, TASKS.c.status == "open").values(**values))
+    if effect.successful_contact:
+        _note_contact(conn, rules, row["customer_pk"], on)
+    return {**dict(row), **values}
+
+
+def _note_contact(conn: Connection, rules: Rules, customer_pk: int, on: date) -> None:
+    """A successful contact restarts the care-call rhythm."""
+    last = conn.execute(select(CUSTOMERS.c.last_contact).where(CUSTOMERS.c.id == customer_pk)).scalar()
+    if last is not None and last >= on:
+        return
+    conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(last_contact=on))
+    customer = load_customer_facts(conn, [customer_pk])[customer_pk]
+    anchor = care_anchor(customer)
+    every = rules.touchpoints["care_call"].offset_days
+    conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(
+        care_anchor=anchor, care_phase=anchor.toordinal() % every if anchor else None))
+
+
+def task_outcomes(conn: Connection, task_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """The recorded attempts of these tasks, oldest first."""
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for part in chunks(sorted(set(task_ids))):
+        query = select(OUTCOMES).where(OUTCOMES.c.task_id.in_(part)).order_by(OUTCOMES.c.id)
+        for row in conn.execute(query).mappings():
+            out[row["task_id"]].append(dict(row))
+    return out
+
