@@ -61,9 +61,12 @@ def register(app: typer.Typer) -> None:
             fail(f"--kind 只能是 {' / '.join(KIND_CHOICES)}，不是 \"{kind}\"", EXIT_USAGE)
         if visit_kind is not None and visit_kind not in VISIT_KINDS:
             fail(f"--visit-kind 只能是 {' / '.join(VISIT_KINDS)}，不是 \"{visit_kind}\"", EXIT_USAGE)
+        from lifecycle_cli.cli.common import today
+
         context = get_context(ctx)
         options = ImportOptions(kind=kind, encoding=encoding, sheet=sheet, date_format=date_format,
-                                visit_kind=visit_kind, rejects_dir=rejects, dry_run=dry_run)
+                                visit_kind=visit_kind, rejects_dir=rejects, dry_run=dry_run,
+                                today=today(context.rules()))
         progress = None
         if sys.stderr.isatty():
             def progress(name: str, count: int) -> None:

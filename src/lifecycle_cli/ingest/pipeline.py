@@ -17,12 +17,14 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.headers import KINDS, HeaderMap, detect_kind, map_headers, missing_required
 from lifecycle_cli.ingest.readers import FileRefused, Row, Table, open_table
 from lifecycle_cli.store import bulk
 from lifecycle_cli.store.state import customers_of_vehicles, refresh_customers, refresh_vehicles
+from lifecycle_cli.store.tasks import resync_customers
 
 BATCH_ROWS = 5000
 KIND_LABELS = {"customers": "客户", "vehicles": "车辆", "visits": "进厂记录"}
@@ -101,6 +103,8 @@ class ImportOptions:
     visit_kind: str | None = None
     rejects_dir: Path | None = None
     dry_run: bool = False
+    # The store's today: stored tasks from here to the sync watermark are brought in step.
+    today: date | None = None
 
 
 class RowError(Exception):
@@ -250,6 +254,9 @@ class Importer:
                     refresh_vehicles(conn, self.touched_vehicles, self.rules)
                     self.touched_customers |= customers_of_vehicles(conn, self.touched_vehicles)
                     refresh_customers(conn, self.touched_customers, self.rules)
+                    if self.options.today is not None:
+                        resync_customers(conn, self.rules, self.touched_customers, self.options.today,
+                                         HolidayCalendar())
                 except BaseException:
                     trans.rollback()
                     raise

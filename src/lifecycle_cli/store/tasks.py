@@ -22,11 +22,13 @@ from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Scheduler
 from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks
 from lifecycle_cli.store.facts import load_customer_facts
-from lifecycle_cli.store.models import Outcome, Task
+from lifecycle_cli.store.models import Meta, Outcome, Task
 from lifecycle_cli.store.state import care_anchor
 
 TASKS: Table = Task.__table__  # type: ignore[attr-defined]
 OUTCOMES: Table = Outcome.__table__  # type: ignore[attr-defined]
+META: Table = Meta.__table__  # type: ignore[attr-defined]
+SYNC_KEY = "tasks_synced_through"
 
 # Days a holiday can push a phone task later (the longest statutory break, with margin).
 SHIFT_SLACK = 10
@@ -45,52 +47,77 @@ def _mmdd_set(start: date, end: date) -> list[str]:
     return sorted(out)
 
 
-def candidate_customers(conn: Connection, rules: Rules, start: date, end: date, calendar: HolidayCalendar) -> set[int]:
-    """Customers who may have a task whose time on the list meets [start, end] (an indexed superset)."""
+def lookback_days(rules: Rules) -> int:
+    """How long before a window a task can have fallen due and still be on the list."""
     tp = rules.touchpoints
+    longest = max(tp[c].window_days for c in tp)
+    # An invitation stays until churn_winback takes over: lead + churn_after days.
+    return max(longest, rules.invite_lead_days + rules.churn_after_days) + SHIFT_SLACK
+
+
+def customers_due_between(conn: Connection, rules: Rules, first: date, last: date,
+                          calendar: HolidayCalendar) -> set[int]:
+    """Customers who may have a task falling due in [first, last] (an indexed superset)."""
+    tp = rules.touchpoints
+    slack = timedelta(days=SHIFT_SLACK)
     found: set[int] = set()
-    delivery_reach = max(tp[c].offset_days + tp[c].window_days for c in
-                         ("delivery_call_24h", "delivery_call_7d", "visit_45d")) + SHIFT_SLACK
-    churn_reach = rules.churn_after_days + tp["churn_winback"].window_days + SHIFT_SLACK
-    trade_reach = tp["trade_in_offer"].window_days + SHIFT_SLACK
-    post_reach = tp["post_service_followup"].offset_days + tp["post_service_followup"].window_days + SHIFT_SLACK
+    delivery_offset = max(tp[c].offset_days for c in ("delivery_call_24h", "delivery_call_7d", "visit_45d"))
     v = VEHICLES
     conditions = [
-        v.c.delivery_date.between(start - timedelta(days=delivery_reach), end),
-        v.c.service_due.between(start - timedelta(days=churn_reach),
-                                end + timedelta(days=rules.invite_lead_days + SHIFT_SLACK)),
-        v.c.warranty_end.between(start - timedelta(days=SHIFT_SLACK),
-                                 end + timedelta(days=rules.warranty_check_before_days + SHIFT_SLACK)),
-        v.c.delivery_mmdd.in_(_mmdd_set(start, end)),
-        and_(v.c.upgrade_mmdd.in_(_mmdd_set(start - timedelta(days=trade_reach), end)),
-             v.c.upgrade_date <= end + timedelta(days=SHIFT_SLACK)),
+        v.c.delivery_date.between(first - timedelta(days=delivery_offset) - slack, last),
+        # invitation at service_due - lead, churn_winback at service_due + churn_after
+        v.c.service_due.between(first - timedelta(days=rules.churn_after_days) - slack,
+                                last + timedelta(days=rules.invite_lead_days)),
+        # warranty check at warranty_end - before
+        v.c.warranty_end.between(first + timedelta(days=rules.warranty_check_before_days) - slack,
+                                 last + timedelta(days=rules.warranty_check_before_days)),
+        v.c.delivery_mmdd.in_(_mmdd_set(first, last)),
+        and_(v.c.upgrade_mmdd.in_(_mmdd_set(first - slack, last)), v.c.upgrade_date <= last),
     ]
     for condition in conditions:
-        found.update(conn.execute(select(v.c.customer_pk).where(condition, v.c.delivery_date <= end)).scalars())
+        found.update(conn.execute(select(v.c.customer_pk).where(condition, v.c.delivery_date <= last)).scalars())
+    post_offset = tp["post_service_followup"].offset_days
     visit_query = (
         select(v.c.customer_pk)
         .join(VISITS, VISITS.c.vehicle_pk == v.c.id)
-        .where(VISITS.c.visit_date.between(start - timedelta(days=post_reach), end))
+        .where(VISITS.c.visit_date.between(first - timedelta(days=post_offset) - slack, last))
     )
     found.update(conn.execute(visit_query).scalars())
     c = CUSTOMERS
-    found.update(conn.execute(select(c.c.id).where(c.c.birthday_mmdd.in_(_mmdd_set(start, end)))).scalars())
+    found.update(conn.execute(select(c.c.id).where(c.c.birthday_mmdd.in_(_mmdd_set(first, last)))).scalars())
     every = tp["care_call"].offset_days
-    care_from = start - timedelta(days=tp["care_call"].window_days + SHIFT_SLACK)
-    if (end - care_from).days + 1 >= every:
+    care_from = first - slack
+    if (last - care_from).days + 1 >= every:
         found.update(conn.execute(select(c.c.id).where(c.c.care_anchor.is_not(None))).scalars())
     else:
         phases = sorted({(care_from + timedelta(days=i)).toordinal() % every
-                         for i in range((end - care_from).days + 1)})
+                         for i in range((last - care_from).days + 1)})
         found.update(conn.execute(select(c.c.id).where(c.c.care_phase.in_(phases))).scalars())
-    greeting_days = [greeting_date(f, y, calendar) for f in rules.festivals for y in range(start.year, end.year + 2)]
-    if any(start <= d <= end for d in greeting_days):
-        found.update(conn.execute(select(v.c.customer_pk).where(v.c.delivery_date <= end)).scalars())
-    open_query = select(TASKS.c.customer_pk).where(
+    greeting_days = [greeting_date(f, y, calendar) for f in rules.festivals for y in range(first.year, last.year + 2)]
+    if any(first <= d <= last for d in greeting_days):
+        found.update(conn.execute(select(v.c.customer_pk).where(v.c.delivery_date <= last)).scalars())
+    return found
+
+
+def customers_with_open_tasks(conn: Connection, start: date, end: date) -> set[int]:
+    """Customers with a stored open task whose time on the list meets [start, end]."""
+    query = select(TASKS.c.customer_pk).where(
         TASKS.c.status == "open", TASKS.c.due_date <= end, TASKS.c.window_end >= start
     )
-    found.update(conn.execute(open_query).scalars())
-    return found
+    return set(conn.execute(query).scalars())
+
+
+def synced_through(conn: Connection) -> date | None:
+    """The last day whose newly due tasks have been materialised."""
+    value = conn.execute(select(META.c.value).where(META.c.key == SYNC_KEY)).scalar()
+    return date.fromisoformat(value) if value else None
+
+
+def _set_synced_through(conn: Connection, day: date) -> None:
+    if conn.execute(select(META.c.key).where(META.c.key == SYNC_KEY)).first() is None:
+        conn.execute(insert(META).values(key=SYNC_KEY, value=day.isoformat()))
+    else:
+        conn.execute(update(META).where(META.c.key == SYNC_KEY).values(value=day.isoformat()))
 
 
 def _task_row(task: ScheduledTask, customer_pk: int, vehicle_pks: dict[str, int]) -> dict[str, Any]:
@@ -188,9 +215,32 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
 
 def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: date,
                 calendar: HolidayCalendar) -> SyncCounts:
-    """Materialise every task whose time on the list meets [start, end]; re-running never duplicates."""
+    """Materialise every task whose time on the list meets [start, end]; re-running never duplicates.
+
+    Tasks that fell due on days already synced are in the table; only the days after the
+    watermark (at most the lookback before the window) are searched for newly due tasks.
+    """
+    earliest = start - timedelta(days=lookback_days(rules))
+    watermark = synced_through(conn)
+    first = earliest if watermark is None else max(earliest, watermark + timedelta(days=1))
+    candidates = customers_with_open_tasks(conn, start, end)
+    if first <= end:
+        candidates |= customers_due_between(conn, rules, first, end, calendar)
     scheduler = Scheduler(rules=rules, today=today, start=start, end=end, calendar=calendar)
-    return sync_customers(conn, scheduler, candidate_customers(conn, rules, start, end, calendar))
+    counts = sync_customers(conn, scheduler, candidates)
+    if watermark is None or end > watermark:
+        _set_synced_through(conn, end)
+    return counts
+
+
+def resync_customers(conn: Connection, rules: Rules, customer_pks: Iterable[int], today: date,
+                     calendar: HolidayCalendar) -> SyncCounts:
+    """After new facts (an import), bring these customers' tasks from today to the watermark in step."""
+    watermark = synced_through(conn)
+    if watermark is None or watermark < today:
+        return SyncCounts()
+    scheduler = Scheduler(rules=rules, today=today, start=today, end=watermark, calendar=calendar)
+    return sync_customers(conn, scheduler, customer_pks)
 
 
 @dataclass(frozen=True)
