@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class RulesError(Exception):
@@ -68,6 +69,13 @@ class Rules:
     priority: tuple[str, ...]
     touchpoints: dict[str, Touchpoint]
     festivals: tuple[Festival, ...]
+    kpi_names: dict[str, str]
+    kpi_targets: dict[str, float]
+    kpi_lower_is_better: frozenset[str]
+    invite_visit_within_days: int
+    maintenance_visit_early_days: int
+    loyal_months: int
+    loyal_min_visits: int
     raw: dict[str, Any]
 
     def role_label(self, role: str) -> str:
@@ -111,7 +119,7 @@ def load_rules(override_path: Path | None = None) -> Rules:
         data = merge(data, override)
     try:
         return rules_from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         where = override_path or "默认规则"
         raise RulesError(f"规则文件 {where} 无效: {exc!r}") from exc
 
@@ -129,8 +137,8 @@ def rules_from_dict(data: dict[str, Any]) -> Rules:
     names = tuple(str(n) for n in stages["names"])
     ages = tuple(int(n) for n in stages["age_months"])
     kms = tuple(int(n) for n in stages["mileage_km"])
-    if not (len(names) == len(ages) == len(kms)) or ages[0] != 0 or kms[0] != 0:
-        raise ValueError("stages: names, age_months and mileage_km need the same length and start at 0")
+    if not (len(names) == len(ages) == len(kms) == 5) or ages[0] != 0 or kms[0] != 0:
+        raise ValueError("stages: the method has five stages; names, age_months and mileage_km start at 0")
     if list(ages) != sorted(ages) or list(kms) != sorted(kms):
         raise ValueError("stages: bounds must increase")
     proj = data["projection"]
@@ -151,10 +159,18 @@ def rules_from_dict(data: dict[str, Any]) -> Rules:
             window_days=int(tp.get("window_days", 0)),
             until_churn=window == "until_churn",
         )
+    for f in data.get("holidays", []):
+        if f.get("lunar") is None and f.get("solar") is None:
+            raise ValueError(f"holidays: {f.get('name')} needs lunar or solar [month, day]")
+    try:
+        ZoneInfo(str(data["timezone"]))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"timezone: unknown time zone {data['timezone']!r}") from exc
     festivals = tuple(
         Festival(name=str(f["name"]), lunar=_pair(f.get("lunar")), solar=_pair(f.get("solar")))
         for f in data.get("holidays", [])
     )
+    kpi = data["kpi"]
     min_daily, max_daily = int(proj["min_daily_km"]), int(proj["max_daily_km"])
     if not 0 < min_daily <= max_daily:
         raise ValueError("projection: need 0 < min_daily_km <= max_daily_km")
@@ -186,5 +202,12 @@ def rules_from_dict(data: dict[str, Any]) -> Rules:
         priority=tuple(str(c) for c in data["call_list"]["priority"]),
         touchpoints=touchpoints,
         festivals=festivals,
+        kpi_names={str(k): str(v) for k, v in kpi.get("names", {}).items()},
+        kpi_targets={str(k): float(v) for k, v in kpi.get("targets", {}).items()},
+        kpi_lower_is_better=frozenset(str(k) for k, v in kpi.get("lower_is_better", {}).items() if v),
+        invite_visit_within_days=int(kpi["invite_visit_within_days"]),
+        maintenance_visit_early_days=int(kpi["maintenance_visit_early_days"]),
+        loyal_months=int(kpi["loyal_months"]),
+        loyal_min_visits=int(kpi["loyal_min_visits"]),
         raw=data,
     )

@@ -189,8 +189,8 @@ class Scheduler:
             return []
         tasks: list[ScheduledTask] = []
         for vehicle in customer.vehicles:
-            if vehicle.delivery_date > self.end:
-                continue
+            if vehicle.delivery_date > self.today:
+                continue  # not delivered yet as of today: facts after today are ignored
             tasks.extend(self._vehicle_tasks(customer, vehicle))
         tasks.extend(self._customer_tasks(customer))
         if not in_window:

@@ -48,6 +48,8 @@ class Vehicle(SQLModel, table=True):
         Index("ix_vehicle_warranty_end", "warranty_end"),
         Index("ix_vehicle_upgrade_mmdd", "upgrade_mmdd"),
         Index("ix_vehicle_delivery_mmdd", "delivery_mmdd"),
+        Index("ix_vehicle_prev_service_due", "prev_service_due"),
+        Index("ix_vehicle_last_maintenance", "last_maintenance_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -75,6 +77,19 @@ class Vehicle(SQLModel, table=True):
     warranty_end: date | None = None
     upgrade_date: date | None = None
     upgrade_mmdd: str | None = None
+    last_maintenance_date: date | None = None
+    # The due date the last maintenance visit answered (first service or periodic).
+    prev_service_due: date | None = None
+    prev_service_first: bool = False
+    # The last maintenance came from 30 days before that due date on (it counts for 定保入库率).
+    answered_in_window: bool = False
+    # The last maintenance came more than churn_after_days after that due date (流失返回).
+    returned_from_churn: bool = False
+    # The days the projection reaches each stage's mileage bound (5,000 / 40,000 / 60,000 / 100,000 km).
+    km_stage_date_1: date | None = None
+    km_stage_date_2: date | None = None
+    km_stage_date_3: date | None = None
+    km_stage_date_4: date | None = None
 
 
 class Visit(SQLModel, table=True):

@@ -7,7 +7,7 @@ functions over the stored facts and writes their answers next to the vehicle.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -41,7 +41,30 @@ def vehicle_state(vehicle: VehicleFacts, rules: Rules) -> dict[str, Any]:
     proj = vehicle_projection(vehicle, rules, FAR_FUTURE)
     nxt = next_maintenance(vehicle, proj, rules, FAR_FUTURE)
     upgrade = upgrade_date(vehicle, proj, rules)
+    done = maintenance_visits(vehicle, rules, FAR_FUTURE)
+    prev_due: date | None = None
+    prev_first = False
+    if done:
+        # What the rules said was due on the eve of the last maintenance visit.
+        eve = done[-1].date - timedelta(days=1)
+        if eve >= vehicle.delivery_date:
+            answered = next_maintenance(vehicle, vehicle_projection(vehicle, rules, eve), rules, eve)
+            prev_due, prev_first = answered.due, answered.first
+    km_dates: list[date | None] = [proj.date_at_km(km) for km in rules.stage_mileage_km[1:]]
+    km_dates += [None] * (4 - len(km_dates))
+    last_maintenance = done[-1].date if done else None
+    early = timedelta(days=rules.maintenance_visit_early_days)
+    lost = timedelta(days=rules.churn_after_days)
     return {
+        "last_maintenance_date": last_maintenance,
+        "answered_in_window": bool(prev_due and last_maintenance and last_maintenance >= prev_due - early),
+        "returned_from_churn": bool(prev_due and last_maintenance and last_maintenance > prev_due + lost),
+        "prev_service_due": prev_due,
+        "prev_service_first": prev_first,
+        "km_stage_date_1": km_dates[0],
+        "km_stage_date_2": km_dates[1],
+        "km_stage_date_3": km_dates[2],
+        "km_stage_date_4": km_dates[3],
         "last_reading_date": proj.last.date,
         "last_reading_km": proj.last.km,
         "daily_km_num": proj.daily_km.numerator,
@@ -80,7 +103,10 @@ def refresh_vehicles(conn: Connection, vehicle_pks: Iterable[int], rules: Rules)
 def vehicle_state_columns() -> tuple[str, ...]:
     """The vehicle columns that hold projection state."""
     return ("last_reading_date", "last_reading_km", "daily_km_num", "daily_km_den", "has_maintenance",
-            "service_due", "warranty_end", "upgrade_date", "upgrade_mmdd", "delivery_mmdd")
+            "service_due", "warranty_end", "upgrade_date", "upgrade_mmdd", "delivery_mmdd",
+            "last_maintenance_date", "prev_service_due", "prev_service_first", "answered_in_window",
+            "returned_from_churn",
+            "km_stage_date_1", "km_stage_date_2", "km_stage_date_3", "km_stage_date_4")
 
 
 def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rules) -> None:

@@ -1,0 +1,281 @@
+"""The manager's report: stage distribution, KPIs, churn and workload, with set-based queries.
+
+Stage and churn figures use the projection state stored per vehicle (computed by the rules
+core from every reading known), so they scale to a million cars without loading rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import String, and_, case, cast, func, literal, not_, or_, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from lifecycle_cli.core.kpi import (
+    CHURN_CATEGORIES,
+    FOLLOW_UP_CODES,
+    INVITATION_CODES,
+    Kpi,
+    age_thresholds,
+    make_kpi,
+)
+from lifecycle_cli.core.rules import Rules
+from lifecycle_cli.core.stages import add_months
+from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks
+from lifecycle_cli.store.tasks import OUTCOMES, TASKS
+
+V = VEHICLES
+
+
+def stage_index_expr(on: date, rules: Rules) -> ColumnElement[Any]:
+    """SQL for a car's stage index on `on`: the later of its stage by age and by projected km."""
+    ages = age_thresholds(on, rules)
+    km_dates = [V.c.km_stage_date_1, V.c.km_stage_date_2, V.c.km_stage_date_3, V.c.km_stage_date_4]
+    whens = []
+    for index in range(len(ages), 0, -1):
+        whens.append((or_(V.c.delivery_date <= ages[index - 1], km_dates[index - 1] <= on), index))
+    return case(*whens, else_=0)
+
+
+def _share(count: int, total: int) -> float | None:
+    return count / total if total else None
+
+
+def stage_distribution(conn: Connection, on: date, rules: Rules, store: str | None = None) -> dict[str, Any]:
+    """Count and share per stage on a date: overall, per store and per model."""
+    stage = stage_index_expr(on, rules).label("stage")
+    query = select(V.c.store, V.c.model, stage, func.count().label("n")).where(V.c.delivery_date <= on)
+    if store:
+        query = query.where(V.c.store == store)
+    query = query.group_by(V.c.store, V.c.model, stage)
+    overall: dict[int, int] = defaultdict(int)
+    by_store: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    by_model: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row_store, row_model, index, n in conn.execute(query):
+        overall[index] += n
+        by_store[row_store or "未知门店"][index] += n
+        by_model[row_model or "未知车型"][index] += n
+
+    def table(counts: dict[int, int]) -> dict[str, dict[str, Any]]:
+        total = sum(counts.values())
+        return {name: {"count": counts.get(i, 0), "share": _share(counts.get(i, 0), total)}
+                for i, name in enumerate(rules.stage_names)}
+
+    return {
+        "stages": table(overall),
+        "stages_by_store": {k: table(v) for k, v in sorted(by_store.items())},
+        "stages_by_model": {k: table(v) for k, v in sorted(by_model.items())},
+    }
+
+
+def churn_conditions(on: date, first: date, last: date, rules: Rules) -> dict[str, ColumnElement[bool]]:
+    """SQL conditions for each churn category on `on` (流失返回: came back in [first, last])."""
+    lost = V.c.service_due < on - timedelta(days=rules.churn_after_days)
+    delivered = V.c.delivery_date <= on
+    return {
+        "首保流失": and_(delivered, not_(V.c.has_maintenance), lost),
+        "定保流失": and_(delivered, V.c.has_maintenance, lost, V.c.service_due < V.c.warranty_end),
+        "出保修期流失": and_(delivered, V.c.has_maintenance, lost, V.c.service_due >= V.c.warranty_end),
+        "流失返回": and_(
+            delivered,
+            V.c.last_maintenance_date.between(first, min(last, on)),
+            V.c.returned_from_churn.is_(True),
+        ),
+    }
+
+
+def churn_counts(conn: Connection, on: date, first: date, last: date, rules: Rules,
+                 store: str | None = None) -> dict[str, int]:
+    """How many cars are in each churn category on `on`."""
+    out = {}
+    for category, condition in churn_conditions(on, first, last, rules).items():
+        query = select(func.count()).select_from(V).where(condition)
+        if store:
+            query = query.where(V.c.store == store)
+        out[category] = int(conn.execute(query).scalar() or 0)
+    return out
+
+
+def churn_list(conn: Connection, on: date, first: date, last: date, rules: Rules, category: str | None = None,
+               store: str | None = None) -> list[dict[str, Any]]:
+    """The cars behind the churn figures, with customer, phone, last visit and days lost."""
+    last_visit = (
+        select(VISITS.c.vehicle_pk, func.max(VISITS.c.visit_date).label("last_visit"))
+        .where(VISITS.c.visit_date <= on)
+        .group_by(VISITS.c.vehicle_pk)
+        .subquery()
+    )
+    rows: list[dict[str, Any]] = []
+    for name, condition in churn_conditions(on, first, last, rules).items():
+        if category is not None and name != category:
+            continue
+        query = (
+            select(V.c.vin, V.c.plate, V.c.model, V.c.store, V.c.delivery_date, V.c.service_due,
+                   V.c.service_advisor, V.c.last_maintenance_date, CUSTOMERS.c.customer_id, CUSTOMERS.c.name,
+                   CUSTOMERS.c.phone, CUSTOMERS.c.do_not_contact, last_visit.c.last_visit)
+            .join(CUSTOMERS, CUSTOMERS.c.id == V.c.customer_pk)
+            .outerjoin(last_visit, last_visit.c.vehicle_pk == V.c.id)
+            .where(condition)
+            .order_by(V.c.service_due, V.c.vin)
+        )
+        if store:
+            query = query.where(V.c.store == store)
+        for r in conn.execute(query).mappings():
+            rows.append({
+                "category": name,
+                "vin": r["vin"],
+                "plate": r["plate"],
+                "model": r["model"],
+                "store": r["store"],
+                "customer_id": r["customer_id"],
+                "name": r["name"],
+                "phone": r["phone"],
+                "do_not_contact": bool(r["do_not_contact"]),
+                "service_advisor": r["service_advisor"],
+                "delivery_date": r["delivery_date"],
+                "maintenance_due": r["service_due"],
+                "last_visit": r["last_visit"],
+                "days_lost": (on - r["service_due"]).days if name != "流失返回" else 0,
+                "returned_on": r["last_maintenance_date"] if name == "流失返回" else None,
+            })
+    return rows
+
+
+def _customer_filter(store: str | None) -> ColumnElement[bool]:
+    return CUSTOMERS.c.store == store if store else literal(True)
+
+
+def kpis(conn: Connection, on: date, first: date, last: date, rules: Rules, store: str | None = None) -> list[Kpi]:
+    """The month's KPIs, each with numerator and denominator, as pinned in the report issue."""
+    upto = min(last, on)
+    t, o = TASKS, OUTCOMES
+    store_cond = t.c.store == store if store else literal(True)
+    in_month = o.c.attempt_date.between(first, upto)
+    success = o.c.result.in_(("reached", "booked"))
+
+    # 跟踪回访成功率: follow-up tasks with an outcome in the month; success: one reached/booked.
+    per_task = (
+        select(t.c.id, func.max(case((success, 1), else_=0)).label("ok"))
+        .join(o, o.c.task_id == t.c.id)
+        .where(t.c.code.in_(FOLLOW_UP_CODES), in_month, store_cond)
+        .group_by(t.c.id)
+        .subquery()
+    )
+    follow_den, follow_num = conn.execute(select(func.count(), func.coalesce(func.sum(per_task.c.ok), 0))).one()
+
+    # 定保邀约成功率: invitations with a reached/booked outcome in the month; success: a visit within 30 days.
+    invited = conn.execute(
+        select(t.c.id, t.c.vehicle_pk, func.min(o.c.attempt_date))
+        .join(o, o.c.task_id == t.c.id)
+        .where(t.c.code.in_(INVITATION_CODES), in_month, success, store_cond)
+        .group_by(t.c.id, t.c.vehicle_pk)
+    ).all()
+    visits_by_car: dict[int, list[date]] = defaultdict(list)
+    for part in chunks(sorted({vpk for _, vpk, _ in invited if vpk is not None})):
+        query = select(VISITS.c.vehicle_pk, VISITS.c.visit_date).where(
+            VISITS.c.vehicle_pk.in_(part), VISITS.c.visit_date <= on
+        )
+        for vpk, vdate in conn.execute(query):
+            visits_by_car[vpk].append(vdate)
+    within = timedelta(days=rules.invite_visit_within_days)
+    invite_num = sum(
+        1 for _, vpk, ok_on in invited
+        if any(ok_on <= d <= min(ok_on + within, on) for d in visits_by_car.get(vpk, []))
+    )
+
+    # 客户信息准确率: outcome records in the month that are not wrong_number / all.
+    info_den, info_num = conn.execute(
+        select(func.count(), func.coalesce(func.sum(case((o.c.result != "wrong_number", 1), else_=0)), 0))
+        .select_from(o.join(t, t.c.id == o.c.task_id))
+        .where(in_month, store_cond)
+    ).one()
+
+    # 定保入库率 / 首保入库率: cars whose next maintenance was due in the month; came in from 30 days before.
+    car_store = V.c.store == store if store else literal(True)
+    pending = and_(V.c.service_due.between(first, last), V.c.delivery_date <= on, car_store)
+    answered = and_(V.c.prev_service_due.between(first, last), V.c.delivery_date <= on, car_store)
+    came = and_(answered, V.c.last_maintenance_date <= on, V.c.answered_in_window.is_(True))
+
+    def count(condition: ColumnElement[bool]) -> int:
+        return int(conn.execute(select(func.count()).select_from(V).where(condition)).scalar() or 0)
+
+    due_all = count(pending) + count(answered)
+    came_all = count(came)
+    due_first = count(and_(pending, not_(V.c.has_maintenance))) + count(and_(answered, V.c.prev_service_first))
+    came_first = count(and_(came, V.c.prev_service_first))
+
+    # 忠诚客户比例: customers with >= 2 visits in the 12 months before the report date / with >= 1.
+    since = add_months(on, -rules.loyal_months)
+    per_customer = (
+        select(V.c.customer_pk, func.count().label("n"))
+        .join(VISITS, VISITS.c.vehicle_pk == V.c.id)
+        .where(VISITS.c.visit_date > since, VISITS.c.visit_date <= on, car_store)
+        .group_by(V.c.customer_pk)
+        .subquery()
+    )
+    loyal_den, loyal_num = conn.execute(
+        select(func.count(), func.coalesce(
+            func.sum(case((per_customer.c.n >= rules.loyal_min_visits, 1), else_=0)), 0))
+    ).one()
+
+    # 客户转介率: vehicles delivered in the month whose customer has referred_by / delivered in the month.
+    has_referrals = conn.execute(
+        select(func.count()).select_from(CUSTOMERS).where(
+            CUSTOMERS.c.referred_by.is_not(None), cast(CUSTOMERS.c.referred_by, String) != "")
+    ).scalar()
+    delivered = and_(V.c.delivery_date.between(first, upto), car_store)
+    sold = count(delivered)
+    referred = int(conn.execute(
+        select(func.count()).select_from(V.join(CUSTOMERS, CUSTOMERS.c.id == V.c.customer_pk)).where(
+            delivered, CUSTOMERS.c.referred_by.is_not(None), CUSTOMERS.c.referred_by != "")
+    ).scalar() or 0)
+
+    # 流失率: cars in a churn category on the report date / cars that have had a maintenance due date.
+    churn = churn_counts(conn, on, first, last, rules, store)
+    churned = sum(churn[c] for c in CHURN_CATEGORIES[:3])
+    had_due = count(and_(V.c.delivery_date <= on, car_store,
+                         or_(V.c.service_due <= on, V.c.has_maintenance.is_(True))))
+
+    return [
+        make_kpi("follow_up_success_rate", int(follow_num), int(follow_den), rules),
+        make_kpi("invite_success_rate", invite_num, len(invited), rules),
+        make_kpi("info_accuracy_rate", int(info_num), int(info_den), rules),
+        make_kpi("maintenance_visit_rate", came_all, due_all, rules),
+        make_kpi("first_service_rate", came_first, due_first, rules),
+        make_kpi("loyal_customer_ratio", int(loyal_num), int(loyal_den), rules),
+        make_kpi("referral_rate", referred, sold if has_referrals else 0, rules),
+        make_kpi("churn_rate", churned, had_due, rules),
+    ]
+
+
+def workload(conn: Connection, on: date, days: int, store: str | None = None) -> list[dict[str, Any]]:
+    """Open tasks per owner per day for the days ahead, and overdue open tasks per owner."""
+    t = TASKS
+    end = on + timedelta(days=days - 1)
+    store_cond = t.c.store == store if store else literal(True)
+    owners: dict[str, dict[str, Any]] = {}
+
+    def entry(owner: str) -> dict[str, Any]:
+        return owners.setdefault(owner or "未分配", {"owner": owner or "未分配", "overdue": 0, "total": 0,
+                                                     "by_day": {}})
+
+    ahead = (
+        select(t.c.owner, t.c.due_date, func.count())
+        .where(t.c.status == "open", t.c.due_date.between(on, end), store_cond)
+        .group_by(t.c.owner, t.c.due_date)
+    )
+    for owner, day, n in conn.execute(ahead):
+        e = entry(owner)
+        e["by_day"][day.isoformat()] = n
+        e["total"] += n
+    overdue = (
+        select(t.c.owner, func.count())
+        .where(t.c.status == "open", t.c.due_date < on, t.c.window_end >= on, store_cond)
+        .group_by(t.c.owner)
+    )
+    for owner, n in conn.execute(overdue):
+        entry(owner)["overdue"] = n
+    return sorted(owners.values(), key=lambda e: (-(e["total"] + e["overdue"]), e["owner"]))
