@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lifecycle_cli.cli import calls, fleet, importing
+from lifecycle_cli.cli import calls, fleet, importing, reports
 from lifecycle_cli.cli.common import Context, get_context
 
 app = typer.Typer(
@@ -41,6 +41,7 @@ def rules_command(ctx: typer.Context) -> None:
 importing.register(app)
 fleet.register(app)
 calls.register(app)
+reports.register(app)
 
 
 def main() -> None:

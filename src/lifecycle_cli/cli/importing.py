@@ -22,7 +22,8 @@ def print_import_report(report: ImportReport, where: str) -> None:
     """Diagnostics on stderr, the per-file summary table on stdout."""
     from lifecycle_cli.render.output import print_table, say, warn
 
-    for message in report.messages:
+    order = {f.path.name: i for i, f in enumerate(report.files)}
+    for message in sorted(report.messages, key=lambda m: (order.get(m.file, 0), m.line or 0)):
         prefix = "警告 " if message.level == "warning" else ""
         warn(f"{prefix}{message}")
     rows = []

@@ -1,0 +1,185 @@
+"""`lifecycle report` (stages, KPIs, churn, workload) and `lifecycle churn` (the win-back list)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from lifecycle_cli.cli.common import EXIT_USAGE, Context, check_format, fail, get_context, parse_day, today
+
+if TYPE_CHECKING:
+    from lifecycle_cli.core.rules import Rules
+
+WORKLOAD_DAYS = 14
+
+
+def _month(text: str | None, on: date) -> tuple[str, date, date]:
+    from lifecycle_cli.core.kpi import month_bounds
+
+    month = text or on.strftime("%Y-%m")
+    try:
+        first, last = month_bounds(month)
+    except ValueError:
+        fail(f"--month: 无法识别的月份 \"{month}\"（格式：YYYY-MM）", EXIT_USAGE)
+    return month, first, last
+
+
+def build_report(context: Context, on: date, month: str, first: date, last: date,
+                 store: str | None) -> dict[str, Any]:
+    """Everything the report shows, as plain data (the JSON contract)."""
+    from lifecycle_cli.core.calendar import HolidayCalendar
+    from lifecycle_cli.store.report import churn_counts, kpis, stage_distribution, workload
+    from lifecycle_cli.store.tasks import sync_window
+
+    rules = context.rules()
+    with context.engine().begin() as conn:
+        sync_window(conn, rules, on, on, on + timedelta(days=WORKLOAD_DAYS - 1), HolidayCalendar())
+        stages = stage_distribution(conn, on, rules, store)
+        figures = kpis(conn, on, first, last, rules, store)
+        churn = churn_counts(conn, on, first, last, rules, store)
+        load = workload(conn, on, WORKLOAD_DAYS, store)
+    return {
+        "date": on,
+        "month": month,
+        "store": store,
+        **stages,
+        "kpis": {
+            k.code: {"name": k.name, "value": k.value, "numerator": k.numerator, "denominator": k.denominator,
+                     "target": k.target, "met": k.met}
+            for k in figures
+        },
+        "churn": churn,
+        "workload": load,
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _bar(share: float | None, width: int = 30) -> str:
+    if not share:
+        return ""
+    return "█" * max(1, round(share * width))
+
+
+def render_report(data: dict[str, Any], rules: Rules) -> None:
+    """The report as tables and bars for people."""
+    from lifecycle_cli.render.output import print_table, say
+
+    scope = f"（{data['store']}）" if data["store"] else ""
+    say(f"车辆生命周期报表{scope}：报表日期 {data['date']}，KPI 月份 {data['month']}")
+    total = sum(v["count"] for v in data["stages"].values())
+    print_table(
+        ["阶段", "车辆数", "占比", ""],
+        [[name, v["count"], _pct(v["share"]), _bar(v["share"])] for name, v in data["stages"].items()]
+        + [["合计", total, "", ""]],
+        title="生命周期阶段分布",
+    )
+    for key, label in (("stages_by_store", "门店"), ("stages_by_model", "车型")):
+        rows = [
+            [group, *[counts[name]["count"] for name in rules.stage_names], sum(c["count"] for c in counts.values())]
+            for group, counts in data[key].items()
+        ]
+        print_table([label, *rules.stage_names, "合计"], rows, title=f"按{label}的阶段分布")
+    marks = {True: "✓ 达标", False: "✗ 未达标", None: ""}
+    print_table(
+        ["KPI", "代码", "数值", "分子", "分母", "目标", "是否达标"],
+        [[k["name"], code, _pct(k["value"]), k["numerator"], k["denominator"],
+          _pct(k["target"]) if k["target"] is not None else "", marks[k["met"]]]
+         for code, k in data["kpis"].items()],
+        title=f"KPI（{data['month']}）",
+        styles=["green" if k["met"] else ("red" if k["met"] is False else None) for k in data["kpis"].values()],
+    )
+    print_table(["流失类型", "车辆数"], [[c, n] for c, n in data["churn"].items()],
+                title=f"流失情况（{data['date']}；流失返回为本月）")
+    days = [(date.fromisoformat(str(data["date"])) + timedelta(days=i)).isoformat() for i in range(WORKLOAD_DAYS)]
+    print_table(
+        ["负责人", "逾期", *[d[5:] for d in days], "合计"],
+        [[w["owner"], w["overdue"], *[w["by_day"].get(d, "") for d in days], w["total"]] for w in data["workload"]],
+        title=f"未来 {WORKLOAD_DAYS} 天工作量（按负责人、按天的待办任务）",
+    )
+
+
+CHURN_COLUMNS = {
+    "category": "流失类型",
+    "customer_id": "客户编号",
+    "name": "客户姓名",
+    "phone": "电话",
+    "vin": "车架号",
+    "plate": "车牌号",
+    "model": "车型",
+    "store": "门店",
+    "service_advisor": "服务顾问",
+    "maintenance_due": "应保养日期",
+    "last_visit": "最近进厂",
+    "days_lost": "流失天数",
+    "returned_on": "返回日期",
+}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the report verbs to the app."""
+
+    @app.command("report")
+    def report_command(
+        ctx: typer.Context,
+        on: str = typer.Option(None, "--date", help="报表日期 YYYY-MM-DD（默认今天）"),
+        month: str = typer.Option(None, "--month", help="KPI 月份 YYYY-MM（默认报表日期所在月）"),
+        store: str = typer.Option(None, "--store", help="只看此门店"),
+        fmt: str = typer.Option("table", "--format", help="table / csv（KPI 表）/ json"),
+    ) -> None:
+        """售后经理报表：阶段分布、KPI（含分子分母与目标）、流失分类、未来工作量。"""
+        from lifecycle_cli.render.output import write_csv, write_json
+
+        check_format(fmt)
+        context = get_context(ctx)
+        rules = context.rules()
+        day = parse_day(on, "--date") if on else today(rules)
+        month_text, first, last = _month(month, day)
+        data = build_report(context, day, month_text, first, last, store)
+        if fmt == "json":
+            write_json(data)
+        elif fmt == "csv":
+            write_csv(
+                ["code", "name", "value", "numerator", "denominator", "target", "met"],
+                [[code, k["name"], k["value"], k["numerator"], k["denominator"], k["target"], k["met"]]
+                 for code, k in data["kpis"].items()],
+            )
+        else:
+            render_report(data, rules)
+
+    @app.command("churn")
+    def churn_command(
+        ctx: typer.Context,
+        category: str = typer.Option(None, "--category", help="首保流失 / 定保流失 / 出保修期流失 / 流失返回"),
+        store: str = typer.Option(None, "--store", help="只看此门店"),
+        on: str = typer.Option(None, "--date", help="日期 YYYY-MM-DD（默认今天）"),
+        fmt: str = typer.Option("table", "--format", help="table / csv / json"),
+        english_headers: bool = typer.Option(False, "--english-headers", help="CSV 用英文表头"),
+    ) -> None:
+        """流失客户清单（招揽名单）：客户、电话、最近进厂、流失天数。"""
+        from lifecycle_cli.core.kpi import CHURN_CATEGORIES
+        from lifecycle_cli.render.output import print_table, write_csv, write_json
+        from lifecycle_cli.store.report import churn_list
+
+        check_format(fmt)
+        if category is not None and category not in CHURN_CATEGORIES:
+            fail(f"--category 只能是 {' / '.join(CHURN_CATEGORIES)}，不是 \"{category}\"", EXIT_USAGE)
+        context = get_context(ctx)
+        rules = context.rules()
+        day = parse_day(on, "--date") if on else today(rules)
+        _, first, last = _month(None, day)
+        with context.engine().connect() as conn:
+            rows = churn_list(conn, day, first, last, rules, category, store)
+        if fmt == "json":
+            write_json(rows)
+            return
+        keys = list(CHURN_COLUMNS)
+        table = [[r[k] for k in keys] for r in rows]
+        if fmt == "csv":
+            write_csv(keys if english_headers else list(CHURN_COLUMNS.values()), table)
+            return
+        print_table(list(CHURN_COLUMNS.values()), table, title=f"流失客户清单（{day}，共 {len(rows)} 辆）")
