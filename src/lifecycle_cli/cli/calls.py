@@ -174,14 +174,15 @@ def render_call_list(lines: list[dict[str, Any]], rules: Rules, start: date, day
         )
 
 
-def show_call_list(context: Context, *, start: date, days: int, fmt: str, **filters: Any) -> None:
+def show_call_list(context: Context, *, start: date, days: int, fmt: str, english_headers: bool = False,
+                   **filters: Any) -> None:
     """Compute and print a call list, warning once about years without holiday data."""
     from lifecycle_cli.render.output import warn
 
     lines, missing = compute_call_list(context, start=start, days=days, **filters)
     for year in sorted(missing):
         warn(f"提示：法定节假日数据不包含 {year} 年，该年的电话任务未按节假日顺延")
-    render_call_list(lines, context.rules(), start, days, fmt)
+    render_call_list(lines, context.rules(), start, days, fmt, english_headers)
 
 
 def register(app: typer.Typer) -> None:
@@ -223,7 +224,7 @@ def register(app: typer.Typer) -> None:
         start = parse_day(on, "--date") if on else today(rules)
         filters: dict[str, Any] = {"owner": owner, "role": role, "store": store, "code": code, "include_overdue": not no_overdue}
         if split_by is None:
-            show_call_list(context, start=start, days=days, fmt=fmt, **filters)
+            show_call_list(context, start=start, days=days, fmt=fmt, english_headers=english_headers, **filters)
             return
         lines, missing = compute_call_list(context, start=start, days=days, **filters)
         for year in sorted(missing):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -45,14 +44,17 @@ class Projection:
         """The date the car reaches `km`: projected ahead, or interpolated when already passed."""
         last = self.last
         if km > last.km:
-            return last.date + timedelta(days=math.ceil((km - last.km) / self.daily_km))
+            # ceil((km - last.km) / daily_km) in integers: daily_km = n / d
+            n, d = self.daily_km.numerator, self.daily_km.denominator
+            return last.date + timedelta(days=-((-(km - last.km) * d) // n))
         first = self.kept[0]
         if km <= first.km:
             return first.date
         for before, after in zip(self.kept, self.kept[1:], strict=False):
             if before.km < km <= after.km:
                 span = (after.date - before.date).days
-                return before.date + timedelta(days=math.ceil(Fraction((km - before.km) * span, after.km - before.km)))
+                # d0 + ceil((K - k0) * days(d0 -> d1) / (k1 - k0)), in integers
+                return before.date + timedelta(days=-((-(km - before.km) * span) // (after.km - before.km)))
         return last.date  # unreachable: km <= last.km is always bracketed by two kept readings
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-
-from dateutil.relativedelta import relativedelta
 
 from lifecycle_cli.core.rules import Rules
 
@@ -24,13 +23,19 @@ class StageResult:
 
 
 def add_months(start: date, months: int) -> date:
-    """Calendar-month arithmetic: 2026-08-31 + 3 months = 2026-11-30 (clamped to the month's end)."""
-    return start + relativedelta(months=months)
+    """Calendar-month arithmetic: 2026-08-31 + 3 months = 2026-11-30 (clamped to the month's end).
+
+    The same answer as `start + relativedelta(months=months)`, without its per-call cost
+    (a test checks the two agree).
+    """
+    year, month0 = divmod(start.month - 1 + months, 12)
+    year += start.year
+    return date(year, month0 + 1, min(start.day, monthrange(year, month0 + 1)[1]))
 
 
 def add_years(start: date, years: int) -> date:
     """Calendar-year arithmetic: 29 February plus one year is 28 February."""
-    return start + relativedelta(years=years)
+    return add_months(start, 12 * years)
 
 
 def months_between(start: date, on: date) -> int:

@@ -8,6 +8,7 @@ or raises :class:`BadValue` whose text is the reason in Chinese.
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import re
 import unicodedata
@@ -121,6 +122,15 @@ def _ymd(y: str, m: str, d: str, h: str | None, mi: str | None, s: str | None, s
 
 def parse_date(value: object, date_format: str | None = None) -> datetime.date | None:
     """Parse a year-first date, an Excel date cell or an Excel serial number; blank → None."""
+    # Fast path for the canonical form (YYYY-MM-DD): the same answer as the full parser below.
+    if type(value) is str and date_format is None and len(value) == 10 and value[4] == "-" == value[7]:
+        try:
+            day = datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if 1900 <= day.year <= 2100:
+                return day
     if _is_blank(value):
         return None
     if isinstance(value, datetime.datetime):
@@ -163,6 +173,10 @@ _KM_RE = re.compile(r"^(?P<sign>[-+]?)(?P<num>\d+(?:\.\d*)?|\.\d+)(?P<wan>万)?(
 
 def parse_km(value: object) -> int | None:
     """Parse an odometer reading in km ('12,345', '12345km', '1.2万公里', 12345.0); blank → None."""
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) <= 7:
+        km = int(value)  # fast path: plain digits
+        if km <= _MAX_KM:
+            return km
     if _is_blank(value):
         return None
     shown = _display(value)
@@ -208,8 +222,30 @@ class Phone:
 _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
+@functools.lru_cache(maxsize=16384)
+def _mobile_block(prefix: str) -> tuple[bool, bool] | None:
+    """(valid, is_mobile) shared by the 11-digit numbers starting with a 5-digit 号段 prefix.
+
+    libphonenumber decides CN mobile validity by the leading digits and the length; None when
+    the lowest and highest numbers of the block disagree (then each number is parsed in full).
+    """
+    low, high = _parse_phone(prefix + "000000"), _parse_phone(prefix + "999999")
+    assert low is not None and high is not None
+    if (low.valid, low.is_mobile) != (high.valid, high.is_mobile):
+        return None
+    return low.valid, low.is_mobile
+
+
 def parse_phone(value: object) -> Phone | None:
     """Normalise a Chinese mobile or landline number; invalid numbers come back with valid=False."""
+    if type(value) is str and len(value) == 11 and value[0] == "1" and value.isascii() and value.isdigit():
+        block = _mobile_block(value[:5])  # fast path for a bare 11-digit mobile
+        if block is not None:
+            return Phone(value=value, valid=block[0], is_mobile=block[1])
+    return _parse_phone(value)
+
+
+def _parse_phone(value: object) -> Phone | None:
     if _is_blank(value):
         return None
     raw = _display(value)
@@ -310,8 +346,15 @@ def _looks_like_date(text: str) -> bool:
     return False
 
 
+_CLEAN_VIN_RE = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
+
+
 def parse_vin(value: object) -> Vin | None:
     """Tidy and validate a VIN; refuse obvious garbage, warn on a bad check digit; blank → None."""
+    # Fast path: 17 clean characters, not all digits (the full checks below reach the same answer).
+    if type(value) is str and _CLEAN_VIN_RE.fullmatch(value) and not value.isdigit() and len(set(value)) > 1:
+        expected = vin_check_digit(value)
+        return Vin(value=value, warning=None if value[8] == expected else f"车架号校验位不符（第9位应为 {expected}）")
     if _is_blank(value):
         return None
     shown = _display(value)

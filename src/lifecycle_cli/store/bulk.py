@@ -42,13 +42,59 @@ def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any
         yield values[start : start + size]
 
 
+def _sqlite_value(value: Any) -> Any:
+    """A value as SQLAlchemy stores it in SQLite (dates as ISO text, booleans as 0/1)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _scalar_defaults(table: Table) -> dict[str, Any] | None:
+    """Column defaults to fill in on the raw path; None when a default is computed (use Core then)."""
+    out: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if default is None or column.primary_key:
+            continue
+        if not getattr(default, "is_scalar", False):
+            return None
+        out[column.name] = default.arg  # type: ignore[attr-defined]
+    return out
+
+
 def insert_by_shape(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert rows with executemany, one statement per set of columns (rows may omit fields)."""
+    """Insert rows with executemany, one statement per set of columns (rows may omit fields).
+
+    On SQLite the DB-API executemany is used directly (the same stored values, without
+    SQLAlchemy's per-row parameter processing); other engines go through Core.
+    """
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
         by_shape.setdefault(tuple(sorted(row)), []).append(row)
-    for batch in by_shape.values():
-        conn.execute(insert(table), batch)
+    defaults = _scalar_defaults(table) if conn.dialect.name == "sqlite" else None
+    for shape, batch in by_shape.items():
+        if defaults is None:
+            conn.execute(insert(table), batch)
+            continue
+        extra = {k: v for k, v in defaults.items() if k not in shape}
+        columns = [*shape, *extra]
+        sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
+        fill = [_sqlite_value(v) for v in extra.values()]
+        conn.exec_driver_sql(sql, [tuple([*(_sqlite_value(r[c]) for c in shape), *fill]) for r in batch])
+
+
+def update_by_pk(conn: Connection, table: Table, fields: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    """UPDATE the named fields of rows keyed by '_pk', with one executemany."""
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        sql = f'UPDATE "{table.name}" SET {", ".join(f"{c} = ?" for c in fields)} WHERE id = ?'
+        conn.exec_driver_sql(sql, [tuple([*(_sqlite_value(r[c]) for c in fields), r["_pk"]]) for r in rows])
+        return
+    stmt = update(table).where(table.c.id == bindparam("_pk")).values({c: bindparam(c) for c in fields})
+    conn.execute(stmt, rows)
 
 
 def lookup_ids(conn: Connection, table: Table, key_column: str, keys: Iterable[str]) -> dict[str, int]:
@@ -97,9 +143,7 @@ def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str
     for values in updates.values():
         by_shape.setdefault(tuple(sorted(values)), []).append(values)
     for shape, batch in by_shape.items():
-        fields = [c for c in shape if c != "_pk"]
-        stmt = update(table).where(table.c.id == bindparam("_pk")).values({c: bindparam(c) for c in fields})
-        conn.execute(stmt, batch)
+        update_by_pk(conn, table, [c for c in shape if c != "_pk"], batch)
     ids = {k: v["id"] for k, v in existing.items()}
     missing = [k for k in keys if k not in ids]
     if missing:

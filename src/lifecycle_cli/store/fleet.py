@@ -101,8 +101,12 @@ def find_customers(conn: Connection, key: str) -> list[int]:
     conditions = [CUSTOMERS.c.customer_id == text]
     if digits:
         conditions.append(CUSTOMERS.c.phone == digits)
-        if len(digits) == 13 and digits.startswith("86"):
-            conditions.append(CUSTOMERS.c.phone == digits[2:])
+        # A mobile is stored as 11 bare digits: "138-1234-5678", "+86 138 1234 5678" find it too.
+        bare = digits.replace("-", "")
+        if len(bare) == 13 and bare.startswith("86"):
+            bare = bare[2:]
+        if bare != digits:
+            conditions.append(CUSTOMERS.c.phone == bare)
     found.update(conn.execute(select(CUSTOMERS.c.id).where(or_(*conditions))).scalars())
     return sorted(found)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.rules import Rules
@@ -23,7 +23,7 @@ from lifecycle_cli.core.schedule import (
     vehicle_projection,
     warranty_end,
 )
-from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, chunks
+from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, chunks, update_by_pk
 from lifecycle_cli.store.facts import load_customer_facts, load_vehicle_facts
 
 # State is computed from all the facts there are, whatever their date.
@@ -90,14 +90,10 @@ def care_anchor(customer: CustomerFacts) -> date | None:
 def refresh_vehicles(conn: Connection, vehicle_pks: Iterable[int], rules: Rules) -> None:
     """Recompute and store the projection state of these vehicles."""
     pks = sorted(set(vehicle_pks))
-    stmt = update(VEHICLES).where(VEHICLES.c.id == bindparam("_pk")).values(
-        {c: bindparam(c) for c in vehicle_state_columns()}
-    )
     for part in chunks(pks, BATCH):
         facts = load_vehicle_facts(conn, part)
         rows = [{"_pk": pk, **vehicle_state(v, rules)} for pk, (_, v) in facts.items()]
-        if rows:
-            conn.execute(stmt, rows)
+        update_by_pk(conn, VEHICLES, vehicle_state_columns(), rows)
 
 
 def vehicle_state_columns() -> tuple[str, ...]:
@@ -112,9 +108,6 @@ def vehicle_state_columns() -> tuple[str, ...]:
 def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rules) -> None:
     """Recompute and store the care-call anchor and phase of these customers."""
     every = rules.touchpoints["care_call"].offset_days
-    stmt = update(CUSTOMERS).where(CUSTOMERS.c.id == bindparam("_pk")).values(
-        care_anchor=bindparam("care_anchor"), care_phase=bindparam("care_phase"), birthday_mmdd=bindparam("bmmdd")
-    )
     for part in chunks(sorted(set(customer_pks)), BATCH):
         rows = []
         for pk, customer in load_customer_facts(conn, part).items():
@@ -123,10 +116,9 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
                 "_pk": pk,
                 "care_anchor": anchor,
                 "care_phase": anchor.toordinal() % every if anchor is not None else None,
-                "bmmdd": mmdd(customer.birthday),
+                "birthday_mmdd": mmdd(customer.birthday),
             })
-        if rows:
-            conn.execute(stmt, rows)
+        update_by_pk(conn, CUSTOMERS, ("care_anchor", "care_phase", "birthday_mmdd"), rows)
 
 
 def customers_of_vehicles(conn: Connection, vehicle_pks: Iterable[int]) -> set[int]:

@@ -1,0 +1,338 @@
+"""`lifecycle import` end to end: canonical CSVs into a real SQLite file."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_helpers import (
+    VEHICLE_COLUMNS,
+    VISIT_COLUMNS,
+    Files,
+    customer,
+    make_vin,
+    run,
+    run_json,
+    run_ok,
+    summary_rows,
+    vehicle,
+    visit,
+)
+
+V1, V2, V3, V4 = make_vin(1), make_vin(2), make_vin(3), make_vin(4)
+
+
+def base_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Three customers, three cars, four visits (one without a work-order number)."""
+    customers = [
+        customer("C001", "张伟", 1, birthday="1985-03-12"),
+        customer("C002", "李静", 2),
+        customer("C003", "王芳", 3),
+    ]
+    vehicles = [
+        vehicle(V1, "C001", "2024-03-15", plate="粤A12345", km="12000", km_date="2025-03-01"),
+        vehicle(V2, "C002", "2025-06-01", plate="粤B23456"),
+        vehicle(V3, "C003", "2026-01-10", plate="粤C34567"),
+    ]
+    visits = [
+        visit("RO001", V1, "2024-06-20", 3800),
+        visit("RO002", V1, "2025-01-05", 9100, "repair"),
+        visit("RO003", V2, "2025-09-01", 4200),
+        visit("", V3, "2026-04-01", 3000),
+    ]
+    return customers, vehicles, visits
+
+
+def write_base(files: Files) -> tuple[Path, Path, Path]:
+    customers, vehicles, visits = base_rows()
+    return files.customers(customers), files.vehicles(vehicles), files.visits(visits)
+
+
+def db_counts(db: Path) -> dict[str, int]:
+    """Row counts of the data tables, read straight from the SQLite file."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return {t: conn.execute(f"select count(*) from {t}").fetchone()[0]
+                for t in ("customer", "vehicle", "visit", "odometerreading")}
+
+
+def customer_names(db: Path) -> dict[str, str]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return dict(conn.execute("select customer_id, name from customer"))
+
+
+def vins(db: Path) -> set[str]:
+    return {v["vin"] for v in run_json(db, "vehicles", "--date", "2026-11-23")}
+
+
+def visit_keys(db: Path, key: str) -> list[tuple[str, int]]:
+    """(visit_date, km) of the visits `show KEY` lists, across the customer's cars."""
+    detail = run_json(db, "show", key, "--date", "2026-11-23")
+    return sorted((x["visit_date"], x["mileage_km"]) for v in detail["vehicles"] for x in v["visits"])
+
+
+# --------------------------------------------------------------------------- happy path
+
+
+def test_files_in_any_order_import_customers_then_vehicles_then_visits(db: Path, files: Files) -> None:
+    customers, vehicles, visits = write_base(files)
+
+    result = run_ok(db, "import", visits, vehicles, customers)  # visits first on the command line
+
+    summary = summary_rows(result.stdout)
+    assert summary["customers.csv"] == {"read": 3, "inserted": 3, "updated": 0, "unchanged": 0, "rejected": 0,
+                                        "warnings": 0, "status": "完成"}
+    assert summary["vehicles.csv"]["inserted"] == 3
+    assert summary["visits.csv"]["read"] == 4
+    assert summary["visits.csv"]["inserted"] == 4
+    assert summary["visits.csv"]["rejected"] == 0
+    assert result.stderr == ""  # valid VINs and phones: not even a warning
+    assert str(db) in result.stdout  # the summary says where the data went
+    assert vins(db) == {V1, V2, V3}
+    assert visit_keys(db, "C001") == [("2024-06-20", 3800), ("2025-01-05", 9100)]
+    assert visit_keys(db, "C003") == [("2026-04-01", 3000)]
+
+
+def test_reimporting_the_same_files_changes_nothing(db: Path, files: Files) -> None:
+    paths = write_base(files)
+    run_ok(db, "import", *paths)
+    before = db_counts(db)
+
+    result = run_ok(db, "import", *paths)
+
+    summary = summary_rows(result.stdout)
+    for name, read in (("customers.csv", 3), ("vehicles.csv", 3), ("visits.csv", 4)):
+        assert summary[name]["read"] == read
+        assert summary[name]["unchanged"] == read, name
+        assert summary[name]["inserted"] == summary[name]["updated"] == summary[name]["rejected"] == 0
+    assert db_counts(db) == before
+    assert before == {"customer": 3, "vehicle": 3, "visit": 4, "odometerreading": 1}
+
+
+def test_a_changed_field_is_updated_and_counted(db: Path, files: Files) -> None:
+    run_ok(db, "import", *write_base(files))
+    customers, vehicles, visits = base_rows()
+    customers[1]["name"] = "李静怡"
+    vehicles[2]["plate"] = "粤C99999"
+    visits[2]["mileage_km"] = 4300  # RO003: keyed on its work-order number, the km is a field
+
+    result = run_ok(db, "import", files.customers(customers), files.vehicles(vehicles), files.visits(visits))
+
+    summary = summary_rows(result.stdout)
+    assert (summary["customers.csv"]["updated"], summary["customers.csv"]["unchanged"]) == (1, 2)
+    assert (summary["vehicles.csv"]["updated"], summary["vehicles.csv"]["unchanged"]) == (1, 2)
+    assert (summary["visits.csv"]["updated"], summary["visits.csv"]["unchanged"]) == (1, 3)
+    assert all(summary[n]["inserted"] == 0 for n in summary)
+    assert customer_names(db)["C002"] == "李静怡"
+    assert run_json(db, "show", "粤C99999", "--date", "2026-11-23")["customer_id"] == "C003"
+    assert visit_keys(db, "C002") == [("2025-09-01", 4300)]
+    assert db_counts(db)["visit"] == 4
+
+
+# --------------------------------------------------------------------------- refused files
+
+
+def test_a_file_missing_a_required_column_is_refused_whole_and_the_others_import(db: Path, files: Files) -> None:
+    customers, vehicles, visits = base_rows()
+    no_km = [c for c in VISIT_COLUMNS if c != "mileage_km"]
+    bad_visits = files.visits(({k: v for k, v in r.items() if k != "mileage_km"} for r in visits),
+                              columns=no_km)
+
+    result = run(db, "import", bad_visits, files.customers(customers), files.vehicles(vehicles))
+
+    assert result.exit_code == 2
+    refusal = [line for line in result.stderr.splitlines() if line.startswith("visits.csv")]
+    assert len(refusal) == 1
+    assert "mileage_km" in refusal[0]
+    summary = summary_rows(result.stdout)
+    assert summary["visits.csv"]["status"] == "整个文件未导入"
+    assert summary["visits.csv"]["inserted"] == 0
+    assert summary["customers.csv"]["inserted"] == 3
+    assert summary["vehicles.csv"]["inserted"] == 3
+    assert db_counts(db)["visit"] == 0
+    assert vins(db) == {V1, V2, V3}
+
+
+def test_a_vehicles_file_without_delivery_date_is_refused_naming_the_column(db: Path, files: Files) -> None:
+    customers, vehicles, _ = base_rows()
+    columns = [c for c in VEHICLE_COLUMNS if c != "delivery_date"]
+    bad = files.vehicles(({k: v for k, v in r.items() if k != "delivery_date"} for r in vehicles), columns=columns)
+    run_ok(db, "import", files.customers(customers))
+
+    detected = run(db, "import", bad)
+    forced = run(db, "import", "--kind", "vehicles", bad)
+
+    assert detected.exit_code == forced.exit_code == 2
+    assert "交车日期" in detected.stderr  # the file cannot even be told apart without it
+    assert "delivery_date" in forced.stderr and "缺少" in forced.stderr
+    assert db_counts(db)["vehicle"] == 0
+
+
+# --------------------------------------------------------------------------- rejected rows
+
+BAD_ROWS = [
+    pytest.param("customers", customer("C004", "赵敏", 4, birthday="1990-02-30"), "birthday", "1990-02-30",
+                 id="impossible-birthday"),
+    pytest.param("vehicles", vehicle(V4, "C001", "31/12/2025"), "delivery_date", "31/12/2025",
+                 id="day-first-delivery-date"),
+    pytest.param("visits", visit("RO004", V3, "2026-06-31", 6000), "visit_date", "2026-06-31",
+                 id="impossible-visit-date"),
+    pytest.param("visits", visit("RO004", V3, "2026-06-30", "六千"), "mileage_km", "六千",
+                 id="mileage-not-a-number"),
+    pytest.param("vehicles", vehicle(V4, "C999", "2025-12-31"), "customer_id", "C999",
+                 id="unknown-customer"),
+    pytest.param("visits", visit("RO004", V4, "2026-06-30", 6000), "vin", V4, id="unknown-vin"),
+]
+
+
+@pytest.mark.parametrize(("kind", "bad_row", "column", "shown"), BAD_ROWS)
+def test_a_bad_row_is_rejected_with_file_line_column_and_the_good_rows_land(
+    db: Path, files: Files, kind: str, bad_row: dict[str, Any], column: str, shown: str
+) -> None:
+    rows = dict(zip(("customers", "vehicles", "visits"), base_rows(), strict=True))
+    rows[kind].insert(1, bad_row)  # header is line 1, first good row line 2: the bad row is line 3
+    paths = [files.customers(rows["customers"]), files.vehicles(rows["vehicles"]), files.visits(rows["visits"])]
+
+    result = run(db, "import", *paths)
+
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith(f"{kind}.csv:3: {column}: "), errors[0]
+    assert shown in errors[0]
+    assert str(errors[0]) not in result.stdout  # diagnostics on stderr only
+    summary = summary_rows(result.stdout)
+    assert summary[f"{kind}.csv"]["rejected"] == 1
+    assert summary[f"{kind}.csv"]["inserted"] == len(rows[kind]) - 1
+    assert db_counts(db) == {"customer": 3, "vehicle": 3, "visit": 4, "odometerreading": 1}
+
+
+def test_line_numbers_count_file_lines_not_data_rows(db: Path, files: Files) -> None:
+    customers, vehicles, visits = base_rows()
+    vehicles.append(vehicle(V4, "C001", "2025-13-01"))  # the 4th data row: line 5
+
+    result = run(db, "import", files.customers(customers), files.vehicles(vehicles), files.visits(visits))
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("vehicles.csv:5: delivery_date: ")
+
+
+def test_dry_run_checks_everything_and_writes_nothing(db: Path, files: Files) -> None:
+    customers, vehicles, visits = base_rows()
+    vehicles.append(vehicle(V4, "C001", "2025-13-01"))
+    paths = [files.customers(customers), files.vehicles(vehicles), files.visits(visits)]
+
+    dry = run(db, "import", "--dry-run", *paths)
+
+    assert dry.exit_code == 1  # the bad row is still reported
+    assert "vehicles.csv:5: delivery_date: " in dry.stderr
+    assert "演练" in dry.stdout
+    assert summary_rows(dry.stdout)["customers.csv"]["inserted"] == 3
+    assert db_counts(db) == {"customer": 0, "vehicle": 0, "visit": 0, "odometerreading": 0}
+    assert run_json(db, "vehicles", "--date", "2026-11-23") == []
+
+    real = run(db, "import", *paths)
+    assert summary_rows(real.stdout)["customers.csv"]["inserted"] == 3  # not "unchanged": nothing was written
+
+
+def test_rejects_file_can_be_fixed_and_reimported(db: Path, files: Files, tmp_path: Path) -> None:
+    customers, vehicles, visits = base_rows()
+    vehicles.insert(1, vehicle(V4, "C001", "2025-13-01", plate="粤A55555"))
+    rejects_dir = tmp_path / "rejects"
+
+    result = run(db, "import", "--rejects", rejects_dir, files.customers(customers), files.vehicles(vehicles),
+                 files.visits(visits))
+
+    assert result.exit_code == 1
+    rejects = rejects_dir / "vehicles.rejects.csv"
+    assert str(rejects) in result.stdout
+    assert sorted(p.name for p in rejects_dir.iterdir()) == ["vehicles.rejects.csv"]
+    raw = rejects.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # opens in Excel
+    table = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert table[0][: len(VEHICLE_COLUMNS)] == list(VEHICLE_COLUMNS)
+    assert len(table[0]) == len(VEHICLE_COLUMNS) + 1  # the reason column
+    assert len(table) == 2
+    row = dict(zip(table[0], table[1], strict=True))
+    assert row["vin"] == V4 and row["delivery_date"] == "2025-13-01"
+    reason = table[1][-1]
+    assert reason.startswith("delivery_date: ")
+    assert V4 not in vins(db)
+
+    # The user fixes the date in the rejects file and imports that file again.
+    table[1][table[0].index("delivery_date")] = "2025-12-01"
+    with rejects.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(table)
+    again = run(db, "import", rejects)
+
+    assert again.exit_code == 0, again.stderr
+    assert summary_rows(again.stdout)["vehicles.rejects.csv"]["inserted"] == 1
+    assert V4 in vins(db)
+    assert run_json(db, "show", "粤A55555", "--date", "2026-11-23")["customer_id"] == "C001"
+
+
+def test_bad_options_are_usage_errors(db: Path, files: Files) -> None:
+    customers, _, _ = write_base(files)
+    assert run(db, "import", "--kind", "cars", customers).exit_code == 2
+    assert run(db, "import", files.folder / "nope.csv").exit_code != 0
+    assert db_counts(db)["customer"] == 0
+
+
+# --------------------------------------------------------------------------- one transaction
+
+IMPORT_CODE = "from lifecycle_cli.cli.app import main; main()"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
+def test_an_import_stopped_midway_leaves_the_database_as_it_was(
+    db: Path, files: Files, tmp_path: Path, sig: signal.Signals
+) -> None:
+    paths = write_base(files)
+    run_ok(db, "import", *paths)
+    before_counts, before_names = db_counts(db), customer_names(db)
+    # The second import renames every customer (customers land first) and then loads a long visits file.
+    customers, _, _ = base_rows()
+    renamed = files.customers([{**c, "name": c["name"] + "改"} for c in customers], name="customers2.csv")
+    big = tmp_path / "big_visits.csv"
+    with big.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(VISIT_COLUMNS) + "\n")
+        for i in range(120_000):
+            fh.write(f"RB{i:07d},{(V1, V2, V3)[i % 3]},2026-{1 + i % 10:02d}-{1 + i % 28:02d},{i},repair,100,王强\n")
+    wal = Path(f"{db}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", IMPORT_CODE, "--db", str(db), "import", str(renamed), str(big)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ),
+    )
+    try:
+        # Uncommitted pages spill into the WAL once the import is well under way.
+        deadline = time.monotonic() + 15
+        while not (wal.exists() and wal.stat().st_size > 0):
+            assert proc.poll() is None, "the import finished before it could be interrupted"
+            assert time.monotonic() < deadline, "the import never started writing"
+            time.sleep(0.01)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130, err.decode()
+        assert "中断" in err.decode()
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    assert db_counts(db) == before_counts
+    assert customer_names(db) == before_names
+    # The file is healthy: the first import's files are still all "unchanged".
+    again = summary_rows(run_ok(db, "import", *paths).stdout)
+    assert [again[p.name]["unchanged"] for p in paths] == [3, 3, 4]
