@@ -130,16 +130,12 @@ def test_an_overdue_task_is_listed_on_the_last_day_of_its_window(db: Path, files
     assert lines["C103"]["overdue_days"] == 14  # due 11-08, window 14 days: still there on 11-22
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: after `due` for a later date, `due` for an earlier date misses "
-                   "tasks whose window closed before the later date (sync watermark skips them)")
 def test_asking_for_an_earlier_day_after_a_later_one_shows_that_days_list(world: Path) -> None:
     due_lines(world, "--date", DAY)
     lines = {line["customer_id"]: line for line in due_lines(world, "--date", "2026-11-22")}
     assert lines["C103"]["overdue_days"] == 14
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `due` for a future date moves the sync watermark past the days "
-                   "in between, so tasks falling due on those days are never materialised")
 def test_looking_ahead_does_not_lose_the_tasks_of_the_days_in_between(world: Path) -> None:
     due_lines(world, "--date", "2026-12-24")  # a look at Christmas Eve's list first
     lines = due_lines(world, "--date", "2026-11-29", "--code", "delivery_call_7d")

@@ -615,15 +615,11 @@ def late_facts_db(tmp_path: Path) -> World:
     return World(tmp_path / "late.db", vins)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: report churn uses per-vehicle state computed from every fact, "
-                                       "including visits after the report date")
 def test_churn_on_a_past_date_ignores_later_visits(late_facts_db: World) -> None:
     churn = report(late_facts_db.db, day="2026-11-10")["churn"]
     assert churn["定保流失"] == 1  # R1: due 2025-08-23, back only on 11-15
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: report stage counts use km_stage_date_* from every reading, "
-                                       "including readings after the report date; `vehicles` ignores them")
 def test_stage_on_a_past_date_agrees_with_vehicles(late_facts_db: World) -> None:
     records = run_json(late_facts_db.db, "vehicles", "--date", REPORT_DAY)
     assert {r["customer_id"]: r["stage"] for r in records}["R2"] == EARLY  # the rules core: 7,280 km
@@ -632,8 +628,6 @@ def test_stage_on_a_past_date_agrees_with_vehicles(late_facts_db: World) -> None
     assert stage_counts(report(late_facts_db.db)["stages"]) == counts_from_vehicles(records)[""]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a report for a past date syncs tasks with today = that date and "
-                                       "closes open tasks of later facts as 'superseded'")
 def test_a_past_date_report_leaves_the_call_list_alone(tmp_path: Path) -> None:
     db = tmp_path / "past.db"
     vin = make_vin(600)

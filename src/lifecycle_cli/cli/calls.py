@@ -112,8 +112,10 @@ def compute_call_list(
     rules = context.rules()
     end = start + timedelta(days=days - 1)
     calendar = HolidayCalendar()
+    # Facts up to the real today: a look at a past day must not close tasks later facts made.
+    facts_until = max(start, today(rules))
     with context.engine().begin() as conn:
-        sync_window(conn, rules, start, start, end, calendar)
+        sync_window(conn, rules, facts_until, start, end, calendar)
         views = open_tasks(conn, start, end)
     selected = [
         v for v in views

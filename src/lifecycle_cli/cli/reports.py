@@ -30,15 +30,17 @@ def build_report(context: Context, on: date, month: str, first: date, last: date
                  store: str | None) -> dict[str, Any]:
     """Everything the report shows, as plain data (the JSON contract)."""
     from lifecycle_cli.core.calendar import HolidayCalendar
-    from lifecycle_cli.store.report import churn_counts, kpis, stage_distribution, workload
+    from lifecycle_cli.store.report import churn_counts, kpis, stage_distribution, vehicles_as_of, workload
     from lifecycle_cli.store.tasks import sync_window
 
     rules = context.rules()
     with context.engine().begin() as conn:
-        sync_window(conn, rules, on, on, on + timedelta(days=WORKLOAD_DAYS - 1), HolidayCalendar())
-        stages = stage_distribution(conn, on, rules, store)
-        figures = kpis(conn, on, first, last, rules, store)
-        churn = churn_counts(conn, on, first, last, rules, store)
+        sync_window(conn, rules, max(on, today(rules)), on, on + timedelta(days=WORKLOAD_DAYS - 1),
+                    HolidayCalendar())
+        v = vehicles_as_of(conn, on, rules)
+        stages = stage_distribution(conn, v, on, rules, store)
+        figures = kpis(conn, v, on, first, last, rules, store)
+        churn = churn_counts(conn, v, on, first, last, rules, store)
         load = workload(conn, on, WORKLOAD_DAYS, store)
     return {
         "date": on,
@@ -163,7 +165,7 @@ def register(app: typer.Typer) -> None:
         """流失客户清单（招揽名单）：客户、电话、最近进厂、流失天数。"""
         from lifecycle_cli.core.kpi import CHURN_CATEGORIES
         from lifecycle_cli.render.output import print_table, write_csv, write_json
-        from lifecycle_cli.store.report import churn_list
+        from lifecycle_cli.store.report import churn_list, vehicles_as_of
 
         check_format(fmt)
         if category is not None and category not in CHURN_CATEGORIES:
@@ -172,8 +174,8 @@ def register(app: typer.Typer) -> None:
         rules = context.rules()
         day = parse_day(on, "--date") if on else today(rules)
         _, first, last = _month(None, day)
-        with context.engine().connect() as conn:
-            rows = churn_list(conn, day, first, last, rules, category, store)
+        with context.engine().begin() as conn:
+            rows = churn_list(conn, vehicles_as_of(conn, day, rules), day, first, last, rules, category, store)
         if fmt == "json":
             write_json(rows)
             return

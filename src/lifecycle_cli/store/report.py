@@ -10,9 +10,24 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, not_, or_, select
+from sqlalchemy import (
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause
 
 from lifecycle_cli.core.kpi import (
     CHURN_CATEGORIES,
@@ -24,19 +39,52 @@ from lifecycle_cli.core.kpi import (
 )
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.stages import add_months
-from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks
+from lifecycle_cli.store.bulk import CUSTOMERS, READINGS, VEHICLES, VISITS, chunks, insert_by_shape
+from lifecycle_cli.store.facts import load_vehicle_facts
+from lifecycle_cli.store.state import vehicle_state, vehicle_state_columns
 from lifecycle_cli.store.tasks import OUTCOMES, TASKS
 
 V = VEHICLES
+# The vehicle columns a report reads besides the projection state.
+BASE_COLUMNS = ("id", "vin", "plate", "model", "store", "customer_pk", "delivery_date", "service_advisor")
 
 
-def stage_index_expr(on: date, rules: Rules) -> ColumnElement[Any]:
+def vehicles_as_of(conn: Connection, on: date, rules: Rules) -> FromClause:
+    """The vehicles with their projection state as of `on`, for the report's set-based queries.
+
+    The stored state is computed from every fact known. For the few vehicles with a visit or
+    reading after `on`, the rules core recomputes the state from the facts up to `on` into a
+    temporary table, and the two are read as one; with none, it is the vehicle table itself.
+    """
+    later = union(
+        select(VISITS.c.vehicle_pk.label("id")).where(VISITS.c.visit_date > on),
+        select(READINGS.c.vehicle_pk.label("id")).where(READINGS.c.reading_date > on),
+        select(V.c.id).where(V.c.mileage_date > on),
+    )
+    changed = sorted(set(conn.execute(later).scalars()))
+    if not changed:
+        return V
+    columns = (*BASE_COLUMNS, *vehicle_state_columns())
+    temp = Table("vehicle_as_of", MetaData(), *[V.c[c]._copy() for c in columns], prefixes=["TEMPORARY"])
+    temp.drop(conn, checkfirst=True)
+    temp.create(conn)
+    base = {r["id"]: r for part in chunks(changed)
+            for r in conn.execute(select(*[V.c[c] for c in BASE_COLUMNS]).where(V.c.id.in_(part))).mappings()}
+    for part in chunks(changed, 2000):
+        facts = load_vehicle_facts(conn, part)
+        rows = [{**base[pk], **vehicle_state(f, rules, as_of=on)} for pk, (_, f) in facts.items()]
+        insert_by_shape(conn, temp, rows)
+    current = select(*[V.c[c] for c in columns]).where(V.c.id.not_in(select(temp.c.id)))
+    return union_all(current, select(*[temp.c[c] for c in columns])).subquery("v")
+
+
+def stage_index_expr(v: FromClause, on: date, rules: Rules) -> ColumnElement[Any]:
     """SQL for a car's stage index on `on`: the later of its stage by age and by projected km."""
     ages = age_thresholds(on, rules)
-    km_dates = [V.c.km_stage_date_1, V.c.km_stage_date_2, V.c.km_stage_date_3, V.c.km_stage_date_4]
+    km_dates = [v.c.km_stage_date_1, v.c.km_stage_date_2, v.c.km_stage_date_3, v.c.km_stage_date_4]
     whens = []
     for index in range(len(ages), 0, -1):
-        whens.append((or_(V.c.delivery_date <= ages[index - 1], km_dates[index - 1] <= on), index))
+        whens.append((or_(v.c.delivery_date <= ages[index - 1], km_dates[index - 1] <= on), index))
     return case(*whens, else_=0)
 
 
@@ -44,13 +92,13 @@ def _share(count: int, total: int) -> float | None:
     return count / total if total else None
 
 
-def stage_distribution(conn: Connection, on: date, rules: Rules, store: str | None = None) -> dict[str, Any]:
+def stage_distribution(conn: Connection, v: FromClause, on: date, rules: Rules, store: str | None = None) -> dict[str, Any]:
     """Count and share per stage on a date: overall, per store and per model."""
-    stage = stage_index_expr(on, rules).label("stage")
-    query = select(V.c.store, V.c.model, stage, func.count().label("n")).where(V.c.delivery_date <= on)
+    stage = stage_index_expr(v, on, rules).label("stage")
+    query = select(v.c.store, v.c.model, stage, func.count().label("n")).where(v.c.delivery_date <= on)
     if store:
-        query = query.where(V.c.store == store)
-    query = query.group_by(V.c.store, V.c.model, stage)
+        query = query.where(v.c.store == store)
+    query = query.group_by(v.c.store, v.c.model, stage)
     overall: dict[int, int] = defaultdict(int)
     by_store: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     by_model: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -71,35 +119,35 @@ def stage_distribution(conn: Connection, on: date, rules: Rules, store: str | No
     }
 
 
-def churn_conditions(on: date, first: date, last: date, rules: Rules) -> dict[str, ColumnElement[bool]]:
+def churn_conditions(v: FromClause, on: date, first: date, last: date, rules: Rules) -> dict[str, ColumnElement[bool]]:
     """SQL conditions for each churn category on `on` (流失返回: came back in [first, last])."""
-    lost = V.c.service_due < on - timedelta(days=rules.churn_after_days)
-    delivered = V.c.delivery_date <= on
+    lost = v.c.service_due < on - timedelta(days=rules.churn_after_days)
+    delivered = v.c.delivery_date <= on
     return {
-        "首保流失": and_(delivered, not_(V.c.has_maintenance), lost),
-        "定保流失": and_(delivered, V.c.has_maintenance, lost, V.c.service_due < V.c.warranty_end),
-        "出保修期流失": and_(delivered, V.c.has_maintenance, lost, V.c.service_due >= V.c.warranty_end),
+        "首保流失": and_(delivered, not_(v.c.has_maintenance), lost),
+        "定保流失": and_(delivered, v.c.has_maintenance, lost, v.c.service_due < v.c.warranty_end),
+        "出保修期流失": and_(delivered, v.c.has_maintenance, lost, v.c.service_due >= v.c.warranty_end),
         "流失返回": and_(
             delivered,
-            V.c.last_maintenance_date.between(first, min(last, on)),
-            V.c.returned_from_churn.is_(True),
+            v.c.last_maintenance_date.between(first, min(last, on)),
+            v.c.returned_from_churn.is_(True),
         ),
     }
 
 
-def churn_counts(conn: Connection, on: date, first: date, last: date, rules: Rules,
+def churn_counts(conn: Connection, v: FromClause, on: date, first: date, last: date, rules: Rules,
                  store: str | None = None) -> dict[str, int]:
     """How many cars are in each churn category on `on`."""
     out = {}
-    for category, condition in churn_conditions(on, first, last, rules).items():
-        query = select(func.count()).select_from(V).where(condition)
+    for category, condition in churn_conditions(v, on, first, last, rules).items():
+        query = select(func.count()).select_from(v).where(condition)
         if store:
-            query = query.where(V.c.store == store)
+            query = query.where(v.c.store == store)
         out[category] = int(conn.execute(query).scalar() or 0)
     return out
 
 
-def churn_list(conn: Connection, on: date, first: date, last: date, rules: Rules, category: str | None = None,
+def churn_list(conn: Connection, v: FromClause, on: date, first: date, last: date, rules: Rules, category: str | None = None,
                store: str | None = None) -> list[dict[str, Any]]:
     """The cars behind the churn figures, with customer, phone, last visit and days lost."""
     last_visit = (
@@ -109,20 +157,20 @@ def churn_list(conn: Connection, on: date, first: date, last: date, rules: Rules
         .subquery()
     )
     rows: list[dict[str, Any]] = []
-    for name, condition in churn_conditions(on, first, last, rules).items():
+    for name, condition in churn_conditions(v, on, first, last, rules).items():
         if category is not None and name != category:
             continue
         query = (
-            select(V.c.vin, V.c.plate, V.c.model, V.c.store, V.c.delivery_date, V.c.service_due,
-                   V.c.service_advisor, V.c.last_maintenance_date, CUSTOMERS.c.customer_id, CUSTOMERS.c.name,
+            select(v.c.vin, v.c.plate, v.c.model, v.c.store, v.c.delivery_date, v.c.service_due,
+                   v.c.service_advisor, v.c.last_maintenance_date, CUSTOMERS.c.customer_id, CUSTOMERS.c.name,
                    CUSTOMERS.c.phone, CUSTOMERS.c.do_not_contact, last_visit.c.last_visit)
-            .join(CUSTOMERS, CUSTOMERS.c.id == V.c.customer_pk)
-            .outerjoin(last_visit, last_visit.c.vehicle_pk == V.c.id)
+            .join(CUSTOMERS, CUSTOMERS.c.id == v.c.customer_pk)
+            .outerjoin(last_visit, last_visit.c.vehicle_pk == v.c.id)
             .where(condition)
-            .order_by(V.c.service_due, V.c.vin)
+            .order_by(v.c.service_due, v.c.vin)
         )
         if store:
-            query = query.where(V.c.store == store)
+            query = query.where(v.c.store == store)
         for r in conn.execute(query).mappings():
             rows.append({
                 "category": name,
@@ -148,7 +196,7 @@ def _customer_filter(store: str | None) -> ColumnElement[bool]:
     return CUSTOMERS.c.store == store if store else literal(True)
 
 
-def kpis(conn: Connection, on: date, first: date, last: date, rules: Rules, store: str | None = None) -> list[Kpi]:
+def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rules: Rules, store: str | None = None) -> list[Kpi]:
     """The month's KPIs, each with numerator and denominator, as pinned in the report issue."""
     upto = min(last, on)
     t, o = TASKS, OUTCOMES
@@ -194,26 +242,26 @@ def kpis(conn: Connection, on: date, first: date, last: date, rules: Rules, stor
     ).one()
 
     # 定保入库率 / 首保入库率: cars whose next maintenance was due in the month; came in from 30 days before.
-    car_store = V.c.store == store if store else literal(True)
-    pending = and_(V.c.service_due.between(first, last), V.c.delivery_date <= on, car_store)
-    answered = and_(V.c.prev_service_due.between(first, last), V.c.delivery_date <= on, car_store)
-    came = and_(answered, V.c.last_maintenance_date <= on, V.c.answered_in_window.is_(True))
+    car_store = v.c.store == store if store else literal(True)
+    pending = and_(v.c.service_due.between(first, last), v.c.delivery_date <= on, car_store)
+    answered = and_(v.c.prev_service_due.between(first, last), v.c.delivery_date <= on, car_store)
+    came = and_(answered, v.c.last_maintenance_date <= on, v.c.answered_in_window.is_(True))
 
     def count(condition: ColumnElement[bool]) -> int:
-        return int(conn.execute(select(func.count()).select_from(V).where(condition)).scalar() or 0)
+        return int(conn.execute(select(func.count()).select_from(v).where(condition)).scalar() or 0)
 
     due_all = count(pending) + count(answered)
     came_all = count(came)
-    due_first = count(and_(pending, not_(V.c.has_maintenance))) + count(and_(answered, V.c.prev_service_first))
-    came_first = count(and_(came, V.c.prev_service_first))
+    due_first = count(and_(pending, not_(v.c.has_maintenance))) + count(and_(answered, v.c.prev_service_first))
+    came_first = count(and_(came, v.c.prev_service_first))
 
     # 忠诚客户比例: customers with >= 2 visits in the 12 months before the report date / with >= 1.
     since = add_months(on, -rules.loyal_months)
     per_customer = (
-        select(V.c.customer_pk, func.count().label("n"))
-        .join(VISITS, VISITS.c.vehicle_pk == V.c.id)
+        select(v.c.customer_pk, func.count().label("n"))
+        .join(VISITS, VISITS.c.vehicle_pk == v.c.id)
         .where(VISITS.c.visit_date > since, VISITS.c.visit_date <= on, car_store)
-        .group_by(V.c.customer_pk)
+        .group_by(v.c.customer_pk)
         .subquery()
     )
     loyal_den, loyal_num = conn.execute(
@@ -226,18 +274,18 @@ def kpis(conn: Connection, on: date, first: date, last: date, rules: Rules, stor
         select(func.count()).select_from(CUSTOMERS).where(
             CUSTOMERS.c.referred_by.is_not(None), cast(CUSTOMERS.c.referred_by, String) != "")
     ).scalar()
-    delivered = and_(V.c.delivery_date.between(first, upto), car_store)
+    delivered = and_(v.c.delivery_date.between(first, upto), car_store)
     sold = count(delivered)
     referred = int(conn.execute(
-        select(func.count()).select_from(V.join(CUSTOMERS, CUSTOMERS.c.id == V.c.customer_pk)).where(
+        select(func.count()).select_from(v.join(CUSTOMERS, CUSTOMERS.c.id == v.c.customer_pk)).where(
             delivered, CUSTOMERS.c.referred_by.is_not(None), CUSTOMERS.c.referred_by != "")
     ).scalar() or 0)
 
     # 流失率: cars in a churn category on the report date / cars that have had a maintenance due date.
-    churn = churn_counts(conn, on, first, last, rules, store)
+    churn = churn_counts(conn, v, on, first, last, rules, store)
     churned = sum(churn[c] for c in CHURN_CATEGORIES[:3])
-    had_due = count(and_(V.c.delivery_date <= on, car_store,
-                         or_(V.c.service_due <= on, V.c.has_maintenance.is_(True))))
+    had_due = count(and_(v.c.delivery_date <= on, car_store,
+                         or_(v.c.service_due <= on, v.c.has_maintenance.is_(True))))
 
     return [
         make_kpi("follow_up_success_rate", int(follow_num), int(follow_den), rules),

@@ -36,12 +36,12 @@ def mmdd(day: date | None) -> str | None:
     return day.strftime("%m-%d") if day is not None else None
 
 
-def vehicle_state(vehicle: VehicleFacts, rules: Rules) -> dict[str, Any]:
-    """The stored projection state of one vehicle, from the rules core."""
-    proj = vehicle_projection(vehicle, rules, FAR_FUTURE)
-    nxt = next_maintenance(vehicle, proj, rules, FAR_FUTURE)
+def vehicle_state(vehicle: VehicleFacts, rules: Rules, as_of: date = FAR_FUTURE) -> dict[str, Any]:
+    """The projection state of one vehicle from the facts up to `as_of` (stored: all facts)."""
+    proj = vehicle_projection(vehicle, rules, as_of)
+    nxt = next_maintenance(vehicle, proj, rules, as_of)
     upgrade = upgrade_date(vehicle, proj, rules)
-    done = maintenance_visits(vehicle, rules, FAR_FUTURE)
+    done = maintenance_visits(vehicle, rules, as_of)
     prev_due: date | None = None
     prev_first = False
     if done:
@@ -69,7 +69,7 @@ def vehicle_state(vehicle: VehicleFacts, rules: Rules) -> dict[str, Any]:
         "last_reading_km": proj.last.km,
         "daily_km_num": proj.daily_km.numerator,
         "daily_km_den": proj.daily_km.denominator,
-        "has_maintenance": bool(maintenance_visits(vehicle, rules, FAR_FUTURE)),
+        "has_maintenance": bool(done),
         "service_due": nxt.due,
         "warranty_end": warranty_end(vehicle, proj, rules),
         "upgrade_date": upgrade,

@@ -28,7 +28,7 @@ from lifecycle_cli.store.state import care_anchor
 TASKS: Table = Task.__table__  # type: ignore[attr-defined]
 OUTCOMES: Table = Outcome.__table__  # type: ignore[attr-defined]
 META: Table = Meta.__table__  # type: ignore[attr-defined]
-SYNC_KEY = "tasks_synced_through"
+SYNC_KEYS = ("tasks_synced_from", "tasks_synced_through")
 
 # Days a holiday can push a phone task later (the longest statutory break, with margin).
 SHIFT_SLACK = 10
@@ -107,17 +107,20 @@ def customers_with_open_tasks(conn: Connection, start: date, end: date) -> set[i
     return set(conn.execute(query).scalars())
 
 
-def synced_through(conn: Connection) -> date | None:
-    """The last day whose newly due tasks have been materialised."""
-    value = conn.execute(select(META.c.value).where(META.c.key == SYNC_KEY)).scalar()
-    return date.fromisoformat(value) if value else None
+def synced_range(conn: Connection) -> tuple[date, date] | None:
+    """The days whose newly due tasks have been materialised: (first, last), or None."""
+    values = dict(conn.execute(select(META.c.key, META.c.value).where(META.c.key.in_(SYNC_KEYS))).all())
+    if len(values) < 2:
+        return None
+    return date.fromisoformat(values[SYNC_KEYS[0]]), date.fromisoformat(values[SYNC_KEYS[1]])
 
 
-def _set_synced_through(conn: Connection, day: date) -> None:
-    if conn.execute(select(META.c.key).where(META.c.key == SYNC_KEY)).first() is None:
-        conn.execute(insert(META).values(key=SYNC_KEY, value=day.isoformat()))
-    else:
-        conn.execute(update(META).where(META.c.key == SYNC_KEY).values(value=day.isoformat()))
+def _set_synced_range(conn: Connection, first: date, last: date) -> None:
+    for key, day in zip(SYNC_KEYS, (first, last), strict=True):
+        if conn.execute(select(META.c.key).where(META.c.key == key)).first() is None:
+            conn.execute(insert(META).values(key=key, value=day.isoformat()))
+        else:
+            conn.execute(update(META).where(META.c.key == key).values(value=day.isoformat()))
 
 
 def _task_row(task: ScheduledTask, customer_pk: int, vehicle_pks: dict[str, int]) -> dict[str, Any]:
@@ -217,29 +220,39 @@ def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: d
                 calendar: HolidayCalendar) -> SyncCounts:
     """Materialise every task whose time on the list meets [start, end]; re-running never duplicates.
 
-    Tasks that fell due on days already synced are in the table; only the days after the
-    watermark (at most the lookback before the window) are searched for newly due tasks.
+    The days already synced hold their tasks in the table (imports keep them in step), so
+    only the days of [start - lookback, end] outside the synced range are searched for newly
+    due tasks. The synced range only grows when the new days join it without a gap.
     """
-    earliest = start - timedelta(days=lookback_days(rules))
-    watermark = synced_through(conn)
-    first = earliest if watermark is None else max(earliest, watermark + timedelta(days=1))
+    need_from = start - timedelta(days=lookback_days(rules))
+    covered = synced_range(conn)
     candidates = customers_with_open_tasks(conn, start, end)
-    if first <= end:
-        candidates |= customers_due_between(conn, rules, first, end, calendar)
+    if covered is not None and covered[0] <= need_from <= covered[1] + timedelta(days=1):
+        if end > covered[1]:
+            candidates |= customers_due_between(conn, rules, covered[1] + timedelta(days=1), end, calendar)
+        new_range = (covered[0], max(covered[1], end))
+    else:
+        candidates |= customers_due_between(conn, rules, need_from, end, calendar)
+        if covered is not None and need_from <= covered[1] + timedelta(days=1) and end >= covered[0]:
+            new_range = (min(covered[0], need_from), max(covered[1], end))  # overlaps: one range
+        elif covered is not None and covered[1] > end:
+            new_range = covered  # an earlier, separate look: keep the range the daily runs extend
+        else:
+            new_range = (need_from, end)
     scheduler = Scheduler(rules=rules, today=today, start=start, end=end, calendar=calendar)
     counts = sync_customers(conn, scheduler, candidates)
-    if watermark is None or end > watermark:
-        _set_synced_through(conn, end)
+    if new_range != covered:
+        _set_synced_range(conn, *new_range)
     return counts
 
 
 def resync_customers(conn: Connection, rules: Rules, customer_pks: Iterable[int], today: date,
                      calendar: HolidayCalendar) -> SyncCounts:
     """After new facts (an import), bring these customers' tasks from today to the watermark in step."""
-    watermark = synced_through(conn)
-    if watermark is None or watermark < today:
+    covered = synced_range(conn)
+    if covered is None or covered[1] < today:
         return SyncCounts()
-    scheduler = Scheduler(rules=rules, today=today, start=today, end=watermark, calendar=calendar)
+    scheduler = Scheduler(rules=rules, today=today, start=today, end=covered[1], calendar=calendar)
     return sync_customers(conn, scheduler, customer_pks)
 
 
