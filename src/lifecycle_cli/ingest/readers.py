@@ -226,7 +226,8 @@ def _make_row(line: int, cells: list[Any], width: int, filler: object) -> Row:
     """A Row whose cells are padded to the header width."""
     if len(cells) < width:
         cells = cells + [filler] * (width - len(cells))
-    return Row(line=line, cells=cells, raw=[_cell_text(c) for c in cells])
+    # CSV cells are text already (filler ""): they are their own raw text.
+    return Row(line=line, cells=cells, raw=cells if filler == "" else [_cell_text(c) for c in cells])
 
 
 def _data_rows(

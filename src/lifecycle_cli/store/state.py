@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.rules import Rules
@@ -23,8 +23,8 @@ from lifecycle_cli.core.schedule import (
     vehicle_projection,
     warranty_end,
 )
-from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, chunks, update_by_pk
-from lifecycle_cli.store.facts import load_customer_facts, load_vehicle_facts
+from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks, update_by_pk
+from lifecycle_cli.store.facts import load_vehicle_facts
 
 # State is computed from all the facts there are, whatever their date.
 FAR_FUTURE = date(9999, 12, 31)
@@ -106,18 +106,37 @@ def vehicle_state_columns() -> tuple[str, ...]:
 
 
 def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rules) -> None:
-    """Recompute and store the care-call anchor and phase of these customers."""
+    """Recompute and store the care-call anchor and phase and the birthday key of these customers.
+
+    The anchor is the latest of the last successful contact, deliveries and visits
+    (`care_anchor` over the same facts), gathered with grouped queries.
+    """
     every = rules.touchpoints["care_call"].offset_days
     for part in chunks(sorted(set(customer_pks)), BATCH):
-        rows = []
-        for pk, customer in load_customer_facts(conn, part).items():
-            anchor = care_anchor(customer)
-            rows.append({
-                "_pk": pk,
-                "care_anchor": anchor,
-                "care_phase": anchor.toordinal() % every if anchor is not None else None,
-                "birthday_mmdd": mmdd(customer.birthday),
-            })
+        latest: dict[int, date] = {}
+        customers = conn.execute(
+            select(CUSTOMERS.c.id, CUSTOMERS.c.last_contact, CUSTOMERS.c.birthday).where(CUSTOMERS.c.id.in_(part))
+        ).all()
+        found: list[tuple[int, date | None]] = [(pk, last_contact) for pk, last_contact, _ in customers]
+        deliveries = select(VEHICLES.c.customer_pk, func.max(VEHICLES.c.delivery_date)).where(
+            VEHICLES.c.customer_pk.in_(part)).group_by(VEHICLES.c.customer_pk)
+        visits = (
+            select(VEHICLES.c.customer_pk, func.max(VISITS.c.visit_date))
+            .join(VISITS, VISITS.c.vehicle_pk == VEHICLES.c.id)
+            .where(VEHICLES.c.customer_pk.in_(part))
+            .group_by(VEHICLES.c.customer_pk)
+        )
+        for query in (deliveries, visits):
+            found.extend((pk, day) for pk, day in conn.execute(query))
+        for pk, day in found:
+            if day is not None and (pk not in latest or day > latest[pk]):
+                latest[pk] = day
+        rows = [
+            {"_pk": pk, "care_anchor": latest.get(pk),
+             "care_phase": latest[pk].toordinal() % every if pk in latest else None,
+             "birthday_mmdd": mmdd(birthday)}
+            for pk, _, birthday in customers
+        ]
         update_by_pk(conn, CUSTOMERS, ("care_anchor", "care_phase", "birthday_mmdd"), rows)
 
 
