@@ -8,6 +8,7 @@ vehicle may name a customer from another file of the same import. Bad rows are r
 from __future__ import annotations
 
 import csv
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -156,8 +157,9 @@ class RowParser:
 
     def value(self, row: Row, column: str, parse: Parser, *, required: bool = False) -> Any:
         """Parse one cell; a bad or missing required value raises RowError naming the column."""
+        index = self.map.columns.get(column)
         try:
-            result = parse(self.cell(row, column))
+            result = parse(row.cells[index] if index is not None and index < len(row.cells) else None)
         except V.BadValue as exc:
             raise RowError(self.header_of(column), str(exc)) from None
         if required and result is None:
@@ -167,12 +169,12 @@ class RowParser:
     def date(self, row: Row, column: str, *, required: bool = False) -> date | None:
         """Parse a date cell with the import's --date-format, if any."""
         fmt = self.options.date_format
-        value: date | None = self.value(row, column, lambda v: V.parse_date(v, fmt), required=required)
+        parse = V.parse_date if fmt is None else functools.partial(V.parse_date, date_format=fmt)
+        value: date | None = self.value(row, column, parse, required=required)
         return value
 
 
-def _text(value: object) -> str | None:
-    return V.parse_text(value)
+_text = V.parse_text
 
 
 def _plate(value: object) -> str | None:
@@ -403,13 +405,14 @@ class Importer:
                    parser: RowParser, rejects: list[tuple[Row, str]]) -> None:
         counts, ids = bulk.upsert_customers(conn, [values for _, values in batch])
         self._count(item.report, counts)
-        self.touched_customers.update(ids[values["customer_id"]] for _, values in batch)
+        self.touched_customers.update(ids[key] for key in counts.changed)
 
     def _vehicles(self, conn: Any, batch: list[tuple[Row, dict[str, Any]]], item: OpenFile,
                   parser: RowParser, rejects: list[tuple[Row, str]]) -> None:
         owners = [values.pop("_customer") for _, values in batch if "_customer" in values]
         if owners:
-            _, _ = bulk.upsert_customers(conn, owners)
+            owner_counts, owner_ids = bulk.upsert_customers(conn, owners)
+            self.touched_customers.update(owner_ids[key] for key in owner_counts.changed)
         customer_ids = bulk.lookup_ids(conn, bulk.CUSTOMERS, "customer_id", (v["customer_id"] for _, v in batch))
         good: list[dict[str, Any]] = []
         for row, values in batch:
@@ -423,15 +426,20 @@ class Importer:
             good.append(record)
         if not good:
             return
+        existing_owner = bulk.vehicle_owners(conn, [r["vin"] for r in good])
         counts, ids = bulk.upsert_vehicles(conn, good)
         self._count(item.report, counts)
-        self.touched_vehicles.update(ids[r["vin"]] for r in good)
-        self.touched_customers.update(r["customer_pk"] for r in good)
-        bulk.add_readings(
+        changed = [r for r in good if r["vin"] in counts.changed]
+        self.touched_vehicles.update(ids[r["vin"]] for r in changed)
+        self.touched_customers.update(r["customer_pk"] for r in changed)
+        # A car sold to a new owner: the previous owner's tasks and care rhythm change too.
+        self.touched_customers.update(existing_owner[r["vin"]] for r in changed if r["vin"] in existing_owner)
+        new_readings = bulk.add_readings(
             conn,
             ((ids[r["vin"]], r["mileage_date"], r["mileage_km"]) for r in good
              if r.get("mileage_date") is not None and r.get("mileage_km") is not None),
         )
+        self.touched_vehicles.update(new_readings)
 
     def _visits(self, conn: Any, batch: list[tuple[Row, dict[str, Any]]], item: OpenFile,
                 parser: RowParser, rejects: list[tuple[Row, str]]) -> None:
@@ -448,8 +456,9 @@ class Importer:
             good.append(record)
         if not good:
             return
-        self._count(item.report, bulk.upsert_visits(conn, good))
-        self.touched_vehicles.update(r["vehicle_pk"] for r in good)
+        counts = bulk.upsert_visits(conn, good)
+        self._count(item.report, counts)
+        self.touched_vehicles.update(counts.changed)
 
 
 def natural_key(kind: str, values: dict[str, Any]) -> str:

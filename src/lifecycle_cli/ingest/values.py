@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import functools
 import math
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -328,7 +329,9 @@ _VIN_DATE_RE = re.compile(
 
 def vin_check_digit(vin: str) -> str:
     """The ISO 3779 / North American check digit ('0'-'9' or 'X') of a 17-character VIN."""
-    total = sum(_VIN_TRANSLIT[ch] * w for ch, w in zip(vin.upper(), _VIN_WEIGHTS, strict=True))
+    if len(vin) != 17:
+        raise ValueError(f"a VIN has 17 characters, not {len(vin)}")
+    total = sum(map(operator.mul, map(_VIN_TRANSLIT.__getitem__, vin.upper()), _VIN_WEIGHTS))
     remainder = total % 11
     return "X" if remainder == 10 else str(remainder)
 
@@ -456,6 +459,8 @@ def parse_amount(value: object) -> float | None:
 
 def parse_text(value: object) -> str | None:
     """Strip a text cell (also NBSP / full-width spaces); whole Excel floats lose '.0'; blank → None."""
+    if type(value) is str:
+        return _clean_str(value) or None  # what the general path below gives for text
     if _is_blank(value):
         return None
     if isinstance(value, datetime.datetime):

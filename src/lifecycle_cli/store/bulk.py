@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Boolean, Date, Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.store.models import Customer, OdometerReading, Vehicle, Visit
@@ -28,12 +28,15 @@ class UpsertCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    # The natural keys that were inserted or updated (what later steps must recompute).
+    changed: set[Any] = field(default_factory=set)
 
     def add(self, other: UpsertCounts) -> None:
         """Add another batch's counts to these."""
         self.inserted += other.inserted
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.changed |= other.changed
 
 
 def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
@@ -81,8 +84,17 @@ def insert_by_shape(conn: Connection, table: Table, rows: Iterable[dict[str, Any
         extra = {k: v for k, v in defaults.items() if k not in shape}
         columns = [*shape, *extra]
         sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
-        fill = [_sqlite_value(v) for v in extra.values()]
-        conn.exec_driver_sql(sql, [tuple([*(_sqlite_value(r[c]) for c in shape), *fill]) for r in batch])
+        fill = tuple(_sqlite_value(v) for v in extra.values())
+        conn.exec_driver_sql(sql, [(*row, *fill) for row in _sqlite_rows(table, shape, batch)])
+
+
+def _sqlite_rows(table: Table, fields: Sequence[str], rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Rows as tuples of SQLite values; only date and boolean columns need converting."""
+    convert = [isinstance(table.c[f].type, Date | Boolean) for f in fields]
+    if not any(convert):
+        return [tuple(r[f] for f in fields) for r in rows]
+    pairs = list(zip(fields, convert, strict=True))
+    return [tuple(_sqlite_value(r[f]) if c else r[f] for f, c in pairs) for r in rows]
 
 
 def update_by_pk(conn: Connection, table: Table, fields: Sequence[str], rows: list[dict[str, Any]]) -> None:
@@ -91,7 +103,8 @@ def update_by_pk(conn: Connection, table: Table, fields: Sequence[str], rows: li
         return
     if conn.dialect.name == "sqlite":
         sql = f'UPDATE "{table.name}" SET {", ".join(f"{c} = ?" for c in fields)} WHERE id = ?'
-        conn.exec_driver_sql(sql, [tuple([*(_sqlite_value(r[c]) for c in fields), r["_pk"]]) for r in rows])
+        conn.exec_driver_sql(sql, [(*values, r["_pk"]) for values, r in zip(
+            _sqlite_rows(table, fields, rows), rows, strict=True)])
         return
     stmt = update(table).where(table.c.id == bindparam("_pk")).values({c: bindparam(c) for c in fields})
     conn.execute(stmt, rows)
@@ -130,12 +143,14 @@ def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str
         if old is None:
             pending[key] = dict(row)
             counts.inserted += 1
+            counts.changed.add(key)
             continue
         changed = {c: v for c, v in row.items() if old.get(c) != v}
         if changed:
             updates[row[key_column]] = {**updates.get(row[key_column], {}), **row, "_pk": old["id"]}
             old.update(row)
             counts.updated += 1
+            counts.changed.add(key)
         else:
             counts.unchanged += 1
     insert_by_shape(conn, table, pending.values())
@@ -161,34 +176,42 @@ def upsert_vehicles(conn: Connection, rows: list[dict[str, Any]]) -> tuple[Upser
     return _upsert(conn, VEHICLES, "vin", rows)
 
 
-def add_readings(conn: Connection, readings: Iterable[tuple[int, date, int]]) -> int:
-    """Store odometer readings from vehicle files that are not stored yet; returns how many were new."""
+def vehicle_owners(conn: Connection, vins: Iterable[str]) -> dict[str, int]:
+    """vin -> customer pk for the vehicles that exist."""
+    found: dict[str, int] = {}
+    for part in chunks(sorted(set(vins))):
+        found.update(conn.execute(select(VEHICLES.c.vin, VEHICLES.c.customer_pk).where(VEHICLES.c.vin.in_(part))).all())
+    return found
+
+
+def add_readings(conn: Connection, readings: Iterable[tuple[int, date, int]]) -> set[int]:
+    """Store odometer readings from vehicle files that are not stored yet; returns the vehicles given new ones."""
     wanted = sorted(set(readings))
     if not wanted:
-        return 0
+        return set()
     have: set[tuple[int, date, int]] = set()
     for part in chunks(sorted({pk for pk, _, _ in wanted})):
         query = select(READINGS.c.vehicle_pk, READINGS.c.reading_date, READINGS.c.km).where(
             READINGS.c.vehicle_pk.in_(part)
         )
         have.update((pk, d, km) for pk, d, km in conn.execute(query))
-    new = [
-        {"vehicle_pk": pk, "reading_date": d, "km": km, "source": "vehicle"}
-        for pk, d, km in wanted
-        if (pk, d, km) not in have
-    ]
-    if new:
-        conn.execute(insert(READINGS), new)
-    return len(new)
+    new = [(pk, d, km) for pk, d, km in wanted if (pk, d, km) not in have]
+    insert_by_shape(conn, READINGS, ({"vehicle_pk": pk, "reading_date": d, "km": km, "source": "vehicle"}
+                                     for pk, d, km in new))
+    return {pk for pk, _, _ in new}
 
 
 def upsert_visits(conn: Connection, rows: list[dict[str, Any]]) -> UpsertCounts:
-    """Upsert visits on ro_number when present, else on (vehicle, visit_date, mileage_km)."""
+    """Upsert visits on ro_number when present, else on (vehicle, visit_date, mileage_km).
+
+    The counts' `changed` holds the vehicle pks whose visits were inserted or updated.
+    """
     counts = UpsertCounts()
     with_ro = [r for r in rows if r.get("ro_number")]
     without_ro = [r for r in rows if not r.get("ro_number")]
     if with_ro:
         c, _ = _upsert(conn, VISITS, "ro_number", with_ro)
+        c.changed = {r["vehicle_pk"] for r in with_ro if r["ro_number"] in c.changed}
         counts.add(c)
     if without_ro:
         columns = sorted({c for row in without_ro for c in row})
@@ -210,10 +233,12 @@ def upsert_visits(conn: Connection, rows: list[dict[str, Any]]) -> UpsertCounts:
             elif old is None:
                 pending[key] = dict(row)
                 counts.inserted += 1
+                counts.changed.add(row["vehicle_pk"])
             elif any(old.get(c) != v for c, v in row.items()):
                 conn.execute(update(VISITS).where(VISITS.c.id == old["id"]).values(**row))
                 old.update(row)
                 counts.updated += 1
+                counts.changed.add(row["vehicle_pk"])
             else:
                 counts.unchanged += 1
         insert_by_shape(conn, VISITS, pending.values())

@@ -226,12 +226,14 @@ def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: d
     """
     need_from = start - timedelta(days=lookback_days(rules))
     covered = synced_range(conn)
-    candidates = customers_with_open_tasks(conn, start, end)
+    candidates: set[int] = set()
     if covered is not None and covered[0] <= need_from <= covered[1] + timedelta(days=1):
+        # Tasks of the covered days are stored and kept in step by imports and outcomes.
         if end > covered[1]:
-            candidates |= customers_due_between(conn, rules, covered[1] + timedelta(days=1), end, calendar)
+            candidates = customers_due_between(conn, rules, covered[1] + timedelta(days=1), end, calendar)
         new_range = (covered[0], max(covered[1], end))
     else:
+        candidates = customers_with_open_tasks(conn, start, end)
         candidates |= customers_due_between(conn, rules, need_from, end, calendar)
         if covered is not None and need_from <= covered[1] + timedelta(days=1) and end >= covered[0]:
             new_range = (min(covered[0], need_from), max(covered[1], end))  # overlaps: one range
