@@ -20,14 +20,20 @@ class HolidayCalendar:
     """Tells statutory holidays apart from ordinary days and remembers years it has no data for."""
 
     missing_years: set[int] = field(default_factory=set)
+    _known: dict[int, bool] = field(default_factory=dict, repr=False)
+    _greetings: dict[tuple[str, int], date] = field(default_factory=dict, repr=False)
 
     def has_data(self, year: int) -> bool:
         """Whether the official calendar knows the holidays of this year."""
-        try:
-            chinese_calendar.is_holiday(date(year, 6, 1))
-        except NotImplementedError:
-            return False
-        return True
+        known = self._known.get(year)
+        if known is None:
+            try:
+                chinese_calendar.is_holiday(date(year, 6, 1))
+                known = True
+            except NotImplementedError:
+                known = False
+            self._known[year] = known
+        return known
 
     def is_statutory_holiday(self, day: date) -> bool:
         """True on a statutory holiday day (法定节假日); weekends and 调休 workdays are not."""
@@ -66,4 +72,9 @@ def festival_date(festival: Festival, year: int) -> date:
 
 def greeting_date(festival: Festival, year: int, calendar: HolidayCalendar) -> date:
     """The day before the festival's statutory holiday starts (its greeting day)."""
-    return calendar.holiday_start(festival_date(festival, year)) - timedelta(days=1)
+    key = (festival.name, year)
+    day = calendar._greetings.get(key)
+    if day is None:
+        day = calendar.holiday_start(festival_date(festival, year)) - timedelta(days=1)
+        calendar._greetings[key] = day
+    return day

@@ -213,8 +213,10 @@ class Scheduler:
     ) -> ScheduledTask:
         tp: Touchpoint = self.rules.touchpoints[code]
         due = self.calendar.next_working_day(rule_date) if tp.channel == "phone" else rule_date
+        end = window_end if window_end is not None else due + timedelta(days=tp.window_days)
         stage = ""
-        if vehicle is not None and projection is not None:
+        # The stage is shown on the list: worked out only for tasks that can meet the window.
+        if vehicle is not None and projection is not None and due <= self.end and end >= self.start:
             on = max(rule_date, vehicle.delivery_date)
             stage = stage_on(vehicle.delivery_date, on, projection.projected_km(on), self.rules).stage
         owner = self.rules.role_label(tp.role)
@@ -229,7 +231,7 @@ class Scheduler:
             event_key=event_key,
             rule_date=rule_date,
             due_date=due,
-            window_end=window_end if window_end is not None else due + timedelta(days=tp.window_days),
+            window_end=end,
             name=tp.name,
             moment=tp.moment,
             role=tp.role,
@@ -280,9 +282,13 @@ class Scheduler:
                 yield self._task("trade_in_offer", customer, vehicle, f"upgrade:{years}", offer, projection=proj)
             years += 1
 
-        post_days = rules.touchpoints["post_service_followup"].offset_days
+        post = rules.touchpoints["post_service_followup"]
+        post_days = post.offset_days
+        # A follow-up's dates never move, so visits whose follow-up closed long before the
+        # window cannot matter to it (margin for a holiday shift).
+        oldest = self.start - timedelta(days=post.offset_days + post.window_days + 31)
         for visit in vehicle.visits:
-            if visit.date <= self.today:
+            if oldest <= visit.date <= self.today:
                 yield self._task("post_service_followup", customer, vehicle, f"visit:{visit.key}",
                                  visit.date + timedelta(days=post_days), projection=proj)
 

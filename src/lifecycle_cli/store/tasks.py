@@ -192,6 +192,8 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
                     counts.closed_by_visit += 1
                     continue
                 new = _task_row(task, pk, vehicle_pks)
+                if not in_window:
+                    new["stage"] = old["stage"]  # the stage is only worked out for the window
                 if any(old[c] != new[c] for c in MUTABLE):
                     updates.append({"_id": old["id"], **{c: new[c] for c in MUTABLE}})
             for key, old in existing.items():
