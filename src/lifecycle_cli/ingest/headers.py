@@ -227,7 +227,10 @@ def map_headers(headers: Sequence[str], kind: str) -> HeaderMap:
 
 
 def missing_required(header_map: HeaderMap) -> list[str]:
-    """Required columns of the map's kind that are absent (a phone column stands in for customer_id)."""
+    """Required columns of the map's kind that are absent.
+
+    A phone column stands in for customer_id; in a visits file a plate column stands in for vin.
+    """
     columns = header_map.columns
     missing = []
     for column in REQUIRED_COLUMNS[header_map.kind]:
@@ -235,6 +238,8 @@ def missing_required(header_map: HeaderMap) -> list[str]:
             continue
         if column == "customer_id" and "phone" in columns:
             continue
+        if column == "vin" and header_map.kind == "visits" and "plate" in columns:
+            continue  # a work order may name its car by plate (when the plate is unique)
         missing.append(column)
     return missing
 
@@ -242,7 +247,8 @@ def missing_required(header_map: HeaderMap) -> list[str]:
 def detect_kind(headers: Sequence[str]) -> str | None:
     """Tell customers / vehicles / visits apart by their headers; None if none fits."""
     visits = map_headers(headers, "visits").columns
-    if "visit_date" in visits and (("vin" in visits and "mileage_km" in visits) or "ro_number" in visits):
+    car = "vin" in visits or "plate" in visits
+    if "visit_date" in visits and ((car and "mileage_km" in visits) or "ro_number" in visits):
         return "visits"
     vehicles = map_headers(headers, "vehicles").columns
     if "vin" in vehicles and "delivery_date" in vehicles:

@@ -368,7 +368,10 @@ class Importer:
         return out
 
     def _parse_visit(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
-        out: dict[str, Any] = {"vin": self._vin(p, row, report)}
+        if p.has("vin"):
+            out: dict[str, Any] = {"vin": self._vin(p, row, report)}
+        else:
+            out = {"plate": p.value(row, "plate", _plate, required=True)}
         out["visit_date"] = p.date(row, "visit_date", required=True)
         out["mileage_km"] = p.value(row, "mileage_km", V.parse_km, required=True)
         if p.has("kind"):
@@ -443,15 +446,24 @@ class Importer:
 
     def _visits(self, conn: Any, batch: list[tuple[Row, dict[str, Any]]], item: OpenFile,
                 parser: RowParser, rejects: list[tuple[Row, str]]) -> None:
-        vehicle_ids = bulk.lookup_ids(conn, bulk.VEHICLES, "vin", (v["vin"] for _, v in batch))
+        vehicle_ids = bulk.lookup_ids(conn, bulk.VEHICLES, "vin", (v["vin"] for _, v in batch if "vin" in v))
+        plates = bulk.plate_ids(conn, (v["plate"] for _, v in batch if "vin" not in v))
         good: list[dict[str, Any]] = []
         for row, values in batch:
-            pk = vehicle_ids.get(values["vin"])
-            if pk is None:
-                self._reject(item, row, parser.header_of("vin"),
-                             f'车架号 "{values["vin"]}" 不存在（数据库和本次导入的车辆文件中都没有）', rejects)
-                continue
-            record = {k: v for k, v in values.items() if k != "vin"}
+            if "vin" in values:
+                pk = vehicle_ids.get(values["vin"])
+                if pk is None:
+                    self._reject(item, row, parser.header_of("vin"),
+                                 f'车架号 "{values["vin"]}" 不存在（数据库和本次导入的车辆文件中都没有）', rejects)
+                    continue
+            else:
+                found = plates.get(values["plate"], [])
+                if len(found) != 1:
+                    reason = "不存在" if not found else f"对应 {len(found)} 辆车，无法确定是哪一辆（请提供车架号）"
+                    self._reject(item, row, parser.header_of("plate"), f'车牌号 "{values["plate"]}" {reason}', rejects)
+                    continue
+                pk = found[0]
+            record = {k: v for k, v in values.items() if k not in ("vin", "plate")}
             record["vehicle_pk"] = pk
             good.append(record)
         if not good:
@@ -467,7 +479,8 @@ def natural_key(kind: str, values: dict[str, Any]) -> str:
         return str(values["customer_id"])
     if kind == "vehicles":
         return str(values["vin"])
-    return values.get("ro_number") or f"{values['vin']}|{values['visit_date']}|{values['mileage_km']}"
+    car = values.get("vin") or values.get("plate")
+    return values.get("ro_number") or f"{car}|{values['visit_date']}|{values['mileage_km']}"
 
 
 def _required(kind: str) -> tuple[str, ...]:

@@ -176,6 +176,15 @@ def upsert_vehicles(conn: Connection, rows: list[dict[str, Any]]) -> tuple[Upser
     return _upsert(conn, VEHICLES, "vin", rows)
 
 
+def plate_ids(conn: Connection, plates: Iterable[str]) -> dict[str, list[int]]:
+    """plate -> the vehicle pks carrying it (a plate names a car only when the list has one)."""
+    found: dict[str, list[int]] = {}
+    for part in chunks(sorted(set(plates))):
+        for plate, pk in conn.execute(select(VEHICLES.c.plate, VEHICLES.c.id).where(VEHICLES.c.plate.in_(part))):
+            found.setdefault(plate, []).append(pk)
+    return found
+
+
 def vehicle_owners(conn: Connection, vins: Iterable[str]) -> dict[str, int]:
     """vin -> customer pk for the vehicles that exist."""
     found: dict[str, int] = {}
