@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         english_headers: bool = typer.Option(False, "--english-headers", help="CSV 用英文表头"),
     ) -> None:
         """列出车辆及其生命周期阶段（按车龄和预计里程，取较后的阶段）。"""
-        from lifecycle_cli.render.output import print_table, write_csv, write_json
+        from lifecycle_cli.render.output import write_records
         from lifecycle_cli.store.fleet import iter_vehicle_stages, vehicle_record
 
         check_format(fmt)
@@ -60,15 +60,8 @@ def register(app: typer.Typer) -> None:
         with context.engine().connect() as conn:
             records = [vehicle_record(vs) for vs in iter_vehicle_stages(conn, day, rules, store=store,
                                                                         model=model, stage=stage)]
-        if fmt == "json":
-            write_json(records)
-            return
-        keys = list(VEHICLE_HEADERS)
-        rows = [[r[k] for k in keys] for r in records]
-        if fmt == "csv":
-            write_csv(keys if english_headers else [VEHICLE_HEADERS[k] for k in keys], rows)
-            return
-        print_table([VEHICLE_HEADERS[k] for k in keys], rows, title=f"车辆生命周期阶段（{day}，共 {len(rows)} 辆）")
+        write_records(records, VEHICLE_HEADERS, fmt, english_headers=english_headers,
+                      title=f"车辆生命周期阶段（{day}，共 {len(records)} 辆）")
 
     @app.command("show")
     def show_command(

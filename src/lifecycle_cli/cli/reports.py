@@ -164,7 +164,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """流失客户清单（招揽名单）：客户、电话、最近进厂、流失天数。"""
         from lifecycle_cli.core.kpi import CHURN_CATEGORIES
-        from lifecycle_cli.render.output import print_table, write_csv, write_json
+        from lifecycle_cli.render.output import write_records
         from lifecycle_cli.store.report import churn_list, vehicles_as_of
 
         check_format(fmt)
@@ -176,12 +176,5 @@ def register(app: typer.Typer) -> None:
         _, first, last = _month(None, day)
         with context.engine().begin() as conn:
             rows = churn_list(conn, vehicles_as_of(conn, day, rules), day, first, last, rules, category, store)
-        if fmt == "json":
-            write_json(rows)
-            return
-        keys = list(CHURN_COLUMNS)
-        table = [[r[k] for k in keys] for r in rows]
-        if fmt == "csv":
-            write_csv(keys if english_headers else list(CHURN_COLUMNS.values()), table)
-            return
-        print_table(list(CHURN_COLUMNS.values()), table, title=f"流失客户清单（{day}，共 {len(rows)} 辆）")
+        write_records(rows, CHURN_COLUMNS, fmt, english_headers=english_headers,
+                      title=f"流失客户清单（{day}，共 {len(rows)} 辆）")

@@ -121,6 +121,26 @@ def print_table(
     console(stream).print(table)
 
 
+def write_records(
+    records: Sequence[dict[str, Any]],
+    columns: dict[str, str],
+    fmt: str,
+    *,
+    english_headers: bool = False,
+    title: str | None = None,
+) -> None:
+    """Records as JSON (whole), or CSV / a table in the given columns (key -> Chinese header)."""
+    if fmt == "json":
+        write_json(list(records))
+        return
+    keys = list(columns)
+    rows = [[r[k] for k in keys] for r in records]
+    if fmt == "csv":
+        write_csv(keys if english_headers else list(columns.values()), rows)
+        return
+    print_table(list(columns.values()), rows, title=title)
+
+
 def say(message: str, stream: TextIO | None = None) -> None:
     """A line for people (stdout by default)."""
     (stream or sys.stdout).write(message + "\n")
