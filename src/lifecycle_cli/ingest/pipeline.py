@@ -429,14 +429,13 @@ class Importer:
             good.append(record)
         if not good:
             return
-        existing_owner = bulk.vehicle_owners(conn, [r["vin"] for r in good])
         counts, ids = bulk.upsert_vehicles(conn, good)
         self._count(item.report, counts)
         changed = [r for r in good if r["vin"] in counts.changed]
         self.touched_vehicles.update(ids[r["vin"]] for r in changed)
         self.touched_customers.update(r["customer_pk"] for r in changed)
         # A car sold to a new owner: the previous owner's tasks and care rhythm change too.
-        self.touched_customers.update(existing_owner[r["vin"]] for r in changed if r["vin"] in existing_owner)
+        self.touched_customers.update(before["customer_pk"] for before in counts.before.values())
         new_readings = bulk.add_readings(
             conn,
             ((ids[r["vin"]], r["mileage_date"], r["mileage_km"]) for r in good

@@ -30,6 +30,8 @@ class UpsertCounts:
     unchanged: int = 0
     # The natural keys that were inserted or updated (what later steps must recompute).
     changed: set[Any] = field(default_factory=set)
+    # For updated keys, the stored values before the update (of the columns the file carries).
+    before: dict[Any, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, other: UpsertCounts) -> None:
         """Add another batch's counts to these."""
@@ -147,6 +149,7 @@ def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str
             continue
         changed = {c: v for c, v in row.items() if old.get(c) != v}
         if changed:
+            counts.before.setdefault(key, dict(old))
             updates[row[key_column]] = {**updates.get(row[key_column], {}), **row, "_pk": old["id"]}
             old.update(row)
             counts.updated += 1
@@ -182,14 +185,6 @@ def plate_ids(conn: Connection, plates: Iterable[str]) -> dict[str, list[int]]:
     for part in chunks(sorted(set(plates))):
         for plate, pk in conn.execute(select(VEHICLES.c.plate, VEHICLES.c.id).where(VEHICLES.c.plate.in_(part))):
             found.setdefault(plate, []).append(pk)
-    return found
-
-
-def vehicle_owners(conn: Connection, vins: Iterable[str]) -> dict[str, int]:
-    """vin -> customer pk for the vehicles that exist."""
-    found: dict[str, int] = {}
-    for part in chunks(sorted(set(vins))):
-        found.update(conn.execute(select(VEHICLES.c.vin, VEHICLES.c.customer_pk).where(VEHICLES.c.vin.in_(part))).all())
     return found
 
 
