@@ -7,11 +7,10 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.schedule import CustomerFacts, VehicleFacts, VisitFact
-from lifecycle_cli.store.bulk import CUSTOMERS, READINGS, VEHICLES, VISITS, chunks
+from lifecycle_cli.store.bulk import CUSTOMERS, READINGS, VEHICLES, VISITS, chunks, fetch_in
 
 
 def visit_key(ro_number: str | None, visit_date: date, km: int) -> str:
@@ -19,38 +18,38 @@ def visit_key(ro_number: str | None, visit_date: date, km: int) -> str:
     return ro_number or f"{visit_date.isoformat()}@{km}"
 
 
+VEHICLE_FACT_COLUMNS = ("id", "customer_pk", "vin", "delivery_date", "plate", "mileage_date", "mileage_km",
+                        "sales_consultant", "service_advisor", "store")
+
+
 def load_vehicle_facts(conn: Connection, vehicle_pks: Iterable[int]) -> dict[int, tuple[int, VehicleFacts]]:
     """vehicle pk -> (customer pk, facts) for the given vehicles, with their visits and readings."""
     pks = sorted(set(vehicle_pks))
     visits: dict[int, list[VisitFact]] = defaultdict(list)
     readings: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    rows: list[Any] = []
+    rows: list[tuple[Any, ...]] = []
     for part in chunks(pks):
-        rows.extend(conn.execute(select(VEHICLES).where(VEHICLES.c.id.in_(part))).mappings().all())
-        query = select(VISITS.c.vehicle_pk, VISITS.c.ro_number, VISITS.c.visit_date, VISITS.c.mileage_km,
-                       VISITS.c.kind).where(VISITS.c.vehicle_pk.in_(part))
-        for vpk, ro, vdate, km, kind in conn.execute(query):
+        rows.extend(fetch_in(conn, VEHICLES, VEHICLE_FACT_COLUMNS, "id", part))
+        for vpk, ro, vdate, km, kind in fetch_in(
+            conn, VISITS, ("vehicle_pk", "ro_number", "visit_date", "mileage_km", "kind"), "vehicle_pk", part
+        ):
             visits[vpk].append(VisitFact(key=visit_key(ro, vdate, km), date=vdate, km=km, kind=kind))
-        query = select(READINGS.c.vehicle_pk, READINGS.c.reading_date, READINGS.c.km).where(
-            READINGS.c.vehicle_pk.in_(part)
-        )
-        for reading in conn.execute(query):
-            readings[reading[0]].append((reading[1], reading[2]))
+        for vpk, rdate, km in fetch_in(conn, READINGS, ("vehicle_pk", "reading_date", "km"), "vehicle_pk", part):
+            readings[vpk].append((rdate, km))
     out: dict[int, tuple[int, VehicleFacts]] = {}
-    for row in rows:
-        pk = row["id"]
+    for pk, customer_pk, vin, delivered, plate, mileage_date, mileage_km, sales, advisor, store in rows:
         out[pk] = (
-            row["customer_pk"],
+            customer_pk,
             VehicleFacts(
-                vin=row["vin"],
-                delivery_date=row["delivery_date"],
-                plate=row["plate"],
-                row_reading=(row["mileage_date"], row["mileage_km"]),
+                vin=vin,
+                delivery_date=delivered,
+                plate=plate,
+                row_reading=(mileage_date, mileage_km),
                 extra_readings=tuple(readings[pk]),
                 visits=tuple(sorted(visits[pk], key=lambda v: (v.date, v.km))),
-                sales_consultant=row["sales_consultant"],
-                service_advisor=row["service_advisor"],
-                store=row["store"],
+                sales_consultant=sales,
+                service_advisor=advisor,
+                store=store,
             ),
         )
     return out
@@ -59,22 +58,23 @@ def load_vehicle_facts(conn: Connection, vehicle_pks: Iterable[int]) -> dict[int
 def load_customer_facts(conn: Connection, customer_pks: Iterable[int]) -> dict[int, CustomerFacts]:
     """customer pk -> facts (with every vehicle and its history) for the given customers."""
     pks = sorted(set(customer_pks))
-    customers: list[Any] = []
+    customers: list[tuple[Any, ...]] = []
     vehicle_pks: list[int] = []
     for part in chunks(pks):
-        customers.extend(conn.execute(select(CUSTOMERS).where(CUSTOMERS.c.id.in_(part))).mappings().all())
-        vehicle_pks.extend(conn.execute(select(VEHICLES.c.id).where(VEHICLES.c.customer_pk.in_(part))).scalars())
+        customers.extend(fetch_in(conn, CUSTOMERS, ("id", "customer_id", "birthday", "do_not_contact",
+                                                    "last_contact", "store"), "id", part))
+        vehicle_pks.extend(pk for (pk,) in fetch_in(conn, VEHICLES, ("id",), "customer_pk", part))
     by_customer: dict[int, list[VehicleFacts]] = defaultdict(list)
     for customer_pk, facts in load_vehicle_facts(conn, vehicle_pks).values():
         by_customer[customer_pk].append(facts)
     return {
-        row["id"]: CustomerFacts(
-            customer_id=row["customer_id"],
-            birthday=row["birthday"],
-            do_not_contact=bool(row["do_not_contact"]),
-            last_contact=row["last_contact"],
-            vehicles=tuple(sorted(by_customer[row["id"]], key=lambda v: v.vin)),
-            store=row["store"],
+        pk: CustomerFacts(
+            customer_id=customer_id,
+            birthday=birthday,
+            do_not_contact=bool(do_not_contact),
+            last_contact=last_contact,
+            vehicles=tuple(sorted(by_customer[pk], key=lambda v: v.vin)),
+            store=store,
         )
-        for row in customers
+        for pk, customer_id, birthday, do_not_contact, last_contact, store in customers
     }
