@@ -192,7 +192,7 @@ class Importer:
         self.report = ImportReport(dry_run=options.dry_run)
         self.touched_vehicles: set[int] = set()
         self.touched_customers: set[int] = set()
-        self.progress: Callable[[str, int], None] | None = None
+        self.progress: Callable[[Path, int], None] | None = None
 
     # -- diagnostics ----------------------------------------------------------------------
 
@@ -284,7 +284,7 @@ class Importer:
         for row in item.table.rows:
             item.report.read += 1
             if self.progress is not None and item.report.read % 10000 == 0:
-                self.progress(item.report.path.name, item.report.read)
+                self.progress(item.report.path, item.report.read)
             try:
                 values = self._parse(kind or "", parser, row, item.report)
             except RowError as exc:
@@ -503,7 +503,7 @@ def write_rejects(directory: Path, item: OpenFile, rejects: list[tuple[Row, str]
 
 
 def run_import(engine: Engine, rules: Rules, paths: list[Path], options: ImportOptions,
-               progress: Callable[[str, int], None] | None = None) -> ImportReport:
+               progress: Callable[[Path, int], None] | None = None) -> ImportReport:
     """Import files into the database as one transaction and report what happened."""
     importer = Importer(engine, rules, options)
     importer.progress = progress
