@@ -63,10 +63,19 @@ def text_cell(value: Any) -> str:
     return str(plain(value))
 
 
+def _json_default(value: Any) -> Any:
+    """JSON for what the json module does not know: dates as ISO text, fractions as numbers."""
+    converted = plain(value)
+    if converted is value:
+        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    return converted
+
+
 def write_json(data: Any, stream: TextIO | None = None) -> None:
-    """JSON, UTF-8 with Chinese kept readable."""
+    """JSON, UTF-8 with Chinese kept readable; indented on a terminal, compact (and fast) when piped."""
     stream = stream or sys.stdout
-    json.dump(plain(data), stream, ensure_ascii=False, indent=2)
+    indent = 2 if is_terminal(stream) else None
+    stream.write(json.dumps(data, ensure_ascii=False, indent=indent, default=_json_default))
     stream.write("\n")
 
 
