@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import NamedTuple
 
 from lifecycle_cli.core.rules import Rules
 
@@ -14,8 +15,7 @@ VEHICLE_ROW = "vehicle"
 VISIT = "visit"
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """One odometer reading: a date and the km on the clock, and where it came from."""
 
     date: date

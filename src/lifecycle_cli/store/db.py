@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine, select
 
+from lifecycle_cli.store import event_models  # noqa: F401  (registers the event and campaign tables)
 from lifecycle_cli.store.models import SCHEMA_VERSION, Meta
 
 ENV_DB = "LIFECYCLE_DB"
@@ -55,6 +56,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA cache_size=-131072")  # 128 MB of page cache: index upkeep at a million rows
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 
