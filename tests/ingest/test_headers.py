@@ -44,11 +44,12 @@ def test_normalize_header(text: str, expected: str) -> None:
 
 
 def test_canonical_and_required_columns() -> None:
-    assert KINDS == ("customers", "vehicles", "visits")
+    assert KINDS == ("customers", "vehicles", "visits", "events")
     assert REQUIRED_COLUMNS == {
         "customers": ("customer_id",),
         "vehicles": ("vin", "customer_id", "delivery_date"),
         "visits": ("vin", "visit_date", "mileage_km"),
+        "events": ("vin", "event_date", "kind"),
     }
     for kind in KINDS:
         assert set(REQUIRED_COLUMNS[kind]) <= set(CANONICAL_COLUMNS[kind])

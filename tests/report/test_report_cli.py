@@ -34,7 +34,9 @@ STAGES = (NEW, EARLY, LATE, OUT, UPGRADE)
 TIANHE, PANYU = "广州天河店", "广州番禺店"
 CHURN_KEYS = ("首保流失", "定保流失", "出保修期流失", "流失返回")
 KPI_CODES = ("follow_up_success_rate", "invite_success_rate", "info_accuracy_rate", "maintenance_visit_rate",
-             "first_service_rate", "loyal_customer_ratio", "referral_rate", "churn_rate")
+             "first_service_rate", "loyal_customer_ratio", "referral_rate", "churn_rate",
+             "insurance_renewal_rate", "insurance_invite_success_rate",
+             "campaigns_run", "complaint_timely_rate", "complaint_satisfaction_rate", "rescue_timely_rate")
 
 CUSTOMER_COLUMNS = ("customer_id", "name", "phone", "birthday", "do_not_contact", "referred_by", "store")
 VEHICLE_COLUMNS = ("vin", "customer_id", "plate", "model", "delivery_date", "mileage_km", "mileage_date",

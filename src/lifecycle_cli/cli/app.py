@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lifecycle_cli.cli import calls, fleet, importing, reports
+from lifecycle_cli.cli import calls, events, fleet, importing, reports
 from lifecycle_cli.cli.common import Context, get_context
 
 app = typer.Typer(
@@ -42,6 +42,8 @@ importing.register(app)
 fleet.register(app)
 calls.register(app)
 reports.register(app)
+app.add_typer(events.event_app, name="event")
+app.add_typer(events.campaign_app, name="campaign")
 
 
 def main() -> None:

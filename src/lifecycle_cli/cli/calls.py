@@ -115,7 +115,7 @@ def compute_call_list(
     # Facts up to the real today: a look at a past day must not close tasks later facts made.
     facts_until = max(start, today(rules))
     with context.engine().begin() as conn:
-        sync_window(conn, rules, facts_until, start, end, calendar)
+        sync_window(conn, rules, facts_until, start, end, calendar, now=today(rules))
         views = open_tasks(conn, start, end)
     selected = [
         v for v in views

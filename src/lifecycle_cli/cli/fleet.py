@@ -36,6 +36,7 @@ KIND_LABELS = {"maintenance": "保养", "repair": "维修", "warranty": "保修"
 
 def register(app: typer.Typer) -> None:
     """Add the fleet verbs to the app."""
+    app.add_typer(vehicle_app(), name="vehicle")
 
     @app.command("vehicles")
     def vehicles_command(
@@ -115,3 +116,67 @@ def register(app: typer.Typer) -> None:
                       x["advisor"], x["ro_number"]] for x in v["visits"]],
                     title="进厂记录",
                 )
+
+
+DATE_LABELS = {
+    "commercial_insurance_expiry": "商业险到期",
+    "compulsory_insurance_expiry": "交强险到期",
+    "inspection_due": "年审到期",
+}
+
+
+def vehicle_app() -> typer.Typer:
+    """`lifecycle vehicle set`: correct one vehicle's insurance and inspection dates by hand."""
+    sub = typer.Typer(help="修改一辆车的档案（保险到期、年审到期）。", no_args_is_help=True, rich_markup_mode=None)
+
+    @sub.command("set")
+    def set_command(
+        ctx: typer.Context,
+        vin: str = typer.Argument(..., help="车架号"),
+        insurance_expiry: str = typer.Option(None, "--insurance-expiry",
+                                             help="保险到期 YYYY-MM-DD（同时设置商业险和交强险，续保后用）"),
+        commercial: str = typer.Option(None, "--commercial-expiry", help="商业险到期 YYYY-MM-DD"),
+        compulsory: str = typer.Option(None, "--compulsory-expiry", help="交强险到期 YYYY-MM-DD"),
+        inspection: str = typer.Option(None, "--inspection-due", help="年审到期 YYYY-MM-DD"),
+    ) -> None:
+        """设置保险到期、年审到期日期；保险到期在到期前延后即记为续保，本期续保邀约随之关闭。"""
+        from lifecycle_cli.core.calendar import HolidayCalendar
+        from lifecycle_cli.core.insurance import expiry_too_far
+        from lifecycle_cli.render.output import say, warn
+        from lifecycle_cli.store.insurance import set_vehicle_dates
+
+        values = {}
+        if insurance_expiry is not None:
+            day = parse_day(insurance_expiry, "--insurance-expiry")
+            values = {"commercial_insurance_expiry": day, "compulsory_insurance_expiry": day}
+        for column, text, option in (("commercial_insurance_expiry", commercial, "--commercial-expiry"),
+                                     ("compulsory_insurance_expiry", compulsory, "--compulsory-expiry"),
+                                     ("inspection_due", inspection, "--inspection-due")):
+            if text is not None:
+                values[column] = parse_day(text, option)
+        if not values:
+            fail("请至少给出一个日期：--insurance-expiry / --commercial-expiry / --compulsory-expiry / "
+                 "--inspection-due", EXIT_USAGE)
+        context = get_context(ctx)
+        rules = context.rules()
+        day = today(rules)
+        key = vin.strip().replace(" ", "").upper()
+        with context.engine().begin() as conn:
+            done = set_vehicle_dates(conn, rules, key, values, day, HolidayCalendar())
+        if done is None:
+            fail(f"找不到车架号 \"{key}\"", EXIT_PARTIAL)
+        for column in values:
+            if column != "inspection_due" and expiry_too_far(values[column], day, rules):
+                warn(f"警告 {DATE_LABELS[column]} {values[column]} 在 {rules.insurance_max_years_ahead} 年以后，"
+                     "可能录入有误（已保留）")
+        shown = "，".join(f"{DATE_LABELS[c]} {done.before[c] or '-'} → {done.after[c] or '-'}" for c in values)
+        say(f"已更新 {done.vin}{f'（{done.plate}）' if done.plate else ''}：{shown}")
+        change = done.change
+        closed = done.closed_renewals
+        tail = f"，关闭 {closed} 项未完成的续保邀约" if closed else ""
+        if change is not None and change.renewed:
+            say(f"已续保：保险到期由 {change.old} 延后到 {change.new}{tail}")
+        elif change is not None:
+            say(f"保险到期由 {change.old} 改为 {change.new or '-'}{tail}")
+
+    return sub

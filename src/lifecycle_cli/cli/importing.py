@@ -14,7 +14,7 @@ from lifecycle_cli.cli.common import EXIT_USAGE, fail, get_context
 if TYPE_CHECKING:
     from lifecycle_cli.ingest.pipeline import ImportReport
 
-KIND_CHOICES = ("customers", "vehicles", "visits")
+KIND_CHOICES = ("customers", "vehicles", "visits", "events")
 VISIT_KINDS = ("maintenance", "repair", "warranty", "accident", "other")
 
 
@@ -69,7 +69,7 @@ def print_import_report(report: ImportReport, where: str) -> None:
         prefix = "警告 " if message.level == "warning" else ""
         warn(f"{prefix}{message}")
     rows = []
-    labels = {"customers": "客户", "vehicles": "车辆", "visits": "进厂记录", None: "-"}
+    labels = {"customers": "客户", "vehicles": "车辆", "visits": "进厂记录", "events": "事件", None: "-"}
     for f in report.files:
         rows.append([f.path.name, labels.get(f.kind, f.kind), f.read, f.inserted, f.updated, f.unchanged,
                      f.rejected, f.warnings, "整个文件未导入" if f.refused else "完成"])
@@ -88,8 +88,8 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_command(
         ctx: typer.Context,
-        files: list[Path] = typer.Argument(..., help="客户、车辆、进厂记录文件（CSV 或 xlsx，顺序不限）"),
-        kind: str = typer.Option(None, "--kind", help="强制文件类型：customers / vehicles / visits"),
+        files: list[Path] = typer.Argument(..., help="客户、车辆、进厂记录、事件文件（CSV 或 xlsx，顺序不限）"),
+        kind: str = typer.Option(None, "--kind", help="强制文件类型：customers / vehicles / visits / events"),
         encoding: str = typer.Option(None, "--encoding", help="强制 CSV 编码，如 gb18030、utf-8"),
         sheet: str = typer.Option(None, "--sheet", help="xlsx 工作表名称（默认第一个）"),
         date_format: str = typer.Option(None, "--date-format", help="非年在前的日期格式，如 %m/%d/%Y"),

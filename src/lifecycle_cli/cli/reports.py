@@ -30,16 +30,24 @@ def build_report(context: Context, on: date, month: str, first: date, last: date
                  store: str | None) -> dict[str, Any]:
     """Everything the report shows, as plain data (the JSON contract)."""
     from lifecycle_cli.core.calendar import HolidayCalendar
-    from lifecycle_cli.store.report import churn_counts, kpis, stage_distribution, vehicles_as_of, workload
+    from lifecycle_cli.store.report import (
+        churn_counts,
+        event_kpis,
+        kpis,
+        stage_distribution,
+        vehicles_as_of,
+        workload,
+    )
     from lifecycle_cli.store.tasks import sync_window
 
     rules = context.rules()
     with context.engine().begin() as conn:
         sync_window(conn, rules, max(on, today(rules)), on, on + timedelta(days=WORKLOAD_DAYS - 1),
-                    HolidayCalendar())
+                    HolidayCalendar(), now=today(rules))
         v = vehicles_as_of(conn, on, rules)
         stages = stage_distribution(conn, v, on, rules, store)
         figures = kpis(conn, v, on, first, last, rules, store)
+        figures += event_kpis(conn, on, first, last, rules, store)  # campaigns, complaints, rescues
         churn = churn_counts(conn, v, on, first, last, rules, store)
         load = workload(conn, on, WORKLOAD_DAYS, store)
     return {
@@ -59,6 +67,13 @@ def build_report(context: Context, on: date, month: str, first: date, last: date
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _kpi_text(code: str, value: float | None) -> str:
+    """A KPI value for people: a percentage, or a count for the count KPIs (campaigns_run)."""
+    from lifecycle_cli.core.events import COUNT_KPIS
+
+    return f"{value:g}" if code in COUNT_KPIS and value is not None else _pct(value)
 
 
 def _bar(share: float | None, width: int = 30) -> str:
@@ -89,8 +104,8 @@ def render_report(data: dict[str, Any], rules: Rules) -> None:
     marks = {True: "✓ 达标", False: "✗ 未达标", None: ""}
     print_table(
         ["KPI", "代码", "数值", "分子", "分母", "目标", "是否达标"],
-        [[k["name"], code, _pct(k["value"]), k["numerator"], k["denominator"],
-          _pct(k["target"]) if k["target"] is not None else "", marks[k["met"]]]
+        [[k["name"], code, _kpi_text(code, k["value"]), k["numerator"], k["denominator"],
+          _kpi_text(code, k["target"]) if k["target"] is not None else "", marks[k["met"]]]
          for code, k in data["kpis"].items()],
         title=f"KPI（{data['month']}）",
         styles=["green" if k["met"] else ("red" if k["met"] is False else None) for k in data["kpis"].values()],

@@ -76,6 +76,15 @@ class Rules:
     maintenance_visit_early_days: int
     loyal_months: int
     loyal_min_visits: int
+    # 续保: reminder steps (days before the earlier insurance expiry, largest first), who owns them,
+    # how far ahead an expiry is believable.
+    insurance_steps_days: tuple[int, ...]
+    insurance_specialist: bool
+    insurance_max_years_ahead: int
+    # 年审: reminder lead, label years and (from_years, every_months) periods of the computed schedule.
+    inspection_before_days: int
+    inspection_label_years: tuple[int, ...]
+    inspection_periods: tuple[tuple[int, int], ...]
     raw: dict[str, Any]
 
     def role_label(self, role: str) -> str:
@@ -129,6 +138,25 @@ def _pair(value: Any) -> tuple[int, int] | None:
         return None
     month, day = value
     return int(month), int(day)
+
+
+def _insurance_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The [insurance] and [inspection] sections as Rules fields, checking their shapes."""
+    ins, insp = data["insurance"], data["inspection"]
+    steps = tuple(sorted((int(n) for n in ins["steps_before_days"]), reverse=True))
+    if not steps or steps[-1] <= 0 or len(set(steps)) != len(steps):
+        raise ValueError("insurance.steps_before_days: distinct positive numbers of days")
+    periods = tuple((int(p["from_years"]), int(p["every_months"])) for p in insp["periods"])
+    if any(every <= 0 for _, every in periods) or [f for f, _ in periods] != sorted({f for f, _ in periods}):
+        raise ValueError("inspection.periods: from_years must increase and every_months be positive")
+    return {
+        "insurance_steps_days": steps,
+        "insurance_specialist": bool(ins["specialist"]),
+        "insurance_max_years_ahead": int(ins["max_years_ahead"]),
+        "inspection_before_days": int(insp["before_days"]),
+        "inspection_label_years": tuple(sorted(int(y) for y in insp["label_years"])),
+        "inspection_periods": periods,
+    }
 
 
 def rules_from_dict(data: dict[str, Any]) -> Rules:
@@ -209,5 +237,6 @@ def rules_from_dict(data: dict[str, Any]) -> Rules:
         maintenance_visit_early_days=int(kpi["maintenance_visit_early_days"]),
         loyal_months=int(kpi["loyal_months"]),
         loyal_min_visits=int(kpi["loyal_min_visits"]),
+        **_insurance_fields(data),
         raw=data,
     )

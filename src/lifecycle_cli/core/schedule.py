@@ -7,10 +7,21 @@ past date is the list that date would have shown.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from lifecycle_cli.core.calendar import HolidayCalendar, greeting_date
+from lifecycle_cli.core.insurance import (
+    INSPECTION_CODE,
+    RENEWAL_CODE,
+    ExpiryChange,
+    earlier_expiry,
+    expiry_on,
+    inspection_schedule,
+    renewal_steps,
+    replaced_expiries,
+)
 from lifecycle_cli.core.mileage import Projection, project, vehicle_readings
 from lifecycle_cli.core.rules import Rules, Touchpoint
 from lifecycle_cli.core.stages import add_months, add_years, stage_on
@@ -32,14 +43,18 @@ SCHEDULED_CODES = frozenset(
         "birthday_greeting",
         "care_call",
         "holiday_greeting",
+        "insurance_renewal_invite",
+        "inspection_reminder",
     }
 )
+# How far before a window the scheduler still produces renewal / inspection tasks (so stored ones
+# whose expiry moved or passed are matched by key and closed).
+RENEWAL_HORIZON_DAYS = 400
 # Invitations a visit closes (邀约: the car came in).
 INVITATION_CODES = frozenset({"first_service_invite", "service_invite", "churn_winback", "warranty_expiry_check"})
 
 
-@dataclass(frozen=True)
-class VisitFact:
+class VisitFact(NamedTuple):
     """One service visit of a vehicle, as the scheduler needs it."""
 
     key: str
@@ -61,6 +76,16 @@ class VehicleFacts:
     sales_consultant: str | None = None
     service_advisor: str | None = None
     store: str | None = None
+    commercial_insurance_expiry: date | None = None
+    compulsory_insurance_expiry: date | None = None
+    inspection_due: date | None = None
+    # Every change of the earlier insurance expiry (renewals, corrections), oldest first.
+    insurance_changes: tuple[ExpiryChange, ...] = ()
+
+    @property
+    def insurance_expiry(self) -> date | None:
+        """The earlier of the two insurance expiries: the date renewal calls count back from."""
+        return earlier_expiry(self.commercial_insurance_expiry, self.compulsory_insurance_expiry)
 
 
 @dataclass(frozen=True)
@@ -95,6 +120,8 @@ class ScheduledTask:
     stage: str
     store: str | None
     closed_by_visit: date | None = None
+    # Why the task closes on `closed_by_visit`: a visit, or (renewal calls) next_step / lapsed / renewed.
+    closed_reason: str = "visit"
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -178,6 +205,9 @@ class Scheduler:
     start: date
     end: date
     calendar: HolidayCalendar = field(default_factory=HolidayCalendar)
+    # The real today, when `today` is a later day being looked at: closures that only the passing of
+    # time makes (a renewal step replaced by the next, a lapse) apply up to it. None: `today`.
+    now: date | None = None
 
     def for_customer(self, customer: CustomerFacts, *, in_window: bool = True) -> list[ScheduledTask]:
         """Every task of this customer whose time on the list meets the window.
@@ -210,8 +240,10 @@ class Scheduler:
         window_end: date | None = None,
         projection: Projection | None = None,
         closed_by_visit: date | None = None,
+        role: str | None = None,
     ) -> ScheduledTask:
         tp: Touchpoint = self.rules.touchpoints[code]
+        role = role or tp.role
         due = self.calendar.next_working_day(rule_date) if tp.channel == "phone" else rule_date
         end = window_end if window_end is not None else due + timedelta(days=tp.window_days)
         stage = ""
@@ -219,10 +251,10 @@ class Scheduler:
         if vehicle is not None and projection is not None and due <= self.end and end >= self.start:
             on = max(rule_date, vehicle.delivery_date)
             stage = stage_on(vehicle.delivery_date, on, projection.projected_km(on), self.rules).stage
-        owner = self.rules.role_label(tp.role)
-        if vehicle is not None and tp.role == "sales_consultant" and vehicle.sales_consultant:
+        owner = self.rules.role_label(role)
+        if vehicle is not None and role == "sales_consultant" and vehicle.sales_consultant:
             owner = vehicle.sales_consultant
-        if vehicle is not None and tp.role == "service_advisor" and vehicle.service_advisor:
+        if vehicle is not None and role == "service_advisor" and vehicle.service_advisor:
             owner = vehicle.service_advisor
         return ScheduledTask(
             code=code,
@@ -234,7 +266,7 @@ class Scheduler:
             window_end=end,
             name=tp.name,
             moment=tp.moment,
-            role=tp.role,
+            role=role,
             owner=owner,
             channel=tp.channel,
             hint=tp.hint,
@@ -296,6 +328,60 @@ class Scheduler:
             anniversary = yearly_date(delivered.month, delivered.day, year)
             yield self._task("purchase_anniversary", customer, vehicle, f"year:{year - delivered.year}",
                              anniversary, projection=proj)
+
+        yield from self._renewal_tasks(customer, vehicle, proj)
+        yield from self._inspection_tasks(customer, vehicle, proj)
+
+    def _renewal_tasks(self, customer: CustomerFacts, vehicle: VehicleFacts,
+                       proj: Projection) -> Iterator[ScheduledTask]:
+        """续保邀约: a task per step of each expiry (event key 'EXPIRY:DAYS'), each closing when the next step
+        comes, the last one when the expiry passes (lapsed: 脱保); tasks of an expiry the vehicle left
+        close on the day it changed (renewed when it moved later in time), so they never linger."""
+        rules = self.rules
+        role = "insurance_specialist" if rules.insurance_specialist else "service_advisor"
+        current = expiry_on(vehicle.insurance_expiry, vehicle.insurance_changes, self.today)
+        left = replaced_expiries(vehicle.insurance_changes, self.today)
+        oldest = min(self.start, self.today) - timedelta(days=RENEWAL_HORIZON_DAYS)
+        expiries: dict[date, ExpiryChange | None] = {e: c for e, c in left.items() if e != current}
+        if current is not None:
+            expiries[current] = None
+        latest = self.end + timedelta(days=rules.insurance_steps_days[0])
+        for expiry, change in sorted(expiries.items()):
+            # Far-off expiries cannot meet the window; one the vehicle left is still produced so its
+            # stored tasks close.
+            if expiry < oldest or (change is None and expiry > latest):
+                continue
+            for step in renewal_steps(expiry, rules):
+                task = self._task(RENEWAL_CODE, customer, vehicle, f"{expiry.isoformat()}:{step.days_before}",
+                                  step.rule_date, window_end=step.last_day, projection=proj, role=role)
+                if task.window_end < task.due_date:  # a holiday pushed the call past the step's days
+                    task = replace(task, window_end=task.due_date)
+                ends = [(task.window_end + timedelta(days=1), "lapsed" if step.final else "next_step")]
+                if change is not None:
+                    ends.append((change.changed_on, "renewed" if change.renewed else "superseded"))
+                on, reason = min(ends)
+                if on <= min(self.today, self.now or self.today):
+                    task = replace(task, closed_by_visit=on, closed_reason=reason)
+                yield task
+
+    def _inspection_tasks(self, customer: CustomerFacts, vehicle: VehicleFacts,
+                          proj: Projection) -> Iterator[ScheduledTask]:
+        """年审提醒 before_days before the inspection due date: the data's, else the rules' schedule
+        from the registration (delivery) date; on the list until the due date."""
+        rules = self.rules
+        before = timedelta(days=rules.inspection_before_days)
+        if vehicle.inspection_due is not None:
+            dues = [("due", vehicle.inspection_due)]
+        else:
+            # Computed dates never move: only those whose reminder can meet the window (holiday margin).
+            margin = timedelta(days=31)
+            until = self.end + before + margin
+            dues = [(d.kind, d.due) for d in inspection_schedule(vehicle.delivery_date, rules, until,
+                                                                 self.start - margin)]
+        for kind, due in dues:
+            task = self._task(INSPECTION_CODE, customer, vehicle, f"{kind}:{due.isoformat()}", due - before,
+                              window_end=due, projection=proj)
+            yield task if task.window_end >= task.due_date else replace(task, window_end=task.due_date)
 
     # -- customer tasks -------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """Header aliases: map the header texts of an export to canonical column names, and tell
-which kind of file (customers / vehicles / visits) it is."""
+which kind of file (customers / vehicles / visits / events) it is."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ __all__ = [
     "normalize_header",
 ]
 
-KINDS = ("customers", "vehicles", "visits")
+KINDS = ("customers", "vehicles", "visits", "events")
 
 _CUSTOMER_COLUMNS = (
     "customer_id",
@@ -54,6 +54,8 @@ CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
         "inspection_due",
     ),
     "visits": ("vin", "visit_date", "mileage_km", "kind", "amount", "advisor", "ro_number", "plate"),
+    # Random key moments (complaint / rescue / warranty_claim / breakdown) of a car.
+    "events": ("vin", "event_date", "kind", "note"),
 }
 
 # The columns map_headers() recognises for a kind: a vehicles file may also carry its owner
@@ -63,12 +65,14 @@ ACCEPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "vehicles": CANONICAL_COLUMNS["vehicles"]
     + tuple(c for c in _CUSTOMER_COLUMNS if c not in CANONICAL_COLUMNS["vehicles"]),
     "visits": CANONICAL_COLUMNS["visits"],
+    "events": CANONICAL_COLUMNS["events"],
 }
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "customers": ("customer_id",),
     "vehicles": ("vin", "customer_id", "delivery_date"),
     "visits": ("vin", "visit_date", "mileage_km"),
+    "events": ("vin", "event_date", "kind"),
 }
 
 # canonical -> aliases, valid in every kind that has the canonical column.
@@ -153,6 +157,16 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "ro_number": ("工单号", "维修单号", "委托书号", "工单编号", "委托书编号"),
 }
 
+# Aliases that hold only in one kind of file (they replace the general ones of that column there):
+# an events file's 类型 is the event kind, not a visit's 维修类型.
+_KIND_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "events": {
+        "event_date": ("日期", "事件日期", "发生日期", "date"),
+        "kind": ("类型", "事件类型", "事件种类", "type"),
+        "note": ("说明", "备注", "事件说明", "描述", "情况说明", "内容"),
+    },
+}
+
 # Visit dates that mean "left the workshop": used only when no arrival date is present.
 _LATE_VISIT_DATE = ("结算日期", "出厂时间", "结算时间", "出厂日期")
 
@@ -183,7 +197,8 @@ def _build_lookup(kind: str) -> dict[str, str]:
     lookup: dict[str, str] = {}
     accepted = ACCEPTED_COLUMNS[kind]
     for canonical in accepted:
-        for alias in (canonical, *_ALIASES.get(canonical, ())):
+        aliases = _KIND_ALIASES.get(kind, {}).get(canonical, _ALIASES.get(canonical, ()))
+        for alias in (canonical, *aliases):
             lookup.setdefault(_key(alias), canonical)
     return lookup
 
@@ -245,7 +260,7 @@ def missing_required(header_map: HeaderMap) -> list[str]:
 
 
 def detect_kind(headers: Sequence[str]) -> str | None:
-    """Tell customers / vehicles / visits apart by their headers; None if none fits."""
+    """Tell customers / vehicles / visits / events apart by their headers; None if none fits."""
     visits = map_headers(headers, "visits").columns
     car = "vin" in visits or "plate" in visits
     if "visit_date" in visits and ((car and "mileage_km" in visits) or "ro_number" in visits):
@@ -258,6 +273,9 @@ def detect_kind(headers: Sequence[str]) -> str | None:
         "customer_id" in customers or ("name" in customers and "phone" in customers)
     ):
         return "customers"
+    events = map_headers(headers, "events").columns
+    if "vin" in events and "event_date" in events and "kind" in events:
+        return "events"
     return None
 
 

@@ -19,16 +19,18 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from lifecycle_cli.core.calendar import HolidayCalendar
+from lifecycle_cli.core.insurance import expiry_too_far
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.headers import KINDS, HeaderMap, detect_kind, map_headers, missing_required
 from lifecycle_cli.ingest.readers import FileRefused, Row, Table, open_table
 from lifecycle_cli.store import bulk
+from lifecycle_cli.store.insurance import note_expiry_changes
 from lifecycle_cli.store.state import customers_of_vehicles, refresh_customers, refresh_vehicles
 from lifecycle_cli.store.tasks import resync_customers
 
 BATCH_ROWS = 5000
-KIND_LABELS = {"customers": "客户", "vehicles": "车辆", "visits": "进厂记录"}
+KIND_LABELS = {"customers": "客户", "vehicles": "车辆", "visits": "进厂记录", "events": "事件"}
 COLUMN_LABELS = {
     "customer_id": "客户编号",
     "vin": "车架号",
@@ -222,7 +224,7 @@ class Importer:
             )
             report.refused = "无法从表头判断文件类型"
             self._say(report, table.header_line, None,
-                      f"整个文件未导入：无法从表头判断是客户、车辆还是进厂记录文件（{need}；可用 --kind 指定）",
+                      f"整个文件未导入：无法从表头判断是客户、车辆、进厂记录还是事件文件（{need}；可用 --kind 指定）",
                       "error")
             return None
         report.kind = kind
@@ -274,7 +276,8 @@ class Importer:
     def _import_file(self, conn: Any, item: OpenFile) -> None:
         parser = RowParser(item.table, item.header_map, self.options)
         kind = item.report.kind
-        handler = {"customers": self._customers, "vehicles": self._vehicles, "visits": self._visits}[kind or ""]
+        handler = {"customers": self._customers, "vehicles": self._vehicles, "visits": self._visits,
+                   "events": self._events}[kind or ""]
         rejects: list[tuple[Row, str]] = []
         seen: dict[str, int] = {}
         batch: list[tuple[Row, dict[str, Any]]] = []
@@ -313,6 +316,10 @@ class Importer:
             return self._parse_customer(p, row, report)
         if kind == "vehicles":
             return self._parse_vehicle(p, row, report)
+        if kind == "events":
+            from lifecycle_cli.ingest.events import parse_event
+
+            return parse_event(self, p, row, report)
         return self._parse_visit(p, row, report)
 
     def _parse_customer(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
@@ -365,6 +372,10 @@ class Importer:
                     out[column] = p.date(row, column)
                 except RowError as exc:
                     self._say(report, row.line, exc.column, f"{exc.reason}（仅忽略此字段，车辆照常导入）", "warning")
+                if column != "inspection_due" and expiry_too_far(out.get(column), self.options.today, self.rules):
+                    self._say(report, row.line, p.header_of(column),
+                              f"到期日期 {out[column]} 在 {self.rules.insurance_max_years_ahead} 年以后，"
+                              "可能录入有误（已保留）", "warning")
         return out
 
     def _parse_visit(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
@@ -431,6 +442,7 @@ class Importer:
             return
         counts, ids = bulk.upsert_vehicles(conn, good)
         self._count(item.report, counts)
+        note_expiry_changes(conn, good, counts.before, self.options.today or date.today())  # 续保 history
         changed = [r for r in good if r["vin"] in counts.changed]
         self.touched_vehicles.update(ids[r["vin"]] for r in changed)
         self.touched_customers.update(r["customer_pk"] for r in changed)
@@ -471,6 +483,12 @@ class Importer:
         self._count(item.report, counts)
         self.touched_vehicles.update(counts.changed)
 
+    def _events(self, conn: Any, batch: list[tuple[Row, dict[str, Any]]], item: OpenFile,
+                parser: RowParser, rejects: list[tuple[Row, str]]) -> None:
+        from lifecycle_cli.ingest.events import land_events  # events and their follow-up tasks
+
+        land_events(self, conn, batch, item, parser, rejects)
+
 
 def natural_key(kind: str, values: dict[str, Any]) -> str:
     """The key a row upserts on: customer_id; vin; ro_number, else (vin, visit_date, mileage_km)."""
@@ -478,6 +496,8 @@ def natural_key(kind: str, values: dict[str, Any]) -> str:
         return str(values["customer_id"])
     if kind == "vehicles":
         return str(values["vin"])
+    if kind == "events":
+        return f"{values['vin']}|{values['event_date']}|{values['kind']}|{values['note']}"
     car = values.get("vin") or values.get("plate")
     return values.get("ro_number") or f"{car}|{values['visit_date']}|{values['mileage_km']}"
 

@@ -56,7 +56,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA cache_size=-131072")  # 128 MB of page cache: index upkeep at a million rows
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 

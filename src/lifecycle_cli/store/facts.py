@@ -7,10 +7,15 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
+from lifecycle_cli.core.insurance import ExpiryChange
 from lifecycle_cli.core.schedule import CustomerFacts, VehicleFacts, VisitFact
 from lifecycle_cli.store.bulk import CUSTOMERS, READINGS, VEHICLES, VISITS, chunks, fetch_in
+from lifecycle_cli.store.models import InsuranceChange
+
+INSURANCE_CHANGES: Table = InsuranceChange.__table__  # type: ignore[attr-defined]
 
 
 def visit_key(ro_number: str | None, visit_date: date, km: int) -> str:
@@ -19,7 +24,8 @@ def visit_key(ro_number: str | None, visit_date: date, km: int) -> str:
 
 
 VEHICLE_FACT_COLUMNS = ("id", "customer_pk", "vin", "delivery_date", "plate", "mileage_date", "mileage_km",
-                        "sales_consultant", "service_advisor", "store")
+                        "sales_consultant", "service_advisor", "store",
+                        "commercial_insurance_expiry", "compulsory_insurance_expiry", "inspection_due")
 
 
 def load_vehicle_facts(conn: Connection, vehicle_pks: Iterable[int]) -> dict[int, tuple[int, VehicleFacts]]:
@@ -27,6 +33,7 @@ def load_vehicle_facts(conn: Connection, vehicle_pks: Iterable[int]) -> dict[int
     pks = sorted(set(vehicle_pks))
     visits: dict[int, list[VisitFact]] = defaultdict(list)
     readings: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    expiry_changes: dict[int, list[ExpiryChange]] = defaultdict(list)
     rows: list[tuple[Any, ...]] = []
     for part in chunks(pks):
         rows.extend(fetch_in(conn, VEHICLES, VEHICLE_FACT_COLUMNS, "id", part))
@@ -36,8 +43,13 @@ def load_vehicle_facts(conn: Connection, vehicle_pks: Iterable[int]) -> dict[int
             visits[vpk].append(VisitFact(key=visit_key(ro, vdate, km), date=vdate, km=km, kind=kind))
         for vpk, rdate, km in fetch_in(conn, READINGS, ("vehicle_pk", "reading_date", "km"), "vehicle_pk", part):
             readings[vpk].append((rdate, km))
+        for vpk, _, old, new, changed_on in sorted(fetch_in(
+            conn, INSURANCE_CHANGES, ("vehicle_pk", "id", "old_expiry", "new_expiry", "changed_on"), "vehicle_pk", part
+        )):
+            expiry_changes[vpk].append(ExpiryChange(old, new, changed_on))
     out: dict[int, tuple[int, VehicleFacts]] = {}
-    for pk, customer_pk, vin, delivered, plate, mileage_date, mileage_km, sales, advisor, store in rows:
+    for (pk, customer_pk, vin, delivered, plate, mileage_date, mileage_km, sales, advisor, store,
+         commercial, compulsory, inspection) in rows:
         out[pk] = (
             customer_pk,
             VehicleFacts(
@@ -50,6 +62,10 @@ def load_vehicle_facts(conn: Connection, vehicle_pks: Iterable[int]) -> dict[int
                 sales_consultant=sales,
                 service_advisor=advisor,
                 store=store,
+                commercial_insurance_expiry=commercial,
+                compulsory_insurance_expiry=compulsory,
+                inspection_due=inspection,
+                insurance_changes=tuple(expiry_changes[pk]),
             ),
         )
     return out

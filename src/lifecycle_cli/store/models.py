@@ -50,6 +50,8 @@ class Vehicle(SQLModel, table=True):
         Index("ix_vehicle_delivery_mmdd", "delivery_mmdd"),
         Index("ix_vehicle_prev_service_due", "prev_service_due"),
         Index("ix_vehicle_last_maintenance", "last_maintenance_date"),
+        Index("ix_vehicle_insurance_expiry", "insurance_expiry"),
+        Index("ix_vehicle_inspection_due", "inspection_due"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -67,6 +69,8 @@ class Vehicle(SQLModel, table=True):
     commercial_insurance_expiry: date | None = None
     compulsory_insurance_expiry: date | None = None
     inspection_due: date | None = None
+    # The earlier of the two insurance expiries (renewal calls count back from it).
+    insurance_expiry: date | None = None
     # Projection state, recomputed from the readings whenever the vehicle or its visits change.
     last_reading_date: date | None = None
     last_reading_km: int | None = None
@@ -125,6 +129,8 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("customer_pk", "vin", "code", "event_key"),
         Index("ix_task_open_due", "status", "due_date"),
+        # Open tasks of one code whose window ended (renewal steps to close as next_step / lapsed).
+        Index("ix_task_code_open_window", "code", "status", "window_end"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -159,3 +165,15 @@ class Outcome(SQLModel, table=True):
     note: str | None = None
     booked_for: date | None = None
     recorded_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+class InsuranceChange(SQLModel, table=True):
+    """A change of a vehicle's earlier insurance expiry, by an import or `vehicle set` (续保 history)."""
+
+    __table_args__ = (Index("ix_insurance_change_old", "old_expiry"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    vehicle_pk: int = Field(foreign_key="vehicle.id", index=True)
+    old_expiry: date
+    new_expiry: date | None = None
+    changed_on: date = Field(index=True)

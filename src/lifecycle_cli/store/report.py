@@ -281,6 +281,8 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
             delivered, CUSTOMERS.c.referred_by.is_not(None), CUSTOMERS.c.referred_by != "")
     ).scalar() or 0)
 
+    from lifecycle_cli.store.insurance import insurance_kpis
+
     # 流失率: cars in a churn category on the report date / cars that have had a maintenance due date.
     churn = churn_counts(conn, v, on, first, last, rules, store)
     churned = sum(churn[c] for c in CHURN_CATEGORIES[:3])
@@ -296,6 +298,7 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
         make_kpi("loyal_customer_ratio", int(loyal_num), int(loyal_den), rules),
         make_kpi("referral_rate", referred, sold if has_referrals else 0, rules),
         make_kpi("churn_rate", churned, had_due, rules),
+        *insurance_kpis(conn, v, on, first, last, rules, store),  # 续保率, 续保邀约成功率
     ]
 
 
@@ -327,3 +330,57 @@ def workload(conn: Connection, on: date, days: int, store: str | None = None) ->
     for owner, n in conn.execute(overdue):
         entry(owner)["overdue"] = n
     return sorted(owners.values(), key=lambda e: (-(e["total"] + e["overdue"]), e["owner"]))
+
+
+def event_kpis(conn: Connection, on: date, first: date, last: date, rules: Rules,
+               store: str | None = None) -> list[Kpi]:
+    """The random key moments' KPIs of the month: campaigns run (a count; denominator 1 month),
+    抱怨处理及时率 / 救援处理及时率 (followed up in time / events whose deadline passed) and
+    抱怨处理满意率 (resolved satisfied / resolved in the month)."""
+    from lifecycle_cli.core.events import followup_within_days, timeliness_counts
+    from lifecycle_cli.store.event_models import Campaign, CampaignTarget, Event
+
+    events: Any = Event.__table__  # type: ignore[attr-defined]
+    campaigns: Any = Campaign.__table__  # type: ignore[attr-defined]
+    targets: Any = CampaignTarget.__table__  # type: ignore[attr-defined]
+    upto = min(last, on)
+
+    run = select(func.count()).select_from(campaigns).where(campaigns.c.campaign_date.between(first, upto))
+    if store:
+        in_store = select(targets.c.id).join(V, V.c.id == targets.c.vehicle_pk).where(
+            targets.c.campaign_id == campaigns.c.id, V.c.store == store)
+        run = run.where(in_store.exists())
+    campaigns_run = int(conn.execute(run).scalar() or 0)
+
+    store_cond = events.c.store == store if store else literal(True)
+    within = followup_within_days(rules)
+
+    def timely(kind: str) -> tuple[int, int]:
+        rows = [dict(r) for r in conn.execute(
+            select(events.c.id, events.c.event_date, events.c.followup_task_id, TASKS.c.due_date)
+            .outerjoin(TASKS, TASKS.c.id == events.c.followup_task_id)
+            .where(events.c.kind == kind, events.c.event_date.between(first, upto), store_cond)
+        ).mappings()]
+        attempts: dict[int, list[tuple[date, str]]] = defaultdict(list)
+        for part in chunks(sorted({r["followup_task_id"] for r in rows if r["followup_task_id"] is not None})):
+            query = select(OUTCOMES.c.task_id, OUTCOMES.c.attempt_date, OUTCOMES.c.result).where(
+                OUTCOMES.c.task_id.in_(part), OUTCOMES.c.attempt_date <= on)
+            for task_id, day, result in conn.execute(query):
+                attempts[task_id].append((day, result))
+        return timeliness_counts(
+            ({"event_date": r["event_date"], "due_date": r["due_date"],
+              "attempts": attempts.get(r["followup_task_id"], [])} for r in rows), on, within)
+
+    complaint_num, complaint_den = timely("complaint")
+    rescue_num, rescue_den = timely("rescue")
+    resolved = and_(events.c.kind == "complaint", events.c.resolved_on.between(first, upto), store_cond)
+    satisfied_den, satisfied_num = conn.execute(
+        select(func.count(), func.coalesce(func.sum(case((events.c.status == "satisfied", 1), else_=0)), 0))
+        .where(resolved)
+    ).one()
+    return [
+        make_kpi("campaigns_run", campaigns_run, 1, rules),
+        make_kpi("complaint_timely_rate", complaint_num, complaint_den, rules),
+        make_kpi("complaint_satisfaction_rate", int(satisfied_num), int(satisfied_den), rules),
+        make_kpi("rescue_timely_rate", rescue_num, rescue_den, rules),
+    ]

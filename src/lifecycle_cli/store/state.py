@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from lifecycle_cli.core.insurance import expiry_on
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import (
     CustomerFacts,
@@ -75,6 +76,7 @@ def vehicle_state(vehicle: VehicleFacts, rules: Rules, as_of: date = FAR_FUTURE)
         "upgrade_date": upgrade,
         "upgrade_mmdd": mmdd(upgrade),
         "delivery_mmdd": mmdd(vehicle.delivery_date),
+        "insurance_expiry": expiry_on(vehicle.insurance_expiry, vehicle.insurance_changes, as_of),
     }
 
 
@@ -102,7 +104,8 @@ def vehicle_state_columns() -> tuple[str, ...]:
             "service_due", "warranty_end", "upgrade_date", "upgrade_mmdd", "delivery_mmdd",
             "last_maintenance_date", "prev_service_due", "prev_service_first", "answered_in_window",
             "returned_from_churn",
-            "km_stage_date_1", "km_stage_date_2", "km_stage_date_3", "km_stage_date_4")
+            "km_stage_date_1", "km_stage_date_2", "km_stage_date_3", "km_stage_date_4",
+            "insurance_expiry")
 
 
 def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rules) -> None:

@@ -15,13 +15,16 @@ from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from lifecycle_cli.core.calendar import HolidayCalendar, greeting_date
 from lifecycle_cli.core.calllist import OpenTask, outcome_effect
+from lifecycle_cli.core.insurance import RENEWAL_CODE, inspection_month_offsets, registration_mmdds
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Scheduler
+from lifecycle_cli.core.stages import add_months
 from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks
-from lifecycle_cli.store.facts import load_customer_facts
+from lifecycle_cli.store.facts import INSURANCE_CHANGES, load_customer_facts
 from lifecycle_cli.store.models import Meta, Outcome, Task
 from lifecycle_cli.store.state import care_anchor
 
@@ -52,7 +55,9 @@ def lookback_days(rules: Rules) -> int:
     tp = rules.touchpoints
     longest = max(tp[c].window_days for c in tp)
     # An invitation stays until churn_winback takes over: lead + churn_after days.
-    return max(longest, rules.invite_lead_days + rules.churn_after_days) + SHIFT_SLACK
+    # A renewal step stays at most until the expiry; an inspection reminder until the due date.
+    return max(longest, rules.invite_lead_days + rules.churn_after_days, rules.insurance_steps_days[0],
+               rules.inspection_before_days) + SHIFT_SLACK
 
 
 def customers_due_between(conn: Connection, rules: Rules, first: date, last: date,
@@ -73,6 +78,7 @@ def customers_due_between(conn: Connection, rules: Rules, first: date, last: dat
                                  last + timedelta(days=rules.warranty_check_before_days)),
         v.c.delivery_mmdd.in_(_mmdd_set(first, last)),
         and_(v.c.upgrade_mmdd.in_(_mmdd_set(first - slack, last)), v.c.upgrade_date <= last),
+        *_renewal_conditions(rules, first, last),
     ]
     for condition in conditions:
         found.update(conn.execute(select(v.c.customer_pk).where(condition, v.c.delivery_date <= last)).scalars())
@@ -97,6 +103,40 @@ def customers_due_between(conn: Connection, rules: Rules, first: date, last: dat
     if any(first <= d <= last for d in greeting_days):
         found.update(conn.execute(select(v.c.customer_pk).where(v.c.delivery_date <= last)).scalars())
     return found
+
+
+def _renewal_conditions(rules: Rules, first: date, last: date) -> list[ColumnElement[bool]]:
+    """Cars whose renewal step (insurance_expiry - step) or inspection reminder can fall due in [first, last]."""
+    v = VEHICLES
+    slack = timedelta(days=SHIFT_SLACK)
+    out: list[ColumnElement[bool]] = [
+        v.c.insurance_expiry.between(first - slack + timedelta(days=s), last + timedelta(days=s))
+        for s in rules.insurance_steps_days
+    ]
+    before = timedelta(days=rules.inspection_before_days)
+    out.append(v.c.inspection_due.between(first - slack + before, last + before))
+    # An expiry that moved on one of these days (import or `vehicle set` after the synced days): its
+    # open steps close.
+    moved = select(INSURANCE_CHANGES.c.vehicle_pk).where(INSURANCE_CHANGES.c.changed_on.between(first, last))
+    out.append(v.c.id.in_(moved))
+    # No inspection date in the data: the computed dues are whole months after the delivery date.
+    residues, first_months = inspection_month_offsets(rules)
+    out.append(and_(
+        v.c.inspection_due.is_(None),
+        v.c.delivery_mmdd.in_(registration_mmdds(first - slack + before, last + before, residues)),
+        v.c.delivery_date <= add_months(last + before, -first_months) + timedelta(days=3),
+    ))
+    return out
+
+
+def customers_with_ended_renewal_steps(conn: Connection, rules: Rules, today: date) -> set[int]:
+    """Customers with an open renewal step whose time on the list ended lately: the scheduler closes it
+    (next step came, expiry passed or moved) even when its day was synced ahead of time."""
+    since = today - timedelta(days=lookback_days(rules))
+    query = select(TASKS.c.customer_pk).where(
+        TASKS.c.code == RENEWAL_CODE, TASKS.c.status == "open", TASKS.c.window_end.between(since, today - timedelta(days=1))
+    )
+    return set(conn.execute(query).scalars())
 
 
 def customers_with_open_tasks(conn: Connection, start: date, end: date) -> set[int]:
@@ -187,7 +227,7 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
                 if old["status"] != "open":
                     continue
                 if task.closed_by_visit is not None:
-                    closes.append({"_id": old["id"], "status": "closed", "reason": "visit",
+                    closes.append({"_id": old["id"], "status": "closed", "reason": task.closed_reason,
                                    "on": task.closed_by_visit})
                     counts.closed_by_visit += 1
                     continue
@@ -219,8 +259,10 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
 
 
 def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: date,
-                calendar: HolidayCalendar) -> SyncCounts:
+                calendar: HolidayCalendar, now: date | None = None) -> SyncCounts:
     """Materialise every task whose time on the list meets [start, end]; re-running never duplicates.
+
+    `now` is the real today when `today` (facts up to) is a later day looked at ahead of time.
 
     The days already synced hold their tasks in the table (imports keep them in step), so
     only the days of [start - lookback, end] outside the synced range are searched for newly
@@ -243,7 +285,8 @@ def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: d
             new_range = covered  # an earlier, separate look: keep the range the daily runs extend
         else:
             new_range = (need_from, end)
-    scheduler = Scheduler(rules=rules, today=today, start=start, end=end, calendar=calendar)
+    candidates |= customers_with_ended_renewal_steps(conn, rules, min(today, now or today))
+    scheduler = Scheduler(rules=rules, today=today, start=start, end=end, calendar=calendar, now=now)
     counts = sync_customers(conn, scheduler, candidates)
     if new_range != covered:
         _set_synced_range(conn, *new_range)
