@@ -47,5 +47,21 @@ app.add_typer(events.campaign_app, name="campaign")
 
 
 def main() -> None:
-    """Console entry point."""
-    app()
+    """Console entry point: unexpected errors become one clear line on stderr, never a traceback."""
+    import os
+    import sys
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("已中断\n")
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("LIFECYCLE_DEBUG"):
+            raise
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        hint = ""
+        if "no such column" in text or "no such table" in text or "UndefinedColumn" in text:
+            hint = "（数据库结构比本程序旧：请先运行 lifecycle db upgrade）"
+        sys.stderr.write(f"lifecycle 出错：{text}{hint}\n（设置 LIFECYCLE_DEBUG=1 可查看详细信息）\n")
+        sys.exit(70)
