@@ -12,6 +12,9 @@ import typer
 from lifecycle_cli.cli.common import (
     EXIT_USAGE,
     Context,
+    EnglishHeadersOption,
+    FormatOption,
+    StoreOption,
     check_format,
     fail,
     get_context,
@@ -199,11 +202,11 @@ def register(app: typer.Typer) -> None:
         owner: str = typer.Option(None, "--owner", help="只看此负责人的任务"),
         role: str = typer.Option(None, "--role", help="只看此岗位：sales_manager / sales_consultant / "
                                                        "service_advisor / customer_care"),
-        store: str = typer.Option(None, "--store", help="只看此门店"),
+        store: StoreOption = None,
         code: str = typer.Option(None, "--code", help="只看此任务代码，如 first_service_invite"),
         no_overdue: bool = typer.Option(False, "--no-overdue", help="不显示逾期任务"),
-        fmt: str = typer.Option("table", "--format", help="table / csv / json"),
-        english_headers: bool = typer.Option(False, "--english-headers", help="CSV 用英文表头"),
+        fmt: FormatOption = "table",
+        english_headers: EnglishHeadersOption = False,
         split_by: str = typer.Option(None, "--split-by", help="owner：每位负责人一个 CSV 文件"),
         out: Path = typer.Option(None, "--out", help="--split-by 的输出目录"),
     ) -> None:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
@@ -120,6 +120,11 @@ def fail(message: str, code: int = EXIT_PARTIAL) -> NoReturn:
 
 
 FORMATS = ("table", "csv", "json")
+
+# Options several verbs share, declared once.
+FormatOption = Annotated[str, typer.Option("--format", help="table / csv / json")]
+EnglishHeadersOption = Annotated[bool, typer.Option("--english-headers", help="CSV 用英文表头")]
+StoreOption = Annotated[str | None, typer.Option("--store", help="只看此门店")]
 
 
 def check_format(fmt: str) -> str:

@@ -10,6 +10,9 @@ import typer
 from lifecycle_cli.cli.common import (
     EXIT_PARTIAL,
     EXIT_USAGE,
+    EnglishHeadersOption,
+    FormatOption,
+    StoreOption,
     check_format,
     fail,
     get_context,
@@ -191,11 +194,11 @@ def event_list(
     ctx: typer.Context,
     kind: str = typer.Option(None, "--kind", help="只看此类型：complaint / rescue / warranty_claim / breakdown"),
     status: str = typer.Option(None, "--status", help="open 处理中 / satisfied 满意 / unsatisfied 不满意"),
-    store: str = typer.Option(None, "--store", help="只看此门店"),
+    store: StoreOption = None,
     since: str = typer.Option(None, "--since", help="事件日期从 YYYY-MM-DD"),
     until: str = typer.Option(None, "--until", help="事件日期到 YYYY-MM-DD"),
-    fmt: str = typer.Option("table", "--format", help="table / csv / json"),
-    english_headers: bool = typer.Option(False, "--english-headers", help="CSV 用英文表头"),
+    fmt: FormatOption = "table",
+    english_headers: EnglishHeadersOption = False,
 ) -> None:
     """事件清单（最新在前），含回访任务与处理状态。"""
     from lifecycle_cli.core.events import STATUSES, accepted_kinds_text, find_event_kind
@@ -384,8 +387,8 @@ def campaign_list(
     ctx: typer.Context,
     since: str = typer.Option(None, "--since", help="活动日期从 YYYY-MM-DD"),
     until: str = typer.Option(None, "--until", help="活动日期到 YYYY-MM-DD"),
-    fmt: str = typer.Option("table", "--format", help="table / csv / json"),
-    english_headers: bool = typer.Option(False, "--english-headers", help="CSV 用英文表头"),
+    fmt: FormatOption = "table",
+    english_headers: EnglishHeadersOption = False,
 ) -> None:
     """活动清单：客群、车辆与客户数、任务完成情况、回访结果。"""
     from lifecycle_cli.render.output import write_records
@@ -412,7 +415,7 @@ def campaign_show(
     ctx: typer.Context,
     campaign_id: int = typer.Argument(..., help="活动号（campaign list 中的活动号）"),
     fmt: str = typer.Option("table", "--format", help="table / csv（目标车辆）/ json"),
-    english_headers: bool = typer.Option(False, "--english-headers", help="CSV 用英文表头"),
+    english_headers: EnglishHeadersOption = False,
 ) -> None:
     """一个活动：客群、目标车辆、生成的任务与目前的回访结果。"""
     from lifecycle_cli.core.calllist import OUTCOME_LABELS

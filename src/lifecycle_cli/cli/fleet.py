@@ -7,6 +7,9 @@ import typer
 from lifecycle_cli.cli.common import (
     EXIT_PARTIAL,
     EXIT_USAGE,
+    EnglishHeadersOption,
+    FormatOption,
+    StoreOption,
     check_format,
     fail,
     get_context,
@@ -43,10 +46,10 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         on: str = typer.Option(None, "--date", help="日期 YYYY-MM-DD（默认门店时区的今天）"),
         stage: str = typer.Option(None, "--stage", help="只列出此阶段，如 保内后期"),
-        store: str = typer.Option(None, "--store", help="门店"),
+        store: StoreOption = None,
         model: str = typer.Option(None, "--model", help="车型"),
-        fmt: str = typer.Option("table", "--format", help="table / csv / json"),
-        english_headers: bool = typer.Option(False, "--english-headers", help="CSV 用英文表头"),
+        fmt: FormatOption = "table",
+        english_headers: EnglishHeadersOption = False,
     ) -> None:
         """列出车辆及其生命周期阶段（按车龄和预计里程，取较后的阶段）。"""
         from lifecycle_cli.render.output import write_records

@@ -7,7 +7,18 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from lifecycle_cli.cli.common import EXIT_USAGE, Context, check_format, fail, get_context, parse_day, today
+from lifecycle_cli.cli.common import (
+    EXIT_USAGE,
+    Context,
+    EnglishHeadersOption,
+    FormatOption,
+    StoreOption,
+    check_format,
+    fail,
+    get_context,
+    parse_day,
+    today,
+)
 
 if TYPE_CHECKING:
     from lifecycle_cli.core.rules import Rules
@@ -145,7 +156,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         on: str = typer.Option(None, "--date", help="报表日期 YYYY-MM-DD（默认今天）"),
         month: str = typer.Option(None, "--month", help="KPI 月份 YYYY-MM（默认报表日期所在月）"),
-        store: str = typer.Option(None, "--store", help="只看此门店"),
+        store: StoreOption = None,
         fmt: str = typer.Option("table", "--format", help="table / csv（KPI 表）/ json"),
     ) -> None:
         """售后经理报表：阶段分布、KPI（含分子分母与目标）、流失分类、未来工作量。"""
@@ -172,10 +183,10 @@ def register(app: typer.Typer) -> None:
     def churn_command(
         ctx: typer.Context,
         category: str = typer.Option(None, "--category", help="首保流失 / 定保流失 / 出保修期流失 / 流失返回"),
-        store: str = typer.Option(None, "--store", help="只看此门店"),
+        store: StoreOption = None,
         on: str = typer.Option(None, "--date", help="日期 YYYY-MM-DD（默认今天）"),
-        fmt: str = typer.Option("table", "--format", help="table / csv / json"),
-        english_headers: bool = typer.Option(False, "--english-headers", help="CSV 用英文表头"),
+        fmt: FormatOption = "table",
+        english_headers: EnglishHeadersOption = False,
     ) -> None:
         """流失客户清单（招揽名单）：客户、电话、最近进厂、流失天数。"""
         from lifecycle_cli.core.kpi import CHURN_CATEGORIES
