@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from lifecycle_cli.ingest.readers import FileRefused, Row, Table, detect_encoding, open_table
+from lifecycle_cli.ingest.values import parse_date, parse_km
 
 CUSTOMERS_CSV = "客户编号,姓名,手机号\nC001,张三,13812345678\nC002,李四,139 1234 5678\n"
 
@@ -295,7 +296,7 @@ def zip_bytes(tmp_path: Path) -> bytes:
         ("bom-only.csv", b"\xef\xbb\xbf", "文件是空的"),
         ("doc.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "不是 CSV 或 xlsx 文件"),
         ("img.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "不是 CSV 或 xlsx 文件"),
-        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "不支持 .xls 格式"),
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "无法读取 .xls 文件"),
         ("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "密码"),
         ("broken.xlsx", b"not a zip at all", "文件已损坏或不是 .xlsx"),
         ("page.xls", b"<html><body><table><tr><td>1</td></tr></table></body></html>", "网页"),
@@ -313,11 +314,32 @@ def test_zip_that_is_not_xlsx_refused(tmp_path: Path) -> None:
         open_table(write(tmp_path, "data.xlsx", data))
 
 
-def test_xls_message_is_exact(tmp_path: Path) -> None:
-    path = write(tmp_path, "old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
-    with pytest.raises(FileRefused) as err:
-        open_table(path)
-    assert str(err.value).startswith("不支持 .xls 格式，请在 Excel 中另存为 .xlsx 或 CSV")
+def test_legacy_xls_workbook_is_read_with_date_and_number_cells(tmp_path: Path) -> None:
+    # An Excel 97-2003 workbook (WPS saves these): a title row, the header, date and numeric cells.
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("车辆信息")
+    sheet.write(0, 0, "车辆信息导出")
+    for col, text in enumerate(["车架号", "客户编号", "交车日期", "行驶里程"]):
+        sheet.write(1, col, text)
+    day = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    sheet.write(2, 0, "LFPWDD3G7BN000002")
+    sheet.write(2, 1, "C1")
+    sheet.write(2, 2, dt.date(2024, 3, 5), day)
+    sheet.write(2, 3, 12345.0)
+    path = tmp_path / "车辆信息.xls"
+    book.save(str(path))
+
+    table = open_table(path, sheet="车辆信息")
+    rows = list(table.rows)
+    assert table.header == ["车架号", "客户编号", "交车日期", "行驶里程"]
+    assert table.header_line == 2
+    assert [(r.line, r.cells[0], r.cells[2], r.cells[3]) for r in rows] == [
+        (3, "LFPWDD3G7BN000002", dt.date(2024, 3, 5), 12345)
+    ]
+    assert parse_date(rows[0].cells[2]) == dt.date(2024, 3, 5)
+    assert parse_km(rows[0].cells[3]) == 12345
 
 
 def test_text_xls_export_is_read_as_tab_separated(tmp_path: Path) -> None:

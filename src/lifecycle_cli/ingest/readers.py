@@ -371,21 +371,9 @@ def _open_xlsx(path: Path, sheet: str | None, kind: str | None) -> Table:
         binary.close()
 
     try:
-        names_list = list(workbook.sheetnames)
-        if sheet is None:
-            if not workbook.worksheets:
-                raise FileRefused(f"Excel 文件中没有工作表：{path.name}")
-            worksheet = workbook.worksheets[0]
-        else:
-            wanted = sheet.strip()
-            matches = [n for n in names_list if n.strip() == wanted] or [
-                n for n in names_list if n.strip().lower() == wanted.lower()
-            ]
-            if not matches:
-                listed = "、".join(f'"{n}"' for n in names_list)
-                raise FileRefused(f'找不到工作表 "{sheet}"，文件中的工作表有：{listed}')
-            worksheet = workbook[matches[0]]
-        sheet_name = str(worksheet.title)
+        if not workbook.worksheets:
+            raise FileRefused(f"Excel 文件中没有工作表：{path.name}")
+        worksheet = workbook[_pick_sheet(list(workbook.sheetnames), sheet)]
         # Some exporters write a wrong <dimension>; without this read-only mode would cut rows.
         reset = getattr(worksheet, "reset_dimensions", None)
         if reset is not None:
@@ -394,21 +382,38 @@ def _open_xlsx(path: Path, sheet: str | None, kind: str | None) -> Table:
             (number, list(values))
             for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
         )
-        first: list[tuple[int, list[object]]] = []
-        for item in stream:
-            if not first and _is_blank_row(item[1]):
-                continue
-            first.append(item)
-            if len(first) >= HEADER_SEARCH_ROWS:
-                break
-        if not first:
-            raise FileRefused(f"文件是空的（工作表 {sheet_name} 没有数据）：{path.name}")
-        header_index = _choose_header([cells for _, cells in first], kind)
-        assert header_index is not None
+        return _sheet_table(path, str(worksheet.title), stream, kind, close)
     except BaseException:
         close()
         raise
 
+
+def _pick_sheet(names: list[str], sheet: str | None) -> str:
+    """The sheet asked for (trimmed, then case-insensitive), else the first; FileRefused lists the sheets."""
+    if sheet is None:
+        return names[0]
+    wanted = sheet.strip()
+    matches = [n for n in names if n.strip() == wanted] or [n for n in names if n.strip().lower() == wanted.lower()]
+    if not matches:
+        listed = "、".join(f'"{n}"' for n in names)
+        raise FileRefused(f'找不到工作表 "{sheet}"，文件中的工作表有：{listed}')
+    return matches[0]
+
+
+def _sheet_table(path: Path, sheet_name: str, stream: Iterator[tuple[int, list[object]]], kind: str | None,
+                 close: Callable[[], None]) -> Table:
+    """A Table over one worksheet's rows: the header found in the first rows, the rest streamed."""
+    first: list[tuple[int, list[object]]] = []
+    for item in stream:
+        if not first and _is_blank_row(item[1]):
+            continue
+        first.append(item)
+        if len(first) >= HEADER_SEARCH_ROWS:
+            break
+    if not first:
+        raise FileRefused(f"文件是空的（工作表 {sheet_name} 没有数据）：{path.name}")
+    header_index = _choose_header([cells for _, cells in first], kind)
+    assert header_index is not None
     header_line, header_cells = first[header_index]
     header = _header_texts(header_cells)
     width = len(header)
@@ -430,6 +435,26 @@ def _open_xlsx(path: Path, sheet: str | None, kind: str | None) -> Table:
         sheet=sheet_name,
         _closer=close,
     )
+
+
+def _open_xls(path: Path, sheet: str | None, kind: str | None) -> Table:
+    """Open a legacy .xls workbook (Excel 97-2003, often saved by WPS) with python-calamine."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for broken or encrypted files
+        raise FileRefused(f"无法读取 .xls 文件（{type(exc).__name__}，可能已加密或损坏）：{path.name}") from None
+    names = list(workbook.sheet_names)
+    if not names:
+        raise FileRefused(f"Excel 文件中没有工作表：{path.name}")
+    name = _pick_sheet(names, sheet)
+    # calamine gives "" for an empty cell where openpyxl gives None: make them alike.
+    stream: Iterator[tuple[int, list[object]]] = (
+        (number, [None if value == "" else value for value in values])
+        for number, values in enumerate(workbook.get_sheet_by_name(name).iter_rows(), start=1)
+    )
+    return _sheet_table(path, name, stream, kind, lambda: None)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -460,7 +485,7 @@ def open_table(
             raise FileRefused(
                 f"无法读取：文件可能设置了密码（加密的 Excel 文件），请去掉密码后另存为 .xlsx：{path.name}"
             )
-        raise FileRefused(f"不支持 .xls 格式，请在 Excel 中另存为 .xlsx 或 CSV：{path.name}")
+        return _open_xls(path, sheet, kind)
     if magic.startswith(_ZIP_MAGIC):
         return _open_xlsx(path, sheet, kind)
     if suffix in _XLSX_SUFFIXES:
