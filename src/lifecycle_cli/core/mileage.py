@@ -63,7 +63,8 @@ def split_readings(readings: Iterable[Reading]) -> tuple[tuple[Reading, ...], tu
     kept: list[Reading] = []
     rollbacks: list[Reading] = []
     high = -1
-    for reading in sorted(readings, key=lambda r: (r.date, r.km)):
+    # Named tuples sort by (date, km, source): the same order as (date, km), ties are equal kms.
+    for reading in sorted(readings):
         if reading.km >= high:
             kept.append(reading)
             high = reading.km
@@ -93,22 +94,34 @@ def project(readings: Iterable[Reading], on: date, rules: Rules) -> Projection:
     like a rollback): it is flagged with the rollbacks and left out.
     """
     usable = [r for r in readings if r.date <= on]
-    delivery = [r for r in usable if r.source == DELIVERY]
-    start = min((r.date for r in delivery), default=None)
-    early = [r for r in usable if start is not None and r.date < start]
-    kept, rollbacks = split_readings(r for r in usable if start is None or r.date >= start)
+    start = min((r.date for r in usable if r.source == DELIVERY), default=None)
+    if start is None:
+        early: list[Reading] = []
+    else:
+        early = [r for r in usable if r.date < start]
+        if early:
+            usable = [r for r in usable if r.date >= start]
+    kept, rollbacks = split_readings(usable)
     if not kept:
         raise ValueError("a projection needs at least one reading on or before the date")
     last = kept[-1]
     horizon = last.date - timedelta(days=rules.projection_window_days)
     ref = next(r for r in kept if r.date >= horizon)
     span = (last.date - ref.date).days
-    measured = span >= rules.projection_min_span_days and last.km > ref.km
-    daily = Fraction(last.km - ref.km, span) if measured else Fraction(rules.default_daily_km)
-    daily = min(max(daily, Fraction(rules.min_daily_km)), Fraction(rules.max_daily_km))
+    gain = last.km - ref.km
+    measured = span >= rules.projection_min_span_days and gain > 0
+    # Clamp to [min, max] in integers (gain / span against the bounds), then one exact Fraction.
+    if not measured:
+        daily = Fraction(min(max(rules.default_daily_km, rules.min_daily_km), rules.max_daily_km))
+    elif gain < rules.min_daily_km * span:
+        daily = Fraction(rules.min_daily_km)
+    elif gain > rules.max_daily_km * span:
+        daily = Fraction(rules.max_daily_km)
+    else:
+        daily = Fraction(gain, span)
     return Projection(
         kept=kept,
-        rollbacks=tuple(sorted(early + list(rollbacks), key=lambda r: (r.date, r.km))),
+        rollbacks=tuple(sorted(early + list(rollbacks), key=lambda r: (r.date, r.km))) if early else rollbacks,
         last=last,
         ref=ref,
         daily_km=daily,
