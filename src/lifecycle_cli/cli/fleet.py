@@ -102,6 +102,8 @@ def register(app: typer.Typer) -> None:
                 say("")
                 say(f"车辆 {v['vin']}  {v['plate'] or ''}  {v['model'] or ''}  交车 {v['delivery_date']}  "
                     f"销售顾问 {v['sales_consultant'] or '-'}  服务顾问 {v['service_advisor'] or '-'}")
+                say(f"  商业险到期 {v['commercial_insurance_expiry'] or '-'}  交强险到期 "
+                    f"{v['compulsory_insurance_expiry'] or '-'}  年审到期 {v['inspection_due'] or '-'}")
                 say(f"  {day} 阶段：{v['stage']}（按车龄 {v['age_months']} 个月：{v['stage_by_age']}；"
                     f"按预计里程 {v['projected_km']:,} km：{v['stage_by_mileage']}；取较后者）")
                 basis = ("实测" if v["daily_km_measured"] else "默认值")
