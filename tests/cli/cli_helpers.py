@@ -223,3 +223,25 @@ def task_id_of(db: Path, day: str, customer_id: str, code: str) -> int:
              and t["code"] == code]
     assert len(found) == 1, f"expected one {code} for {customer_id} on {day}, got {found}"
     return int(found[0])
+
+
+def sql_rows(db: Path | str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Rows of a read-only query straight from the database (`?` placeholders; dates as ISO text).
+
+    A SQLite file is opened read-only with sqlite3; a PostgreSQL URL (the [postgres] variants) with
+    psycopg, so the same assertions hold on both.
+    """
+    from datetime import date
+
+    if isinstance(db, Path):
+        import sqlite3
+
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            return [tuple(row) for row in conn.execute(sql, tuple(params)).fetchall()]
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    conninfo = make_url(db).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo) as pg:
+        rows = pg.execute(sql.replace("?", "%s"), tuple(params)).fetchall()  # type: ignore[arg-type]
+    return [tuple(v.isoformat() if isinstance(v, date) else v for v in row) for row in rows]

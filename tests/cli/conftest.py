@@ -7,6 +7,7 @@ this conftest; this directory is put on sys.path so they can import cli_helpers.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,10 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    """A fresh SQLite file for one test (created by the first command)."""
-    return tmp_path / "x.db"
+def db(new_db: Callable[[str], Path]) -> Path:
+    """A fresh database for one test: a SQLite file (created by the first command), or on the
+    [postgres] variant an empty PostgreSQL database's URL (see tests/conftest.py)."""
+    return new_db("x.db")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ with Chinese kinds and 万 mileage, and five deliberately bad rows named FILE:LI
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 from cli_helpers import (
@@ -30,8 +31,10 @@ def _import(db: Path, *files: Path, extra: tuple[str, ...] = ()) -> tuple[int, s
     return result.exit_code, result.stderr
 
 
-def test_messy_export_gives_the_same_stages_and_call_list_as_the_canonical_files(tmp_path: Path) -> None:
-    canonical, messy = tmp_path / "canonical.db", tmp_path / "messy.db"
+def test_messy_export_gives_the_same_stages_and_call_list_as_the_canonical_files(
+    tmp_path: Path, new_db: Callable[[str], Path]
+) -> None:
+    canonical, messy = new_db("canonical.db"), new_db("messy.db")
     code, _ = _import(canonical, SAMPLE / "customers.csv", SAMPLE / "vehicles.csv", SAMPLE / "visits.csv")
     assert code == 0
     code, stderr = _import(messy, MESSY / "客户档案.csv", MESSY / "车辆信息.xlsx", MESSY / "维修记录.csv",
@@ -64,8 +67,8 @@ def test_messy_export_gives_the_same_stages_and_call_list_as_the_canonical_files
     assert len(rows) == 3
 
 
-def test_a_work_order_may_name_its_car_by_a_unique_plate(tmp_path: Path) -> None:
-    db = tmp_path / "x.db"
+def test_a_work_order_may_name_its_car_by_a_unique_plate(tmp_path: Path, new_db: Callable[[str], Path]) -> None:
+    db = new_db("x.db")
     data = tmp_path / "data"
     data.mkdir()
     write_csv(data / "customers.csv", CUSTOMER_COLUMNS, [customer("C1", "张三", 1), customer("C2", "李四", 2)])

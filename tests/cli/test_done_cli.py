@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from cli_helpers import (
     make_vin,
     run,
     run_ok,
+    sql_rows,
     task_id_of,
     vehicle,
     visit,
@@ -26,10 +26,9 @@ def listed_ids(db: Path, day: str, *args: str) -> set[int]:
 
 
 def outcomes(db: Path, task_id: int) -> list[tuple[Any, ...]]:
-    """The outcome records of a task, read straight from the SQLite file."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        return conn.execute("select result, attempt_date, note, booked_for from outcome where task_id = ? "
-                            "order by id", (task_id,)).fetchall()
+    """The outcome records of a task, read straight from the database."""
+    return sql_rows(db, "select result, attempt_date, note, booked_for from outcome where task_id = ? "
+                        "order by id", (task_id,))
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ The world (the clock is 2026-11-23; the campaign day is Saturday 2026-12-05):
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from cli_helpers import (
     run,
     run_json,
     run_ok,
+    sql_rows,
     vehicle,
     visit,
     write_csv,
@@ -66,8 +66,7 @@ def store(db: Path, files: Files) -> Path:
 
 
 def count(db: Path, table: str, where: str = "1=1") -> int:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        return int(conn.execute(f"select count(*) from {table} where {where}").fetchone()[0])
+    return int(sql_rows(db, f"select count(*) from {table} where {where}")[0][0])
 
 
 def campaign(db: Path, *args: Any) -> dict[str, Any]:

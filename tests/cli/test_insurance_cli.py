@@ -8,7 +8,6 @@ an expiry 60 / 30 / 7 days after it.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from cli_helpers import (
     run,
     run_json,
     run_ok,
+    sql_rows,
     vehicle,
 )
 
@@ -59,10 +59,7 @@ def renewals(db: Path, day: str, env: dict[str, str] | None = None, *args: str) 
 
 
 def closed(db: Path, task_id: int) -> tuple[Any, ...]:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        row: tuple[Any, ...] = conn.execute("select status, closed_reason, closed_on from task where id = ?",
-                                            (task_id,)).fetchone()
-        return row
+    return sql_rows(db, "select status, closed_reason, closed_on from task where id = ?", (task_id,))[0]
 
 
 STEPS = [insured("C1", "2027-01-22"), insured("C2", "2026-12-23"), insured("C3", "2026-11-30"),
@@ -168,11 +165,8 @@ def test_the_expiry_passing_closes_the_task_as_lapsed(db: Path, files: Files) ->
 # -- bad input -------------------------------------------------------------------------------
 
 def stored_dates(db: Path, vin: str) -> tuple[Any, ...]:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        row: tuple[Any, ...] = conn.execute(
-            "select commercial_insurance_expiry, compulsory_insurance_expiry, insurance_expiry from vehicle "
-            "where vin = ?", (vin,)).fetchone()
-        return row
+    return sql_rows(db, "select commercial_insurance_expiry, compulsory_insurance_expiry, insurance_expiry "
+                        "from vehicle where vin = ?", (vin,))[0]
 
 
 def test_an_expiry_more_than_two_years_ahead_is_kept_with_a_warning(db: Path, files: Files) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,9 @@ ENV: dict[str, str | None] = {
     "NO_COLOR": None,
     "LIFECYCLE_NOW": "2026-11-30T04:00:00Z",
 }
+
+# make(folder, name): a database for a module-wide world on this module's backend (tests/conftest.py).
+DbMaker = Callable[[Path, str], Path]
 
 REPORT_DAY = "2026-11-30"
 MONTH = "2026-11"
@@ -202,9 +205,9 @@ STAGE_CARS = {
 
 
 @pytest.fixture(scope="module")
-def stage_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+def stage_world(tmp_path_factory: pytest.TempPathFactory, module_db: DbMaker) -> World:
     folder = tmp_path_factory.mktemp("stages")
-    db = folder / "stages.db"
+    db = module_db(folder, "stages.db")
     vins = {key: make_vin(100 + i) for i, key in enumerate(STAGE_CARS)}
     customers = [customer(key, i, store=STAGE_CARS[key][1]) for i, key in enumerate(STAGE_CARS)]
     vehicles = [vehicle(vins[key], key, delivered, model=model, km=km, km_date=km_date, store=store)
@@ -352,9 +355,9 @@ def kpi_later_visits(v: dict[str, str]) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def kpi_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+def kpi_world(tmp_path_factory: pytest.TempPathFactory, module_db: DbMaker) -> World:
     folder = tmp_path_factory.mktemp("kpi")
-    db = folder / "kpi.db"
+    db = module_db(folder, "kpi.db")
     vins = {key: make_vin(200 + i) for i, key in enumerate(KPI_CARS)}
     customers = [customer(key, i, referred_by=REFERRED.get(key, ""), store=store)
                  for i, (key, (_, store)) in enumerate(KPI_CARS.items())]
@@ -599,7 +602,8 @@ def test_mid_month_report(kpi_world: World) -> None:
 
 
 @pytest.fixture
-def late_facts_db(tmp_path: Path) -> World:
+def late_facts_db(tmp_path: Path, new_db: Callable[[str], Path]) -> World:
+    db = new_db("late.db")
     """Facts dated after a report date, as when last month's report is run after today's import.
 
     R1 delivered 2025-01-20, maintenance 2025-04-20 3,600 km (40 km/day): next due min(2025-10-20,
@@ -609,11 +613,11 @@ def late_facts_db(tmp_path: Path) -> World:
        day, it has the default 40 km/day: 182 d x 40 = 7,280 km, 5 months -> 保内初期.
     """
     vins = {"R1": make_vin(500), "R2": make_vin(501)}
-    import_world(tmp_path / "late.db", tmp_path / "data", [customer("R1", 1), customer("R2", 2)],
+    import_world(db, tmp_path / "data", [customer("R1", 1), customer("R2", 2)],
                  [vehicle(vins["R1"], "R1", "2025-01-20"), vehicle(vins["R2"], "R2", "2026-06-01")],
                  [visit(vins["R1"], "2025-04-20", 3600), visit(vins["R1"], "2026-11-15", 20000),
                   visit(vins["R2"], "2026-12-20", 45000, "repair")])
-    return World(tmp_path / "late.db", vins)
+    return World(db, vins)
 
 
 def test_churn_on_a_past_date_ignores_later_visits(late_facts_db: World) -> None:
@@ -629,8 +633,8 @@ def test_stage_on_a_past_date_agrees_with_vehicles(late_facts_db: World) -> None
     assert stage_counts(report(late_facts_db.db)["stages"]) == counts_from_vehicles(records)[""]
 
 
-def test_a_past_date_report_leaves_the_call_list_alone(tmp_path: Path) -> None:
-    db = tmp_path / "past.db"
+def test_a_past_date_report_leaves_the_call_list_alone(tmp_path: Path, new_db: Callable[[str], Path]) -> None:
+    db = new_db("past.db")
     vin = make_vin(600)
     import_world(db, tmp_path / "data", [customer("P1", 1)], [vehicle(vin, "P1", "2025-06-10")],
                  [visit(vin, "2026-11-15", 20000, "repair")])
@@ -662,9 +666,9 @@ BOUNDARY_CARS = {"B1": "2026-10-29", "B2": "2026-10-30", "B3": "2026-11-28", "B4
 
 
 @pytest.fixture(scope="module")
-def boundary_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+def boundary_world(tmp_path_factory: pytest.TempPathFactory, module_db: DbMaker) -> World:
     folder = tmp_path_factory.mktemp("boundary")
-    db = folder / "boundary.db"
+    db = module_db(folder, "boundary.db")
     vins = {key: make_vin(300 + i) for i, key in enumerate(BOUNDARY_CARS)}
     import_world(db, folder / "data", [customer(key, i) for i, key in enumerate(BOUNDARY_CARS)],
                  [vehicle(vins[key], key, day) for key, day in BOUNDARY_CARS.items()], [])
@@ -755,9 +759,9 @@ WORKLOAD_CARS = {
 
 
 @pytest.fixture(scope="module")
-def workload_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+def workload_world(tmp_path_factory: pytest.TempPathFactory, module_db: DbMaker) -> World:
     folder = tmp_path_factory.mktemp("workload")
-    db = folder / "workload.db"
+    db = module_db(folder, "workload.db")
     vins = {key: make_vin(400 + i) for i, key in enumerate(WORKLOAD_CARS)}
     import_world(db, folder / "data", [customer(key, i) for i, key in enumerate(WORKLOAD_CARS)],
                  [vehicle(vins[key], key, day, sales=sales, advisor=advisor)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lifecycle_cli.cli import calls, events, fleet, importing, reports
+from lifecycle_cli.cli import calls, database, events, fleet, importing, reports
 from lifecycle_cli.cli.common import Context, get_context
 
 app = typer.Typer(
@@ -44,6 +44,7 @@ calls.register(app)
 reports.register(app)
 app.add_typer(events.event_app, name="event")
 app.add_typer(events.campaign_app, name="campaign")
+app.add_typer(database.db_app, name="db")
 
 
 def main() -> None:

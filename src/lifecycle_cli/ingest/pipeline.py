@@ -25,6 +25,7 @@ from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.headers import KINDS, HeaderMap, detect_kind, map_headers, missing_required
 from lifecycle_cli.ingest.readers import FileRefused, Row, Table, open_table
 from lifecycle_cli.store import bulk
+from lifecycle_cli.store.db import serialize_writers
 from lifecycle_cli.store.insurance import note_expiry_changes
 from lifecycle_cli.store.state import customers_of_vehicles, refresh_customers, refresh_vehicles
 from lifecycle_cli.store.tasks import resync_customers
@@ -253,6 +254,7 @@ class Importer:
             with self.engine.connect() as conn:
                 trans = conn.begin()
                 try:
+                    serialize_writers(conn)  # PostgreSQL: imports and task syncs take turns
                     for item in opened:
                         self._import_file(conn, item)
                     refresh_vehicles(conn, self.touched_vehicles, self.rules)

@@ -24,6 +24,7 @@ from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Scheduler
 from lifecycle_cli.core.stages import add_months
 from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks
+from lifecycle_cli.store.db import serialize_writers
 from lifecycle_cli.store.facts import INSURANCE_CHANGES, load_customer_facts
 from lifecycle_cli.store.models import Meta, Outcome, Task
 from lifecycle_cli.store.state import care_anchor
@@ -268,6 +269,7 @@ def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: d
     only the days of [start - lookback, end] outside the synced range are searched for newly
     due tasks. The synced range only grows when the new days join it without a gap.
     """
+    serialize_writers(conn)
     need_from = start - timedelta(days=lookback_days(rules))
     covered = synced_range(conn)
     candidates: set[int] = set()
@@ -352,7 +354,9 @@ class OutcomeRefused(Exception):
 def record_outcome(conn: Connection, rules: Rules, task_id: int, result: str, on: date,
                    note: str | None = None, booked_for: date | None = None) -> dict[str, Any]:
     """Record one attempt on a task and apply its effect; returns the task after it."""
-    row = conn.execute(select(TASKS).where(TASKS.c.id == task_id)).mappings().first()
+    # FOR UPDATE (PostgreSQL): two desks recording on one task at once take turns, and the second
+    # sees the first's attempt (both are counted, or the task is closed and the second refused).
+    row = conn.execute(select(TASKS).where(TASKS.c.id == task_id).with_for_update()).mappings().first()
     if row is None:
         raise OutcomeRefused(f"任务 {task_id} 不存在", 2)
     if row["status"] != "open":

@@ -1,0 +1,90 @@
+"""`lifecycle db upgrade` (create or migrate the schema) and `lifecycle db status`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from lifecycle_cli.cli.common import EXIT_USAGE, FormatOption, check_format, fail, get_context
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+db_app = typer.Typer(help="数据库：创建或升级结构（迁移），查看状态。", no_args_is_help=True,
+                     rich_markup_mode=None)
+
+
+def _open(ctx: typer.Context) -> tuple[str, Engine]:
+    """The masked URL and an engine, without the schema check the other commands make."""
+    from lifecycle_cli.store.db import make_engine, mask_url, resolve_url
+
+    url = resolve_url(get_context(ctx).db)
+    try:
+        return mask_url(url), make_engine(url)
+    except Exception as exc:  # a URL or driver problem: say it without the password
+        fail(f"无法打开数据库 {mask_url(url)}：{exc}", EXIT_USAGE)
+
+
+def _describe(version: int | None, revision: str | None, has_tables: bool) -> str:
+    if revision is not None:
+        return f"版本 {version}（revision {revision}）"
+    if version is not None:
+        return f"版本 {version}（迁移之前创建，无 revision）"
+    return "已有表但无版本记录" if has_tables else "空数据库"
+
+
+@db_app.command("upgrade")
+def upgrade_command(ctx: typer.Context) -> None:
+    """创建或升级数据库结构到本程序的版本（SQLite 文件与 PostgreSQL 均可；不丢失数据）。"""
+    from lifecycle_cli.render.output import say
+    from lifecycle_cli.store.db import SchemaError, upgrade_schema
+
+    where, engine = _open(ctx)
+    try:
+        before, after = upgrade_schema(engine)
+    except SchemaError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except Exception as exc:
+        fail(f"数据库 {where} 升级失败（未做任何修改）：{type(exc).__name__}: {exc}", EXIT_USAGE)
+    finally:
+        engine.dispose()
+    old = _describe(before.version, before.revision, before.has_tables)
+    new = _describe(after.version, after.revision, after.has_tables)
+    if before.revision == after.revision:
+        say(f"数据库 {where} 已是最新结构：{new}")
+    else:
+        say(f"数据库 {where}：{old} → {new}")
+
+
+@db_app.command("status")
+def status_command(ctx: typer.Context, fmt: FormatOption = "table") -> None:
+    """数据库状态：引擎、地址（隐藏密码）、结构版本、各表行数、各门店最近的交车与进厂日期。"""
+    from lifecycle_cli.render.output import print_table, say, write_json
+    from lifecycle_cli.store.status import database_status
+
+    check_format(fmt)
+    where, engine = _open(ctx)
+    try:
+        with engine.connect() as conn:
+            data = database_status(conn)
+    except Exception as exc:
+        fail(f"无法读取数据库 {where}：{type(exc).__name__}: {exc}", EXIT_USAGE)
+    finally:
+        engine.dispose()
+    data = {"url": where, **data}
+    if fmt == "json":
+        write_json(data)
+        return
+    if fmt == "csv":
+        fail("db status 只支持 --format table / json", EXIT_USAGE)
+    engine_text = data["engine"] + (f" {data['server_version']}" if data["server_version"] else "")
+    say(f"引擎：{engine_text}")
+    say(f"数据库：{where}")
+    say(f"结构：{_describe(data['schema_version'], data['alembic_revision'], bool(data['tables']))}；"
+        f"本程序：版本 {data['code_schema_version']}（revision {data['head_revision']}）"
+        + ("" if data["up_to_date"] else "，请运行 lifecycle db upgrade"))
+    print_table(["表", "行数"], [[k, v] for k, v in data["tables"].items()], title="各表行数")
+    print_table(["门店", "车辆", "最近交车", "最近进厂"],
+                [[s["store"] or "-", s["vehicles"], s["last_delivery"], s["last_visit"]] for s in data["stores"]],
+                title="各门店最近数据")

@@ -1,0 +1,48 @@
+"""What `lifecycle db status` shows: engine, schema, row counts, the latest data per store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, inspect, select
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+from lifecycle_cli.store.db import HEAD_REVISION, schema_state
+from lifecycle_cli.store.models import SCHEMA_VERSION, Vehicle, Visit
+
+VEHICLES = Vehicle.__table__  # type: ignore[attr-defined]
+VISITS = Visit.__table__  # type: ignore[attr-defined]
+
+
+def database_status(conn: Connection) -> dict[str, Any]:
+    """Schema state, row counts per table (tables that exist), latest delivery / visit per store."""
+    state = schema_state(conn)
+    tables = set(inspect(conn).get_table_names())
+    counts = {name: int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
+              for name, table in sorted(SQLModel.metadata.tables.items()) if name in tables}
+    stores: list[dict[str, Any]] = []
+    if {"vehicle", "visit"} <= tables:
+        deliveries: dict[str | None, Any] = dict(conn.execute(
+            select(VEHICLES.c.store, func.max(VEHICLES.c.delivery_date)).group_by(VEHICLES.c.store)).all())
+        visits: dict[str | None, Any] = dict(conn.execute(
+            select(VEHICLES.c.store, func.max(VISITS.c.visit_date))
+            .select_from(VISITS.join(VEHICLES, VEHICLES.c.id == VISITS.c.vehicle_pk))
+            .group_by(VEHICLES.c.store)).all())
+        vehicles: dict[str | None, Any] = dict(conn.execute(
+            select(VEHICLES.c.store, func.count()).group_by(VEHICLES.c.store)).all())
+        for store in sorted(set(deliveries) | set(visits), key=lambda s: (s is None, s or "")):
+            stores.append({"store": store, "vehicles": int(vehicles.get(store, 0)),
+                           "last_delivery": deliveries.get(store), "last_visit": visits.get(store)})
+    version = conn.dialect.server_version_info
+    return {
+        "engine": conn.dialect.name,
+        "server_version": ".".join(str(p) for p in version) if version else None,
+        "schema_version": state.version,
+        "alembic_revision": state.revision,
+        "code_schema_version": SCHEMA_VERSION,
+        "head_revision": HEAD_REVISION,
+        "up_to_date": state.revision == HEAD_REVISION,
+        "tables": counts,
+        "stores": stores,
+    }

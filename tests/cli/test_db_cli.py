@@ -1,0 +1,122 @@
+"""`lifecycle db upgrade` / `db status` and the schema check every command makes (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli_helpers import DAY, Files, import_world, run, run_ok, sql_rows, task_id_of
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+DATA_TABLES = ("customer", "vehicle", "visit", "odometerreading", "task", "outcome", "insurancechange", "meta")
+
+
+def engine_of(db: Path | str) -> Engine:
+    return create_engine(f"sqlite:///{db}" if isinstance(db, Path) else str(db))
+
+
+def counts(db: Path | str) -> dict[str, int]:
+    return {t: int(sql_rows(db, f"select count(*) from {t}")[0][0]) for t in DATA_TABLES}
+
+
+def schema_differences(db: Path | str) -> list[object]:
+    """What Alembic's autogenerate would change to reach SQLModel.metadata (empty: the same schema)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import lifecycle_cli.store.db  # noqa: F401  (registers every table)
+
+    engine = engine_of(db)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    engine.dispose()
+    return list(diff)
+
+
+def status(db: Path | str) -> dict[str, object]:
+    data: dict[str, object] = json.loads(run_ok(db, "db", "status", "--format", "json").stdout)
+    return data
+
+
+def test_the_first_command_creates_the_schema_at_the_current_revision(db: Path, files: Files) -> None:
+    import_world(db, files)
+    data = status(db)
+    assert data["schema_version"] == 1 and data["alembic_revision"] == "0001" and data["up_to_date"] is True
+    assert data["tables"]["customer"] == 6  # type: ignore[index]
+    assert data["stores"] == [{"store": "广州天河店", "vehicles": 6, "last_delivery": "2026-11-22",
+                               "last_visit": "2026-11-20"}]
+    assert schema_differences(db) == []
+
+
+def test_the_scripts_head_is_the_codes_schema_version() -> None:
+    from lifecycle_cli.store.db import HEAD_REVISION
+    from lifecycle_cli.store.migrations import head_revision
+
+    assert head_revision() == HEAD_REVISION == "0001"
+
+
+def test_upgrade_on_an_empty_database_then_again_is_a_no_op(db: Path) -> None:
+    first = run_ok(db, "db", "upgrade").stdout
+    assert "空数据库 → 版本 1（revision 0001）" in first
+    assert "已是最新结构" in run_ok(db, "db", "upgrade").stdout
+    assert schema_differences(db) == []
+
+
+def test_a_database_made_before_migrations_is_upgraded_without_losing_rows(db: Path, files: Files) -> None:
+    # The first schema version as an earlier release left it: create_all + meta.schema_version = 1,
+    # no alembic_version, and (older still) no event / campaign tables; with a store's data in it.
+    import_world(db, files)
+    task = task_id_of(db, DAY, "C100", "delivery_call_24h")
+    run_ok(db, "done", task, "--result", "no_answer", "--date", DAY)
+    engine = engine_of(db)
+    with engine.begin() as conn:
+        for table in ("alembic_version", "campaign_target", "event", "campaign"):
+            conn.execute(text(f"DROP TABLE {table}"))
+    engine.dispose()
+    before = counts(db)
+    assert before["outcome"] == 1 and before["visit"] == 3
+    assert status(db)["alembic_revision"] is None
+
+    out = run_ok(db, "db", "upgrade").stdout
+    assert "版本 1（迁移之前创建，无 revision） → 版本 1（revision 0001）" in out
+    assert counts(db) == before
+    assert schema_differences(db) == []
+    assert status(db)["alembic_revision"] == "0001"
+    # Every command works on it afterwards, the new tables included.
+    assert task_id_of(db, "2026-11-24", "C100", "delivery_call_24h") == task  # no answer: back the next day
+    run_ok(db, "event", "add", sql_rows(db, "select vin from vehicle order by id")[0][0], "complaint",
+           "--date", DAY, "--note", "等待时间长")
+    assert counts(db)["task"] == before["task"] + 1
+
+
+def test_a_newer_schema_is_refused_by_commands_and_by_upgrade(world: Path) -> None:
+    engine = engine_of(world)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    engine.dispose()
+    for args in (("due", "--date", DAY), ("db", "upgrade")):
+        result = run(world, *args)
+        assert result.exit_code == 2, result.stdout
+        assert "比本程序 (1) 新，请升级 lifecycle" in result.stderr
+
+
+def test_an_older_schema_is_refused_until_db_upgrade(world: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import lifecycle_cli.store.db as store_db
+
+    monkeypatch.setattr(store_db, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(store_db, "HEAD_REVISION", "0002")
+    result = run(world, "due", "--date", DAY)
+    assert result.exit_code == 2
+    assert "数据库结构版本 1 较旧（本程序为 2），请先运行 lifecycle db upgrade" in result.stderr
+
+
+def test_passwords_never_appear_in_messages(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://desk:TopSecret42@127.0.0.1:1/lifecycle"
+    for args in (("due", "--date", DAY), ("db", "status"), ("db", "upgrade")):
+        result = run(url, *args)  # type: ignore[arg-type]
+        assert result.exit_code == 2
+        assert "TopSecret42" not in result.stdout + result.stderr
+        assert "desk:***@127.0.0.1:1/lifecycle" in result.stderr

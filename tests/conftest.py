@@ -1,0 +1,116 @@
+"""The database backends the CLI suites run on: a SQLite file always, PostgreSQL when a server is given.
+
+    LIFECYCLE_TEST_PG_URL=postgresql+psycopg://USER@127.0.0.1:5432/postgres pytest -m postgres tests/cli tests/report
+
+(or `--pg-url URL`). USER must be allowed to CREATE DATABASE: every test (or module-scoped world)
+gets a database of its own, named lifecycle_test_<random>, dropped when it is done. Without a
+URL the `[postgres]` variants are skipped with this hint; `.ci/run` starts a throw-away server.
+Tests that look at SQLite's own files are marked `sqlite_only("why")`.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+PG_ENV = "LIFECYCLE_TEST_PG_URL"
+HOW_TO_RUN = (f"PostgreSQL variants need a server: set {PG_ENV}=postgresql+psycopg://USER@HOST:PORT/postgres "
+              "(USER may CREATE DATABASE) or pass --pg-url, e.g. `bash .ci/run` starts one")
+
+DbMaker = Callable[..., "Path | str"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--pg-url", default=os.environ.get(PG_ENV) or None,
+                     help=f"PostgreSQL server for the [postgres] variants of the CLI tests (default ${PG_ENV})")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: the variant of a CLI test that runs on PostgreSQL")
+    config.addinivalue_line("markers", "sqlite_only(reason): the test looks at SQLite itself; skipped on PostgreSQL")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "postgres" in r.keywords]
+    if skipped and not config.getoption("--pg-url"):
+        terminalreporter.write_line(f"{len(skipped)} PostgreSQL variants skipped. {HOW_TO_RUN}")
+
+
+class PgServer:
+    """Creates and drops throw-away databases on one server (psycopg, autocommit)."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.url = make_url(url)
+        self.admin = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def _execute(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+
+    def create(self) -> str:
+        name = f"lifecycle_test_{uuid.uuid4().hex[:16]}"
+        self._execute(f'CREATE DATABASE "{name}"')
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        self._execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_server(pytestconfig: pytest.Config) -> PgServer | None:
+    url = pytestconfig.getoption("--pg-url")
+    return PgServer(url) if url else None
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, pg_server: PgServer | None) -> str:
+    """The engine a CLI test runs on (module-scoped, so module-wide worlds follow it)."""
+    if request.param == "postgres" and pg_server is None:
+        pytest.skip(HOW_TO_RUN)
+    return str(request.param)
+
+
+def _maker(backend: str, pg_server: PgServer | None, made: list[str]) -> DbMaker:
+    def make(folder: Path, name: str = "x.db") -> Path | str:
+        if backend == "sqlite":
+            return folder / name
+        assert pg_server is not None
+        url = pg_server.create()
+        made.append(url)
+        return url
+    return make
+
+
+@pytest.fixture(scope="module")
+def module_db(backend: str, pg_server: PgServer | None) -> Iterator[DbMaker]:
+    """make(folder, name): a fresh database for a module-wide world (a file in folder, or a PG database)."""
+    made: list[str] = []
+    yield _maker(backend, pg_server, made)
+    for url in made:
+        assert pg_server is not None
+        pg_server.drop(url)
+
+
+@pytest.fixture
+def new_db(backend: str, pg_server: PgServer | None, tmp_path: Path,
+           request: pytest.FixtureRequest) -> Iterator[Callable[[str], Path | str]]:
+    """new_db(name): a fresh, empty database for this test: tmp_path/name, or a PostgreSQL URL."""
+    marker = request.node.get_closest_marker("sqlite_only")
+    if backend == "postgres" and marker is not None:
+        pytest.skip(f"SQLite only: {marker.args[0] if marker.args else ''}")
+    made: list[str] = []
+    make = _maker(backend, pg_server, made)
+    yield lambda name="x.db": make(tmp_path, name)
+    for url in made:
+        assert pg_server is not None
+        pg_server.drop(url)
