@@ -119,14 +119,7 @@ def compute_call_list(
     facts_until = max(start, today(rules))
     with context.engine().begin() as conn:
         sync_window(conn, rules, facts_until, start, end, calendar, now=today(rules))
-        views = open_tasks(conn, start, end)
-    selected = [
-        v for v in views
-        if (owner is None or v.task.owner == owner)
-        and (role is None or v.task.role == role)
-        and (store is None or v.store == store)
-        and (code is None or v.task.code == code)
-    ]
+        selected = open_tasks(conn, start, end, owner=owner, role=role, store=store, code=code)
     by_id = {v.task.task_id: v for v in selected}
     lines = build_call_list([v.task for v in selected], start, end, rules, include_overdue=include_overdue)
     window_years = set(range(start.year, end.year + 1))

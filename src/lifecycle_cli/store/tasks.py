@@ -319,8 +319,13 @@ class TaskView:
     store: str | None
 
 
-def open_tasks(conn: Connection, start: date, end: date) -> list[TaskView]:
-    """Open tasks whose time on the list meets [start, end], of customers who may be contacted."""
+def open_tasks(conn: Connection, start: date, end: date, *, owner: str | None = None, role: str | None = None,
+               store: str | None = None, code: str | None = None) -> list[TaskView]:
+    """Open tasks whose time on the list meets [start, end], of customers who may be contacted.
+
+    The filters (one person's, one role's, one store's or one kind of task) are applied in SQL,
+    so a desk's list reads only its own rows.
+    """
     t, c = TASKS, CUSTOMERS
     query = (
         select(t, c.c.customer_id.label("cust_id"), c.c.name, c.c.phone, VEHICLES.c.plate)
@@ -328,6 +333,9 @@ def open_tasks(conn: Connection, start: date, end: date) -> list[TaskView]:
         .outerjoin(VEHICLES, VEHICLES.c.id == t.c.vehicle_pk)
         .where(t.c.status == "open", t.c.due_date <= end, t.c.window_end >= start, c.c.do_not_contact.is_(False))
     )
+    for column, value in (("owner", owner), ("role", role), ("store", store), ("code", code)):
+        if value is not None:
+            query = query.where(t.c[column] == value)
     out = []
     for row in conn.execute(query).mappings():
         out.append(TaskView(
