@@ -472,68 +472,96 @@ def bench_size(
         if not args.keep:
             remove_db(floor_db)
 
-    # 2. lifecycle import into an empty database
-    db = run_dir / "lifecycle.db"
-    remove_db(db)
-    base = [*lifecycle, "--db", str(db)]
-    r = step("import", [*base, "import", *csvs])
-    r["rows"] = total
-    r["summary"] = parse_import_summary(read_text(Path(r["stdout"])))
-    r["db_mb"] = db_mb(db)
-    r["stderr_bytes"] = Path(r["stderr"]).stat().st_size
-    if r["rc"] == 0 and r["summary"]:
-        t = r["summary"]["totals"]
-        if t.get("inserted") != total or t.get("rejected", 0) != 0:
-            r["check"] = f"expected {total} inserted and 0 rejected, got {t}"
-    imported = r["rc"] == 0
-
-    # 3. incremental re-import of the same files: must be faster and change nothing
-    if imported and not args.skip_reimport:
-        before = {} if args.no_verify else table_hashes(sqlite_bin, db)
-        r = step("reimport", [*base, "import", *csvs])
+    if not args.postgres_only:
+        # 2. lifecycle import into an empty database
+        db = run_dir / "lifecycle.db"
+        remove_db(db)
+        base = [*lifecycle, "--db", str(db)]
+        r = step("import", [*base, "import", *csvs])
         r["rows"] = total
         r["summary"] = parse_import_summary(read_text(Path(r["stdout"])))
-        problems = []
-        if r["rc"] != 0:
-            problems.append(f"exit code {r['rc']}")
-        if not r["summary"]:
-            problems.append("import summary not found in stdout")
-        else:
+        r["db_mb"] = db_mb(db)
+        r["stderr_bytes"] = Path(r["stderr"]).stat().st_size
+        if r["rc"] == 0 and r["summary"]:
             t = r["summary"]["totals"]
-            if t.get("inserted", 0) or t.get("updated", 0) or t.get("rejected", 0):
-                problems.append(f"summary shows changes: {t}")
-        if not args.no_verify:
-            after = table_hashes(sqlite_bin, db)
-            changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-            r["tables_changed"] = changed
-            if changed:
-                problems.append(f"table content changed: {', '.join(changed)}")
-        r["idempotent"] = not problems
-        r["problems"] = problems
+            if t.get("inserted") != total or t.get("rejected", 0) != 0:
+                r["check"] = f"expected {total} inserted and 0 rejected, got {t}"
+        imported = r["rc"] == 0
 
-    # 4. due after one warm-up run (the warm-up syncs the task table); 5. report
-    if imported:
-        date = ["--date", args.today, "--format", "json"]
-        r = step("due_warmup", [*base, "due", *date])
-        r["counts"] = due_counts(Path(r["stdout"]))
-        r = step("due", [*base, "due", *date])
-        r["counts"] = due_counts(Path(r["stdout"]))
-        if r["rc"] == 0 and r["counts"] is None:
-            r["check"] = "stdout is not a JSON list"
-        r = step("report", [*base, "report", *date])
-        try:
-            json.loads(read_text(Path(r["stdout"])))
-            r["json_ok"] = True
-        except ValueError:
-            r["json_ok"] = False
-            if r["rc"] == 0:
-                r["check"] = "stdout is not JSON"
-        steps["report"]["db_mb_after"] = db_mb(db)
-        # information only: the first report after due may sync tasks for the days ahead
-        step("report_again", [*base, "report", *date])
-    if not args.keep:
-        remove_db(db)
+        # 3. incremental re-import of the same files: must be faster and change nothing
+        if imported and not args.skip_reimport:
+            before = {} if args.no_verify else table_hashes(sqlite_bin, db)
+            r = step("reimport", [*base, "import", *csvs])
+            r["rows"] = total
+            r["summary"] = parse_import_summary(read_text(Path(r["stdout"])))
+            problems = []
+            if r["rc"] != 0:
+                problems.append(f"exit code {r['rc']}")
+            if not r["summary"]:
+                problems.append("import summary not found in stdout")
+            else:
+                t = r["summary"]["totals"]
+                if t.get("inserted", 0) or t.get("updated", 0) or t.get("rejected", 0):
+                    problems.append(f"summary shows changes: {t}")
+            if not args.no_verify:
+                after = table_hashes(sqlite_bin, db)
+                changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+                r["tables_changed"] = changed
+                if changed:
+                    problems.append(f"table content changed: {', '.join(changed)}")
+            r["idempotent"] = not problems
+            r["problems"] = problems
+
+        # 4. due after one warm-up run (the warm-up syncs the task table); 5. report
+        if imported:
+            date = ["--date", args.today, "--format", "json"]
+            r = step("due_warmup", [*base, "due", *date])
+            r["counts"] = due_counts(Path(r["stdout"]))
+            r = step("due", [*base, "due", *date])
+            r["counts"] = due_counts(Path(r["stdout"]))
+            if r["rc"] == 0 and r["counts"] is None:
+                r["check"] = "stdout is not a JSON list"
+            r = step("report", [*base, "report", *date])
+            try:
+                json.loads(read_text(Path(r["stdout"])))
+                r["json_ok"] = True
+            except ValueError:
+                r["json_ok"] = False
+                if r["rc"] == 0:
+                    r["check"] = "stdout is not JSON"
+            steps["report"]["db_mb_after"] = db_mb(db)
+            # information only: the first report after due may sync tasks for the days ahead
+            step("report_again", [*base, "report", *date])
+        if not args.keep:
+            remove_db(db)
+
+    # 6. the same import, due and report on a PostgreSQL server (a fresh database per size)
+    if args.postgres_url:
+        pg = pg_fresh_database(args.postgres_url, f"lifecycle_bench_{n}")
+        pg_base = [*lifecycle, "--db", pg]
+        r = step("pg_import", [*pg_base, "import", *csvs])
+        r["rows"] = total
+        r["summary"] = parse_import_summary(read_text(Path(r["stdout"])))
+        if r["rc"] == 0:
+            date = ["--date", args.today, "--format", "json"]
+            step("pg_due_warmup", [*pg_base, "due", *date])
+            r = step("pg_due", [*pg_base, "due", *date])
+            r["counts"] = due_counts(Path(r["stdout"]))
+            step("pg_report", [*pg_base, "report", *date])
+            step("pg_report_again", [*pg_base, "report", *date])
     return {"n": n, "data": {k: v for k, v in data.items() if k != "generator_sha256"}, "steps": steps}
+
+
+def pg_fresh_database(server_url: str, name: str) -> str:
+    """Drop and create database `name` on the server of `server_url`; return the new database's URL."""
+    import psycopg
+
+    base, _, _ = server_url.rpartition("/")
+    dsn = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}"
 
 
 def bench_startup(
@@ -610,6 +638,8 @@ def render(result: dict[str, Any]) -> str:
     labels = {
         "sqlite_import": "sqlite3 .import", "import": "lifecycle import", "reimport": "re-import",
         "due_warmup": "due (warm-up)", "due": "due", "report": "report", "report_again": "report (again)",
+        "pg_import": "PG import", "pg_due_warmup": "PG due (warm-up)", "pg_due": "PG due",
+        "pg_report": "PG report", "pg_report_again": "PG report (again)",
     }  # fmt: skip
     for n, size in sorted(result["sizes"].items(), key=lambda kv: int(kv[0])):
         data = size["data"]
@@ -629,7 +659,7 @@ def render(result: dict[str, Any]) -> str:
                 notes.append(f"FAILED: {r.get('error')}")
             if r.get("check"):
                 notes.append(f"CHECK: {r['check']}")
-            if key in ("import", "reimport") and r.get("summary"):
+            if key in ("import", "reimport", "pg_import") and r.get("summary"):
                 t = r["summary"]["totals"]
                 notes.append(
                     f"ins {t.get('inserted', 0):,} upd {t.get('updated', 0):,} "
@@ -641,7 +671,7 @@ def render(result: dict[str, Any]) -> str:
                 notes.append(f"{r['seconds'] / steps['import']['seconds']:.2f}x first import")
                 if "idempotent" in r:
                     notes.append("unchanged" if r["idempotent"] else "CHANGED: " + "; ".join(r["problems"]))
-            if key in ("due", "due_warmup") and r.get("counts"):
+            if key in ("due", "due_warmup", "pg_due") and r.get("counts"):
                 notes.append(f"{r['counts']['customers']:,} customers, {r['counts']['tasks']:,} tasks")
             if r.get("stderr_bytes") and r["rc"] == 0:
                 notes.append(f"stderr {r['stderr_bytes']:,} bytes (should be silent off a terminal)")
@@ -745,6 +775,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--timeout", type=float, default=3600, help="seconds before a command is killed")
     p.add_argument("--fail-on-miss", action="store_true", help="exit 2 when a target is missed")
+    p.add_argument("--postgres-only", action="store_true", help="with --postgres-url: skip the SQLite steps")
+    p.add_argument(
+        "--postgres-url",
+        help="also run import, due and report on this PostgreSQL server (postgresql+psycopg://USER@HOST:PORT/DB;"
+        " a database lifecycle_bench_N is created per size)",
+    )
     return p
 
 
