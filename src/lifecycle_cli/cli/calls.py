@@ -16,6 +16,7 @@ from lifecycle_cli.cli.common import (
     FormatOption,
     StoreOption,
     check_format,
+    day_or_today,
     fail,
     get_context,
     parse_day,
@@ -106,24 +107,27 @@ def compute_call_list(
     store: str | None = None,
     code: str | None = None,
     include_overdue: bool = True,
-) -> tuple[list[dict[str, Any]], set[int]]:
-    """Materialise the window's tasks and build its lines; returns the lines and years without holiday data."""
+) -> list[dict[str, Any]]:
+    """Materialise the window's tasks and build its lines, saying once on stderr which years lack holiday data."""
     from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.core.calllist import build_call_list
+    from lifecycle_cli.render.output import warn
     from lifecycle_cli.store.tasks import open_tasks, sync_window
 
     rules = context.rules()
     end = start + timedelta(days=days - 1)
     calendar = HolidayCalendar()
+    now = today(rules)
     # Facts up to the real today: a look at a past day must not close tasks later facts made.
-    facts_until = max(start, today(rules))
     with context.engine().begin() as conn:
-        sync_window(conn, rules, facts_until, start, end, calendar, now=today(rules))
+        sync_window(conn, rules, max(start, now), start, end, calendar, now=now)
         selected = open_tasks(conn, start, end, owner=owner, role=role, store=store, code=code)
     by_id = {v.task.task_id: v for v in selected}
     lines = build_call_list([v.task for v in selected], start, end, rules, include_overdue=include_overdue)
-    window_years = set(range(start.year, end.year + 1))
-    return [line_json(line, by_id, rules) for line in lines], calendar.missing_years & window_years
+    # Asked of the window's years, not of what this run happened to schedule: stored tasks count too.
+    for year in (y for y in range(start.year, end.year + 1) if not calendar.has_data(y)):
+        warn(f"提示：法定节假日数据不包含 {year} 年，该年的电话任务未按节假日顺延")
+    return [line_json(line, by_id, rules) for line in lines]
 
 
 def _safe_name(text: str) -> str:
@@ -174,12 +178,8 @@ def render_call_list(lines: list[dict[str, Any]], rules: Rules, start: date, day
 
 def show_call_list(context: Context, *, start: date, days: int, fmt: str, english_headers: bool = False,
                    **filters: Any) -> None:
-    """Compute and print a call list, warning once about years without holiday data."""
-    from lifecycle_cli.render.output import warn
-
-    lines, missing = compute_call_list(context, start=start, days=days, **filters)
-    for year in sorted(missing):
-        warn(f"提示：法定节假日数据不包含 {year} 年，该年的电话任务未按节假日顺延")
+    """Compute and print a call list."""
+    lines = compute_call_list(context, start=start, days=days, **filters)
     render_call_list(lines, context.rules(), start, days, fmt, english_headers)
 
 
@@ -204,7 +204,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, "--out", help="--split-by 的输出目录"),
     ) -> None:
         """回访清单：每位客户每天一行，合并当天所有任务，按优先级排序。"""
-        from lifecycle_cli.render.output import say, warn, write_csv_file
+        from lifecycle_cli.render.output import say, write_csv_file
 
         check_format(fmt)
         context = get_context(ctx)
@@ -219,14 +219,12 @@ def register(app: typer.Typer) -> None:
             fail("--split-by 目前只支持 owner", EXIT_USAGE)
         if (split_by is None) != (out is None):
             fail("--split-by owner 需要和 --out DIR 一起使用", EXIT_USAGE)
-        start = parse_day(on, "--date") if on else today(rules)
+        start = day_or_today(on, rules)
         filters: dict[str, Any] = {"owner": owner, "role": role, "store": store, "code": code, "include_overdue": not no_overdue}
         if split_by is None:
             show_call_list(context, start=start, days=days, fmt=fmt, english_headers=english_headers, **filters)
             return
-        lines, missing = compute_call_list(context, start=start, days=days, **filters)
-        for year in sorted(missing):
-            warn(f"提示：法定节假日数据不包含 {year} 年，该年的电话任务未按节假日顺延")
+        lines = compute_call_list(context, start=start, days=days, **filters)
         by_owner: dict[str, list[dict[str, Any]]] = {}
         for line in lines:
             by_owner.setdefault(line["owner"] or "未分配", []).append(line)
@@ -256,7 +254,7 @@ def register(app: typer.Typer) -> None:
             fail(f"--result 只能是 {' / '.join(OUTCOMES)}，不是 \"{result}\"", EXIT_USAGE)
         context = get_context(ctx)
         rules = context.rules()
-        day = parse_day(on, "--date") if on else today(rules)
+        day = day_or_today(on, rules)
         booked = parse_day(booked_for, "--booked-for") if booked_for else None
         if booked is not None and result != "booked":
             fail("--booked-for 只用于 --result booked", EXIT_USAGE)

@@ -113,6 +113,11 @@ def parse_day(text: str, option: str) -> date:
         fail(f"{option}: 无法识别的日期 \"{text}\"（格式：YYYY-MM-DD）", EXIT_USAGE)
 
 
+def day_or_today(text: str | None, rules: Rules, option: str = "--date") -> date:
+    """The date an option names, else today in the store's time zone."""
+    return parse_day(text, option) if text else today(rules)
+
+
 def fail(message: str, code: int = EXIT_PARTIAL) -> NoReturn:
     """Print a message on stderr and exit with the code."""
     typer.echo(message, err=True)

@@ -14,10 +14,10 @@ from lifecycle_cli.cli.common import (
     FormatOption,
     StoreOption,
     check_format,
+    day_or_today,
     fail,
     get_context,
     parse_day,
-    today,
 )
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ def event_add(
         _rules_problem(exc)
     if found is None:
         fail(f"不认识的事件类型 \"{kind}\"，可用：{accepted}", EXIT_USAGE)
-    day = parse_day(on, "--date") if on else today(rules)
+    day = day_or_today(on, rules)
     with context.engine().begin() as conn:
         vehicle_pk = vehicle_pk_of(conn, vin)
         if vehicle_pk is None:
@@ -174,7 +174,7 @@ def event_resolve(
         fail("请指定 --satisfied（满意）或 --unsatisfied（不满意）", EXIT_USAGE)
     context = get_context(ctx)
     rules = context.rules()
-    day = parse_day(on, "--date") if on else today(rules)
+    day = day_or_today(on, rules)
     try:
         with context.engine().begin() as conn:
             _, task = resolve_event(conn, rules, HolidayCalendar(), event_id, satisfied, day)
@@ -337,7 +337,7 @@ def campaign_add(
         fail(f"--channel 不认识 \"{channel}\"，可用：{' / '.join(rules.channels)}", EXIT_USAGE)
     if role not in rules.roles:
         fail(f"--owner-role 不认识 \"{role}\"，可用：{' / '.join(rules.roles)}", EXIT_USAGE)
-    day = parse_day(on, "--date") if on else today(rules)
+    day = day_or_today(on, rules)
     try:
         segment = _build_segment(rules, stages=stages or [], bands=bands or [], models=models or [],
                                  stores=stores or [], km_min=km_min, km_max=km_max, visits_min=visits_min,

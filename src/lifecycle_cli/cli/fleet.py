@@ -11,6 +11,7 @@ from lifecycle_cli.cli.common import (
     FormatOption,
     StoreOption,
     check_format,
+    day_or_today,
     fail,
     get_context,
     parse_day,
@@ -60,7 +61,7 @@ def register(app: typer.Typer) -> None:
         rules = context.rules()
         if stage is not None and stage not in rules.stage_names:
             fail(f"--stage 只能是 {' / '.join(rules.stage_names)}，不是 \"{stage}\"", EXIT_USAGE)
-        day = parse_day(on, "--date") if on else today(rules)
+        day = day_or_today(on, rules)
         with context.engine().connect() as conn:
             records = [vehicle_record(vs) for vs in iter_vehicle_stages(conn, day, rules, store=store,
                                                                         model=model, stage=stage)]
@@ -81,7 +82,7 @@ def register(app: typer.Typer) -> None:
         check_format(fmt)
         context = get_context(ctx)
         rules = context.rules()
-        day = parse_day(on, "--date") if on else today(rules)
+        day = day_or_today(on, rules)
         with context.engine().connect() as conn:
             pks = find_customers(conn, key)
             if not pks:

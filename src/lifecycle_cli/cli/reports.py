@@ -14,9 +14,9 @@ from lifecycle_cli.cli.common import (
     FormatOption,
     StoreOption,
     check_format,
+    day_or_today,
     fail,
     get_context,
-    parse_day,
     today,
 )
 
@@ -165,7 +165,7 @@ def register(app: typer.Typer) -> None:
         check_format(fmt)
         context = get_context(ctx)
         rules = context.rules()
-        day = parse_day(on, "--date") if on else today(rules)
+        day = day_or_today(on, rules)
         month_text, first, last = _month(month, day)
         data = build_report(context, day, month_text, first, last, store)
         if fmt == "json":
@@ -198,7 +198,7 @@ def register(app: typer.Typer) -> None:
             fail(f"--category 只能是 {' / '.join(CHURN_CATEGORIES)}，不是 \"{category}\"", EXIT_USAGE)
         context = get_context(ctx)
         rules = context.rules()
-        day = parse_day(on, "--date") if on else today(rules)
+        day = day_or_today(on, rules)
         _, first, last = _month(None, day)
         with context.engine().begin() as conn:
             rows = churn_list(conn, vehicles_as_of(conn, day, rules), day, first, last, rules, category, store)
