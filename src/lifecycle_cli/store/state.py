@@ -16,7 +16,6 @@ from sqlalchemy.engine import Connection
 from lifecycle_cli.core.insurance import expiry_on
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import (
-    CustomerFacts,
     VehicleFacts,
     maintenance_visits,
     next_maintenance,
@@ -80,15 +79,6 @@ def vehicle_state(vehicle: VehicleFacts, rules: Rules, as_of: date = FAR_FUTURE)
     }
 
 
-def care_anchor(customer: CustomerFacts) -> date | None:
-    """The last successful contact, visit or delivery: the care-call rhythm counts from it."""
-    dates = [v.delivery_date for v in customer.vehicles]
-    dates += [visit.date for v in customer.vehicles for visit in v.visits]
-    if customer.last_contact is not None:
-        dates.append(customer.last_contact)
-    return max(dates) if dates else None
-
-
 def refresh_vehicles(conn: Connection, vehicle_pks: Iterable[int], rules: Rules) -> None:
     """Recompute and store the projection state of these vehicles."""
     pks = sorted(set(vehicle_pks))
@@ -112,7 +102,7 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
     """Recompute and store the care-call anchor and phase and the birthday key of these customers.
 
     The anchor is the latest of the last successful contact, deliveries and visits
-    (`care_anchor` over the same facts), gathered with grouped queries.
+    gathered with grouped queries (the one place the care anchor is computed).
     """
     every = rules.touchpoints["care_call"].offset_days
     for part in chunks(sorted(set(customer_pks)), BATCH):

@@ -27,7 +27,7 @@ from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks
 from lifecycle_cli.store.db import serialize_writers
 from lifecycle_cli.store.facts import INSURANCE_CHANGES, load_customer_facts
 from lifecycle_cli.store.models import Meta, Outcome, Task
-from lifecycle_cli.store.state import care_anchor
+from lifecycle_cli.store.state import refresh_customers
 
 TASKS: Table = Task.__table__  # type: ignore[attr-defined]
 OUTCOMES: Table = Outcome.__table__  # type: ignore[attr-defined]
@@ -389,11 +389,7 @@ def _note_contact(conn: Connection, rules: Rules, customer_pk: int, on: date) ->
     if last is not None and last >= on:
         return
     conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(last_contact=on))
-    customer = load_customer_facts(conn, [customer_pk])[customer_pk]
-    anchor = care_anchor(customer)
-    every = rules.touchpoints["care_call"].offset_days
-    conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(
-        care_anchor=anchor, care_phase=anchor.toordinal() % every if anchor else None))
+    refresh_customers(conn, [customer_pk], rules)
 
 
 def task_outcomes(conn: Connection, task_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
