@@ -62,6 +62,7 @@ class ImportProgress:
 
 def print_import_report(report: ImportReport, where: str) -> None:
     """Diagnostics on stderr, the per-file summary table on stdout."""
+    from lifecycle_cli.ingest.pipeline import KIND_LABELS
     from lifecycle_cli.render.output import print_table, say, warn
 
     order = {f.path.name: i for i, f in enumerate(report.files)}
@@ -69,9 +70,8 @@ def print_import_report(report: ImportReport, where: str) -> None:
         prefix = "警告 " if message.level == "warning" else ""
         warn(f"{prefix}{message}")
     rows = []
-    labels = {"customers": "客户", "vehicles": "车辆", "visits": "进厂记录", "events": "事件", None: "-"}
     for f in report.files:
-        rows.append([f.path.name, labels.get(f.kind, f.kind), f.read, f.inserted, f.updated, f.unchanged,
+        rows.append([f.path.name, KIND_LABELS.get(f.kind or "", f.kind or "-"), f.read, f.inserted, f.updated, f.unchanged,
                      f.rejected, f.warnings, "整个文件未导入" if f.refused else "完成"])
     title = "导入结果（演练，未写入数据库）" if report.dry_run else "导入结果"
     print_table(["文件", "类型", "读取", "新增", "更新", "未变", "拒绝", "警告", "状态"], rows, title=title)

@@ -22,7 +22,14 @@ from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.insurance import expiry_too_far
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.ingest import values as V
-from lifecycle_cli.ingest.headers import KINDS, HeaderMap, detect_kind, map_headers, missing_required
+from lifecycle_cli.ingest.headers import (
+    KINDS,
+    REQUIRED_COLUMNS,
+    HeaderMap,
+    detect_kind,
+    map_headers,
+    missing_required,
+)
 from lifecycle_cli.ingest.readers import FileRefused, Row, Table, open_table
 from lifecycle_cli.store import bulk
 from lifecycle_cli.store.db import serialize_writers
@@ -220,7 +227,7 @@ class Importer:
         if kind is None:
             table.close()
             need = "；".join(
-                f"{KIND_LABELS[k]}文件需要 " + "、".join(COLUMN_LABELS.get(c, c) for c in _required(k))
+                f"{KIND_LABELS[k]}文件需要 " + "、".join(COLUMN_LABELS.get(c, c) for c in REQUIRED_COLUMNS[k])
                 for k in KINDS
             )
             report.refused = "无法从表头判断文件类型"
@@ -502,12 +509,6 @@ def natural_key(kind: str, values: dict[str, Any]) -> str:
         return f"{values['vin']}|{values['event_date']}|{values['kind']}|{values['note']}"
     car = values.get("vin") or values.get("plate")
     return values.get("ro_number") or f"{car}|{values['visit_date']}|{values['mileage_km']}"
-
-
-def _required(kind: str) -> tuple[str, ...]:
-    from lifecycle_cli.ingest.headers import REQUIRED_COLUMNS
-
-    return REQUIRED_COLUMNS[kind]
 
 
 def write_rejects(directory: Path, item: OpenFile, rejects: list[tuple[Row, str]]) -> Path:
