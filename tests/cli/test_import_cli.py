@@ -332,6 +332,87 @@ def test_an_import_stopped_midway_leaves_the_database_as_it_was(
         assert proc.returncode == -signal.SIGKILL
     assert db_counts(db) == before_counts
     assert customer_names(db) == before_names
+    assert index_names(db) == declared_indexes()  # the visit indexes this big load deferred are back
     # The file is healthy: the first import's files are still all "unchanged".
     again = summary_rows(run_ok(db, "import", *paths).stdout)
     assert [again[p.name]["unchanged"] for p in paths] == [3, 3, 4]
+
+
+# --------------------------------------------------------------------------- indexes of a big load
+
+def index_names(db: Path | str) -> set[str]:
+    """The indexes the customer, vehicle and visit tables carry in the database."""
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(db if isinstance(db, str) else f"sqlite:///{db}")
+    try:
+        inspector = inspect(engine)
+        return {str(ix["name"]) for t in ("customer", "vehicle", "visit") for ix in inspector.get_indexes(t)}
+    finally:
+        engine.dispose()
+
+
+def declared_indexes() -> set[str]:
+    from lifecycle_cli.store.bulkload import BULK_TABLES
+
+    return {str(ix.name) for table in BULK_TABLES for ix in table.indexes}
+
+
+def test_a_first_import_defers_the_read_indexes_and_ends_with_every_one(db: Path, files: Files) -> None:
+    from lifecycle_cli.store.bulk import VEHICLES
+    from lifecycle_cli.store.bulkload import IMPORT_LOOKUPS, deferrable
+
+    # What is deferred: the vehicle's report / call-list indexes; never what the import looks rows up by.
+    names = {str(ix.name) for ix in deferrable(VEHICLES)}
+    assert "ix_vehicle_service_due" in names and "ix_vehicle_warranty_end" in names
+    assert not names & IMPORT_LOOKUPS and not any(ix.unique for ix in deferrable(VEHICLES))
+    run_ok(db, "import", *write_base(files))
+    assert index_names(db) == declared_indexes()
+    assert db_counts(db) == {"customer": 3, "vehicle": 3, "visit": 4, "odometerreading": 1}
+
+
+def test_deferred_indexes_come_back_when_the_import_fails(db: Path) -> None:
+    """The DROPs belong to the import's transaction (the sqlite3 driver would run them on their own)."""
+    from lifecycle_cli.store.bulkload import indexes_deferred
+    from lifecycle_cli.store.db import open_database
+
+    _, engine = open_database(str(db))
+    try:
+        with engine.connect() as conn:
+            trans = conn.begin()
+            with pytest.raises(RuntimeError), indexes_deferred(conn, {"customer": 10, "vehicle": 10}) as dropped:
+                assert "ix_customer_store" in dropped and "ix_vehicle_service_due" in dropped
+                assert "ix_visit_visit_date" not in dropped  # no visits file: the table is left alone
+                raise RuntimeError("a row the import cannot take")
+            trans.rollback()
+    finally:
+        engine.dispose()
+    assert index_names(db) == declared_indexes()
+
+
+@pytest.mark.parametrize(
+    ("stored", "incoming", "sqlite", "postgresql"),
+    [
+        (0, 0, False, False),  # nothing comes: nothing to defer
+        (0, 1, True, True),  # a first import
+        (3, 3, True, False),  # doubles the table: SQLite defers, PostgreSQL only for an empty table
+        (3, 2, False, False),  # an incremental import keeps the indexes up to date row by row
+    ],
+)
+def test_indexes_are_deferred_only_for_a_load_that_at_least_doubles_the_table(
+    db: Path, files: Files, stored: int, incoming: int, sqlite: bool, postgresql: bool
+) -> None:
+    from lifecycle_cli.store.bulk import CUSTOMERS
+    from lifecycle_cli.store.bulkload import worth_deferring
+    from lifecycle_cli.store.db import open_database
+
+    customers = [customer(f"C{i:03d}", f"客户{i}", i) for i in range(1, stored + 1)]
+    if customers:
+        run_ok(db, "import", files.customers(customers))
+    _, engine = open_database(str(db))
+    try:
+        with engine.connect() as conn:
+            expected = sqlite if conn.dialect.name == "sqlite" else postgresql
+            assert worth_deferring(conn, CUSTOMERS, incoming) is expected
+    finally:
+        engine.dispose()

@@ -32,6 +32,7 @@ from lifecycle_cli.ingest.headers import (
 )
 from lifecycle_cli.ingest.readers import FileRefused, Row, Table, open_table
 from lifecycle_cli.store import bulk
+from lifecycle_cli.store.bulkload import BYTES_PER_ROW, indexes_deferred
 from lifecycle_cli.store.db import serialize_writers
 from lifecycle_cli.store.insurance import note_expiry_changes
 from lifecycle_cli.store.state import customers_of_vehicles, refresh_customers, refresh_vehicles
@@ -262,11 +263,12 @@ class Importer:
                 trans = conn.begin()
                 try:
                     serialize_writers(conn)  # PostgreSQL: imports and task syncs take turns
-                    for item in opened:
-                        self._import_file(conn, item)
-                    refresh_vehicles(conn, self.touched_vehicles, self.rules)
-                    self.touched_customers |= customers_of_vehicles(conn, self.touched_vehicles)
-                    refresh_customers(conn, self.touched_customers, self.rules)
+                    with indexes_deferred(conn, incoming_rows(opened)):  # a big load: indexes built once
+                        for item in opened:
+                            self._import_file(conn, item)
+                        refresh_vehicles(conn, self.touched_vehicles, self.rules)
+                        self.touched_customers |= customers_of_vehicles(conn, self.touched_vehicles)
+                        refresh_customers(conn, self.touched_customers, self.rules)
                     if self.options.today is not None:
                         resync_customers(conn, self.rules, self.touched_customers, self.options.today,
                                          HolidayCalendar())
@@ -497,6 +499,20 @@ class Importer:
         from lifecycle_cli.ingest.events import land_events  # events and their follow-up tasks
 
         land_events(self, conn, batch, item, parser, rejects)
+
+
+# The table each kind of file fills (vehicle files also bring their owners).
+TABLES_OF_KIND = {"customers": ("customer",), "vehicles": ("vehicle", "customer"), "visits": ("visit",)}
+
+
+def incoming_rows(opened: list[OpenFile]) -> dict[str, int]:
+    """Table name -> a low estimate of the rows the files bring (from their sizes)."""
+    out: dict[str, int] = {}
+    for item in opened:
+        rows = item.report.path.stat().st_size // BYTES_PER_ROW
+        for table in TABLES_OF_KIND.get(item.report.kind or "", ()):
+            out[table] = out.get(table, 0) + rows
+    return out
 
 
 def natural_key(kind: str, values: dict[str, Any]) -> str:

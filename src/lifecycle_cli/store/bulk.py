@@ -149,12 +149,9 @@ def fetch_in(conn: Connection, table: Table, columns: Sequence[str], key_column:
 
 def lookup_ids(conn: Connection, table: Table, key_column: str, keys: Iterable[str]) -> dict[str, int]:
     """Map natural keys to primary keys for the keys that exist."""
-    wanted = sorted(set(keys))
-    column = table.c[key_column]
     found: dict[str, int] = {}
-    for part in chunks(wanted):
-        for key, pk in conn.execute(select(column, table.c.id).where(column.in_(part))):
-            found[key] = pk
+    for part in chunks(sorted(set(keys))):
+        found.update(fetch_in(conn, table, (key_column, "id"), key_column, part))
     return found
 
 
@@ -164,10 +161,11 @@ def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str
     keys = [row[key_column] for row in rows]
     columns = sorted({c for row in rows for c in row})
     existing: dict[str, dict[str, Any]] = {}
-    key_col = table.c[key_column]
+    names = ("id", *columns)
     for part in chunks(sorted(set(keys))):
-        for record in conn.execute(select(table.c.id, *[table.c[c] for c in columns]).where(key_col.in_(part))):
-            existing[record._mapping[key_column]] = dict(record._mapping)
+        for record in fetch_in(conn, table, names, key_column, part):
+            found = dict(zip(names, record, strict=True))
+            existing[found[key_column]] = found
     pending: dict[str, dict[str, Any]] = {}
     updates: dict[str, dict[str, Any]] = {}
     for row in rows:

@@ -124,6 +124,19 @@ def serialize_writers(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_WRITER_LOCK})
 
 
+def begin_now(conn: Connection) -> None:
+    """Open the driver's transaction now, so DDL that follows belongs to it.
+
+    The sqlite3 driver only opens a transaction before INSERT / UPDATE / DELETE; a DROP INDEX
+    issued first would run (and commit) on its own. PostgreSQL's driver opens one anyway.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    driver = conn.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 def upgrade_schema(engine: Engine) -> tuple[SchemaState, SchemaState]:
     """Create or migrate the schema to SCHEMA_VERSION (Alembic, one transaction); (before, after).
 
