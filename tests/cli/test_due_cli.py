@@ -17,7 +17,9 @@ from cli_helpers import (
     import_world,
     make_vin,
     run,
+    run_json,
     run_ok,
+    sql_rows,
     vehicle,
     world_rows,
 )
@@ -95,6 +97,24 @@ def test_the_priority_order_comes_from_the_rules_file(world: Path, tmp_path: Pat
     # C102 and C101 both lead with a follow-up now: the one 5 days overdue comes first.
     assert [line["customer_id"] for line in lines] == ["C105", "C102", "C101", "C100"]
     assert codes_by_customer(lines)["C101"] == ["post_service_followup", "delivery_call_24h"]
+
+
+@pytest.mark.parametrize(("ahead", "through"), [(None, "2026-12-06"), (1, DAY), (3, "2026-11-25")])
+def test_the_call_list_materialises_the_days_ahead_the_report_reads(
+    world: Path, tmp_path: Path, ahead: int | None, through: str
+) -> None:
+    env: dict[str, str] = {}
+    if ahead is not None:
+        override = tmp_path / "ahead.toml"
+        override.write_text(f"[call_list]\nahead_days = {ahead}\n", encoding="utf-8")
+        env["LIFECYCLE_RULES"] = str(override)
+    due_tasks(world, "--date", DAY, env=env)
+    assert sql_rows(world, "select value from meta where key = 'tasks_synced_through'") == [(through,)]
+    stored = sql_rows(world, "select count(*) from task")[0][0]
+    # The report's workload covers the same days: it finds them all stored and adds nothing.
+    report = run_json(world, "report", "--date", DAY, env=env)
+    assert sql_rows(world, "select count(*) from task")[0][0] == stored
+    assert all(DAY <= day <= through for w in report["workload"] for day in w["by_day"])
 
 
 def test_rerunning_due_never_duplicates_a_task(world: Path) -> None:

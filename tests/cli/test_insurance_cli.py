@@ -137,15 +137,15 @@ def test_renewal_by_vehicle_set(db: Path, files: Files) -> None:
 
 def test_a_renewal_after_the_synced_days_closes_the_task_on_the_next_list(db: Path, files: Files) -> None:
     load(db, files, STEPS)
-    step = renewals(db, DAY)["C1"]["task_id"]  # the synced days end on DAY
-    later = at("2026-11-27")
+    step = renewals(db, DAY)["C1"]["task_id"]  # the synced days end on DAY + ahead_days - 1 (12-06)
+    later = at("2026-12-08")  # still the 60-day step (the 30-day one starts 12-23)
     result = run_ok(db, "vehicle", "set", VINS["C1"], "--commercial-expiry", "2028-01-22", env=later)
     assert "保险到期" not in result.stdout.split("\n", 1)[1]  # 交强险 still expires 2027-01-22: no change
     result = run_ok(db, "vehicle", "set", VINS["C1"], "--compulsory-expiry", "2028-01-22", env=later)
     assert "已续保：保险到期由 2027-01-22 延后到 2028-01-22\n" in result.stdout
-    assert closed(db, step)[0] == "open"  # nothing synced yet for 11-27
-    assert "C1" not in renewals(db, "2026-11-27", later)  # found by the day the expiry moved
-    assert closed(db, step) == ("closed", "renewed", "2026-11-27")
+    assert closed(db, step)[0] == "open"  # nothing synced yet for 12-08
+    assert "C1" not in renewals(db, "2026-12-08", later)  # found by the day the expiry moved
+    assert closed(db, step) == ("closed", "renewed", "2026-12-08")
 
 
 def test_the_expiry_passing_closes_the_task_as_lapsed(db: Path, files: Files) -> None:

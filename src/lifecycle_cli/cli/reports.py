@@ -23,8 +23,6 @@ from lifecycle_cli.cli.common import (
 if TYPE_CHECKING:
     from lifecycle_cli.core.rules import Rules
 
-WORKLOAD_DAYS = 14
-
 
 def _month(text: str | None, on: date) -> tuple[str, date, date]:
     from lifecycle_cli.core.kpi import month_bounds
@@ -53,14 +51,14 @@ def build_report(context: Context, on: date, month: str, first: date, last: date
 
     rules = context.rules()
     with context.engine().begin() as conn:
-        sync_window(conn, rules, max(on, today(rules)), on, on + timedelta(days=WORKLOAD_DAYS - 1),
+        sync_window(conn, rules, max(on, today(rules)), on, on + timedelta(days=rules.ahead_days - 1),
                     HolidayCalendar(), now=today(rules))
         v = vehicles_as_of(conn, on, rules)
         stages = stage_distribution(conn, v, on, rules, store)
         figures = kpis(conn, v, on, first, last, rules, store)
         figures += event_kpis(conn, on, first, last, rules, store)  # campaigns, complaints, rescues
         churn = churn_counts(conn, v, on, first, last, rules, store)
-        load = workload(conn, on, WORKLOAD_DAYS, store)
+        load = workload(conn, on, rules.ahead_days, store)
     return {
         "date": on,
         "month": month,
@@ -123,11 +121,11 @@ def render_report(data: dict[str, Any], rules: Rules) -> None:
     )
     print_table(["流失类型", "车辆数"], [[c, n] for c, n in data["churn"].items()],
                 title=f"流失情况（{data['date']}；流失返回为本月）")
-    days = [(date.fromisoformat(str(data["date"])) + timedelta(days=i)).isoformat() for i in range(WORKLOAD_DAYS)]
+    days = [(date.fromisoformat(str(data["date"])) + timedelta(days=i)).isoformat() for i in range(rules.ahead_days)]
     print_table(
         ["负责人", "逾期", *[d[5:] for d in days], "合计"],
         [[w["owner"], w["overdue"], *[w["by_day"].get(d, "") for d in days], w["total"]] for w in data["workload"]],
-        title=f"未来 {WORKLOAD_DAYS} 天工作量（按负责人、按天的待办任务）",
+        title=f"未来 {rules.ahead_days} 天工作量（按负责人、按天的待办任务）",
     )
 
 

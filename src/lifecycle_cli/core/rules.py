@@ -67,6 +67,7 @@ class Rules:
     roles: dict[str, str]
     channels: dict[str, str]
     priority: tuple[str, ...]
+    ahead_days: int
     touchpoints: dict[str, Touchpoint]
     festivals: tuple[Festival, ...]
     kpi_names: dict[str, str]
@@ -228,6 +229,7 @@ def rules_from_dict(data: dict[str, Any]) -> Rules:
         roles={str(k): str(v) for k, v in data["roles"].items()},
         channels={str(k): str(v) for k, v in data["channels"].items()},
         priority=tuple(str(c) for c in data["call_list"]["priority"]),
+        ahead_days=int(data["call_list"]["ahead_days"]),
         touchpoints=touchpoints,
         festivals=festivals,
         kpi_names={str(k): str(v) for k, v in kpi.get("names", {}).items()},

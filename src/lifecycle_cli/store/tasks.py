@@ -263,6 +263,10 @@ def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: d
                 calendar: HolidayCalendar, now: date | None = None) -> SyncCounts:
     """Materialise every task whose time on the list meets [start, end]; re-running never duplicates.
 
+    The window reaches at least the rules' `ahead_days` from its start, whoever asks: the
+    morning's call list and the report's workload ahead share one pass over the candidates,
+    and each later day's run only adds one new day.
+
     `now` is the real today when `today` (facts up to) is a later day looked at ahead of time.
 
     The days already synced hold their tasks in the table (imports keep them in step), so
@@ -270,6 +274,7 @@ def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: d
     due tasks. The synced range only grows when the new days join it without a gap.
     """
     serialize_writers(conn)
+    end = max(end, start + timedelta(days=rules.ahead_days - 1))
     need_from = start - timedelta(days=lookback_days(rules))
     covered = synced_range(conn)
     candidates: set[int] = set()
