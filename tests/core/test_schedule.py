@@ -313,6 +313,16 @@ RULE_CASES = [
         [],
         id="trade_in_offer-not-before-entering-upgrade-stage",
     ),
+    pytest.param(
+        # delivered 2012-02-29: enters 换车升级期 2017-02-28, the day every later offer keeps
+        person(car(date(2012, 2, 29))),
+        date(2023, 2, 1),
+        date(2023, 2, 1),
+        date(2024, 3, 15),
+        "trade_in_offer",
+        [("upgrade:6", date(2023, 2, 28)), ("upgrade:7", date(2024, 2, 28))],
+        id="trade_in_offer-years-after-entering-29-february",
+    ),
     # -- post-service follow-up: every visit + 3, any kind ---------------------------------
     pytest.param(
         person(
@@ -794,3 +804,25 @@ def test_maintenance_visit_after_today_is_not_seen_yet() -> None:
     assert [t.event_key for t in of_code(before, "first_service_invite")] == ["first"]
     assert of_code(after, "first_service_invite") == []
     assert [t.event_key for t in of_code(after, "service_invite")] == ["after:2026-06-01"]
+
+
+@pytest.mark.parametrize(
+    ("delivered", "built"),
+    [
+        pytest.param(date(2021, 6, 15), set(), id="five-years-ago-none"),
+        # window 2026-06-15..06-28; a fixed date is built from 06-15 - 14 (its window) - 31 (margin) = 05-01
+        pytest.param(date(2026, 3, 1), set(), id="windows-ended-long-before"),
+        pytest.param(date(2026, 4, 10), {"visit_45d"}, id="visit_45d-within-the-holiday-margin"),
+        pytest.param(date(2026, 5, 5), {"delivery_call_24h", "delivery_call_7d", "visit_45d"}, id="all-three"),
+        pytest.param(date(2026, 6, 10), {"delivery_call_24h", "delivery_call_7d"}, id="visit_45d-after-the-end"),
+    ],
+)
+def test_delivery_calls_far_from_the_window_are_not_built_even_for_the_sync(delivered: date, built: set[str]) -> None:
+    """Their dates are part of their key (the delivery date), so a stored copy can never be elsewhere."""
+    codes = {"delivery_call_24h", "delivery_call_7d", "visit_45d"}
+    customer = person(car(delivered))
+    scheduler = run(customer, date(2026, 6, 15), date(2026, 6, 15), date(2026, 6, 28))
+    everything = scheduler.for_customer(customer, in_window=False)
+    assert {t.code for t in everything} & codes == built
+    in_window = {t.code for t in scheduler.for_customer(customer)} & codes
+    assert in_window <= built

@@ -100,9 +100,18 @@ class CustomerFacts:
     store: str | None = None
 
 
-@dataclass(frozen=True)
+# The most a statutory holiday (with its 调休) can push a phone task, with room to spare: tasks whose
+# dates never move and that end this long before the window cannot meet it.
+SHIFT_MARGIN = timedelta(days=31)
+
+
+@dataclass(slots=True)
 class ScheduledTask:
-    """One dated task the rules produce: what, for whom, when it is listed and until when."""
+    """One dated task the rules produce: what, for whom, when it is listed and until when.
+
+    Treated as a value (a changed copy comes from `dataclasses.replace`); not declared frozen
+    because the scheduler builds about fifteen per car and a frozen __init__ costs 2.5 times as much.
+    """
 
     code: str
     customer_id: str
@@ -275,6 +284,14 @@ class Scheduler:
             closed_by_visit=closed_by_visit,
         )
 
+    def _fixed_date_can_meet(self, code: str, rule_date: date) -> bool:
+        """Whether a task whose rule date is part of its key (so a stored copy never has other dates)
+        can meet the window, with a margin for a holiday shift; those that cannot are not built at all.
+        (A birthday or anniversary keeps its key when corrected data moves its date: always built.)"""
+        if rule_date > self.end:
+            return False
+        return rule_date + timedelta(days=self.rules.touchpoints[code].window_days) + SHIFT_MARGIN >= self.start
+
     def _first_visit_between(self, vehicle: VehicleFacts, first: date, last: date) -> date | None:
         """The first visit of any kind in [first, min(last, today)]: the car came in."""
         last = min(last, self.today)
@@ -288,9 +305,9 @@ class Scheduler:
         proj = vehicle_projection(vehicle, rules, self.today)
         delivered = vehicle.delivery_date
         for code in ("delivery_call_24h", "delivery_call_7d", "visit_45d"):
-            offset = rules.touchpoints[code].offset_days
-            yield self._task(code, customer, vehicle, delivered.isoformat(), delivered + timedelta(days=offset),
-                             projection=proj)
+            on = delivered + timedelta(days=rules.touchpoints[code].offset_days)
+            if self._fixed_date_can_meet(code, on):
+                yield self._task(code, customer, vehicle, delivered.isoformat(), on, projection=proj)
 
         nxt = next_maintenance(vehicle, proj, rules, self.today)
         churn_date = nxt.due + timedelta(days=rules.churn_after_days)
@@ -308,9 +325,10 @@ class Scheduler:
         yield _with_visit(check, self._first_visit_between(vehicle, check.due_date, check.window_end))
 
         enter = upgrade_date(vehicle, proj, rules)
-        years = 0
+        oldest_offer = self.start - timedelta(days=rules.touchpoints["trade_in_offer"].window_days) - SHIFT_MARGIN
+        years = max(0, oldest_offer.year - enter.year - 1)  # the offers of earlier years end before it
         while (offer := add_years(enter, years)) <= self.end:
-            if offer >= self.start - timedelta(days=rules.touchpoints["trade_in_offer"].window_days + 31):
+            if offer >= oldest_offer:
                 yield self._task("trade_in_offer", customer, vehicle, f"upgrade:{years}", offer, projection=proj)
             years += 1
 
@@ -318,7 +336,7 @@ class Scheduler:
         post_days = post.offset_days
         # A follow-up's dates never move, so visits whose follow-up closed long before the
         # window cannot matter to it (margin for a holiday shift).
-        oldest = self.start - timedelta(days=post.offset_days + post.window_days + 31)
+        oldest = self.start - timedelta(days=post.offset_days + post.window_days) - SHIFT_MARGIN
         for visit in vehicle.visits:
             if oldest <= visit.date <= self.today:
                 yield self._task("post_service_followup", customer, vehicle, f"visit:{visit.key}",
@@ -374,7 +392,7 @@ class Scheduler:
             dues = [("due", vehicle.inspection_due)]
         else:
             # Computed dates never move: only those whose reminder can meet the window (holiday margin).
-            margin = timedelta(days=31)
+            margin = SHIFT_MARGIN
             until = self.end + before + margin
             dues = [(d.kind, d.due) for d in inspection_schedule(vehicle.delivery_date, rules, until,
                                                                  self.start - margin)]
@@ -419,4 +437,4 @@ def _with_visit(task: ScheduledTask, visit_date: date | None) -> ScheduledTask:
     """The same task, marked as closed by a visit on `visit_date` when there was one."""
     if visit_date is None:
         return task
-    return ScheduledTask(**{**task.__dict__, "closed_by_visit": visit_date})
+    return replace(task, closed_by_visit=visit_date)

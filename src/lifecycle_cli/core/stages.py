@@ -30,6 +30,8 @@ def add_months(start: date, months: int) -> date:
     """
     year, month0 = divmod(start.month - 1 + months, 12)
     year += start.year
+    if start.day <= 28:  # every month has the day: no clamping to look up
+        return date(year, month0 + 1, start.day)
     return date(year, month0 + 1, min(start.day, monthrange(year, month0 + 1)[1]))
 
 
