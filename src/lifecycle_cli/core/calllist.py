@@ -23,7 +23,7 @@ OUTCOME_LABELS = {
 SUCCESSFUL_OUTCOMES = frozenset({"reached", "booked"})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class OpenTask:
     """A stored open task as the call list needs it."""
 
@@ -41,7 +41,7 @@ class OpenTask:
     store: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ListedTask:
     """A task on the list of one day, with how many days it is overdue."""
 
@@ -50,7 +50,7 @@ class ListedTask:
     overdue_days: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CustomerLine:
     """One customer's line on one day: their tasks, highest priority first."""
 
@@ -83,6 +83,7 @@ def build_call_list(
     tasks: Iterable[OpenTask], start: date, end: date, rules: Rules, *, include_overdue: bool = True
 ) -> list[CustomerLine]:
     """The lines of the days [start, end]: each task on its first list day, merged per customer per day."""
+    rank = rules.priority_of
     grouped: dict[tuple[date, int], list[ListedTask]] = defaultdict(list)
     for task in tasks:
         day = first_list_day(task, start, end)
@@ -94,11 +95,11 @@ def build_call_list(
         grouped[(day, task.customer_key)].append(ListedTask(task=task, day=day, overdue_days=overdue))
     lines = []
     for (day, customer), listed in grouped.items():
-        listed.sort(key=lambda t: (rules.priority_of(t.task.code), -t.overdue_days, t.task.task_id))
+        listed.sort(key=lambda t: (rank(t.task.code), -t.overdue_days, t.task.task_id))
         lines.append(CustomerLine(day=day, customer_key=customer, tasks=tuple(listed)))
     lines.sort(key=lambda line: (
         line.day,
-        rules.priority_of(line.tasks[0].task.code),
+        rank(line.tasks[0].task.code),
         -line.overdue_days,
         line.tasks[0].task.task_id,
     ))

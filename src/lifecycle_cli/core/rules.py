@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -94,10 +95,12 @@ class Rules:
 
     def priority_of(self, code: str) -> int:
         """Rank of a task code in the call list (lower comes first; unknown codes last)."""
-        try:
-            return self.priority.index(code)
-        except ValueError:
-            return len(self.priority)
+        return self.priority_rank.get(code, len(self.priority))
+
+    @cached_property
+    def priority_rank(self) -> dict[str, int]:
+        """code -> its place in `priority` (built once per Rules)."""
+        return {code: i for i, code in enumerate(self.priority)}
 
 
 def default_rules_text() -> str:

@@ -310,7 +310,7 @@ def resync_customers(conn: Connection, rules: Rules, customer_pks: Iterable[int]
     return sync_customers(conn, scheduler, customer_pks)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TaskView:
     """An open task with what the list shows about its customer and vehicle."""
 
@@ -333,7 +333,9 @@ def open_tasks(conn: Connection, start: date, end: date, *, owner: str | None = 
     """
     t, c = TASKS, CUSTOMERS
     query = (
-        select(t, c.c.customer_id.label("cust_id"), c.c.name, c.c.phone, VEHICLES.c.plate)
+        select(t.c.id, t.c.customer_pk, t.c.code, t.c.rule_date, t.c.due_date, t.c.window_end, t.c.attempts,
+               t.c.last_attempt, t.c.owner, t.c.role, t.c.channel, t.c.store, t.c.vin, t.c.stage,
+               c.c.customer_id, c.c.name, c.c.phone, VEHICLES.c.plate)
         .join(c, c.c.id == t.c.customer_pk)
         .outerjoin(VEHICLES, VEHICLES.c.id == t.c.vehicle_pk)
         .where(t.c.status == "open", t.c.due_date <= end, t.c.window_end >= start, c.c.do_not_contact.is_(False))
@@ -341,19 +343,15 @@ def open_tasks(conn: Connection, start: date, end: date, *, owner: str | None = 
     for column, value in (("owner", owner), ("role", role), ("store", store), ("code", code)):
         if value is not None:
             query = query.where(t.c[column] == value)
-    out = []
-    for row in conn.execute(query).mappings():
-        out.append(TaskView(
-            task=OpenTask(
-                task_id=row["id"], customer_key=row["customer_pk"], code=row["code"], rule_date=row["rule_date"],
-                due_date=row["due_date"], window_end=row["window_end"], attempts=row["attempts"],
-                last_attempt=row["last_attempt"], owner=row["owner"], role=row["role"], channel=row["channel"],
-                store=row["store"],
-            ),
-            vin=row["vin"], plate=row["plate"], stage=row["stage"], customer_id=row["cust_id"],
-            name=row["name"], phone=row["phone"], store=row["store"],
-        ))
-    return out
+    return [
+        TaskView(
+            task=OpenTask(task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt,
+                          owner_, role_, channel, store_),
+            vin=vin, plate=plate, stage=stage, customer_id=customer_id, name=name, phone=phone, store=store_,
+        )
+        for (task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt, owner_, role_,
+             channel, store_, vin, stage, customer_id, name, phone, plate) in conn.execute(query).all()
+    ]
 
 
 class OutcomeRefused(Exception):
