@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import DAY, Files, import_world, run, run_ok, sql_rows, task_id_of
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
 DATA_TABLES = ("customer", "vehicle", "visit", "odometerreading", "task", "outcome", "insurancechange", "meta")
@@ -44,7 +44,7 @@ def status(db: Path | str) -> dict[str, object]:
 def test_the_first_command_creates_the_schema_at_the_current_revision(db: Path, files: Files) -> None:
     import_world(db, files)
     data = status(db)
-    assert data["schema_version"] == 1 and data["alembic_revision"] == "0001" and data["up_to_date"] is True
+    assert data["schema_version"] == 2 and data["alembic_revision"] == "0002" and data["up_to_date"] is True
     assert data["tables"]["customer"] == 6  # type: ignore[index]
     assert data["stores"] == [{"store": "广州天河店", "vehicles": 6, "last_delivery": "2026-11-22",
                                "last_visit": "2026-11-20"}]
@@ -55,12 +55,12 @@ def test_the_scripts_head_is_the_codes_schema_version() -> None:
     from lifecycle_cli.store.db import HEAD_REVISION
     from lifecycle_cli.store.migrations import head_revision
 
-    assert head_revision() == HEAD_REVISION == "0001"
+    assert head_revision() == HEAD_REVISION == "0002"
 
 
 def test_upgrade_on_an_empty_database_then_again_is_a_no_op(db: Path) -> None:
     first = run_ok(db, "db", "upgrade").stdout
-    assert "空数据库 → 版本 1（revision 0001）" in first
+    assert "空数据库 → 版本 2（revision 0002）" in first
     assert "已是最新结构" in run_ok(db, "db", "upgrade").stdout
     assert schema_differences(db) == []
 
@@ -75,16 +75,17 @@ def test_a_database_made_before_migrations_is_upgraded_without_losing_rows(db: P
     with engine.begin() as conn:
         for table in ("alembic_version", "campaign_target", "event", "campaign"):
             conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("DROP INDEX ix_task_open_window"))  # came with version 2
     engine.dispose()
     before = counts(db)
     assert before["outcome"] == 1 and before["visit"] == 3
     assert status(db)["alembic_revision"] is None
 
     out = run_ok(db, "db", "upgrade").stdout
-    assert "版本 1（迁移之前创建，无 revision） → 版本 1（revision 0001）" in out
+    assert "版本 1（迁移之前创建，无 revision） → 版本 2（revision 0002）" in out
     assert counts(db) == before
     assert schema_differences(db) == []
-    assert status(db)["alembic_revision"] == "0001"
+    assert status(db)["alembic_revision"] == "0002"
     # Every command works on it afterwards, the new tables included.
     assert task_id_of(db, "2026-11-24", "C100", "delivery_call_24h") == task  # no answer: back the next day
     run_ok(db, "event", "add", sql_rows(db, "select vin from vehicle order by id")[0][0], "complaint",
@@ -95,22 +96,22 @@ def test_a_database_made_before_migrations_is_upgraded_without_losing_rows(db: P
 def test_a_newer_schema_is_refused_by_commands_and_by_upgrade(world: Path) -> None:
     engine = engine_of(world)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0003'"))
     engine.dispose()
     for args in (("due", "--date", DAY), ("db", "upgrade")):
         result = run(world, *args)
         assert result.exit_code == 2, result.stdout
-        assert "比本程序 (1) 新，请升级 lifecycle" in result.stderr
+        assert "比本程序 (2) 新，请升级 lifecycle" in result.stderr
 
 
 def test_an_older_schema_is_refused_until_db_upgrade(world: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import lifecycle_cli.store.db as store_db
 
-    monkeypatch.setattr(store_db, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(store_db, "HEAD_REVISION", "0002")
+    monkeypatch.setattr(store_db, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(store_db, "HEAD_REVISION", "0003")
     result = run(world, "due", "--date", DAY)
     assert result.exit_code == 2
-    assert "数据库结构版本 1 较旧（本程序为 2），请先运行 lifecycle db upgrade" in result.stderr
+    assert "数据库结构版本 2 较旧（本程序为 3），请先运行 lifecycle db upgrade" in result.stderr
 
 
 def test_passwords_never_appear_in_messages(tmp_path: Path) -> None:
@@ -120,3 +121,40 @@ def test_passwords_never_appear_in_messages(tmp_path: Path) -> None:
         assert result.exit_code == 2
         assert "TopSecret42" not in result.stdout + result.stderr
         assert "desk:***@127.0.0.1:1/lifecycle" in result.stderr
+
+
+def test_a_version_1_database_gets_the_call_list_index_from_db_upgrade(world: Path) -> None:
+    """Version 2 only adds ix_task_open_window: a version 1 database is that database without it."""
+    engine = engine_of(world)
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_task_open_window"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    engine.dispose()
+    before = counts(world)
+    refused = run(world, "due", "--date", DAY)
+    assert refused.exit_code == 2 and "请先运行 lifecycle db upgrade" in refused.stderr
+
+    assert "版本 1（revision 0001） → 版本 2（revision 0002）" in run_ok(world, "db", "upgrade").stdout
+    assert counts(world) == before
+    assert schema_differences(world) == []
+    engine = engine_of(world)
+    assert "ix_task_open_window" in {ix["name"] for ix in inspect(engine).get_indexes("task")}
+    engine.dispose()
+    assert run(world, "due", "--date", DAY).exit_code == 0
+
+
+@pytest.mark.sqlite_only("EXPLAIN QUERY PLAN is SQLite's")
+def test_the_call_list_reads_open_tasks_by_the_end_of_their_window(world: Path) -> None:
+    """Lapsed open tasks pile up with every unworked day; the list's scan must start after them."""
+    import sqlite3
+    from datetime import date
+
+    from sqlalchemy.dialects import sqlite
+
+    from lifecycle_cli.store.tasks import open_tasks_query
+
+    day = date.fromisoformat(DAY)
+    sql = str(open_tasks_query(day, day).compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+    with sqlite3.connect(world) as conn:
+        plan = " ".join(str(row[-1]) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "ix_task_open_window (status=? AND window_end>?)" in plan, plan

@@ -8,7 +8,7 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Bump when the tables change; a database with an older version is refused until upgraded.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Meta(SQLModel, table=True):
@@ -129,6 +129,8 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("customer_pk", "vin", "code", "event_key"),
         Index("ix_task_open_due", "status", "due_date"),
+        # The call list's open tasks of a day: live windows and the days ahead, never the lapsed pile.
+        Index("ix_task_open_window", "status", "window_end", "due_date"),
         # Open tasks of one code whose window ended (renewal steps to close as next_step / lapsed).
         Index("ix_task_code_open_window", "code", "status", "window_end"),
     )

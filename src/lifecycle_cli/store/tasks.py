@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, insert, select, update
+from sqlalchemy import Select, Table, and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -331,6 +331,21 @@ def open_tasks(conn: Connection, start: date, end: date, *, owner: str | None = 
     The filters (one person's, one role's, one store's or one kind of task) are applied in SQL,
     so a desk's list reads only its own rows.
     """
+    query = open_tasks_query(start, end, owner=owner, role=role, store=store, code=code)
+    return [
+        TaskView(
+            task=OpenTask(task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt,
+                          owner_, role_, channel, store_),
+            vin=vin, plate=plate, stage=stage, customer_id=customer_id, name=name, phone=phone, store=store_,
+        )
+        for (task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt, owner_, role_,
+             channel, store_, vin, stage, customer_id, name, phone, plate) in conn.execute(query).all()
+    ]
+
+
+def open_tasks_query(start: date, end: date, *, owner: str | None = None, role: str | None = None,
+                     store: str | None = None, code: str | None = None) -> Select[Any]:
+    """The query of open_tasks (read through ix_task_open_window: live windows and the days ahead)."""
     t, c = TASKS, CUSTOMERS
     query = (
         select(t.c.id, t.c.customer_pk, t.c.code, t.c.rule_date, t.c.due_date, t.c.window_end, t.c.attempts,
@@ -343,15 +358,7 @@ def open_tasks(conn: Connection, start: date, end: date, *, owner: str | None = 
     for column, value in (("owner", owner), ("role", role), ("store", store), ("code", code)):
         if value is not None:
             query = query.where(t.c[column] == value)
-    return [
-        TaskView(
-            task=OpenTask(task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt,
-                          owner_, role_, channel, store_),
-            vin=vin, plate=plate, stage=stage, customer_id=customer_id, name=name, phone=phone, store=store_,
-        )
-        for (task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt, owner_, role_,
-             channel, store_, vin, stage, customer_id, name, phone, plate) in conn.execute(query).all()
-    ]
+    return query
 
 
 class OutcomeRefused(Exception):
