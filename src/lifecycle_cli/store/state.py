@@ -23,7 +23,7 @@ from lifecycle_cli.core.schedule import (
     vehicle_projection,
     warranty_end,
 )
-from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks, update_by_pk
+from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks, in_keys, update_by_pk
 from lifecycle_cli.store.facts import load_vehicle_facts
 
 # State is computed from all the facts there are, whatever their date.
@@ -108,15 +108,16 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
     for part in chunks(sorted(set(customer_pks)), BATCH):
         latest: dict[int, date] = {}
         customers = conn.execute(
-            select(CUSTOMERS.c.id, CUSTOMERS.c.last_contact, CUSTOMERS.c.birthday).where(CUSTOMERS.c.id.in_(part))
+            select(CUSTOMERS.c.id, CUSTOMERS.c.last_contact, CUSTOMERS.c.birthday).where(
+                in_keys(conn, CUSTOMERS.c.id, part))
         ).all()
         found: list[tuple[int, date | None]] = [(pk, last_contact) for pk, last_contact, _ in customers]
         deliveries = select(VEHICLES.c.customer_pk, func.max(VEHICLES.c.delivery_date)).where(
-            VEHICLES.c.customer_pk.in_(part)).group_by(VEHICLES.c.customer_pk)
+            in_keys(conn, VEHICLES.c.customer_pk, part)).group_by(VEHICLES.c.customer_pk)
         visits = (
             select(VEHICLES.c.customer_pk, func.max(VISITS.c.visit_date))
             .join(VISITS, VISITS.c.vehicle_pk == VEHICLES.c.id)
-            .where(VEHICLES.c.customer_pk.in_(part))
+            .where(in_keys(conn, VEHICLES.c.customer_pk, part))
             .group_by(VEHICLES.c.customer_pk)
         )
         for query in (deliveries, visits):
@@ -137,5 +138,5 @@ def customers_of_vehicles(conn: Connection, vehicle_pks: Iterable[int]) -> set[i
     """The customer pks owning these vehicles."""
     out: set[int] = set()
     for part in chunks(sorted(set(vehicle_pks))):
-        out.update(conn.execute(select(VEHICLES.c.customer_pk).where(VEHICLES.c.id.in_(part))).scalars())
+        out.update(conn.execute(select(VEHICLES.c.customer_pk).where(in_keys(conn, VEHICLES.c.id, part))).scalars())
     return out

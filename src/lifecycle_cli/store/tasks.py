@@ -23,7 +23,7 @@ from lifecycle_cli.core.insurance import RENEWAL_CODE, inspection_month_offsets,
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Scheduler
 from lifecycle_cli.core.stages import add_months
-from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks
+from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks, in_keys
 from lifecycle_cli.store.db import serialize_writers
 from lifecycle_cli.store.facts import INSURANCE_CHANGES, load_customer_facts
 from lifecycle_cli.store.models import Meta, Outcome, Task
@@ -204,10 +204,10 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
     for part in chunks(sorted(set(customer_pks)), SYNC_BATCH):
         facts = load_customer_facts(conn, part)
         vehicle_pks = dict(conn.execute(
-            select(VEHICLES.c.vin, VEHICLES.c.id).where(VEHICLES.c.customer_pk.in_(part))
+            select(VEHICLES.c.vin, VEHICLES.c.id).where(in_keys(conn, VEHICLES.c.customer_pk, part))
         ).all())
         existing: dict[tuple[int, str, str, str], dict[str, Any]] = {}
-        for row in conn.execute(select(TASKS).where(TASKS.c.customer_pk.in_(part))).mappings():
+        for row in conn.execute(select(TASKS).where(in_keys(conn, TASKS.c.customer_pk, part))).mappings():
             existing[(row["customer_pk"], row["vin"], row["code"], row["event_key"])] = dict(row)
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
