@@ -74,8 +74,18 @@ def _json_default(value: Any) -> Any:
 def write_json(data: Any, stream: TextIO | None = None) -> None:
     """JSON, UTF-8 with Chinese kept readable; indented on a terminal, compact (and fast) when piped."""
     stream = stream or sys.stdout
-    indent = 2 if is_terminal(stream) else None
-    stream.write(json.dumps(data, ensure_ascii=False, indent=indent, default=_json_default))
+    if is_terminal(stream):
+        stream.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+    elif isinstance(data, list):
+        # A long list (a million-car call list) is written an element at a time: the same text as
+        # one json.dumps, without holding all of it in memory at once.
+        encode = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
+        stream.write("[")
+        for i, item in enumerate(data):
+            stream.write(", " + encode(item) if i else encode(item))
+        stream.write("]")
+    else:
+        stream.write(json.dumps(data, ensure_ascii=False, default=_json_default))
     stream.write("\n")
 
 
