@@ -416,3 +416,17 @@ def test_indexes_are_deferred_only_for_a_load_that_at_least_doubles_the_table(
             assert worth_deferring(conn, CUSTOMERS, incoming) is expected
     finally:
         engine.dispose()
+
+
+def test_new_rows_are_numbered_after_the_stored_ones_and_linked_by_those_numbers(db: Path, files: Files) -> None:
+    """SQLite numbers new rows itself (no id lookup after the insert): the links must still be right."""
+    run_ok(db, "import", *write_base(files))
+    more = [customer("C004", "赵磊", 4), customer("C001", "张伟", 1, birthday="1985-03-12")]
+    cars = [vehicle(V4, "C004", "2026-10-01"), vehicle(V1, "C001", "2025-06-01", km="8000")]
+    run_ok(db, "import", files.customers(more, name="more.csv"), files.vehicles(cars, name="more_cars.csv"))
+    ids = sql_rows(db, "select id from customer order by id")
+    assert [i for (i,) in ids] == [1, 2, 3, 4]
+    owners = dict(sql_rows(db, "select v.vin, c.customer_id from vehicle v join customer c on c.id = v.customer_pk"))
+    assert owners == {V1: "C001", V2: "C002", V3: "C003", V4: "C004"}
+    vins_of_visits = {vin for (vin,) in sql_rows(db, "select v.vin from visit x join vehicle v on v.id = x.vehicle_pk")}
+    assert vins_of_visits <= {V1, V2, V3}

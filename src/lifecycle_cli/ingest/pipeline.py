@@ -33,7 +33,7 @@ from lifecycle_cli.ingest.headers import (
 from lifecycle_cli.ingest.readers import FileRefused, Row, Table, open_table
 from lifecycle_cli.store import bulk
 from lifecycle_cli.store.bulkload import BYTES_PER_ROW, indexes_deferred
-from lifecycle_cli.store.db import serialize_writers
+from lifecycle_cli.store.db import begin_now, serialize_writers
 from lifecycle_cli.store.insurance import note_expiry_changes
 from lifecycle_cli.store.state import customers_of_vehicles, refresh_customers, refresh_vehicles
 from lifecycle_cli.store.tasks import resync_customers
@@ -262,6 +262,7 @@ class Importer:
             with self.engine.connect() as conn:
                 trans = conn.begin()
                 try:
+                    begin_now(conn, write=True)  # SQLite: the writer from the first statement on
                     serialize_writers(conn)  # PostgreSQL: imports and task syncs take turns
                     with indexes_deferred(conn, incoming_rows(opened)):  # a big load: indexes built once
                         for item in opened:

@@ -215,6 +215,7 @@ def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str
             counts.changed.add(key)
         else:
             counts.unchanged += 1
+    new_ids = _assign_ids(conn, table, pending)
     insert_by_shape(conn, table, pending.values())
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for values in updates.values():
@@ -222,10 +223,24 @@ def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str
     for shape, batch in by_shape.items():
         update_by_pk(conn, table, [c for c in shape if c != "_pk"], batch)
     ids = {k: v["id"] for k, v in existing.items()}
+    ids.update(new_ids)
     missing = [k for k in keys if k not in ids]
     if missing:
         ids.update(lookup_ids(conn, table, key_column, missing))
     return counts, ids
+
+
+def _assign_ids(conn: Connection, table: Table, pending: dict[Any, dict[str, Any]]) -> dict[Any, int]:
+    """SQLite: number the new rows after the table's largest id (an import holds the write lock
+    from its first statement), so their ids need no lookup afterwards; other engines keep their
+    sequences (the ids are looked up)."""
+    if not pending or conn.dialect.name != "sqlite":
+        return {}
+    first = (conn.exec_driver_sql(f'SELECT max(id) FROM "{table.name}"').scalar() or 0) + 1
+    out: dict[Any, int] = {}
+    for number, (key, row) in enumerate(pending.items(), start=first):
+        row["id"] = out[key] = number
+    return out
 
 
 def upsert_customers(conn: Connection, rows: list[dict[str, Any]]) -> tuple[UpsertCounts, dict[str, int]]:

@@ -124,8 +124,9 @@ def serialize_writers(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_WRITER_LOCK})
 
 
-def begin_now(conn: Connection) -> None:
-    """Open the driver's transaction now, so DDL that follows belongs to it.
+def begin_now(conn: Connection, *, write: bool = False) -> None:
+    """Open the driver's transaction now, so DDL that follows belongs to it; with write=True
+    (an import) take SQLite's write lock at once, so nobody writes between its reads and writes.
 
     The sqlite3 driver only opens a transaction before INSERT / UPDATE / DELETE; a DROP INDEX
     issued first would run (and commit) on its own. PostgreSQL's driver opens one anyway.
@@ -134,7 +135,7 @@ def begin_now(conn: Connection) -> None:
         return
     driver = conn.connection.driver_connection
     if driver is not None and not driver.in_transaction:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def upgrade_schema(engine: Engine) -> tuple[SchemaState, SchemaState]:
