@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Boolean, Date, Table, any_, bindparam, insert, select, update
@@ -58,13 +60,9 @@ def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any
         yield values[start : start + size]
 
 
-def _sqlite_value(value: Any) -> Any:
-    """A value as SQLAlchemy stores it in SQLite (dates as ISO text, booleans as 0/1)."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
+# The raw SQLite path hands date objects to the driver, which stores them as SQLAlchemy's Date
+# does: ISO text (booleans are ints to the driver already). One C call per value, no Python loop.
+sqlite3.register_adapter(date, date.isoformat)
 
 
 def _scalar_defaults(table: Table) -> dict[str, Any] | None:
@@ -103,8 +101,9 @@ def insert_by_shape(conn: Connection, table: Table, rows: Iterable[dict[str, Any
             _copy_in(conn, table, columns, ((*(r[f] for f in shape), *fill) for r in batch))
             continue
         sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
-        fill = tuple(_sqlite_value(v) for v in extra.values())
-        conn.exec_driver_sql(sql, [(*row, *fill) for row in _sqlite_rows(table, shape, batch)])
+        fill = tuple(extra.values())
+        rows_of = _sqlite_rows(shape, batch)
+        conn.exec_driver_sql(sql, [(*row, *fill) for row in rows_of] if fill else rows_of)
 
 
 def _copy_in(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
@@ -116,13 +115,11 @@ def _copy_in(conn: Connection, table: Table, columns: Sequence[str], rows: Itera
             copy.write_row(row)
 
 
-def _sqlite_rows(table: Table, fields: Sequence[str], rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """Rows as tuples of SQLite values; only date and boolean columns need converting."""
-    convert = [isinstance(table.c[f].type, Date | Boolean) for f in fields]
-    if not any(convert):
-        return [tuple(r[f] for f in fields) for r in rows]
-    pairs = list(zip(fields, convert, strict=True))
-    return [tuple(_sqlite_value(r[f]) if c else r[f] for f, c in pairs) for r in rows]
+def _sqlite_rows(fields: Sequence[str], rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Rows as tuples of the fields' values, in order (the driver adapts dates)."""
+    if len(fields) == 1:
+        return [(r[fields[0]],) for r in rows]
+    return list(map(itemgetter(*fields), rows))
 
 
 def update_by_pk(conn: Connection, table: Table, fields: Sequence[str], rows: list[dict[str, Any]]) -> None:
@@ -131,8 +128,7 @@ def update_by_pk(conn: Connection, table: Table, fields: Sequence[str], rows: li
         return
     if conn.dialect.name == "sqlite":
         sql = f'UPDATE "{table.name}" SET {", ".join(f"{c} = ?" for c in fields)} WHERE id = ?'
-        conn.exec_driver_sql(sql, [(*values, r["_pk"]) for values, r in zip(
-            _sqlite_rows(table, fields, rows), rows, strict=True)])
+        conn.exec_driver_sql(sql, _sqlite_rows([*fields, "_pk"], rows))
         return
     stmt = update(table).where(table.c.id == bindparam("_pk")).values({c: bindparam(c) for c in fields})
     conn.execute(stmt, rows)
