@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import typer
 
@@ -86,7 +87,32 @@ def line_json(line: CustomerLine, views: dict[int, TaskView], rules: Rules) -> d
     }
 
 
-def task_rows(lines: list[dict[str, Any]]) -> list[list[Any]]:
+class CallListLines(Sequence[dict[str, Any]]):
+    """A call list's lines as their JSON-contract dicts, each made when it is read: a million-car
+    list is held once (as its tasks), not a second time as dicts while it is written out."""
+
+    def __init__(self, lines: list[CustomerLine], views: dict[int, TaskView], rules: Rules) -> None:
+        self._lines, self._views, self._rules = lines, views, rules
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [line_json(line, self._views, self._rules) for line in self._lines[index]]
+        return line_json(self._lines[index], self._views, self._rules)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (line_json(line, self._views, self._rules) for line in self._lines)
+
+
+def task_rows(lines: Iterable[dict[str, Any]]) -> list[list[Any]]:
     """One CSV row per task, in the columns of TASK_COLUMNS."""
     rows = []
     for line in lines:
@@ -107,7 +133,7 @@ def compute_call_list(
     store: str | None = None,
     code: str | None = None,
     include_overdue: bool = True,
-) -> list[dict[str, Any]]:
+) -> CallListLines:
     """Materialise the window's tasks and build its lines, saying once on stderr which years lack holiday data."""
     from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.core.calllist import build_call_list
@@ -127,14 +153,14 @@ def compute_call_list(
     # Asked of the window's years, not of what this run happened to schedule: stored tasks count too.
     for year in (y for y in range(start.year, end.year + 1) if not calendar.has_data(y)):
         warn(f"提示：法定节假日数据不包含 {year} 年，该年的电话任务未按节假日顺延")
-    return [line_json(line, by_id, rules) for line in lines]
+    return CallListLines(lines, by_id, rules)
 
 
 def _safe_name(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_") or "未分配"
 
 
-def render_call_list(lines: list[dict[str, Any]], rules: Rules, start: date, days: int, fmt: str,
+def render_call_list(lines: Sequence[dict[str, Any]], rules: Rules, start: date, days: int, fmt: str,
                      english_headers: bool = False) -> None:
     """Print the call list as a table (grouped by day), CSV or JSON."""
     from lifecycle_cli.render.output import print_table, say, write_csv, write_json

@@ -74,9 +74,12 @@ def _json_default(value: Any) -> Any:
 def write_json(data: Any, stream: TextIO | None = None) -> None:
     """JSON, UTF-8 with Chinese kept readable; indented on a terminal, compact (and fast) when piped."""
     stream = stream or sys.stdout
+    listing = isinstance(data, Sequence) and not isinstance(data, str | bytes)
     if is_terminal(stream):
+        if listing and not isinstance(data, list | tuple):
+            data = list(data)  # a lazy sequence (the call list's lines)
         stream.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
-    elif isinstance(data, list):
+    elif listing:
         # A long list (a million-car call list) is written an element at a time: the same text as
         # one json.dumps, without holding all of it in memory at once.
         encode = json.JSONEncoder(ensure_ascii=False, default=_json_default).encode
