@@ -103,7 +103,7 @@ def insert_by_shape(conn: Connection, table: Table, rows: Iterable[dict[str, Any
         sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
         fill = tuple(extra.values())
         rows_of = _sqlite_rows(shape, batch)
-        conn.exec_driver_sql(sql, [(*row, *fill) for row in rows_of] if fill else rows_of)
+        _driver(conn).executemany(sql, [(*row, *fill) for row in rows_of] if fill else rows_of)
 
 
 def _copy_in(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
@@ -113,6 +113,13 @@ def _copy_in(conn: Connection, table: Table, columns: Sequence[str], rows: Itera
     with cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def _driver(conn: Connection) -> Any:
+    """The sqlite3 connection under a SQLAlchemy connection (same connection, same transaction):
+    the bulk paths hand it whole batches and read plain tuples back, skipping SQLAlchemy's per-call
+    and per-row result handling, a tenth of a million-car import."""
+    return conn.connection.driver_connection
 
 
 def _sqlite_rows(fields: Sequence[str], rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
@@ -128,7 +135,7 @@ def update_by_pk(conn: Connection, table: Table, fields: Sequence[str], rows: li
         return
     if conn.dialect.name == "sqlite":
         sql = f'UPDATE "{table.name}" SET {", ".join(f"{c} = ?" for c in fields)} WHERE id = ?'
-        conn.exec_driver_sql(sql, _sqlite_rows([*fields, "_pk"], rows))
+        _driver(conn).executemany(sql, _sqlite_rows([*fields, "_pk"], rows))
         return
     stmt = update(table).where(table.c.id == bindparam("_pk")).values({c: bindparam(c) for c in fields})
     conn.execute(stmt, rows)
@@ -153,7 +160,7 @@ def fetch_in(conn: Connection, table: Table, columns: Sequence[str], key_column:
         return [tuple(r) for r in conn.execute(query)]
     sql = (f'SELECT {", ".join(columns)} FROM "{table.name}" '
            f'WHERE {key_column} IN ({", ".join("?" * len(keys))})')
-    rows = conn.exec_driver_sql(sql, tuple(keys)).fetchall()
+    rows = _driver(conn).execute(sql, tuple(keys)).fetchall()
     dates = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date)]
     bools = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Boolean)]
     if not dates and not bools:
