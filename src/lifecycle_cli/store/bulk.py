@@ -108,7 +108,7 @@ def insert_by_shape(conn: Connection, table: Table, rows: Iterable[dict[str, Any
 
 def _copy_in(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
     """PostgreSQL: COPY rows into the table, inside the connection's transaction."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = _driver(conn).cursor()
     names = ", ".join(f'"{c}"' for c in columns)
     with cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
@@ -116,9 +116,9 @@ def _copy_in(conn: Connection, table: Table, columns: Sequence[str], rows: Itera
 
 
 def _driver(conn: Connection) -> Any:
-    """The sqlite3 connection under a SQLAlchemy connection (same connection, same transaction):
-    the bulk paths hand it whole batches and read plain tuples back, skipping SQLAlchemy's per-call
-    and per-row result handling, a tenth of a million-car import."""
+    """The DB-API connection under a SQLAlchemy connection (same connection, same transaction):
+    the bulk paths hand it whole batches (SQLite executemany, PostgreSQL COPY) and read plain
+    tuples back, skipping SQLAlchemy's per-call and per-row handling, a tenth of a 1M import."""
     return conn.connection.driver_connection
 
 
