@@ -43,6 +43,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 GENERATOR = HERE / "generate.py"
+FLOORS = HERE / "floors.py"
 DEFAULT_SIZES = (10_000, 1_000_000)
 DEFAULT_TODAY = "2026-11-23"
 FILES = ("customers", "vehicles", "visits")
@@ -402,6 +403,14 @@ def due_counts(path: Path) -> dict[str, int] | None:
     return {"customers": len(rows), "tasks": tasks}
 
 
+def floor_result(path: Path) -> dict[str, Any] | None:
+    """The JSON line floors.py prints (rows and the seconds of its measured part), or None."""
+    try:
+        return json.loads(read_text(path).strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None
+
+
 def db_mb(db: Path) -> float | None:
     """Return the size of an SQLite database (with WAL) in MB."""
     if not db.exists():
@@ -471,6 +480,19 @@ def bench_size(
         r["db_mb"] = db_mb(floor_db)
         if not args.keep:
             remove_db(floor_db)
+
+    # 1b. how much of that gap Python itself takes (floors.py): moving the same bytes through the
+    # interpreter, and the rules core's projection state of every vehicle, which the import must store
+    if not args.skip_floors and not args.postgres_only:
+        floor_db = run_dir / "python-floor.db"
+        remove_db(floor_db)
+        r = step("python_load", [sys.executable, str(FLOORS), "load", str(floor_db), *csvs])
+        r["rows"] = total
+        r["floor"] = floor_result(Path(r["stdout"]))
+        remove_db(floor_db)
+        r = step("rules_state", [sys.executable, str(FLOORS), "state", csvs[1], csvs[2]])
+        r["rows"] = rows["vehicles"]
+        r["floor"] = floor_result(Path(r["stdout"]))
 
     if not args.postgres_only:
         # 2. lifecycle import into an empty database
@@ -610,6 +632,15 @@ def evaluate(sizes: dict[int, dict[str, Any]], startup: dict[str, Any] | None) -
     imp, floor = secs(steps_big, "import"), secs(steps_big, "sqlite_import")
     ratio = round(imp / floor, 2) if imp and floor else None
     targets.append(row("import / sqlite3 .import", ratio, 8, "x", f"{big:,}", big == ISSUE_LARGE))
+    for key, what, note in (
+        ("python_load", "python load / sqlite3", "csv.reader -> executemany of the same bytes, no checks"),
+        ("rules_state", "rules state / sqlite3", "the rules core's projection state of every car, in memory"),
+    ):
+        ref = (steps_big.get(key) or {}).get("floor") if secs(steps_big, key) else None
+        share = round(ref["seconds"] / floor, 2) if ref and floor else None
+        if share is not None:
+            targets.append({"what": what, "at": f"{big:,}", "value": share, "target": None, "unit": "x",
+                            "status": "info", "at_issue_size": big == ISSUE_LARGE, "note": note})  # fmt: skip
     peak = steps_big.get("import", {}).get("peak_mb") if imp else None
     targets.append(row("import peak memory", peak, 600, "MB", f"{big:,}", big == ISSUE_LARGE))
     d_big, d_small = secs(steps_big, "due"), secs(steps_small, "due")
@@ -650,7 +681,8 @@ def render(result: dict[str, Any]) -> str:
     head = f"{'size':>10}  {'step':<18} {'seconds':>9} {'rows/s':>10} {'peak MB':>8}  notes"
     lines += [head, "-" * len(head)]
     labels = {
-        "sqlite_import": "sqlite3 .import", "import": "lifecycle import", "reimport": "re-import",
+        "sqlite_import": "sqlite3 .import", "python_load": "python load (ref)", "rules_state": "rules state (ref)",
+        "import": "lifecycle import", "reimport": "re-import",
         "due_warmup": "due (warm-up)", "due": "due", "report": "report", "report_again": "report (again)",
         "pg_import": "PG import", "pg_due_warmup": "PG due (warm-up)", "pg_due": "PG due",
         "pg_report": "PG report", "pg_report_again": "PG report (again)",
@@ -679,6 +711,10 @@ def render(result: dict[str, Any]) -> str:
                     f"ins {t.get('inserted', 0):,} upd {t.get('updated', 0):,} "
                     f"same {t.get('unchanged', 0):,} rej {t.get('rejected', 0):,}"
                 )
+            if r.get("floor"):
+                notes.append(f"measured part {r['floor']['seconds']:.2f} s")
+                if steps.get("sqlite_import", {}).get("rc") == 0:
+                    notes.append(f"= {r['floor']['seconds'] / steps['sqlite_import']['seconds']:.1f}x sqlite3")
             if key == "import" and steps.get("sqlite_import", {}).get("rc") == 0 and r["rc"] == 0:
                 notes.append(f"{r['seconds'] / steps['sqlite_import']['seconds']:.1f}x sqlite3")
             if key == "reimport" and r["rc"] == 0 and steps["import"]["seconds"] > 0:
@@ -739,6 +775,13 @@ def render(result: dict[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------- main
+def default_lifecycle() -> str:
+    """The `lifecycle` script installed beside this Python (what `pip install -e .` made), else the
+    one on PATH: a version manager's shim on PATH (pyenv) would add its own ~0.25 s to every run."""
+    beside = Path(sys.executable).parent / "lifecycle"
+    return str(beside) if beside.is_file() else (shutil.which("lifecycle") or "lifecycle")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the command-line parser."""
     p = argparse.ArgumentParser(description="Benchmark lifecycle import / due / report at scale.")
@@ -765,7 +808,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=HERE / "results", help="results directory (default %(default)s)"
     )
     p.add_argument(
-        "--lifecycle", default=None, help="command that runs the CLI (default: the `lifecycle` on PATH)"
+        "--lifecycle", default=None, help="command that runs the CLI (default: the `lifecycle` beside this Python, else on PATH)"
     )
     p.add_argument(
         "--sqlite3",
@@ -774,6 +817,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="sqlite3 shell for the floor and table hashes (default: on PATH)",
     )
     p.add_argument("--skip-sqlite", action="store_true", help="skip the sqlite3 .import floor")
+    p.add_argument("--skip-floors", action="store_true", help="skip the Python load and rules-state floors")
     p.add_argument("--skip-reimport", action="store_true", help="skip the incremental re-import")
     p.add_argument("--skip-startup", action="store_true", help="skip the start-up measurements")
     p.add_argument(
@@ -804,7 +848,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not args.sizes:
         raise SystemExit("--sizes is empty")
-    lifecycle = shlex.split(args.lifecycle) if args.lifecycle else [shutil.which("lifecycle") or "lifecycle"]
+    lifecycle = shlex.split(args.lifecycle) if args.lifecycle else [default_lifecycle()]
     if not shutil.which(lifecycle[0]):
         raise SystemExit(f"cannot find {lifecycle[0]!r}; install the package or pass --lifecycle")
     if args.sqlite_bin is None and not args.skip_sqlite:
