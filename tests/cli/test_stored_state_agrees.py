@@ -233,8 +233,9 @@ def pure_call_list(store: Store, day: date, days: int) -> Counter[tuple[str, str
                                   key=lambda v: v.vin)),
             store="广州天河店",
         )
-        for task in scheduler.for_customer(customer):
-            if task.closed_by_visit is None:
+        # Every task the rules produce, then the window's (the scheduler's own pruning is not trusted here).
+        for task in scheduler.for_customer(customer, in_window=False):
+            if task.due_date <= end and task.window_end >= day and task.closed_by_visit is None:
                 out[(customer.customer_id, task.vin, task.code, task.due_date.isoformat())] += 1
     return out
 

@@ -217,6 +217,8 @@ class Scheduler:
     # The real today, when `today` is a later day being looked at: closures that only the passing of
     # time makes (a renewal step replaced by the next, a lapse) apply up to it. None: `today`.
     now: date | None = None
+    # Set while for_customer(in_window=True) runs: tasks that cannot meet the window are not built.
+    _pruning: bool = field(default=False, init=False, repr=False)
 
     def for_customer(self, customer: CustomerFacts, *, in_window: bool = True) -> list[ScheduledTask]:
         """Every task of this customer whose time on the list meets the window.
@@ -227,14 +229,32 @@ class Scheduler:
         if customer.do_not_contact:
             return []
         tasks: list[ScheduledTask] = []
-        for vehicle in customer.vehicles:
-            if vehicle.delivery_date > self.today:
-                continue  # not delivered yet as of today: facts after today are ignored
-            tasks.extend(self._vehicle_tasks(customer, vehicle))
-        tasks.extend(self._customer_tasks(customer))
+        self._pruning = in_window
+        try:
+            for vehicle in customer.vehicles:
+                if vehicle.delivery_date > self.today:
+                    continue  # not delivered yet as of today: facts after today are ignored
+                tasks.extend(self._vehicle_tasks(customer, vehicle))
+            tasks.extend(self._customer_tasks(customer))
+        finally:
+            self._pruning = False
         if not in_window:
             return tasks
         return [t for t in tasks if t.due_date <= self.end and t.window_end >= self.start]
+
+    def _cannot_meet(self, code: str, rule_date: date, window_end: date | None = None) -> bool:
+        """Only when pruning: whether a task of this rule date (and window end, when the rule gives
+        one) cannot meet the window, whatever holiday shift its due date gets (SHIFT_MARGIN bounds
+        it); for_customer's own filter stays the exact test."""
+        if not self._pruning:
+            return False
+        if rule_date > self.end:
+            return True
+        if window_end is None:
+            latest = rule_date + timedelta(days=self.rules.touchpoints[code].window_days)
+        else:
+            latest = max(window_end, rule_date)
+        return latest + SHIFT_MARGIN < self.start
 
     # -- building one task -------------------------------------------------------------
 
@@ -313,16 +333,18 @@ class Scheduler:
         churn_date = nxt.due + timedelta(days=rules.churn_after_days)
         invite_code = "first_service_invite" if nxt.first else "service_invite"
         invite_date = nxt.due - timedelta(days=rules.invite_lead_days)
-        invite = self._task(invite_code, customer, vehicle, nxt.event_key, invite_date,
-                            window_end=churn_date - timedelta(days=1), projection=proj)
-        yield _with_visit(invite, self._first_visit_between(vehicle, invite.due_date, invite.window_end))
-        churn = self._task("churn_winback", customer, vehicle, nxt.event_key, churn_date, projection=proj)
-        yield _with_visit(churn, self._first_visit_between(vehicle, churn.due_date, churn.window_end))
+        if not self._cannot_meet(invite_code, invite_date, churn_date - timedelta(days=1)):
+            invite = self._task(invite_code, customer, vehicle, nxt.event_key, invite_date,
+                                window_end=churn_date - timedelta(days=1), projection=proj)
+            yield _with_visit(invite, self._first_visit_between(vehicle, invite.due_date, invite.window_end))
+        if not self._cannot_meet("churn_winback", churn_date):
+            churn = self._task("churn_winback", customer, vehicle, nxt.event_key, churn_date, projection=proj)
+            yield _with_visit(churn, self._first_visit_between(vehicle, churn.due_date, churn.window_end))
 
-        w_end = warranty_end(vehicle, proj, rules)
-        check = self._task("warranty_expiry_check", customer, vehicle, "warranty",
-                           w_end - timedelta(days=rules.warranty_check_before_days), projection=proj)
-        yield _with_visit(check, self._first_visit_between(vehicle, check.due_date, check.window_end))
+        check_date = warranty_end(vehicle, proj, rules) - timedelta(days=rules.warranty_check_before_days)
+        if not self._cannot_meet("warranty_expiry_check", check_date):
+            check = self._task("warranty_expiry_check", customer, vehicle, "warranty", check_date, projection=proj)
+            yield _with_visit(check, self._first_visit_between(vehicle, check.due_date, check.window_end))
 
         enter = upgrade_date(vehicle, proj, rules)
         oldest_offer = self.start - timedelta(days=rules.touchpoints["trade_in_offer"].window_days) - SHIFT_MARGIN
@@ -344,8 +366,9 @@ class Scheduler:
 
         for year in range(max(self.start.year - 1, delivered.year + 1), self.end.year + 1):
             anniversary = yearly_date(delivered.month, delivered.day, year)
-            yield self._task("purchase_anniversary", customer, vehicle, f"year:{year - delivered.year}",
-                             anniversary, projection=proj)
+            if not self._cannot_meet("purchase_anniversary", anniversary):
+                yield self._task("purchase_anniversary", customer, vehicle, f"year:{year - delivered.year}",
+                                 anniversary, projection=proj)
 
         yield from self._renewal_tasks(customer, vehicle, proj)
         yield from self._inspection_tasks(customer, vehicle, proj)
@@ -370,6 +393,8 @@ class Scheduler:
             if expiry < oldest or (change is None and expiry > latest):
                 continue
             for step in renewal_steps(expiry, rules):
+                if self._cannot_meet(RENEWAL_CODE, step.rule_date, step.last_day):
+                    continue
                 task = self._task(RENEWAL_CODE, customer, vehicle, f"{expiry.isoformat()}:{step.days_before}",
                                   step.rule_date, window_end=step.last_day, projection=proj, role=role)
                 if task.window_end < task.due_date:  # a holiday pushed the call past the step's days
@@ -397,6 +422,8 @@ class Scheduler:
             dues = [(d.kind, d.due) for d in inspection_schedule(vehicle.delivery_date, rules, until,
                                                                  self.start - margin)]
         for kind, due in dues:
+            if self._cannot_meet(INSPECTION_CODE, due - before, due):
+                continue
             task = self._task(INSPECTION_CODE, customer, vehicle, f"{kind}:{due.isoformat()}", due - before,
                               window_end=due, projection=proj)
             yield task if task.window_end >= task.due_date else replace(task, window_end=task.due_date)
@@ -409,7 +436,8 @@ class Scheduler:
         if customer.birthday is not None:
             for year in range(self.start.year - 1, self.end.year + 1):
                 birthday = yearly_date(customer.birthday.month, customer.birthday.day, year)
-                yield self._task("birthday_greeting", customer, None, str(year), birthday)
+                if not self._cannot_meet("birthday_greeting", birthday):
+                    yield self._task("birthday_greeting", customer, None, str(year), birthday)
 
         contacts = [v.delivery_date for v in delivered]
         contacts += [visit.date for v in delivered for visit in v.visits if visit.date <= self.today]

@@ -212,9 +212,13 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         closes: list[dict[str, Any]] = []
+        stored_for = {key[0] for key in existing}
         for pk in part:
             customer = facts.get(pk)
-            generated = scheduler.for_customer(customer, in_window=False) if customer else []
+            # A customer with stored tasks gets every task the rules produce around the window, so a
+            # stored one whose dates moved is found by its key; one without (a first sync) only needs
+            # the window's, and the scheduler then does not build the rest.
+            generated = scheduler.for_customer(customer, in_window=pk not in stored_for) if customer else []
             keys = set()
             for task in generated:
                 key = (pk, task.vin, task.code, task.event_key)

@@ -1,0 +1,107 @@
+"""for_customer(in_window=True) does not build the tasks that cannot meet the window; what it
+returns must be exactly the window's share of everything the rules produce (in_window=False).
+
+A first sync of a million cars relies on it (no stored tasks to match), so it is checked on
+seeded random customers — 29 February birthdays and deliveries, insurance expiries that moved,
+given and computed inspection dates, contacts — over windows around the statutory holidays,
+whose shifts move phone tasks by up to a week.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+
+from lifecycle_cli.core.calendar import HolidayCalendar
+from lifecycle_cli.core.insurance import ExpiryChange
+from lifecycle_cli.core.rules import load_rules
+from lifecycle_cli.core.schedule import CustomerFacts, Scheduler, VehicleFacts, VisitFact
+
+RULES = load_rules()
+KINDS = ("maintenance", "maintenance", "repair", "warranty", "accident", "other")
+TODAY = date(2026, 1, 10)
+
+
+def random_day(rng: random.Random, first: date, last: date) -> date:
+    return first + timedelta(days=rng.randint(0, (last - first).days))
+
+
+def random_vehicle(rng: random.Random, serial: int) -> VehicleFacts:
+    delivered = rng.choice([date(2024, 2, 29), date(2020, 2, 29), date(2025, 10, 31)]) if rng.random() < 0.15 \
+        else random_day(rng, date(2016, 1, 1), TODAY)
+    daily = rng.randint(5, 150)
+    visits = []
+    day, km = delivered, 0
+    for n in range(rng.randint(0, 5)):
+        day = min(TODAY, day + timedelta(days=rng.randint(20, 400)))
+        km = max(km, (day - delivered).days * daily + rng.randint(-200, 200))
+        visits.append(VisitFact(f"RO{serial}-{n}", day, km, rng.choice(KINDS)))
+    expiry = random_day(rng, TODAY - timedelta(days=60), TODAY + timedelta(days=400)) if rng.random() < 0.6 else None
+    changes: tuple[ExpiryChange, ...] = ()
+    if expiry is not None and rng.random() < 0.3:
+        old = expiry - timedelta(days=rng.choice((365, 30, -20)))
+        changes = (ExpiryChange(old, expiry, random_day(rng, min(old, TODAY) - timedelta(days=90), TODAY)),)
+    return VehicleFacts(
+        vin=f"LRAND{serial:012d}",
+        delivery_date=delivered,
+        row_reading=(delivered + timedelta(days=30), 30 * daily) if rng.random() < 0.5 else (None, None),
+        visits=tuple(sorted(visits, key=lambda v: (v.date, v.km))),
+        commercial_insurance_expiry=expiry,
+        compulsory_insurance_expiry=expiry + timedelta(days=rng.randint(0, 40)) if expiry else None,
+        inspection_due=random_day(rng, TODAY - timedelta(days=30), TODAY + timedelta(days=300))
+        if rng.random() < 0.3 else None,
+        insurance_changes=changes,
+    )
+
+
+def random_customers(seed: int, count: int = 60) -> list[CustomerFacts]:
+    rng = random.Random(seed)
+    out = []
+    for n in range(count):
+        birthday = rng.choice([None, date(1988, 2, 29), random_day(rng, date(1960, 1, 1), date(2000, 12, 31))])
+        out.append(CustomerFacts(
+            customer_id=f"P{n}",
+            birthday=birthday,
+            last_contact=random_day(rng, TODAY - timedelta(days=200), TODAY) if rng.random() < 0.3 else None,
+            vehicles=tuple(random_vehicle(rng, seed * 1000 + n * 10 + k) for k in range(rng.choice((1, 1, 2)))),
+        ))
+    return out
+
+
+# Single days and 14-day windows on and around 元旦, 春节 and 清明 2026 (the facts run to 2026-01-10).
+WINDOWS = [(d, d) for d in (date(2026, 1, 10), date(2025, 12, 31), date(2026, 2, 14), date(2026, 2, 24),
+                            date(2026, 4, 3), date(2026, 5, 6))]
+WINDOWS += [(d, d + timedelta(days=13)) for d in (date(2026, 1, 10), date(2026, 2, 10), date(2026, 3, 28))]
+
+
+@pytest.mark.parametrize("seed", [3, 11, 2026])
+def test_pruned_tasks_are_exactly_the_windows_share_of_everything(seed: int) -> None:
+    customers = random_customers(seed)
+    kept = 0
+    for start, end in WINDOWS:
+        scheduler = Scheduler(rules=RULES, today=TODAY, start=start, end=end, calendar=HolidayCalendar())
+        for customer in customers:
+            everything = scheduler.for_customer(customer, in_window=False)
+            expected = [t for t in everything if t.due_date <= end and t.window_end >= start]
+            assert scheduler.for_customer(customer, in_window=True) == expected, (customer.customer_id, start)
+            kept += len(expected)
+    assert kept > 100  # the windows do hold tasks
+
+
+def test_a_task_a_holiday_pushed_past_its_unshifted_window_is_still_built() -> None:
+    # Delivered 2023-03-17: the warranty ends 2026-03-17, its check is due 30 days before, on
+    # 2026-02-15 — inside the Spring Festival holiday (02-15..02-23), so the call moves to 02-24
+    # and stays on the list to 03-26, although 02-15 + 30 days ended on 03-17.
+    customer = CustomerFacts("W1", vehicles=(VehicleFacts(vin="LWARR000000000001", delivery_date=date(2023, 3, 17)),))
+    day = date(2026, 3, 20)
+    scheduler = Scheduler(rules=RULES, today=TODAY, start=day, end=day, calendar=HolidayCalendar())
+
+    listed = scheduler.for_customer(customer, in_window=True)
+
+    check = [t for t in listed if t.code == "warranty_expiry_check"]
+    assert [(t.rule_date, t.due_date, t.window_end) for t in check] == [
+        (date(2026, 2, 15), date(2026, 2, 24), date(2026, 3, 26))]
+    assert listed == [t for t in scheduler.for_customer(customer, in_window=False)
+                      if t.due_date <= day and t.window_end >= day]
