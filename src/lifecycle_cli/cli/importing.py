@@ -110,13 +110,21 @@ def register(app: typer.Typer) -> None:
         options = ImportOptions(kind=kind, encoding=encoding, sheet=sheet, date_format=date_format,
                                 visit_kind=visit_kind, rejects_dir=rejects, dry_run=dry_run,
                                 today=today(context.rules()))
-        progress = ImportProgress() if sys.stderr.isatty() else None
+        from lifecycle_cli.render.progress import StepProgress
+
+        on_terminal = sys.stderr.isatty()
+        progress = ImportProgress() if on_terminal else None
+        steps = StepProgress() if on_terminal else None  # state, indexes, care anchors after the rows
         try:
-            report = run_import(context.engine(), context.rules(), files, options, progress=progress)
+            report = run_import(context.engine(), context.rules(), files, options, progress=progress, steps=steps)
         except KeyboardInterrupt:
+            report = None
+        finally:
+            for line in (progress, steps):
+                if line is not None:
+                    line.clear()
+        if report is None:
             fail("导入被中断，数据库保持导入前的状态", 130)
-        if progress is not None:
-            progress.clear()
         print_import_report(report, context.url())
         raise typer.Exit(report.exit_code)
 

@@ -31,6 +31,7 @@ from lifecycle_cli.ingest.headers import (
     missing_required,
 )
 from lifecycle_cli.ingest.readers import FileRefused, Row, Table, open_table
+from lifecycle_cli.steps import Steps
 from lifecycle_cli.store import bulk
 from lifecycle_cli.store.bulkload import BYTES_PER_ROW, indexes_deferred
 from lifecycle_cli.store.db import begin_now, serialize_writers
@@ -204,6 +205,7 @@ class Importer:
         self.touched_vehicles: set[int] = set()
         self.touched_customers: set[int] = set()
         self.progress: Callable[[Path, int], None] | None = None
+        self.steps: Steps | None = None  # the steps after the files are read (state, indexes)
 
     # -- diagnostics ----------------------------------------------------------------------
 
@@ -264,15 +266,16 @@ class Importer:
                 try:
                     begin_now(conn, write=True)  # SQLite: the writer from the first statement on
                     serialize_writers(conn)  # PostgreSQL: imports and task syncs take turns
-                    with indexes_deferred(conn, incoming_rows(opened)):  # a big load: indexes built once
+                    # a big load: indexes built once
+                    with indexes_deferred(conn, incoming_rows(opened), self.steps):
                         for item in opened:
                             self._import_file(conn, item)
-                        refresh_vehicles(conn, self.touched_vehicles, self.rules)
+                        refresh_vehicles(conn, self.touched_vehicles, self.rules, self.steps)
                         self.touched_customers |= customers_of_vehicles(conn, self.touched_vehicles)
-                        refresh_customers(conn, self.touched_customers, self.rules)
+                        refresh_customers(conn, self.touched_customers, self.rules, self.steps)
                     if self.options.today is not None:
                         resync_customers(conn, self.rules, self.touched_customers, self.options.today,
-                                         HolidayCalendar())
+                                         HolidayCalendar(), self.steps)
                 except BaseException:
                     trans.rollback()
                     raise
@@ -543,8 +546,9 @@ def write_rejects(directory: Path, item: OpenFile, rejects: list[tuple[Row, str]
 
 
 def run_import(engine: Engine, rules: Rules, paths: list[Path], options: ImportOptions,
-               progress: Callable[[Path, int], None] | None = None) -> ImportReport:
+               progress: Callable[[Path, int], None] | None = None, steps: Steps | None = None) -> ImportReport:
     """Import files into the database as one transaction and report what happened."""
     importer = Importer(engine, rules, options)
     importer.progress = progress
+    importer.steps = steps
     return importer.run(paths)

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from sqlalchemy import Index, Table, func, inspect, select
 from sqlalchemy.engine import Connection
 
+from lifecycle_cli.steps import Steps
 from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS
 from lifecycle_cli.store.db import begin_now
 
@@ -56,7 +57,8 @@ def worth_deferring(conn: Connection, table: Table, incoming_rows: int) -> bool:
 
 
 @contextmanager
-def indexes_deferred(conn: Connection, incoming: Mapping[str, int]) -> Iterator[list[str]]:
+def indexes_deferred(conn: Connection, incoming: Mapping[str, int],
+                     steps: Steps | None = None) -> Iterator[list[str]]:
     """Drop the deferrable indexes of the tables this import at least doubles; rebuild them on success.
 
     `incoming` maps a table name to the estimated rows the import brings. Yields the names of
@@ -73,5 +75,7 @@ def indexes_deferred(conn: Connection, incoming: Mapping[str, int]) -> Iterator[
     for ix in deferred:
         ix.drop(conn)
     yield [str(ix.name) for ix in deferred]
-    for ix in deferred:
+    for done, ix in enumerate(deferred, start=1):
         ix.create(conn)
+        if steps is not None:
+            steps("建立索引（个）", done, len(deferred))

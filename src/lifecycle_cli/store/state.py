@@ -23,6 +23,7 @@ from lifecycle_cli.core.schedule import (
     vehicle_projection,
     warranty_end,
 )
+from lifecycle_cli.steps import Steps
 from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks, in_keys, update_by_pk
 from lifecycle_cli.store.facts import load_vehicle_facts
 
@@ -79,13 +80,17 @@ def vehicle_state(vehicle: VehicleFacts, rules: Rules, as_of: date = FAR_FUTURE)
     }
 
 
-def refresh_vehicles(conn: Connection, vehicle_pks: Iterable[int], rules: Rules) -> None:
+def refresh_vehicles(conn: Connection, vehicle_pks: Iterable[int], rules: Rules, steps: Steps | None = None) -> None:
     """Recompute and store the projection state of these vehicles."""
     pks = sorted(set(vehicle_pks))
+    done = 0
     for part in chunks(pks, BATCH):
         facts = load_vehicle_facts(conn, part)
         rows = [{"_pk": pk, **vehicle_state(v, rules)} for pk, (_, v) in facts.items()]
         update_by_pk(conn, VEHICLES, vehicle_state_columns(), rows)
+        done += len(part)
+        if steps is not None:
+            steps("计算车辆状态（辆）", done, len(pks))
 
 
 def vehicle_state_columns() -> tuple[str, ...]:
@@ -98,14 +103,17 @@ def vehicle_state_columns() -> tuple[str, ...]:
             "insurance_expiry")
 
 
-def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rules) -> None:
+def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rules,
+                      steps: Steps | None = None) -> None:
     """Recompute and store the care-call anchor and phase and the birthday key of these customers.
 
     The anchor is the latest of the last successful contact, deliveries and visits
     gathered with grouped queries (the one place the care anchor is computed).
     """
     every = rules.touchpoints["care_call"].offset_days
-    for part in chunks(sorted(set(customer_pks)), BATCH):
+    pks = sorted(set(customer_pks))
+    done = 0
+    for part in chunks(pks, BATCH):
         latest: dict[int, date] = {}
         customers = conn.execute(
             select(CUSTOMERS.c.id, CUSTOMERS.c.last_contact, CUSTOMERS.c.birthday).where(
@@ -132,6 +140,9 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
             for pk, _, birthday in customers
         ]
         update_by_pk(conn, CUSTOMERS, ("care_anchor", "care_phase", "birthday_mmdd"), rows)
+        done += len(part)
+        if steps is not None:
+            steps("更新客户回访周期（位）", done, len(pks))
 
 
 def customers_of_vehicles(conn: Connection, vehicle_pks: Iterable[int]) -> set[int]:

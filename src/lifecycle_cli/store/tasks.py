@@ -23,6 +23,7 @@ from lifecycle_cli.core.insurance import RENEWAL_CODE, inspection_month_offsets,
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Scheduler
 from lifecycle_cli.core.stages import add_months
+from lifecycle_cli.steps import Steps
 from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks, in_keys
 from lifecycle_cli.store.db import serialize_writers
 from lifecycle_cli.store.facts import INSURANCE_CHANGES, load_customer_facts
@@ -197,11 +198,14 @@ class SyncCounts:
     cancelled: int = 0
 
 
-def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterable[int]) -> SyncCounts:
+def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterable[int],
+                   steps: Steps | None = None) -> SyncCounts:
     """Bring the stored tasks of these customers in step with the scheduler for its window."""
     counts = SyncCounts()
     start, end = scheduler.start, scheduler.end
-    for part in chunks(sorted(set(customer_pks)), SYNC_BATCH):
+    pks = sorted(set(customer_pks))
+    done = 0
+    for part in chunks(pks, SYNC_BATCH):
         facts = load_customer_facts(conn, part)
         vehicle_pks = dict(conn.execute(
             select(VEHICLES.c.vin, VEHICLES.c.id).where(in_keys(conn, VEHICLES.c.customer_pk, part))
@@ -260,11 +264,14 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
                 status=bindparam("status"), closed_reason=bindparam("reason"), closed_on=bindparam("on")
             )
             conn.execute(stmt, closes)
+        done += len(part)
+        if steps is not None:
+            steps("生成回访任务（位客户）", done, len(pks))
     return counts
 
 
 def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: date,
-                calendar: HolidayCalendar, now: date | None = None) -> SyncCounts:
+                calendar: HolidayCalendar, now: date | None = None, steps: Steps | None = None) -> SyncCounts:
     """Materialise every task whose time on the list meets [start, end]; re-running never duplicates.
 
     The window reaches at least the rules' `ahead_days` from its start, whoever asks: the
@@ -298,20 +305,20 @@ def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: d
             new_range = (need_from, end)
     candidates |= customers_with_ended_renewal_steps(conn, rules, min(today, now or today))
     scheduler = Scheduler(rules=rules, today=today, start=start, end=end, calendar=calendar, now=now)
-    counts = sync_customers(conn, scheduler, candidates)
+    counts = sync_customers(conn, scheduler, candidates, steps)
     if new_range != covered:
         _set_synced_range(conn, *new_range)
     return counts
 
 
 def resync_customers(conn: Connection, rules: Rules, customer_pks: Iterable[int], today: date,
-                     calendar: HolidayCalendar) -> SyncCounts:
+                     calendar: HolidayCalendar, steps: Steps | None = None) -> SyncCounts:
     """After new facts (an import), bring these customers' tasks from today to the watermark in step."""
     covered = synced_range(conn)
     if covered is None or covered[1] < today:
         return SyncCounts()
     scheduler = Scheduler(rules=rules, today=today, start=today, end=covered[1], calendar=calendar)
-    return sync_customers(conn, scheduler, customer_pks)
+    return sync_customers(conn, scheduler, customer_pks, steps)
 
 
 @dataclass(slots=True)

@@ -1,0 +1,49 @@
+"""Progress lines for long work on a terminal: silent when piped or under cron.
+
+The library reports steps through `lifecycle_cli.steps.Steps`: `(label, done, total)` after each
+batch. The CLI hands it a `StepProgress` only when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+
+class StepProgress:
+    """One line on stderr: `label：done / total（share），约剩 N 秒`, redrawn in place.
+
+    A step shows nothing during its first `quiet_seconds` (short work stays silent), and the
+    line is erased by `clear()` before the command prints its result.
+    """
+
+    def __init__(self, stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic,
+                 quiet_seconds: float = 1.0) -> None:
+        self.stream = stream
+        self.clock = clock
+        self.quiet_seconds = quiet_seconds
+        self._started: dict[str, float] = {}
+        self._shown = False
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        now = self.clock()
+        start = self._started.setdefault(label, now)
+        if now - start < self.quiet_seconds or total <= 0:
+            return
+        rate = done / (now - start)
+        left = f"，约剩 {max(total - done, 0) / rate:,.0f} 秒" if rate > 0 and done < total else ""
+        self._write(f"\r\033[K{label}：{done:,} / {total:,}（{min(done / total, 1):.0%}）{left}")
+
+    def clear(self) -> None:
+        """Erase the line, if one was shown."""
+        if self._shown:
+            self._write("\r\033[K")
+            self._shown = False
+
+    def _write(self, text: str) -> None:
+        stream = self.stream or sys.stderr
+        stream.write(text)
+        stream.flush()
+        self._shown = text != "\r\033[K"

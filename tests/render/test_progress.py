@@ -1,0 +1,87 @@
+"""The terminal progress line of long steps, and the steps the import and the first list report."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+from lifecycle_cli.core.calendar import HolidayCalendar
+from lifecycle_cli.core.rules import load_rules
+from lifecycle_cli.ingest.pipeline import ImportOptions, run_import
+from lifecycle_cli.render.progress import StepProgress
+from lifecycle_cli.store.db import open_database
+from lifecycle_cli.store.tasks import sync_window
+
+ERASE = "\r\033[K"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_step_is_silent_for_its_first_second_then_shows_counts_share_and_time_left() -> None:
+    out, clock = io.StringIO(), Clock()
+    line = StepProgress(stream=out, clock=clock)
+
+    line("计算车辆状态（辆）", 2_000, 100_000)
+    clock.now += 0.5
+    line("计算车辆状态（辆）", 4_000, 100_000)
+    assert out.getvalue() == ""
+
+    clock.now += 1.5  # 2 s in: 20,000 done at 10,000 a second, 80,000 to go
+    line("计算车辆状态（辆）", 20_000, 100_000)
+    assert out.getvalue() == f"{ERASE}计算车辆状态（辆）：20,000 / 100,000（20%），约剩 8 秒"
+
+    clock.now += 8
+    line("计算车辆状态（辆）", 100_000, 100_000)
+    assert out.getvalue().endswith(f"{ERASE}计算车辆状态（辆）：100,000 / 100,000（100%）")
+
+    line.clear()
+    assert out.getvalue().endswith(ERASE)
+
+
+def test_clear_writes_nothing_when_no_line_was_shown() -> None:
+    out = io.StringIO()
+    line = StepProgress(stream=out, clock=Clock())
+    line("建立索引（个）", 1, 3)  # within its first second
+    line.clear()
+    assert out.getvalue() == ""
+
+
+def write(path: Path, header: str, rows: list[str]) -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_import_and_the_first_list_report_their_steps_to_the_end(tmp_path: Path) -> None:
+    n = 30
+    customers = write(tmp_path / "customers.csv", "customer_id,name,phone",
+                      [f"C{i:03d},客户{i},138123456{i:02d}" for i in range(n)])
+    vins = [f"LVRHDA3KX0T{i:06d}" for i in range(n)]  # a wrong check digit is only a warning
+    vehicles = write(tmp_path / "vehicles.csv", "vin,customer_id,delivery_date",
+                     [f"{vin},C{i:03d},2024-0{1 + i % 9}-15" for i, vin in enumerate(vins)])
+    _, engine = open_database(f"sqlite:///{tmp_path / 'p.db'}")
+    rules = load_rules()
+    seen: list[tuple[str, int, int]] = []
+
+    report = run_import(engine, rules, [customers, vehicles], ImportOptions(), steps=lambda *a: seen.append(a))
+    assert report.exit_code == 0
+
+    labels = [label for label, _, _ in seen]
+    assert "计算车辆状态（辆）" in labels and "更新客户回访周期（位）" in labels
+    for label in set(labels):
+        counts = [(done, total) for lab, done, total in seen if lab == label]
+        assert counts[-1][0] == counts[-1][1]  # every step reaches its total
+        assert [d for d, _ in counts] == sorted(d for d, _ in counts)
+    assert ("计算车辆状态（辆）", n, n) in seen
+
+    seen.clear()
+    with engine.begin() as conn:
+        sync_window(conn, rules, date(2026, 11, 23), date(2026, 11, 23), date(2026, 11, 23), HolidayCalendar(),
+                    steps=lambda *a: seen.append(a))
+    assert seen[-1] == ("生成回访任务（位客户）", n, n)
