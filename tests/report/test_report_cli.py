@@ -36,7 +36,8 @@ CHURN_KEYS = ("首保流失", "定保流失", "出保修期流失", "流失返�
 KPI_CODES = ("follow_up_success_rate", "invite_success_rate", "info_accuracy_rate", "maintenance_visit_rate",
              "first_service_rate", "loyal_customer_ratio", "referral_rate", "churn_rate",
              "insurance_renewal_rate", "insurance_invite_success_rate",
-             "campaigns_run", "complaint_timely_rate", "complaint_satisfaction_rate", "rescue_timely_rate")
+             "campaigns_run", "complaint_timely_rate", "complaint_satisfaction_rate", "rescue_timely_rate",
+             "phone_valid_rate")
 
 CUSTOMER_COLUMNS = ("customer_id", "name", "phone", "birthday", "do_not_contact", "referred_by", "store")
 VEHICLE_COLUMNS = ("vin", "customer_id", "plate", "model", "delivery_date", "mileage_km", "mileage_date",
@@ -401,6 +402,25 @@ def test_invite_success_rate(kpi_world: World) -> None:
     assert (kpi["numerator"], kpi["denominator"]) == (1, 2)
     assert kpi["value"] == pytest.approx(0.5)
     assert kpi["met"] is False
+
+
+def test_phone_valid_rate_counts_the_numbers_an_import_flagged_invalid(tmp_path: Path, new_db: Any) -> None:
+    # Four customers with a phone in 天河 (one a 7-digit typo the import keeps and flags), one in 番禺
+    # with an invalid number, and one without any phone (not counted).
+    db = new_db("phones.db")
+    rows = [customer("P1", 1), customer("P2", 2), customer("P3", 3), customer("P4", 4), customer("P5", 5, store=PANYU),
+            customer("P6", 6)]
+    rows[3]["phone"] = "1380013"
+    rows[4]["phone"] = "12345"
+    rows[5]["phone"] = ""
+    cars = [vehicle(make_vin(900 + i), r["customer_id"], "2026-01-15", store=r["store"]) for i, r in enumerate(rows)]
+    import_world(db, tmp_path / "data", rows, cars, [])
+
+    kpi = report(db)["kpis"]["phone_valid_rate"]
+    assert (kpi["name"], kpi["numerator"], kpi["denominator"], kpi["target"], kpi["met"]) == (
+        "客户号码有效率", 3, 5, 0.99, False)
+    assert figures(report(db, "--store", TIANHE), "phone_valid_rate") == (3, 4)
+    assert figures(report(db, "--store", PANYU), "phone_valid_rate") == (0, 1)
 
 
 def test_info_accuracy_rate(kpi_world: World) -> None:

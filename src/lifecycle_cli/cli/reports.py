@@ -43,6 +43,7 @@ def build_report(context: Context, on: date, month: str, first: date, last: date
         churn_counts,
         event_kpis,
         kpis,
+        phone_validity_kpi,
         stage_distribution,
         vehicles_as_of,
         workload,
@@ -57,6 +58,7 @@ def build_report(context: Context, on: date, month: str, first: date, last: date
         stages = stage_distribution(conn, v, on, rules, store)
         figures = kpis(conn, v, on, first, last, rules, store)
         figures += event_kpis(conn, on, first, last, rules, store)  # campaigns, complaints, rescues
+        figures.append(phone_validity_kpi(conn, rules, store))  # the numbers an import flagged invalid
         churn = churn_counts(conn, v, on, first, last, rules, store)
         load = workload(conn, on, rules.ahead_days, store)
     return {

@@ -316,6 +316,23 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
     ]
 
 
+def phone_validity_kpi(conn: Connection, rules: Rules, store: str | None = None) -> Kpi:
+    """客户号码有效率: customers whose recorded phone is a valid number / customers with a phone.
+
+    An import keeps an invalid number and flags it (`phone_valid`): data-formats says it counts
+    against 客户信息准确率, whose pinned figure only sees call outcomes (wrong_number), so the
+    flagged numbers are shown beside it with the same target. Customers carry no dates: it is the
+    stored data as it stands, whatever the report date.
+    """
+    c = CUSTOMERS
+    store_cond = c.c.store == store if store else literal(True)
+    den, num = conn.execute(
+        select(func.count(), func.coalesce(func.sum(case((c.c.phone_valid.is_(True), 1), else_=0)), 0))
+        .where(c.c.phone.is_not(None), c.c.phone != "", store_cond)
+    ).one()
+    return make_kpi("phone_valid_rate", int(num), int(den), rules)
+
+
 def workload(conn: Connection, on: date, days: int, store: str | None = None) -> list[dict[str, Any]]:
     """Open tasks per owner per day for the days ahead, and overdue open tasks per owner."""
     t = TASKS
