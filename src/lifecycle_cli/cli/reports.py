@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ def build_report(context: Context, on: date, month: str, first: date, last: date
                  store: str | None) -> dict[str, Any]:
     """Everything the report shows, as plain data (the JSON contract)."""
     from lifecycle_cli.core.calendar import HolidayCalendar
+    from lifecycle_cli.render.progress import StepProgress
     from lifecycle_cli.store.report import (
         churn_counts,
         event_kpis,
@@ -51,9 +53,13 @@ def build_report(context: Context, on: date, month: str, first: date, last: date
     from lifecycle_cli.store.tasks import sync_window
 
     rules = context.rules()
+    # A report before any `due` after a big import stores the days ahead first: a progress line on a terminal.
+    steps = StepProgress() if sys.stderr.isatty() else None
     with context.engine().begin() as conn:
         sync_window(conn, rules, max(on, today(rules)), on, on + timedelta(days=rules.ahead_days - 1),
-                    HolidayCalendar(), now=today(rules))
+                    HolidayCalendar(), now=today(rules), steps=steps)
+        if steps is not None:
+            steps.clear()
         v = vehicles_as_of(conn, on, rules)
         stages = stage_distribution(conn, v, on, rules, store)
         figures = kpis(conn, v, on, first, last, rules, store)
