@@ -28,21 +28,29 @@ def test_a_step_is_silent_for_its_first_second_then_shows_counts_share_and_time_
     out, clock = io.StringIO(), Clock()
     line = StepProgress(stream=out, clock=clock)
 
-    line("计算车辆状态（辆）", 2_000, 100_000)
+    line("计算车辆状态（辆）", 0, 100_000)  # reported before the first batch: the step's start
     clock.now += 0.5
-    line("计算车辆状态（辆）", 4_000, 100_000)
+    line("计算车辆状态（辆）", 5_000, 100_000)
     assert out.getvalue() == ""
 
     clock.now += 1.5  # 2 s in: 20,000 done at 10,000 a second, 80,000 to go
     line("计算车辆状态（辆）", 20_000, 100_000)
     assert out.getvalue() == f"{ERASE}计算车辆状态（辆）：20,000 / 100,000（20%），约剩 8 秒"
 
-    clock.now += 8
+    clock.now += 8  # done: the line goes, the screen is clean for the next step or the result
     line("计算车辆状态（辆）", 100_000, 100_000)
-    assert out.getvalue().endswith(f"{ERASE}计算车辆状态（辆）：100,000 / 100,000（100%）")
-
+    assert out.getvalue() == f"{ERASE}计算车辆状态（辆）：20,000 / 100,000（20%），约剩 8 秒{ERASE}"
     line.clear()
-    assert out.getvalue().endswith(ERASE)
+    assert out.getvalue().count(ERASE) == 2
+
+
+def test_the_rate_counts_from_the_first_report_not_from_zero() -> None:
+    out, clock = io.StringIO(), Clock()
+    line = StepProgress(stream=out, clock=clock)
+    line("建立索引（个）", 1, 4)
+    clock.now += 10
+    line("建立索引（个）", 2, 4)  # one index in 10 s, two to go
+    assert out.getvalue().endswith("建立索引（个）：2 / 4（50%），约剩 20 秒")
 
 
 def test_clear_writes_nothing_when_no_line_was_shown() -> None:
@@ -76,6 +84,7 @@ def test_the_import_and_the_first_list_report_their_steps_to_the_end(tmp_path: P
     assert "计算车辆状态（辆）" in labels and "更新客户回访周期（位）" in labels
     for label in set(labels):
         counts = [(done, total) for lab, done, total in seen if lab == label]
+        assert counts[0][0] == 0  # reported before its first batch, so it is timed from its start
         assert counts[-1][0] == counts[-1][1]  # every step reaches its total
         assert [d for d, _ in counts] == sorted(d for d, _ in counts)
     assert ("计算车辆状态（辆）", n, n) in seen

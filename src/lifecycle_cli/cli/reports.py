@@ -56,10 +56,12 @@ def build_report(context: Context, on: date, month: str, first: date, last: date
     # A report before any `due` after a big import stores the days ahead first: a progress line on a terminal.
     steps = StepProgress() if sys.stderr.isatty() else None
     with context.engine().begin() as conn:
-        sync_window(conn, rules, max(on, today(rules)), on, on + timedelta(days=rules.ahead_days - 1),
-                    HolidayCalendar(), now=today(rules), steps=steps)
-        if steps is not None:
-            steps.clear()
+        try:
+            sync_window(conn, rules, max(on, today(rules)), on, on + timedelta(days=rules.ahead_days - 1),
+                        HolidayCalendar(), now=today(rules), steps=steps)
+        finally:  # an interrupt's message must not land on the progress line
+            if steps is not None:
+                steps.clear()
         v = vehicles_as_of(conn, on, rules)
         stages = stage_distribution(conn, v, on, rules, store)
         figures = kpis(conn, v, on, first, last, rules, store)

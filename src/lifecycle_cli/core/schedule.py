@@ -218,7 +218,7 @@ class Scheduler:
     # time makes (a renewal step replaced by the next, a lapse) apply up to it. None: `today`.
     now: date | None = None
     # Set while for_customer(in_window=True) runs: tasks that cannot meet the window are not built.
-    _pruning: bool = field(default=False, init=False, repr=False)
+    _pruning: bool = field(default=False, init=False, repr=False, compare=False)
 
     def for_customer(self, customer: CustomerFacts, *, in_window: bool = True) -> list[ScheduledTask]:
         """Every task of this customer whose time on the list meets the window.
@@ -242,10 +242,10 @@ class Scheduler:
             return tasks
         return [t for t in tasks if t.due_date <= self.end and t.window_end >= self.start]
 
-    def _cannot_meet(self, code: str, rule_date: date, window_end: date | None = None) -> bool:
-        """Only when pruning: whether a task of this rule date (and window end, when the rule gives
-        one) cannot meet the window, whatever holiday shift its due date gets (SHIFT_MARGIN bounds
-        it); for_customer's own filter stays the exact test."""
+    def _pruned(self, code: str, rule_date: date, window_end: date | None = None) -> bool:
+        """Whether to leave this task unbuilt: only while pruning, and only when a task of this rule
+        date (and window end, when the rule gives one) cannot meet the window whatever holiday
+        shift its due date gets (SHIFT_MARGIN bounds it); for_customer's filter stays the exact test."""
         if not self._pruning:
             return False
         if rule_date > self.end:
@@ -307,7 +307,8 @@ class Scheduler:
     def _fixed_date_can_meet(self, code: str, rule_date: date) -> bool:
         """Whether a task whose rule date is part of its key (so a stored copy never has other dates)
         can meet the window, with a margin for a holiday shift; those that cannot are not built at all.
-        (A birthday or anniversary keeps its key when corrected data moves its date: always built.)"""
+        (A birthday or anniversary keeps its key when corrected data moves its date: built whenever
+        stored tasks are matched, i.e. unless pruning.)"""
         if rule_date > self.end:
             return False
         return rule_date + timedelta(days=self.rules.touchpoints[code].window_days) + SHIFT_MARGIN >= self.start
@@ -333,16 +334,16 @@ class Scheduler:
         churn_date = nxt.due + timedelta(days=rules.churn_after_days)
         invite_code = "first_service_invite" if nxt.first else "service_invite"
         invite_date = nxt.due - timedelta(days=rules.invite_lead_days)
-        if not self._cannot_meet(invite_code, invite_date, churn_date - timedelta(days=1)):
+        if not self._pruned(invite_code, invite_date, churn_date - timedelta(days=1)):
             invite = self._task(invite_code, customer, vehicle, nxt.event_key, invite_date,
                                 window_end=churn_date - timedelta(days=1), projection=proj)
             yield _with_visit(invite, self._first_visit_between(vehicle, invite.due_date, invite.window_end))
-        if not self._cannot_meet("churn_winback", churn_date):
+        if not self._pruned("churn_winback", churn_date):
             churn = self._task("churn_winback", customer, vehicle, nxt.event_key, churn_date, projection=proj)
             yield _with_visit(churn, self._first_visit_between(vehicle, churn.due_date, churn.window_end))
 
         check_date = warranty_end(vehicle, proj, rules) - timedelta(days=rules.warranty_check_before_days)
-        if not self._cannot_meet("warranty_expiry_check", check_date):
+        if not self._pruned("warranty_expiry_check", check_date):
             check = self._task("warranty_expiry_check", customer, vehicle, "warranty", check_date, projection=proj)
             yield _with_visit(check, self._first_visit_between(vehicle, check.due_date, check.window_end))
 
@@ -366,7 +367,7 @@ class Scheduler:
 
         for year in range(max(self.start.year - 1, delivered.year + 1), self.end.year + 1):
             anniversary = yearly_date(delivered.month, delivered.day, year)
-            if not self._cannot_meet("purchase_anniversary", anniversary):
+            if not self._pruned("purchase_anniversary", anniversary):
                 yield self._task("purchase_anniversary", customer, vehicle, f"year:{year - delivered.year}",
                                  anniversary, projection=proj)
 
@@ -393,7 +394,7 @@ class Scheduler:
             if expiry < oldest or (change is None and expiry > latest):
                 continue
             for step in renewal_steps(expiry, rules):
-                if self._cannot_meet(RENEWAL_CODE, step.rule_date, step.last_day):
+                if self._pruned(RENEWAL_CODE, step.rule_date, step.last_day):
                     continue
                 task = self._task(RENEWAL_CODE, customer, vehicle, f"{expiry.isoformat()}:{step.days_before}",
                                   step.rule_date, window_end=step.last_day, projection=proj, role=role)
@@ -422,7 +423,7 @@ class Scheduler:
             dues = [(d.kind, d.due) for d in inspection_schedule(vehicle.delivery_date, rules, until,
                                                                  self.start - margin)]
         for kind, due in dues:
-            if self._cannot_meet(INSPECTION_CODE, due - before, due):
+            if self._pruned(INSPECTION_CODE, due - before, due):
                 continue
             task = self._task(INSPECTION_CODE, customer, vehicle, f"{kind}:{due.isoformat()}", due - before,
                               window_end=due, projection=proj)
@@ -436,7 +437,7 @@ class Scheduler:
         if customer.birthday is not None:
             for year in range(self.start.year - 1, self.end.year + 1):
                 birthday = yearly_date(customer.birthday.month, customer.birthday.day, year)
-                if not self._cannot_meet("birthday_greeting", birthday):
+                if not self._pruned("birthday_greeting", birthday):
                     yield self._task("birthday_greeting", customer, None, str(year), birthday)
 
         contacts = [v.delivery_date for v in delivered]

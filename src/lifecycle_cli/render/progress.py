@@ -15,8 +15,9 @@ from typing import TextIO
 class StepProgress:
     """One line on stderr: `label：done / total（share），约剩 N 秒`, redrawn in place.
 
-    A step shows nothing during its first `quiet_seconds` (short work stays silent), and the
-    line is erased by `clear()` before the command prints its result.
+    A step is timed from the first count it reports (steps report 0 before their first batch),
+    shows nothing during its first `quiet_seconds` (short work stays silent) and erases its line
+    when it reaches its total; `clear()` erases whatever is shown before the command prints.
     """
 
     def __init__(self, stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic,
@@ -24,17 +25,20 @@ class StepProgress:
         self.stream = stream
         self.clock = clock
         self.quiet_seconds = quiet_seconds
-        self._started: dict[str, float] = {}
+        self._started: dict[str, tuple[float, int]] = {}  # label -> (time, done) of its first report
         self._shown = False
 
     def __call__(self, label: str, done: int, total: int) -> None:
         now = self.clock()
-        start = self._started.setdefault(label, now)
-        if now - start < self.quiet_seconds or total <= 0:
+        start, first = self._started.setdefault(label, (now, done))
+        if done >= total:
+            self.clear()
             return
-        rate = done / (now - start)
-        left = f"，约剩 {max(total - done, 0) / rate:,.0f} 秒" if rate > 0 and done < total else ""
-        self._write(f"\r\033[K{label}：{done:,} / {total:,}（{min(done / total, 1):.0%}）{left}")
+        if now - start < self.quiet_seconds:
+            return
+        rate = (done - first) / (now - start)
+        left = f"，约剩 {(total - done) / rate:,.0f} 秒" if rate > 0 else ""
+        self._write(f"\r\033[K{label}：{done:,} / {total:,}（{done / total:.0%}）{left}")
 
     def clear(self) -> None:
         """Erase the line, if one was shown."""

@@ -75,6 +75,8 @@ def indexes_deferred(conn: Connection, incoming: Mapping[str, int],
     for ix in deferred:
         ix.drop(conn)
     yield [str(ix.name) for ix in deferred]
+    if steps is not None and deferred:
+        steps("建立索引（个）", 0, len(deferred))
     for done, ix in enumerate(deferred, start=1):
         ix.create(conn)
         if steps is not None:

@@ -325,10 +325,9 @@ def phone_validity_kpi(conn: Connection, rules: Rules, store: str | None = None)
     stored data as it stands, whatever the report date.
     """
     c = CUSTOMERS
-    store_cond = c.c.store == store if store else literal(True)
     den, num = conn.execute(
         select(func.count(), func.coalesce(func.sum(case((c.c.phone_valid.is_(True), 1), else_=0)), 0))
-        .where(c.c.phone.is_not(None), c.c.phone != "", store_cond)
+        .where(c.c.phone.is_not(None), c.c.phone != "", _customer_filter(store))
     ).one()
     return make_kpi("phone_valid_rate", int(num), int(den), rules)
 

@@ -84,6 +84,8 @@ def refresh_vehicles(conn: Connection, vehicle_pks: Iterable[int], rules: Rules,
     """Recompute and store the projection state of these vehicles."""
     pks = sorted(set(vehicle_pks))
     done = 0
+    if steps is not None:
+        steps("计算车辆状态（辆）", 0, len(pks))
     for part in chunks(pks, BATCH):
         facts = load_vehicle_facts(conn, part)
         rows = [{"_pk": pk, **vehicle_state(v, rules)} for pk, (_, v) in facts.items()]
@@ -113,6 +115,8 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
     every = rules.touchpoints["care_call"].offset_days
     pks = sorted(set(customer_pks))
     done = 0
+    if steps is not None:
+        steps("更新客户回访周期（位）", 0, len(pks))
     for part in chunks(pks, BATCH):
         latest: dict[int, date] = {}
         customers = conn.execute(

@@ -205,6 +205,8 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
     start, end = scheduler.start, scheduler.end
     pks = sorted(set(customer_pks))
     done = 0
+    if steps is not None:
+        steps("生成回访任务（位客户）", 0, len(pks))
     for part in chunks(pks, SYNC_BATCH):
         facts = load_customer_facts(conn, part)
         vehicle_pks = dict(conn.execute(
