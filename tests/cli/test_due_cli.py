@@ -369,3 +369,30 @@ def test_just_before_midnight_in_shanghai_it_is_still_the_day_before(db: Path, f
     lines = due_lines(db, "--today", env=late_evening)
     assert {line["date"] for line in lines} <= {"2026-11-22"}
     assert "C100" not in {line["customer_id"] for line in lines}  # its 24h call is tomorrow
+
+
+def test_an_interrupted_first_list_erases_its_progress_line(world: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from lifecycle_cli.render.progress import StepProgress
+
+    shown = io.StringIO()
+
+    class StoppedMidway(StepProgress):
+        """A terminal's progress line, and Ctrl-C once the first batch is done (halfway through a
+        list twice this world's size, so the line is on screen)."""
+
+        def __call__(self, label: str, done: int, total: int) -> None:
+            super().__call__(label, done, 2 * total)
+            if done > 0:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr("lifecycle_cli.render.progress.terminal_progress",
+                        lambda: StoppedMidway(stream=shown, quiet_seconds=0))
+    result = run(world, "due", "--date", DAY)
+
+    assert result.exit_code == 130
+    assert shown.getvalue().startswith("\r\033[K生成回访任务（位客户）：")  # the line was on screen
+    assert shown.getvalue().endswith("\r\033[K")  # and is gone before the message is printed
+    monkeypatch.setattr("lifecycle_cli.render.progress.terminal_progress", lambda: None)  # Ctrl-C no more
+    assert run_json(world, "due", "--date", DAY)  # nothing half-done: the next run lists as usual

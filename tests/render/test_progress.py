@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import sys
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.rules import load_rules
 from lifecycle_cli.ingest.pipeline import ImportOptions, run_import
-from lifecycle_cli.render.progress import StepProgress
+from lifecycle_cli.render.progress import StepProgress, terminal_progress
 from lifecycle_cli.store.db import open_database
 from lifecycle_cli.store.tasks import sync_window
 
@@ -94,3 +97,15 @@ def test_the_import_and_the_first_list_report_their_steps_to_the_end(tmp_path: P
         sync_window(conn, rules, date(2026, 11, 23), date(2026, 11, 23), date(2026, 11, 23), HolidayCalendar(),
                     steps=lambda *a: seen.append(a))
     assert seen[-1] == ("生成回访任务（位客户）", n, n)
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_progress_line_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert terminal_progress() is None  # piped, redirected, cron
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert isinstance(terminal_progress(), StepProgress)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -139,7 +138,7 @@ def compute_call_list(
     from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.core.calllist import build_call_list
     from lifecycle_cli.render.output import warn
-    from lifecycle_cli.render.progress import StepProgress
+    from lifecycle_cli.render.progress import terminal_progress
     from lifecycle_cli.store.tasks import open_tasks, sync_window
 
     rules = context.rules()
@@ -148,7 +147,7 @@ def compute_call_list(
     now = today(rules)
     # Facts up to the real today: a look at a past day must not close tasks later facts made.
     # The first list after a big import builds many customers' tasks: a progress line on a terminal.
-    steps = StepProgress() if sys.stderr.isatty() else None
+    steps = terminal_progress()
     try:
         with context.engine().begin() as conn:
             sync_window(conn, rules, max(start, now), start, end, calendar, now=now, steps=steps)

@@ -110,11 +110,10 @@ def register(app: typer.Typer) -> None:
         options = ImportOptions(kind=kind, encoding=encoding, sheet=sheet, date_format=date_format,
                                 visit_kind=visit_kind, rejects_dir=rejects, dry_run=dry_run,
                                 today=today(context.rules()))
-        from lifecycle_cli.render.progress import StepProgress
+        from lifecycle_cli.render.progress import terminal_progress
 
-        on_terminal = sys.stderr.isatty()
-        progress = ImportProgress() if on_terminal else None
-        steps = StepProgress() if on_terminal else None  # state, indexes, care anchors after the rows
+        steps = terminal_progress()  # state, indexes, care anchors after the rows
+        progress = ImportProgress() if steps is not None else None
         try:
             report = run_import(context.engine(), context.rules(), files, options, progress=progress, steps=steps)
         except KeyboardInterrupt:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +39,7 @@ def build_report(context: Context, on: date, month: str, first: date, last: date
                  store: str | None) -> dict[str, Any]:
     """Everything the report shows, as plain data (the JSON contract)."""
     from lifecycle_cli.core.calendar import HolidayCalendar
-    from lifecycle_cli.render.progress import StepProgress
+    from lifecycle_cli.render.progress import terminal_progress
     from lifecycle_cli.store.report import (
         churn_counts,
         event_kpis,
@@ -54,7 +53,7 @@ def build_report(context: Context, on: date, month: str, first: date, last: date
 
     rules = context.rules()
     # A report before any `due` after a big import stores the days ahead first: a progress line on a terminal.
-    steps = StepProgress() if sys.stderr.isatty() else None
+    steps = terminal_progress()
     with context.engine().begin() as conn:
         try:
             sync_window(conn, rules, max(on, today(rules)), on, on + timedelta(days=rules.ahead_days - 1),

@@ -12,6 +12,11 @@ from collections.abc import Callable
 from typing import TextIO
 
 
+def terminal_progress() -> StepProgress | None:
+    """A progress line when stderr is a terminal; None when piped, redirected or under cron."""
+    return StepProgress() if sys.stderr.isatty() else None
+
+
 class StepProgress:
     """One line on stderr: `label：done / total（share），约剩 N 秒`, redrawn in place.
 
@@ -34,7 +39,7 @@ class StepProgress:
         if done >= total:
             self.clear()
             return
-        if now - start < self.quiet_seconds:
+        if now - start < self.quiet_seconds or now <= start:
             return
         rate = (done - first) / (now - start)
         left = f"，约剩 {(total - done) / rate:,.0f} 秒" if rate > 0 else ""
