@@ -248,14 +248,9 @@ MORNINGS = (TODAY, TODAY + timedelta(days=1), date(2026, 12, 15), date(2026, 12,
             date(2027, 2, 10), date(2028, 2, 29))
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_each_mornings_call_list_holds_exactly_the_pure_schedulers_tasks(db: Path, tmp_path: Path, seed: int) -> None:
-    # A database of its own: a report on another day also stores that day's tasks, which would
-    # leave these mornings nothing new to search.
-    store = random_store(seed)
-    import_in_two_steps(db, tmp_path / "data", store)
+def assert_mornings_match(db: Path, store: Store, mornings: tuple[date, ...]) -> None:
     days = load_rules().ahead_days  # the days each morning stores: every one of them is checked
-    for day in MORNINGS:
+    for day in mornings:
         lines = run_json(db, "due", "--date", day.isoformat(), "--days", days,
                          env={"LIFECYCLE_NOW": f"{day}T01:00:00Z"})
         listed = Counter((line["customer_id"], t["vin"], t["code"], t["due_date"])
@@ -263,3 +258,24 @@ def test_each_mornings_call_list_holds_exactly_the_pure_schedulers_tasks(db: Pat
         expected = pure_call_list(store, day, days)
         assert expected, f"the random store should put someone on the lists from {day}"
         assert listed == expected, (day, listed - expected, expected - listed)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_each_mornings_call_list_holds_exactly_the_pure_schedulers_tasks(db: Path, tmp_path: Path, seed: int) -> None:
+    # A database of its own: a report on another day also stores that day's tasks, which would
+    # leave these mornings nothing new to search.
+    store = random_store(seed)
+    import_in_two_steps(db, tmp_path / "data", store)
+    assert_mornings_match(db, store, MORNINGS)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_look_ahead_between_mornings_loses_no_later_task(db: Path, tmp_path: Path, seed: int) -> None:
+    # A manager's report on a date months ahead, and a desk's preview of a later list, store those
+    # days' tasks; the days in between must still be searched when their mornings come.
+    store = random_store(seed)
+    import_in_two_steps(db, tmp_path / "data", store)
+    assert_mornings_match(db, store, MORNINGS[:1])
+    run_json(db, "report", "--date", "2027-03-03", "--month", "2027-03")
+    run_json(db, "due", "--date", "2027-01-10")
+    assert_mornings_match(db, store, MORNINGS[1:])

@@ -295,7 +295,10 @@ def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: d
         # Tasks of the covered days are stored and kept in step by imports and outcomes.
         if end > covered[1]:
             candidates = customers_due_between(conn, rules, covered[1] + timedelta(days=1), end, calendar)
-        new_range = (covered[0], max(covered[1], end))
+        # A look ahead (a window starting after the day past the watermark) stores its own days'
+        # tasks but not those of the days between: the range grows only when the window joins it.
+        joins = start <= covered[1] + timedelta(days=1)
+        new_range = (covered[0], max(covered[1], end)) if joins else covered
     else:
         candidates = customers_with_open_tasks(conn, start, end)
         candidates |= customers_due_between(conn, rules, need_from, end, calendar)
