@@ -279,3 +279,28 @@ def test_a_look_ahead_between_mornings_loses_no_later_task(db: Path, tmp_path: P
     run_json(db, "report", "--date", "2027-03-03", "--month", "2027-03")
     run_json(db, "due", "--date", "2027-01-10")
     assert_mornings_match(db, store, MORNINGS[1:])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_mornings_with_new_visits_imported_in_between_match_the_pure_scheduler(db: Path, tmp_path: Path,
+                                                                              seed: int) -> None:
+    # As a store runs: each morning's import brings yesterday's work orders (they close invitations
+    # and move the next service, the care rhythm and follow-ups), then the list is made.
+    store = random_store(seed)
+    import_in_two_steps(db, tmp_path / "data", store)
+    rng = random.Random(seed + 1)
+    mornings = MORNINGS[:5]
+    assert_mornings_match(db, store, mornings[:1])
+    for n, day in enumerate(mornings[1:], start=1):
+        yesterday = day - timedelta(days=1)
+        came = rng.sample([c for c in store.cars if c.delivered < yesterday], 12)
+        rows = []
+        for k, car in enumerate(came):
+            km = max([v["mileage_km"] for v in car.visits], default=0) + rng.randint(500, 6000)
+            row = {"ro_number": f"NEW{seed}-{n}-{k}", "vin": car.vin, "visit_date": yesterday.isoformat(),
+                   "mileage_km": km, "kind": rng.choice(KINDS), "amount": "300.00", "advisor": "王强"}
+            car.visits.append(row)
+            rows.append(row)
+        path = write_csv(tmp_path / f"visits-{day}.csv", VISIT_COLUMNS, rows)
+        run_ok(db, "import", path, env={"LIFECYCLE_NOW": f"{day}T01:00:00Z"})
+        assert_mornings_match(db, store, (day,))
