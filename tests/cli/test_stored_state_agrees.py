@@ -282,10 +282,10 @@ def test_a_look_ahead_between_mornings_loses_no_later_task(db: Path, tmp_path: P
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_mornings_with_new_visits_imported_in_between_match_the_pure_scheduler(db: Path, tmp_path: Path,
+def test_mornings_with_new_visits_and_cars_imported_in_between_match_the_pure_scheduler(db: Path, tmp_path: Path,
                                                                               seed: int) -> None:
     # As a store runs: each morning's import brings yesterday's work orders (they close invitations
-    # and move the next service, the care rhythm and follow-ups), then the list is made.
+    # and move the next service, the care rhythm and follow-ups) and deliveries, then the list is made.
     store = random_store(seed)
     import_in_two_steps(db, tmp_path / "data", store)
     rng = random.Random(seed + 1)
@@ -301,6 +301,11 @@ def test_mornings_with_new_visits_imported_in_between_match_the_pure_scheduler(d
                    "mileage_km": km, "kind": rng.choice(KINDS), "amount": "300.00", "advisor": "王强"}
             car.visits.append(row)
             rows.append(row)
-        path = write_csv(tmp_path / f"visits-{day}.csv", VISIT_COLUMNS, rows)
-        run_ok(db, "import", path, env={"LIFECYCLE_NOW": f"{day}T01:00:00Z"})
+        # ... and yesterday's deliveries: a second car for two customers (delivery calls, care rhythm).
+        bought = [Car(vin=make_vin(seed % 900 * 1000 + 800 + n * 10 + k), customer_id=row["customer_id"],
+                      delivered=yesterday) for k, row in enumerate(rng.sample(store.customers, 2))]
+        store.cars.extend(bought)
+        run_ok(db, "import", write_csv(tmp_path / f"visits-{day}.csv", VISIT_COLUMNS, rows),
+               write_csv(tmp_path / f"vehicles-{day}.csv", VEHICLE_COLUMNS, [store.vehicle_row(c, None) for c in bought]),
+               env={"LIFECYCLE_NOW": f"{day}T01:00:00Z"})
         assert_mornings_match(db, store, (day,))
