@@ -70,6 +70,7 @@ class Car:
 class Store:
     customers: list[dict[str, Any]]
     cars: list[Car]
+    reached: dict[str, date] = field(default_factory=dict)  # customer_id -> last successful call
 
     def vehicle_row(self, car: Car, reading: tuple[date, int] | None) -> dict[str, Any]:
         return {"vin": car.vin, "customer_id": car.customer_id, "plate": "", "model": "CX-5",
@@ -229,6 +230,7 @@ def pure_call_list(store: Store, day: date, days: int) -> Counter[tuple[str, str
             customer_id=row["customer_id"],
             birthday=date.fromisoformat(row["birthday"]) if row["birthday"] else None,
             do_not_contact=row["do_not_contact"] == "1",
+            last_contact=store.reached.get(row["customer_id"]),
             vehicles=tuple(sorted((facts_of(c) for c in store.cars if c.customer_id == row["customer_id"]),
                                   key=lambda v: v.vin)),
             store="广州天河店",
@@ -309,3 +311,20 @@ def test_mornings_with_new_visits_and_cars_imported_in_between_match_the_pure_sc
                write_csv(tmp_path / f"vehicles-{day}.csv", VEHICLE_COLUMNS, [store.vehicle_row(c, None) for c in bought]),
                env={"LIFECYCLE_NOW": f"{day}T01:00:00Z"})
         assert_mornings_match(db, store, (day,))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_mornings_after_care_calls_reached_match_the_pure_scheduler(db: Path, tmp_path: Path, seed: int) -> None:
+    # The desk reaches some customers on their care call each morning: the care rhythm restarts from
+    # that call (the customer's last successful contact), for the stored tasks as for the rules.
+    store = random_store(seed)
+    import_in_two_steps(db, tmp_path / "data", store)
+    for day in MORNINGS[:5]:
+        assert_mornings_match(db, store, (day,))
+        env = {"LIFECYCLE_NOW": f"{day}T01:00:00Z"}
+        lines = run_json(db, "due", "--date", day.isoformat(), env=env)
+        care = [(line["customer_id"], t["task_id"]) for line in lines for t in line["tasks"] if t["code"] == "care_call"]
+        assert care, f"someone is due a care call on {day}"
+        for customer_id, task_id in care[:5]:
+            run_ok(db, "done", task_id, "--result", "reached", "--date", day.isoformat(), env=env)
+            store.reached[customer_id] = day
