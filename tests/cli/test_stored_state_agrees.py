@@ -328,3 +328,30 @@ def test_mornings_after_care_calls_reached_match_the_pure_scheduler(db: Path, tm
         for customer_id, task_id in care[:5]:
             run_ok(db, "done", task_id, "--result", "reached", "--date", day.isoformat(), env=env)
             store.reached[customer_id] = day
+
+
+def test_db_resync_repairs_a_watermark_moved_past_unsearched_days(db: Path, tmp_path: Path) -> None:
+    # What a look ahead did before it was fixed: the watermark jumped to the end of a window three
+    # months on, and the days before it were never searched. `db resync` searches everything again.
+    from sqlalchemy import update
+
+    from lifecycle_cli.store.db import make_engine, resolve_url
+    from lifecycle_cli.store.models import Meta
+
+    store = random_store(7)
+    import_in_two_steps(db, tmp_path / "data", store)
+    assert_mornings_match(db, store, MORNINGS[:1])
+    engine = make_engine(resolve_url(str(db)))
+    with engine.begin() as conn:
+        meta = Meta.__table__  # type: ignore[attr-defined]
+        conn.execute(update(meta).where(meta.c.key == "tasks_synced_through").values(value="2027-03-16"))
+    engine.dispose()
+    later = MORNINGS[2]
+    env = {"LIFECYCLE_NOW": f"{later}T01:00:00Z"}
+    broken = run_json(db, "due", "--date", later.isoformat(), "--days", load_rules().ahead_days, env=env)
+    assert sum(len(line["tasks"]) for line in broken) < sum(pure_call_list(store, later, load_rules().ahead_days).values())
+
+    result = run_ok(db, "db", "resync", env=env)
+
+    assert "已重新检索全部客户的任务" in result.stdout
+    assert_mornings_match(db, store, MORNINGS[2:5])

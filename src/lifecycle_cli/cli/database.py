@@ -88,3 +88,28 @@ def status_command(ctx: typer.Context, fmt: FormatOption = "table") -> None:
     print_table(["门店", "车辆", "最近交车", "最近进厂"],
                 [[s["store"] or "-", s["vehicles"], s["last_delivery"], s["last_visit"]] for s in data["stores"]],
                 title="各门店最近数据")
+
+
+@db_app.command("resync")
+def resync_command(ctx: typer.Context) -> None:
+    """重新检索全部客户的回访任务（修复：日期水位越过了未生成任务的日子）；已记录的结果不受影响。"""
+    from lifecycle_cli.cli.common import today
+    from lifecycle_cli.core.calendar import HolidayCalendar
+    from lifecycle_cli.render.output import say
+    from lifecycle_cli.render.progress import terminal_progress
+    from lifecycle_cli.store.tasks import resync_all, synced_range
+
+    context = get_context(ctx)
+    rules = context.rules()
+    day = today(rules)
+    steps = terminal_progress()
+    try:
+        with context.engine().begin() as conn:
+            counts = resync_all(conn, rules, day, HolidayCalendar(), steps)
+            covered = synced_range(conn)
+    finally:
+        if steps is not None:
+            steps.clear()
+    through = covered[1] if covered else day
+    say(f"已重新检索全部客户的任务（{day} 起，至 {through}）：新增 {counts.created}，更新 {counts.updated}，"
+        f"因进厂关闭 {counts.closed_by_visit}，取消 {counts.cancelled}")

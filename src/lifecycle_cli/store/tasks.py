@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, insert, select, update
+from sqlalchemy import Select, Table, and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -155,6 +155,19 @@ def synced_range(conn: Connection) -> tuple[date, date] | None:
     if len(values) < 2:
         return None
     return date.fromisoformat(values[SYNC_KEYS[0]]), date.fromisoformat(values[SYNC_KEYS[1]])
+
+
+def resync_all(conn: Connection, rules: Rules, today: date, calendar: HolidayCalendar,
+               steps: Steps | None = None) -> SyncCounts:
+    """Forget which days were synced and search every customer for today's window again.
+
+    The repair for a watermark that claims days whose tasks were never stored (a look ahead
+    moved it before that was fixed): stored tasks are matched by key, so nothing is duplicated
+    and nothing a desk recorded is lost; what is missing is created.
+    """
+    serialize_writers(conn)
+    conn.execute(delete(META).where(META.c.key.in_(SYNC_KEYS)))
+    return sync_window(conn, rules, today, today, today, calendar, now=today, steps=steps)
 
 
 def _set_synced_range(conn: Connection, first: date, last: date) -> None:
