@@ -430,3 +430,20 @@ def test_new_rows_are_numbered_after_the_stored_ones_and_linked_by_those_numbers
     assert owners == {V1: "C001", V2: "C002", V3: "C003", V4: "C004"}
     vins_of_visits = {vin for (vin,) in sql_rows(db, "select v.vin from visit x join vehicle v on v.id = x.vehicle_pk")}
     assert vins_of_visits <= {V1, V2, V3}
+
+
+def test_a_work_order_moved_to_another_car_refreshes_both_cars(db: Path, files: Files) -> None:
+    # RO003 was keyed to V2 by mistake; the corrected export names V1. V2 has no maintenance left
+    # (its stored state must say so), V1 gains that visit.
+    paths = write_base(files)
+    run_ok(db, "import", *paths)
+    assert sql_rows(db, f"select last_maintenance_date, has_maintenance from vehicle where vin = '{V2}'") == [
+        ("2025-09-01", 1)]
+    _, _, visits = base_rows()
+    moved = [{**v, "vin": V1} if v["ro_number"] == "RO003" else v for v in visits]
+
+    run_ok(db, "import", files.visits(moved, name="visits_fixed.csv"))
+
+    assert sql_rows(db, f"select last_maintenance_date, has_maintenance from vehicle where vin = '{V2}'") == [
+        (None, 0)]
+    assert sql_rows(db, f"select last_maintenance_date from vehicle where vin = '{V1}'") == [("2025-09-01",)]

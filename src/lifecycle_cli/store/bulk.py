@@ -293,6 +293,7 @@ def upsert_visits(conn: Connection, rows: list[dict[str, Any]]) -> UpsertCounts:
     if with_ro:
         c, _ = _upsert(conn, VISITS, "ro_number", with_ro)
         c.changed = {r["vehicle_pk"] for r in with_ro if r["ro_number"] in c.changed}
+        c.changed |= {old["vehicle_pk"] for old in c.before.values()}  # a work order moved off a car
         counts.add(c)
     if without_ro:
         columns = sorted({c for row in without_ro for c in row})
