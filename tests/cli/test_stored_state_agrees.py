@@ -355,3 +355,25 @@ def test_db_resync_repairs_a_watermark_moved_past_unsearched_days(db: Path, tmp_
 
     assert "已重新检索全部客户的任务" in result.stdout
     assert_mornings_match(db, store, MORNINGS[2:5])
+
+
+def test_a_care_call_reached_late_restarts_the_rhythm_found_by_the_daily_search(db: Path, tmp_path: Path) -> None:
+    # Care calls reached 11 or more days after they fell due move the customer's care day by as
+    # much. Daily mornings search one new day each (with a 10-day slack), so only the stored care
+    # phase of the new rhythm finds the customer again 60 days on. (From 2027-03-10: no festival
+    # greeting, which searches everyone, comes near those days.)
+    store = random_store(7)
+    import_in_two_steps(db, tmp_path / "data", store)
+    first = date(2027, 3, 10)
+    env = {"LIFECYCLE_NOW": f"{first}T01:00:00Z"}
+    lines = run_json(db, "due", "--date", first.isoformat(), env=env)
+    late = [(line["customer_id"], t["task_id"]) for line in lines for t in line["tasks"]
+            if t["code"] == "care_call" and t["overdue_days"] >= 11]
+    assert len(late) >= 3
+    for customer_id, task_id in late[:5]:
+        run_ok(db, "done", task_id, "--result", "reached", "--date", first.isoformat(), env=env)
+        store.reached[customer_id] = first
+    for n in range(1, 63):
+        day = first + timedelta(days=n)
+        run_ok(db, "due", "--date", day.isoformat(), "--format", "json", env={"LIFECYCLE_NOW": f"{day}T01:00:00Z"})
+    assert_mornings_match(db, store, (first + timedelta(days=63),))
