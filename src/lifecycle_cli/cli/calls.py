@@ -138,7 +138,7 @@ def compute_call_list(
     from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.core.calllist import build_call_list
     from lifecycle_cli.render.output import warn
-    from lifecycle_cli.render.progress import terminal_progress
+    from lifecycle_cli.render.progress import progress_line
     from lifecycle_cli.store.tasks import open_tasks, sync_window
 
     rules = context.rules()
@@ -147,14 +147,9 @@ def compute_call_list(
     now = today(rules)
     # Facts up to the real today: a look at a past day must not close tasks later facts made.
     # The first list after a big import builds many customers' tasks: a progress line on a terminal.
-    steps = terminal_progress()
-    try:
-        with context.engine().begin() as conn:
-            sync_window(conn, rules, max(start, now), start, end, calendar, now=now, steps=steps)
-            selected = open_tasks(conn, start, end, owner=owner, role=role, store=store, code=code)
-    finally:  # an interrupt's message must not land on the progress line
-        if steps is not None:
-            steps.clear()
+    with progress_line() as steps, context.engine().begin() as conn:
+        sync_window(conn, rules, max(start, now), start, end, calendar, now=now, steps=steps)
+        selected = open_tasks(conn, start, end, owner=owner, role=role, store=store, code=code)
     by_id = {v.task.task_id: v for v in selected}
     lines = build_call_list([v.task for v in selected], start, end, rules, include_overdue=include_overdue)
     # Asked of the window's years, not of what this run happened to schedule: stored tasks count too.

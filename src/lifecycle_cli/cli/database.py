@@ -96,20 +96,15 @@ def resync_command(ctx: typer.Context) -> None:
     from lifecycle_cli.cli.common import today
     from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.render.output import say
-    from lifecycle_cli.render.progress import terminal_progress
+    from lifecycle_cli.render.progress import progress_line
     from lifecycle_cli.store.tasks import resync_all, synced_range
 
     context = get_context(ctx)
     rules = context.rules()
     day = today(rules)
-    steps = terminal_progress()
-    try:
-        with context.engine().begin() as conn:
-            counts = resync_all(conn, rules, day, HolidayCalendar(), steps)
-            covered = synced_range(conn)
-    finally:
-        if steps is not None:
-            steps.clear()
+    with progress_line() as steps, context.engine().begin() as conn:
+        counts = resync_all(conn, rules, day, HolidayCalendar(), steps)
+        covered = synced_range(conn)
     through = covered[1] if covered else day
     say(f"已重新检索全部客户的任务（{day} 起，至 {through}）：新增 {counts.created}，更新 {counts.updated}，"
         f"因进厂关闭 {counts.closed_by_visit}，取消 {counts.cancelled}")

@@ -110,18 +110,18 @@ def register(app: typer.Typer) -> None:
         options = ImportOptions(kind=kind, encoding=encoding, sheet=sheet, date_format=date_format,
                                 visit_kind=visit_kind, rejects_dir=rejects, dry_run=dry_run,
                                 today=today(context.rules()))
-        from lifecycle_cli.render.progress import terminal_progress
+        from lifecycle_cli.render.progress import progress_line
 
-        steps = terminal_progress()  # state, indexes, care anchors after the rows
-        progress = ImportProgress() if steps is not None else None
-        try:
-            report = run_import(context.engine(), context.rules(), files, options, progress=progress, steps=steps)
-        except KeyboardInterrupt:
-            report = None
-        finally:
-            for line in (progress, steps):
-                if line is not None:
-                    line.clear()
+        with progress_line() as steps:  # state, indexes, care anchors after the rows
+            progress = ImportProgress() if steps is not None else None  # the rows of each file
+            try:
+                report = run_import(context.engine(), context.rules(), files, options, progress=progress,
+                                    steps=steps)
+            except KeyboardInterrupt:
+                report = None
+            finally:
+                if progress is not None:
+                    progress.clear()
         if report is None:
             fail("导入被中断，数据库保持导入前的状态", 130)
         print_import_report(report, context.url())

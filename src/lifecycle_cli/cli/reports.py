@@ -39,7 +39,7 @@ def build_report(context: Context, on: date, month: str, first: date, last: date
                  store: str | None) -> dict[str, Any]:
     """Everything the report shows, as plain data (the JSON contract)."""
     from lifecycle_cli.core.calendar import HolidayCalendar
-    from lifecycle_cli.render.progress import terminal_progress
+    from lifecycle_cli.render.progress import progress_line
     from lifecycle_cli.store.report import (
         churn_counts,
         event_kpis,
@@ -53,14 +53,10 @@ def build_report(context: Context, on: date, month: str, first: date, last: date
 
     rules = context.rules()
     # A report before any `due` after a big import stores the days ahead first: a progress line on a terminal.
-    steps = terminal_progress()
     with context.engine().begin() as conn:
-        try:
+        with progress_line() as steps:
             sync_window(conn, rules, max(on, today(rules)), on, on + timedelta(days=rules.ahead_days - 1),
                         HolidayCalendar(), now=today(rules), steps=steps)
-        finally:  # an interrupt's message must not land on the progress line
-            if steps is not None:
-                steps.clear()
         v = vehicles_as_of(conn, on, rules)
         stages = stage_distribution(conn, v, on, rules, store)
         figures = kpis(conn, v, on, first, last, rules, store)

@@ -8,13 +8,26 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 
 def terminal_progress() -> StepProgress | None:
     """A progress line when stderr is a terminal; None when piped, redirected or under cron."""
     return StepProgress() if sys.stderr.isatty() else None
+
+
+@contextmanager
+def progress_line() -> Iterator[StepProgress | None]:
+    """terminal_progress() for a block, erased when the block ends, however it ends (an
+    interrupt's message must not land on the line)."""
+    steps = terminal_progress()
+    try:
+        yield steps
+    finally:
+        if steps is not None:
+            steps.clear()
 
 
 class StepProgress:
