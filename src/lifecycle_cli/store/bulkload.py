@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from sqlalchemy import Index, Table, func, inspect, select
 from sqlalchemy.engine import Connection
 
-from lifecycle_cli.steps import Steps
+from lifecycle_cli.steps import Steps, reported
 from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS
 from lifecycle_cli.store.db import begin_now
 
@@ -75,9 +75,5 @@ def indexes_deferred(conn: Connection, incoming: Mapping[str, int],
     for ix in deferred:
         ix.drop(conn)
     yield [str(ix.name) for ix in deferred]
-    if steps is not None and deferred:
-        steps("建立索引（个）", 0, len(deferred))
-    for done, ix in enumerate(deferred, start=1):
+    for (ix,) in reported(([ix] for ix in deferred), len(deferred), "建立索引（个）", steps):
         ix.create(conn)
-        if steps is not None:
-            steps("建立索引（个）", done, len(deferred))

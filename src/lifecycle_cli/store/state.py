@@ -23,7 +23,7 @@ from lifecycle_cli.core.schedule import (
     vehicle_projection,
     warranty_end,
 )
-from lifecycle_cli.steps import Steps
+from lifecycle_cli.steps import Steps, reported
 from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks, in_keys, update_by_pk
 from lifecycle_cli.store.facts import load_vehicle_facts
 
@@ -83,16 +83,10 @@ def vehicle_state(vehicle: VehicleFacts, rules: Rules, as_of: date = FAR_FUTURE)
 def refresh_vehicles(conn: Connection, vehicle_pks: Iterable[int], rules: Rules, steps: Steps | None = None) -> None:
     """Recompute and store the projection state of these vehicles."""
     pks = sorted(set(vehicle_pks))
-    done = 0
-    if steps is not None:
-        steps("计算车辆状态（辆）", 0, len(pks))
-    for part in chunks(pks, BATCH):
+    for part in reported(chunks(pks, BATCH), len(pks), "计算车辆状态（辆）", steps):
         facts = load_vehicle_facts(conn, part)
         rows = [{"_pk": pk, **vehicle_state(v, rules)} for pk, (_, v) in facts.items()]
         update_by_pk(conn, VEHICLES, vehicle_state_columns(), rows)
-        done += len(part)
-        if steps is not None:
-            steps("计算车辆状态（辆）", done, len(pks))
 
 
 def vehicle_state_columns() -> tuple[str, ...]:
@@ -114,10 +108,7 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
     """
     every = rules.touchpoints["care_call"].offset_days
     pks = sorted(set(customer_pks))
-    done = 0
-    if steps is not None:
-        steps("更新客户回访周期（位）", 0, len(pks))
-    for part in chunks(pks, BATCH):
+    for part in reported(chunks(pks, BATCH), len(pks), "更新客户回访周期（位）", steps):
         latest: dict[int, date] = {}
         customers = conn.execute(
             select(CUSTOMERS.c.id, CUSTOMERS.c.last_contact, CUSTOMERS.c.birthday).where(
@@ -144,9 +135,6 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
             for pk, _, birthday in customers
         ]
         update_by_pk(conn, CUSTOMERS, ("care_anchor", "care_phase", "birthday_mmdd"), rows)
-        done += len(part)
-        if steps is not None:
-            steps("更新客户回访周期（位）", done, len(pks))
 
 
 def customers_of_vehicles(conn: Connection, vehicle_pks: Iterable[int]) -> set[int]:

@@ -23,7 +23,7 @@ from lifecycle_cli.core.insurance import RENEWAL_CODE, inspection_month_offsets,
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Scheduler
 from lifecycle_cli.core.stages import add_months
-from lifecycle_cli.steps import Steps
+from lifecycle_cli.steps import Steps, reported
 from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks, in_keys
 from lifecycle_cli.store.db import serialize_writers
 from lifecycle_cli.store.facts import INSURANCE_CHANGES, load_customer_facts
@@ -217,10 +217,7 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
     counts = SyncCounts()
     start, end = scheduler.start, scheduler.end
     pks = sorted(set(customer_pks))
-    done = 0
-    if steps is not None:
-        steps("生成回访任务（位客户）", 0, len(pks))
-    for part in chunks(pks, SYNC_BATCH):
+    for part in reported(chunks(pks, SYNC_BATCH), len(pks), "生成回访任务（位客户）", steps):
         facts = load_customer_facts(conn, part)
         vehicle_pks = dict(conn.execute(
             select(VEHICLES.c.vin, VEHICLES.c.id).where(in_keys(conn, VEHICLES.c.customer_pk, part))
@@ -279,9 +276,6 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
                 status=bindparam("status"), closed_reason=bindparam("reason"), closed_on=bindparam("on")
             )
             conn.execute(stmt, closes)
-        done += len(part)
-        if steps is not None:
-            steps("生成回访任务（位客户）", done, len(pks))
     return counts
 
 
