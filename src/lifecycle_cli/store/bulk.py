@@ -260,7 +260,7 @@ def plate_ids(conn: Connection, plates: Iterable[str]) -> dict[str, list[int]]:
     """plate -> the vehicle pks carrying it (a plate names a car only when the list has one)."""
     found: dict[str, list[int]] = {}
     for part in chunks(sorted(set(plates))):
-        for plate, pk in conn.execute(select(VEHICLES.c.plate, VEHICLES.c.id).where(in_keys(conn, VEHICLES.c.plate, part))):
+        for plate, pk in fetch_in(conn, VEHICLES, ("plate", "id"), "plate", part):
             found.setdefault(plate, []).append(pk)
     return found
 
@@ -272,10 +272,7 @@ def add_readings(conn: Connection, readings: Iterable[tuple[int, date, int]]) ->
         return set()
     have: set[tuple[int, date, int]] = set()
     for part in chunks(sorted({pk for pk, _, _ in wanted})):
-        query = select(READINGS.c.vehicle_pk, READINGS.c.reading_date, READINGS.c.km).where(
-            in_keys(conn, READINGS.c.vehicle_pk, part)
-        )
-        have.update((pk, d, km) for pk, d, km in conn.execute(query))
+        have.update(fetch_in(conn, READINGS, ("vehicle_pk", "reading_date", "km"), "vehicle_pk", part))
     new = [(pk, d, km) for pk, d, km in wanted if (pk, d, km) not in have]
     insert_by_shape(conn, READINGS, ({"vehicle_pk": pk, "reading_date": d, "km": km, "source": "vehicle"}
                                      for pk, d, km in new))
