@@ -280,6 +280,13 @@ def test_find_header_row(rows: list[list[object]], kind: str | None, expected: i
         (["C001", "张三", "13812345678"], False),
         (["必填", "张三"], False),
         (["如意"], False),  # a name that starts like a hint
+        # the real 客户车辆 template: hints with lengths and examples, mixed with empty cells
+        (["必填（17位）", "必填 如：2019/08/28", "选填", None, "", "（11位）"], True),
+        (["必填项", "如：1985/08/28", "可选", "必填，如：2019-08-28", "选填，格式：年/月/日"], True),
+        (["必填(17位)", "必填", "张三"], True),  # more than half are hints
+        (["必填", "选填", "张三", "13812345678"], False),  # half is not "mostly"
+        (["LVRHDA3K0TN000100", "C1", "如意", "选填", "2024-01-01"], False),  # a note reading 选填
+        (["11位手机号", "17位"], True),
         (["", None], False),
         ([], False),
     ],

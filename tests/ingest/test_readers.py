@@ -178,11 +178,15 @@ def test_partial_header_below_a_title_is_still_the_header(tmp_path: Path) -> Non
     assert table.header_line == 2
 
 
-def test_short_rows_are_padded_and_long_rows_kept(tmp_path: Path) -> None:
-    text = "客户编号,姓名,手机号\nC1\nC2,张三,138,extra\n"
+def test_short_rows_are_padded_and_long_rows_cut_counting_the_extra_fields(tmp_path: Path) -> None:
+    text = "客户编号,姓名,手机号,\nC1\nC2,张三,138,extra\nC3,李四,139,,\nC4,王五,137,,x,\n"
     rows = read_all(open_table(write(tmp_path, "s.csv", text.encode())))
-    assert rows[0].cells == ["C1", "", ""]
-    assert rows[1].cells == ["C2", "张三", "138", "extra"]
+    assert [(r.cells, r.raw, r.extra) for r in rows] == [
+        (["C1", "", ""], ["C1", "", ""], 0),
+        (["C2", "张三", "138"], ["C2", "张三", "138"], 1),
+        (["C3", "李四", "139"], ["C3", "李四", "139"], 0),  # trailing commas are not extra fields
+        (["C4", "王五", "137"], ["C4", "王五", "137"], 2),
+    ]
 
 
 def test_kind_forces_header_choice(tmp_path: Path) -> None:

@@ -129,8 +129,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "mileage",
     ),
     "mileage_date": ("里程日期", "里程登记日期", "最近进店日期"),
-    "sales_consultant": ("销售顾问",),
-    "service_advisor": ("服务顾问", "专属顾问", "维修顾问", "接待顾问"),
+    "sales_consultant": ("销售顾问", "营销员", "业务员", "跟进人", "销售员", "销售人员"),
+    "service_advisor": ("服务顾问", "专属顾问", "维修顾问", "接待顾问", "接待"),
     "commercial_insurance_expiry": ("商业险到期日期", "商业险到期", "商业险到期日"),
     "compulsory_insurance_expiry": (
         "交强险到期日期",
@@ -153,7 +153,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "kind": ("维修类型", "业务类型", "工单类型"),
     "amount": ("金额", "维修金额", "结算金额", "工单金额"),
-    "advisor": ("服务顾问", "专属顾问", "维修顾问", "接待顾问", "接待人", "service_advisor"),
+    "advisor": ("服务顾问", "专属顾问", "维修顾问", "接待顾问", "接待", "接待人", "service_advisor"),
     "ro_number": ("工单号", "维修单号", "委托书号", "工单编号", "委托书编号"),
 }
 
@@ -300,43 +300,36 @@ def find_header_row(rows: Sequence[Sequence[object]], kind: str | None = None) -
     return None
 
 
-_HINT_WORDS = frozenset(
-    {
-        "必填",
-        "必填项",
-        "必填字段",
-        "必须",
-        "必须填写",
-        "选填",
-        "选填项",
-        "可选",
-        "可选项",
-        "非必填",
-        "可不填",
-        "可为空",
-        "可空",
-        "不填",
-        "required",
-        "optional",
-    }
+# A fill-in hint cell of a template's hint row: a hint word (必填 / 选填 …), a length (17位), an
+# example (如：2019/08/28) or a date pattern (YYYY-MM-DD), alone or in this order
+# (必填（17位）, 必填 如：2019/08/28, 选填，格式：年/月/日). Matched after normalize_header.
+_HINT_WORD = (
+    r"(?:必填项|必填字段|必填|必须填写|必须|选填项|选填|可选项|可选|非必填|可不填|可为空|可空|不填"
+    r"|required|optional)"
 )
-_HINT_PREFIX_RE = re.compile(
-    r"^(?:(?:如|例|比如|例如|eg|e\.g\.)[:,]|例如|示例|样例|格式|请填写|请输入|请选择)"
+_HINT_LENGTH = r"(?:\d{1,3}位[^\d]{0,12})"
+_HINT_EXAMPLE = (
+    r"(?:(?:如|例|比如|例如|eg|e\.g\.|注|说明|提示|填写说明)[:,].*"
+    r"|(?:例如|示例|样例|格式|请填写|请输入|请选择).*)"
 )
-_DATE_PATTERN_RE = re.compile(r"^(?=.*[年月日yd])[年月日号ymdhs/\-.:]+$")
+_HINT_DATE_PATTERN = r"(?:(?=.*[年月日yd])[年月日号ymdhs/\-.:]+)"
+_SEP = r"[,;、]*"
+_HINT_RE = re.compile(
+    rf"^(?:{_HINT_WORD}{_SEP})?(?:{_HINT_LENGTH}{_SEP})?(?:{_HINT_EXAMPLE}|{_HINT_DATE_PATTERN})?$"
+)
 
 
 def _is_hint(text: str) -> bool:
-    """True for one hint cell like 必填 / 选填 / 如：1985/08/28 / YYYY-MM-DD."""
-    norm = normalize_header(text)
-    if not norm:
-        # e.g. '(必填)': normalize_header keeps the bracket content in that case
-        return False
-    norm = norm.strip("*:：")
-    return bool(norm in _HINT_WORDS or _HINT_PREFIX_RE.match(norm) or _DATE_PATTERN_RE.match(norm))
+    """True for one hint cell like 必填 / 必填（17位） / 必填 如：2019/08/28 / （11位） / YYYY-MM-DD."""
+    norm = normalize_header(text).strip("*:")
+    return bool(norm) and _HINT_RE.match(norm) is not None
 
 
 def is_hint_row(row: Sequence[object]) -> bool:
-    """True when every non-empty cell of a row is a fill-in hint (必填 / 选填 / 如：… / 示例)."""
-    texts = [str(c).strip() for c in row if c is not None and str(c).strip()]
-    return bool(texts) and all(_is_hint(t) for t in texts)
+    """True when more than half of the non-empty cells of a row are fill-in hints (必填 / 选填 / 如：…).
+
+    Only rows right under the header are asked (readers.py), so a data row is never tested here.
+    """
+    texts = [text for text in (str(c).strip() for c in row if c is not None) if text]
+    hints = sum(1 for t in texts if _is_hint(t))
+    return hints * 2 > len(texts)

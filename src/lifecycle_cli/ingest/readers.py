@@ -16,7 +16,7 @@ import charset_normalizer
 
 from lifecycle_cli.ingest.headers import KINDS, find_header_row, is_hint_row, map_headers
 
-__all__ = ["FileRefused", "Row", "Table", "detect_encoding", "open_table"]
+__all__ = ["MAX_UNPACKED_BYTES", "FileRefused", "Row", "Table", "detect_encoding", "open_table"]
 
 SAMPLE_SIZE = 64 * 1024
 HEADER_SEARCH_ROWS = 10
@@ -32,6 +32,10 @@ _XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _FIELD_SIZE_LIMIT = 16 * 1024 * 1024
+# The most an .xlsx may unpack to (the sum of its parts' sizes as the zip declares them; zipfile
+# never unpacks a part beyond its declared size). A zip bomb is refused before openpyxl sees it.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+UNPACKED_LIMIT_OPTION = "--max-unpacked-mb"
 
 
 class FileRefused(Exception):
@@ -40,11 +44,16 @@ class FileRefused(Exception):
 
 @dataclass
 class Row:
-    """One data row: its line (as seen in an editor / the sheet row number), values and text."""
+    """One data row: its line (as seen in an editor / the sheet row number), values and text.
+
+    `extra` counts the fields beyond the header's width, up to the last non-empty one (a trailing
+    comma is not one); they are dropped from `cells` / `raw`, so a row is never wider than its header.
+    """
 
     line: int
     cells: list[object]
     raw: list[str]
+    extra: int = 0
 
 
 @dataclass
@@ -223,11 +232,18 @@ def _header_texts(cells: Sequence[object]) -> list[str]:
 
 
 def _make_row(line: int, cells: list[Any], width: int, filler: object) -> Row:
-    """A Row whose cells are padded to the header width."""
+    """A Row whose cells are padded or cut to the header width (the cut fields counted in `extra`)."""
+    extra = 0
     if len(cells) < width:
         cells = cells + [filler] * (width - len(cells))
+    elif len(cells) > width:
+        used = len(cells)
+        while used > width and _is_blank_row(cells[used - 1 : used]):
+            used -= 1
+        extra = used - width
+        cells = cells[:width]
     # CSV cells are text already (filler ""): they are their own raw text.
-    return Row(line=line, cells=cells, raw=cells if filler == "" else [_cell_text(c) for c in cells])
+    return Row(line=line, cells=cells, raw=cells if filler == "" else [_cell_text(c) for c in cells], extra=extra)
 
 
 def _data_rows(
@@ -236,16 +252,17 @@ def _data_rows(
     width: int,
     filler: object,
 ) -> Iterator[Row]:
-    """Rows after the header: a hint row right under it and blank rows are skipped."""
-    position = 0
+    """Rows after the header: the hint rows right under it (blank rows between allowed) and blank
+    rows are skipped; from the first data row on, every non-blank row is data."""
+    under_header = True
     for source in (iter(buffered), stream):
         for line, cells in source:
-            first_after_header = position == 0
-            position += 1
             if _is_blank_row(cells):
                 continue
-            if first_after_header and is_hint_row(cells):
-                continue
+            if under_header:
+                if is_hint_row(cells):
+                    continue
+                under_header = False
             yield _make_row(line, list(cells), width, filler)
 
 
@@ -339,7 +356,13 @@ def _csv_records(path: Path, encoding: str, delimiter: str) -> Generator[tuple[i
 # --------------------------------------------------------------------------- xlsx
 
 
-def _open_xlsx(path: Path, sheet: str | None, kind: str | None) -> Table:
+def _megabytes(size: int) -> str:
+    """A size in MB for a message (one decimal under 10 MB)."""
+    mb = size / (1024 * 1024)
+    return f"{mb:.1f}" if mb < 10 else f"{mb:,.0f}"
+
+
+def _open_xlsx(path: Path, sheet: str | None, kind: str | None, max_unpacked_bytes: int) -> Table:
     """Open an .xlsx workbook (read-only, streaming) and find the header row of a sheet."""
     import openpyxl  # imported here: loading openpyxl is slow and CSV imports do not need it
 
@@ -347,15 +370,22 @@ def _open_xlsx(path: Path, sheet: str | None, kind: str | None) -> Table:
     try:
         try:
             with zipfile.ZipFile(binary) as archive:
-                names = set(archive.namelist())
-        except zipfile.BadZipFile:
+                infos = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
             raise FileRefused(f"无法读取 Excel 文件（文件已损坏或不是 .xlsx）：{path.name}") from None
+        names = {info.filename for info in infos}
         if "xl/workbook.bin" in names:
             raise FileRefused(f"不支持 .xlsb 格式，请在 Excel 中另存为 .xlsx 或 CSV：{path.name}")
         if "xl/workbook.xml" not in names:
             if "content.xml" in names:
                 raise FileRefused(f"不支持 .ods 格式，请另存为 .xlsx 或 CSV：{path.name}")
             raise FileRefused(f"不是 CSV 或 xlsx 文件（是一个 zip 压缩包）：{path.name}")
+        unpacked = sum(info.file_size for info in infos)
+        if unpacked > max_unpacked_bytes:
+            raise FileRefused(
+                f"Excel 文件解压后有 {_megabytes(unpacked)} MB，超过上限 {_megabytes(max_unpacked_bytes)} MB，"
+                f"未打开：{path.name}（确是正常的大文件时，可另存为 CSV 导入，或用 {UNPACKED_LIMIT_OPTION} 提高上限）"
+            )
         binary.seek(0)
         try:
             workbook = openpyxl.load_workbook(binary, read_only=True, data_only=True)
@@ -461,9 +491,17 @@ def _open_xls(path: Path, sheet: str | None, kind: str | None) -> Table:
 
 
 def open_table(
-    path: Path, *, encoding: str | None = None, sheet: str | None = None, kind: str | None = None
+    path: Path,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    kind: str | None = None,
+    max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
 ) -> Table:
-    """Open a CSV or .xlsx export and find its header; FileRefused (Chinese reason) if it cannot be read."""
+    """Open a CSV or .xlsx export and find its header; FileRefused (Chinese reason) if it cannot be read.
+
+    An .xlsx whose sheets and shared strings declare more than `max_unpacked_bytes` is refused.
+    """
     path = Path(path)
     if not path.exists():
         raise FileRefused(f"文件不存在：{path}")
@@ -487,7 +525,7 @@ def open_table(
             )
         return _open_xls(path, sheet, kind)
     if magic.startswith(_ZIP_MAGIC):
-        return _open_xlsx(path, sheet, kind)
+        return _open_xlsx(path, sheet, kind, max_unpacked_bytes)
     if suffix in _XLSX_SUFFIXES:
         raise FileRefused(f"无法读取 Excel 文件（文件已损坏或不是 .xlsx）：{path.name}")
     if magic.startswith(b"%PDF"):
