@@ -101,9 +101,24 @@ def test_parse_date_ok(value: object, expected: dt.date | None) -> None:
         ("20241345", '无法识别的日期 "20241345"'),
         ("2024-03-05 25:00", '无法识别的日期 "2024-03-05 25:00"'),
         ("abc", '无法识别的日期 "abc"'),
-        (0, "无法识别的日期"),  # serial out of range
-        (3_000_000, "无法识别的日期"),
-        (-5.0, "无法识别的日期"),
+        (0, '日期超出范围（1900–2099）"0"'),  # serial out of range
+        (3_000_000, '日期超出范围（1900–2099）"3000000"'),
+        (-5.0, '日期超出范围（1900–2099）"-5"'),
+        (2958465, '日期超出范围（1900–2099）"2958465"'),  # 9999-12-31 as a serial
+        ("99999", '日期超出范围（1900–2099）"99999"'),  # a serial in a text cell: 2173
+        (1e10, '日期超出范围（1900–2099）"10000000000"'),
+        (10**400, '日期超出范围（1900–2099）"1000000000000000000000000000000000000000…"'),
+        (float("inf"), '无法识别的日期 "inf"'),
+        ("9999-12-31", '日期超出范围（1900–2099）"9999-12-31"'),
+        ("0001-01-01", '日期超出范围（1900–2099）"0001-01-01"'),
+        ("0000-01-01", '日期超出范围（1900–2099）"0000-01-01"'),
+        ("1899-12-31", '日期超出范围（1900–2099）"1899-12-31"'),
+        ("2100-01-01", '日期超出范围（1900–2099）"2100-01-01"'),
+        ("9999年1月1日", '日期超出范围（1900–2099）"9999年1月1日"'),
+        ("99991231", '日期超出范围（1900–2099）"99991231"'),
+        (21000101, '日期超出范围（1900–2099）"21000101"'),
+        (dt.datetime(9999, 12, 31), '日期超出范围（1900–2099）"9999-12-31"'),  # an Excel date cell
+        (dt.date(1, 1, 1), '日期超出范围（1900–2099）"0001-01-01"'),
         ("2024-3/5", "只接受年在前的日期"),  # mixed separators
     ],
 )
@@ -111,6 +126,21 @@ def test_parse_date_bad(value: object, reason: str) -> None:
     with pytest.raises(BadValue) as err:
         parse_date(value)
     assert reason in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1900-01-01", dt.date(1900, 1, 1)), ("2099-12-31", dt.date(2099, 12, 31)), (2, dt.date(1900, 1, 1)),
+     (20991231, dt.date(2099, 12, 31)), (19000101, dt.date(1900, 1, 1))],
+)
+def test_parse_date_range_bounds_are_inside(value: object, expected: dt.date) -> None:
+    assert parse_date(value) == expected
+
+
+def test_parse_date_with_format_checks_the_range() -> None:
+    with pytest.raises(BadValue) as err:
+        parse_date("12/31/9999", "%m/%d/%Y")
+    assert str(err.value) == '日期超出范围（1900–2099）"12/31/9999"'
 
 
 def test_parse_date_ambiguous_message_is_complete() -> None:
@@ -184,6 +214,16 @@ def test_parse_km_ok(value: object, expected: int | None) -> None:
         ("2000001", "里程过大"),
         ("300万", "里程过大"),
         (True, "无法识别的里程"),
+        # hostile numbers: always a Chinese reason, never a decimal/overflow error
+        (1e300, '里程过大，不像真实里程 "1000000000000000052504760255204420248704…"'),
+        ("9" * 40, '里程过大，不像真实里程 "9999999999999999999999999999999999999999"'),
+        ("99999999999999999999", '里程过大，不像真实里程 "99999999999999999999"'),
+        (10**40, "里程过大"),
+        ("1" * 40 + "万", "里程过大"),
+        (float("inf"), '无法识别的里程 "inf"'),
+        ("1e400", '无法识别的里程 "1e400"'),
+        ("inf", '无法识别的里程 "inf"'),
+        ("NaN", '无法识别的里程 "NaN"'),
     ],
 )
 def test_parse_km_bad(value: object, reason: str) -> None:
@@ -394,11 +434,24 @@ def test_parse_amount(value: object, expected: float | None) -> None:
     assert parse_amount(value) == expected
 
 
-@pytest.mark.parametrize("value", ["abc", "12元34", "1.2.3"])
-def test_parse_amount_bad(value: object) -> None:
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("abc", '无法识别的金额 "abc"'),
+        ("12元34", '无法识别的金额 "12元34"'),
+        ("1.2.3", '无法识别的金额 "1.2.3"'),
+        ("1e400", '无法识别的金额 "1e400"'),
+        ("NaN", '无法识别的金额 "NaN"'),
+        (float("inf"), '无法识别的金额 "inf"'),
+        ("1" * 400, '金额过大，不像真实金额 "1111111111111111111111111111111111111111…"'),  # float() gives inf
+        (10**400, "金额过大，不像真实金额"),
+        (2e10, '金额过大，不像真实金额 "20000000000"'),
+    ],
+)
+def test_parse_amount_bad(value: object, reason: str) -> None:
     with pytest.raises(BadValue) as err:
         parse_amount(value)
-    assert "无法识别的金额" in str(err.value)
+    assert reason in str(err.value)
 
 
 # --------------------------------------------------------------------------- text

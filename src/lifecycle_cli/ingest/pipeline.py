@@ -303,6 +303,9 @@ class Importer:
             item.report.read += 1
             if self.progress is not None and item.report.read % 10000 == 0:
                 self.progress(item.report.path, item.report.read)
+            if row.extra:
+                self._say(item.report, row.line, None,
+                          f"本行有 {row.extra} 个多余字段（表头只有 {len(item.table.header)} 列），已忽略", "warning")
             try:
                 values = self._parse(kind or "", parser, row, item.report)
             except RowError as exc:

@@ -73,12 +73,17 @@ def _display(value: object) -> str:
     return str(value)
 
 
+def _brief(shown: str, limit: int = 40) -> str:
+    """A cell shortened for a message (a 400-digit number is not worth printing in full)."""
+    return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
 # --------------------------------------------------------------------------- dates
 
 _EXCEL_EPOCH = datetime.date(1899, 12, 30)
 _EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
 _MIN_YEAR = 1900
-_MAX_YEAR = 2100
+_MAX_YEAR = 2099
 
 _TIME = r"(?:[ T]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)?"
 _DATE_SEP_RE = re.compile(r"^(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})" + _TIME + r"$")
@@ -92,30 +97,44 @@ _SERIAL_RE = re.compile(r"^\d{5}(?:\.\d+)?$")
 def _ambiguous(text: str) -> BadValue:
     """The error for a date written in a form we refuse to guess."""
     return BadValue(
-        f'无法识别的日期 "{text}"（只接受年在前的日期，如 2024-03-05；其他格式请用 --date-format 指定）'
+        f'无法识别的日期 "{_brief(text)}"（只接受年在前的日期，如 2024-03-05；其他格式请用 --date-format 指定）'
     )
 
 
 def _impossible(text: str) -> BadValue:
     """The error for a year-first date that does not exist."""
-    return BadValue(f'无法识别的日期 "{text}"')
+    return BadValue(f'无法识别的日期 "{_brief(text)}"')
+
+
+def _out_of_range(shown: str) -> BadValue:
+    """The error for a date (or Excel serial number) outside the years the tool accepts."""
+    return BadValue(f'日期超出范围（{_MIN_YEAR}–{_MAX_YEAR}）"{_brief(shown)}"')
+
+
+def _in_range(day: datetime.date, shown: str) -> datetime.date:
+    """The date itself when its year is within 1900–2099, else BadValue."""
+    if not (_MIN_YEAR <= day.year <= _MAX_YEAR):
+        raise _out_of_range(shown)
+    return day
 
 
 def _from_serial(serial: float, shown: str) -> datetime.date:
-    """Excel 1900-system serial number → date."""
-    if not (1 <= serial <= _EXCEL_MAX_SERIAL):
+    """Excel 1900-system serial number → date (within 1900–2099)."""
+    if not math.isfinite(serial):
         raise _impossible(shown)
-    return _EXCEL_EPOCH + datetime.timedelta(days=math.floor(serial))
+    if not (1 <= serial <= _EXCEL_MAX_SERIAL):
+        raise _out_of_range(shown)
+    return _in_range(_EXCEL_EPOCH + datetime.timedelta(days=math.floor(serial)), shown)
 
 
 def _ymd(y: str, m: str, d: str, h: str | None, mi: str | None, s: str | None, shown: str) -> datetime.date:
     """Build a date from matched parts, validating it (and the time if any)."""
+    if not (_MIN_YEAR <= int(y) <= _MAX_YEAR):
+        raise _out_of_range(shown)
     try:
         result = datetime.date(int(y), int(m), int(d))
     except ValueError:
         raise _impossible(shown) from None
-    if not (_MIN_YEAR <= result.year <= _MAX_YEAR):
-        raise _impossible(shown)
     if h is not None and (int(h) > 23 or int(mi or 0) > 59 or int(s or 0) > 59):
         raise _impossible(shown)
     return result
@@ -130,20 +149,24 @@ def parse_date(value: object, date_format: str | None = None) -> datetime.date |
         except ValueError:
             pass
         else:
-            if 1900 <= day.year <= 2100:
+            if _MIN_YEAR <= day.year <= _MAX_YEAR:
                 return day
     if _is_blank(value):
         return None
     if isinstance(value, datetime.datetime):
-        return value.date()
+        return _in_range(value.date(), _display(value.date()))
     if isinstance(value, datetime.date):
-        return value
+        return _in_range(value, _display(value))
     if isinstance(value, bool):
         raise _impossible(str(value))
     if isinstance(value, int | float):
         shown = _display(value)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _impossible(shown)
+        if not -1e9 < value < 1e9:  # a huge int would not even convert to float
+            raise _out_of_range(shown)
         # A whole number that looks like YYYYMMDD typed into a numeric cell.
-        if float(value).is_integer() and 19000101 <= value <= 21001231:
+        if float(value).is_integer() and 19000101 <= value <= 20991231:
             digits = str(int(value))
             return _ymd(digits[:4], digits[4:6], digits[6:], None, None, None, shown)
         return _from_serial(float(value), shown)
@@ -151,9 +174,10 @@ def parse_date(value: object, date_format: str | None = None) -> datetime.date |
     text = _nfkc(shown).strip()
     if date_format is not None:
         try:
-            return datetime.datetime.strptime(text, date_format).date()
+            day = datetime.datetime.strptime(text, date_format).date()
         except ValueError:
             raise BadValue(f'无法识别的日期 "{shown}"（应为 {date_format} 格式）') from None
+        return _in_range(day, shown)
     if _SERIAL_RE.match(text):
         return _from_serial(float(text), shown)
     for pattern in (_DATE_SEP_RE, _DATE_CN_RE, _DATE_COMPACT_RE):
@@ -180,7 +204,7 @@ def parse_km(value: object) -> int | None:
             return km
     if _is_blank(value):
         return None
-    shown = _display(value)
+    shown = _brief(_display(value))
     if isinstance(value, bool):
         raise BadValue(f'无法识别的里程 "{shown}"')
     if isinstance(value, int | float):
@@ -202,6 +226,8 @@ def parse_km(value: object) -> int | None:
             number = -number
     if number < 0:
         raise BadValue(f'里程不能为负数 "{shown}"')
+    if number > _MAX_KM:  # before rounding: quantize() fails on numbers beyond Decimal's precision
+        raise BadValue(f'里程过大，不像真实里程 "{shown}"')
     km = int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if km > _MAX_KM:
         raise BadValue(f'里程过大，不像真实里程 "{shown}"')
@@ -435,6 +461,7 @@ def parse_visit_kind(value: object) -> str:
 
 # --------------------------------------------------------------------------- amount
 
+_MAX_AMOUNT = 1e10  # 元; a work order's amount beyond this is a typo or garbage
 _AMOUNT_RE = re.compile(r"^(?:¥|\$|rmb|cny|人民币)?(?P<num>[-+]?(?:\d+(?:\.\d*)?|\.\d+))(?:元|rmb|cny)?$")
 
 
@@ -444,14 +471,18 @@ def parse_amount(value: object) -> float | None:
         return None
     shown = _display(value)
     if isinstance(value, bool) or (isinstance(value, float) and not math.isfinite(value)):
-        raise BadValue(f'无法识别的金额 "{shown}"')
+        raise BadValue(f'无法识别的金额 "{_brief(shown)}"')
     if isinstance(value, int | float):
-        return float(value)
-    text = re.sub(r"[\s,]", "", _nfkc(shown).lower())
-    match = _AMOUNT_RE.match(text)
-    if not match:
-        raise BadValue(f'无法识别的金额 "{shown}"')
-    return float(match.group("num"))
+        amount = float(value) if -_MAX_AMOUNT <= value <= _MAX_AMOUNT else math.inf
+    else:
+        text = re.sub(r"[\s,]", "", _nfkc(shown).lower())
+        match = _AMOUNT_RE.match(text)
+        if not match:
+            raise BadValue(f'无法识别的金额 "{_brief(shown)}"')
+        amount = float(match.group("num"))
+    if not abs(amount) <= _MAX_AMOUNT:  # also false for inf (a 400-digit amount) and NaN
+        raise BadValue(f'金额过大，不像真实金额 "{_brief(shown)}"')
+    return amount
 
 
 # --------------------------------------------------------------------------- text
