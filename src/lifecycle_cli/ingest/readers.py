@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import warnings
 import zipfile
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ _XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm"})
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _FIELD_SIZE_LIMIT = 16 * 1024 * 1024
+_CHECK_CHUNK = 1024 * 1024
 # The most an .xlsx may unpack to (the sum of its parts' sizes as the zip declares them; zipfile
 # never unpacks a part beyond its declared size). A zip bomb is refused before openpyxl sees it.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -286,6 +288,7 @@ def _open_csv(path: Path, encoding: str | None, kind: str | None) -> Table:
             f"这是网页/XML 文件，不是 CSV 或 xlsx：{path.name}（请在 Excel 中打开后另存为 .xlsx 或 CSV）"
         )
     delimiter = _sniff_delimiter(text.lstrip("\ufeff"))
+    _check_text(path, enc)
 
     if csv.field_size_limit() < _FIELD_SIZE_LIMIT:
         csv.field_size_limit(_FIELD_SIZE_LIMIT)
@@ -330,6 +333,29 @@ def _open_csv(path: Path, encoding: str | None, kind: str | None) -> Table:
     )
 
 
+def _check_text(path: Path, encoding: str) -> None:
+    """Decode the whole file once, a megabyte at a time, so that a byte the encoding cannot read or a
+    NUL character far down refuses the file before any of its rows lands; the reason names the line."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    lines = 0
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(_CHECK_CHUNK)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                before = exc.object[: exc.start].decode(encoding, errors="replace")
+                line = lines + before.count("\n") + 1
+                raise FileRefused(f"第 {line} 行无法用编码 {encoding} 解码，{ENCODING_HINT}") from None
+            nul = text.find("\x00")
+            if nul >= 0:
+                line = lines + text.count("\n", 0, nul) + 1
+                raise FileRefused(f"第 {line} 行含有空字符（NUL），文件可能已损坏：{path.name}")
+            lines += text.count("\n")
+            if not chunk:
+                return
+
+
 def _csv_records(path: Path, encoding: str, delimiter: str) -> Generator[tuple[int, list[str]], None, None]:
     """(line where the record starts, cells) for each CSV record; the file is closed at the end."""
     with path.open("r", encoding=encoding, errors="strict", newline="") as fh:
@@ -345,7 +371,9 @@ def _csv_records(path: Path, encoding: str, delimiter: str) -> Generator[tuple[i
                     f"第 {previous + 1} 行附近无法用编码 {encoding} 解码，{ENCODING_HINT}"
                 ) from None
             except csv.Error as exc:
-                raise FileRefused(f"第 {previous + 1} 行：CSV 格式错误（{exc}）") from None
+                reason = (f"有字段超过 {_FIELD_SIZE_LIMIT // (1024 * 1024)} MB，可能是引号没有配对"
+                          if "field larger" in str(exc) else "无法按 CSV 格式解析")
+                raise FileRefused(f"第 {previous + 1} 行：CSV 格式错误（{reason}）") from None
             start = previous + 1
             previous = reader.line_num
             if start == 1 and cells and cells[0].startswith("\ufeff"):
@@ -365,6 +393,10 @@ def _megabytes(size: int) -> str:
 def _open_xlsx(path: Path, sheet: str | None, kind: str | None, max_unpacked_bytes: int) -> Table:
     """Open an .xlsx workbook (read-only, streaming) and find the header row of a sheet."""
     import openpyxl  # imported here: loading openpyxl is slow and CSV imports do not need it
+
+    # openpyxl warns in English about what it skips (extensions, styles, bad date serials); the
+    # rows' problems are reported by the import itself.
+    warnings.filterwarnings("ignore", module=r"openpyxl(\..*)?$")
 
     binary = path.open("rb")
     try:
@@ -404,18 +436,98 @@ def _open_xlsx(path: Path, sheet: str | None, kind: str | None, max_unpacked_byt
         if not workbook.worksheets:
             raise FileRefused(f"Excel 文件中没有工作表：{path.name}")
         worksheet = workbook[_pick_sheet(list(workbook.sheetnames), sheet)]
-        # Some exporters write a wrong <dimension>; without this read-only mode would cut rows.
-        reset = getattr(worksheet, "reset_dimensions", None)
-        if reset is not None:
-            reset()
-        stream: Iterator[tuple[int, list[object]]] = (
-            (number, list(values))
-            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
-        )
+        stream = _guarded(_xlsx_rows(workbook, worksheet), path)
         return _sheet_table(path, str(worksheet.title), stream, kind, close)
     except BaseException:
         close()
         raise
+
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+
+
+def _xlsx_rows(workbook: Any, worksheet: Any) -> Iterator[tuple[int, list[object]]]:
+    """(sheet row number, values) of a read-only worksheet, every row from 1 on (missing rows empty).
+
+    Like openpyxl's iter_rows(values_only=True) without trusting the file: a cell whose value does
+    not read as its declared type (t="n" holding text, t="d" holding year 0, t="s" pointing past
+    the shared strings) keeps its text, so the row gets a clear reason from values.py; the
+    sheet's <dimension> is ignored (some exporters write a wrong one).
+    """
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser
+
+    class TolerantParser(WorkSheetParser):
+        """openpyxl's streaming sheet parser, keeping a bad cell's text instead of failing."""
+
+        def parse_row(self, row: Any) -> Any:
+            """A row whose number is not a plain number is numbered after the previous one."""
+            number = row.get("r")
+            if number is not None and not (number.isdigit() and 0 < int(number) <= EXCEL_MAX_ROWS):
+                del row.attrib["r"]
+            return super().parse_row(row)
+
+        def parse_cell(self, element: Any) -> Any:
+            """openpyxl's cell, or the cell's own text when its value does not read as its type."""
+            try:
+                return super().parse_cell(element)
+            except Exception:  # any failure of one cell keeps its text
+                pass
+            try:
+                row, column = coordinate_to_tuple(element.get("r") or "")
+            except Exception:  # a broken reference: the next column of this row
+                row, column = self.row_counter, self.col_counter + 1
+            self.col_counter = column
+            return {"row": row, "column": column, "value": element.findtext(VALUE_TAG), "data_type": "s",
+                    "style_id": 0}
+
+    source = worksheet._get_source()
+    parser = TolerantParser(
+        source,
+        worksheet._shared_strings,
+        data_only=True,
+        epoch=workbook.epoch,
+        date_formats=workbook._date_formats,
+        timedelta_formats=workbook._timedelta_formats,
+    )
+    expected = 1
+    try:
+        for number, cells in parser.parse():
+            if number < expected:
+                continue  # a row out of order or repeated (openpyxl drops it too)
+            if number > EXCEL_MAX_ROWS:
+                raise FileRefused(f"第 {number} 行超出 Excel 的最大行数（{EXCEL_MAX_ROWS:,}），文件已损坏")
+            while expected < number:
+                yield expected, []
+                expected += 1
+            width = max((c["column"] for c in cells if c["column"] <= EXCEL_MAX_COLUMNS), default=0)
+            values: list[object] = [None] * width
+            for cell in cells:
+                if 0 < cell["column"] <= width:
+                    values[cell["column"] - 1] = cell["value"]
+            yield number, values
+            expected = number + 1
+    finally:
+        source.close()
+
+
+def _guarded(stream: Iterator[tuple[int, list[object]]], path: Path) -> Iterator[tuple[int, list[object]]]:
+    """The workbook's rows; a failure of the library mid-sheet becomes FileRefused naming the row."""
+    number = 0
+    try:
+        for number, values in stream:
+            yield number, values
+    except FileRefused:
+        raise
+    except Exception as exc:  # a broken part deep in the sheet (XML, zip CRC)
+        raise FileRefused(
+            f"第 {number + 1} 行附近无法读取（{type(exc).__name__}），文件可能已损坏：{path.name}"
+        ) from None
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
 
 
 def _pick_sheet(names: list[str], sheet: str | None) -> str:
@@ -480,11 +592,13 @@ def _open_xls(path: Path, sheet: str | None, kind: str | None) -> Table:
         raise FileRefused(f"Excel 文件中没有工作表：{path.name}")
     name = _pick_sheet(names, sheet)
     # calamine gives "" for an empty cell where openpyxl gives None: make them alike.
+    # A NUL character (possible in BIFF strings) cannot be stored: it is dropped.
     stream: Iterator[tuple[int, list[object]]] = (
-        (number, [None if value == "" else value for value in values])
+        (number, [None if value == "" else value.replace("\x00", "") if type(value) is str else value
+                  for value in values])
         for number, values in enumerate(workbook.get_sheet_by_name(name).iter_rows(), start=1)
     )
-    return _sheet_table(path, name, stream, kind, lambda: None)
+    return _sheet_table(path, name, _guarded(stream, path), kind, lambda: None)
 
 
 # --------------------------------------------------------------------------- entry point
