@@ -53,6 +53,7 @@ class Context:
         if self._engine is None:
             from lifecycle_cli.store.db import SchemaError, mask_url, open_database
 
+            self.rules()  # a bad rules file stops the command before the database is touched
             try:
                 self._url, self._engine = open_database(self.db)
             except SchemaError as exc:
