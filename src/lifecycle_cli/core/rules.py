@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -191,6 +193,24 @@ def check_file(path: Path) -> list[str]:
     except RulesError as exc:
         return exc.errors
     return []
+
+
+# Sections and keys the stored state and the scheduled tasks never read (labels, texts, report
+# targets, the list's order, events and campaigns written when added): changing them needs no rebuild.
+DISPLAY_ONLY_SECTIONS = ("roles", "channels", "events", "campaigns")
+DISPLAY_ONLY_KPI = ("names", "targets", "lower_is_better")
+DISPLAY_ONLY_TOUCHPOINT = ("name", "moment", "hint")
+
+
+def state_digest(rules: Rules) -> str:
+    """sha256 of the rules the stored state and scheduled tasks are computed with (canonical JSON)."""
+    data = {k: v for k, v in rules.raw.items() if k not in DISPLAY_ONLY_SECTIONS}
+    data["kpi"] = {k: v for k, v in data.get("kpi", {}).items() if k not in DISPLAY_ONLY_KPI}
+    data["call_list"] = {k: v for k, v in data.get("call_list", {}).items() if k != "priority"}
+    data["touchpoints"] = {code: {k: v for k, v in tp.items() if k not in DISPLAY_ONLY_TOUCHPOINT}
+                           for code, tp in data.get("touchpoints", {}).items()}
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _pair(value: Any) -> tuple[int, int] | None:
