@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from lifecycle_cli.cli import calls, database, events, fleet, importing, reports
-from lifecycle_cli.cli.common import Context, get_context
+from lifecycle_cli.cli import calls, database, events, fleet, importing, reports, rules
+from lifecycle_cli.cli.common import Context
 
 app = typer.Typer(
     name="lifecycle",
@@ -30,18 +30,11 @@ def main_options(
     ctx.call_on_close(ctx.obj.close)
 
 
-@app.command("rules")
-def rules_command(ctx: typer.Context) -> None:
-    """打印生效的规则（TOML）。"""
-    import tomli_w
-
-    typer.echo(tomli_w.dumps(get_context(ctx).rules().raw), nl=False)
-
-
 importing.register(app)
 fleet.register(app)
 calls.register(app)
 reports.register(app)
+rules.register(app)
 app.add_typer(events.event_app, name="event")
 app.add_typer(events.campaign_app, name="campaign")
 app.add_typer(database.db_app, name="db")

@@ -49,10 +49,12 @@ class Context:
         return rules
 
     def engine(self) -> Engine:
-        """The database engine, with the schema created on first use."""
+        """The database engine, with the schema created on first use and the stored state built
+        with the rules in force (rebuilt first when it was built with other rules)."""
         if self._engine is None:
             from lifecycle_cli.store.db import SchemaError, mask_url, open_database
 
+            rules = self.rules()  # a bad rules file stops the command before the database is touched
             try:
                 self._url, self._engine = open_database(self.db)
             except SchemaError as exc:
@@ -61,8 +63,24 @@ class Context:
                 from lifecycle_cli.store.db import resolve_url
 
                 fail(f"无法打开数据库 {mask_url(resolve_url(self.db))}：{exc}", EXIT_USAGE)
+            self._state_follows(self._engine, rules)
         engine: Engine = self._engine
         return engine
+
+    @staticmethod
+    def _state_follows(engine: Engine, rules: Rules) -> None:
+        """Rebuild the stored state and tasks when the rules in force are not those they were built with."""
+        from lifecycle_cli.render.output import warn
+        from lifecycle_cli.render.progress import progress_line
+        from lifecycle_cli.store.rules_state import ensure_state_current
+
+        with progress_line() as steps:
+            rebuilt = ensure_state_current(engine, rules, today(rules), steps)
+        if rebuilt is not None:
+            t = rebuilt.tasks
+            warn(f"规则与上次计算状态时不同：已按当前规则重算 {rebuilt.vehicles} 辆车、{rebuilt.customers} 位客户的状态"
+                 f"并重新检索任务（新增 {t.created}，更新 {t.updated}，重新打开 {t.reopened}，"
+                 f"因规则变更关闭 {t.cancelled + rebuilt.closed_ahead}）")
 
     def url(self) -> str:
         """The database URL in use (password masked)."""

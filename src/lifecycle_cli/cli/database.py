@@ -34,6 +34,14 @@ def _describe(version: int | None, revision: str | None, has_tables: bool) -> st
     return "已有表但无版本记录" if has_tables else "空数据库"
 
 
+def _digest_text(stored: str | None, current: str) -> str:
+    """The rules the stored state was built with (short digest), against the rules in force."""
+    if stored == current:
+        return f"{stored[:12]}（与当前规则一致）"
+    shown = stored[:12] if stored else "未记录"
+    return f"{shown}（当前规则为 {current[:12]}：下一个使用数据库的命令会先按当前规则重算状态与任务）"
+
+
 @db_app.command("upgrade")
 def upgrade_command(ctx: typer.Context) -> None:
     """创建或升级数据库结构到本程序的版本（SQLite 文件与 PostgreSQL 均可；不丢失数据）。"""
@@ -60,10 +68,12 @@ def upgrade_command(ctx: typer.Context) -> None:
 @db_app.command("status")
 def status_command(ctx: typer.Context, fmt: FormatOption = "table") -> None:
     """数据库状态：引擎、地址（隐藏密码）、结构版本、各表行数、各门店最近的交车与进厂日期。"""
+    from lifecycle_cli.core.rules import state_digest
     from lifecycle_cli.render.output import print_table, say, write_json
     from lifecycle_cli.store.status import database_status
 
     check_format(fmt)
+    current = state_digest(get_context(ctx).rules())
     where, engine = _open(ctx)
     try:
         with engine.connect() as conn:
@@ -72,7 +82,7 @@ def status_command(ctx: typer.Context, fmt: FormatOption = "table") -> None:
         fail(f"无法读取数据库 {where}：{type(exc).__name__}: {exc}", EXIT_USAGE)
     finally:
         engine.dispose()
-    data = {"url": where, **data}
+    data = {"url": where, **data, "rules_digest_current": current}
     if fmt == "json":
         write_json(data)
         return
@@ -84,6 +94,7 @@ def status_command(ctx: typer.Context, fmt: FormatOption = "table") -> None:
     say(f"结构：{_describe(data['schema_version'], data['alembic_revision'], bool(data['tables']))}；"
         f"本程序：版本 {data['code_schema_version']}（revision {data['head_revision']}）"
         + ("" if data["up_to_date"] else "，请运行 lifecycle db upgrade"))
+    say(f"规则摘要：{_digest_text(data['rules_digest'], current)}")
     print_table(["表", "行数"], [[k, v] for k, v in data["tables"].items()], title="各表行数")
     print_table(["门店", "车辆", "最近交车", "最近进厂"],
                 [[s["store"] or "-", s["vehicles"], s["last_delivery"], s["last_visit"]] for s in data["stores"]],

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import tomllib
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
-class RulesError(Exception):
-    """A rules file that cannot be used; str(exc) says which file and which key."""
+class RulesError(ValueError):
+    """A rules file that cannot be used; str(exc) says which file and which key, one line per problem."""
+
+    def __init__(self, message: str, errors: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors if errors is not None else [message]
 
 
 @dataclass(frozen=True)
@@ -119,22 +125,92 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# A rules file is a few kilobytes; anything this large is not one.
+MAX_RULES_BYTES = 1_000_000
+
+
+def read_override(path: Path) -> dict[str, Any]:
+    """Parse an override file; a file that is missing, unreadable, binary or not TOML is a RulesError."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_RULES_BYTES + 1)
+    except FileNotFoundError as exc:
+        raise RulesError(f"{path}: 规则文件不存在") from exc
+    except IsADirectoryError as exc:
+        raise RulesError(f"{path}: 是文件夹，不是规则文件") from exc
+    except OSError as exc:
+        raise RulesError(f"{path}: 无法读取规则文件（{exc.strerror or type(exc).__name__}）") from exc
+    if len(raw) > MAX_RULES_BYTES:
+        raise RulesError(f"{path}: 不是有效的 TOML 文件：超过 {MAX_RULES_BYTES // 1_000_000} MB")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RulesError(f"{path}: 不是有效的 TOML 文件：不是 UTF-8 文本（第 {exc.start + 1} 个字节）") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{path}: 不是有效的 TOML 文件：{_toml_position(str(exc))}语法错误") from exc
+
+
+def _toml_position(message: str) -> str:
+    """'第 L 行第 C 列' from tomllib's English message ('... (at line 3, column 7)'), else ''."""
+    found = re.search(r"at line (\d+), column (\d+)", message)
+    if found:
+        return f"第 {found.group(1)} 行第 {found.group(2)} 列"
+    return "文件末尾" if "end of document" in message else ""
+
+
+@cache
+def _default_data_text() -> str:
+    return default_rules_text()
+
+
+def default_data() -> dict[str, Any]:
+    """The shipped defaults as a fresh mapping (the shape every override is checked against)."""
+    return tomllib.loads(_default_data_text())
+
+
 def load_rules(override_path: Path | None = None) -> Rules:
-    """The effective rules: the defaults, with an override file merged over them."""
-    data = tomllib.loads(default_rules_text())
-    if override_path is not None:
-        try:
-            override = tomllib.loads(override_path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise RulesError(f"规则文件不存在: {override_path}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise RulesError(f"规则文件格式错误: {override_path}: {exc}") from exc
-        data = merge(data, override)
+    """The effective rules: the defaults, with an override file merged over them and checked.
+
+    A bad file raises RulesError with every problem, one line each: `FILE: key: reason`.
+    """
+    data = default_data()
+    if override_path is None:
+        return rules_from_dict(data)
+    data = merge(data, read_override(override_path))
     try:
         return rules_from_dict(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        where = override_path or "默认规则"
-        raise RulesError(f"规则文件 {where} 无效: {exc!r}") from exc
+    except RulesError as exc:
+        errors = [f"{override_path}: {e}" for e in exc.errors]
+        raise RulesError("\n".join(errors), errors) from exc
+
+
+def check_file(path: Path) -> list[str]:
+    """The problems of a rules file, as `FILE: key: reason` lines (empty: it can be used)."""
+    try:
+        load_rules(path)
+    except RulesError as exc:
+        return exc.errors
+    return []
+
+
+# Sections and keys the stored state and the scheduled tasks never read (labels, texts, report
+# targets, the list's order, events and campaigns written when added): changing them needs no rebuild.
+DISPLAY_ONLY_SECTIONS = ("roles", "channels", "events", "campaigns")
+DISPLAY_ONLY_KPI = ("names", "targets", "lower_is_better")
+DISPLAY_ONLY_TOUCHPOINT = ("name", "moment", "hint")
+
+
+def state_digest(rules: Rules) -> str:
+    """sha256 of the rules the stored state and scheduled tasks are computed with (canonical JSON)."""
+    data = {k: v for k, v in rules.raw.items() if k not in DISPLAY_ONLY_SECTIONS}
+    data["kpi"] = {k: v for k, v in data.get("kpi", {}).items() if k not in DISPLAY_ONLY_KPI}
+    data["call_list"] = {k: v for k, v in data.get("call_list", {}).items() if k != "priority"}
+    data["touchpoints"] = {code: {k: v for k, v in tp.items() if k not in DISPLAY_ONLY_TOUCHPOINT}
+                           for code, tp in data.get("touchpoints", {}).items()}
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _pair(value: Any) -> tuple[int, int] | None:
@@ -148,11 +224,7 @@ def _insurance_fields(data: dict[str, Any]) -> dict[str, Any]:
     """The [insurance] and [inspection] sections as Rules fields, checking their shapes."""
     ins, insp = data["insurance"], data["inspection"]
     steps = tuple(sorted((int(n) for n in ins["steps_before_days"]), reverse=True))
-    if not steps or steps[-1] <= 0 or len(set(steps)) != len(steps):
-        raise ValueError("insurance.steps_before_days: distinct positive numbers of days")
     periods = tuple((int(p["from_years"]), int(p["every_months"])) for p in insp["periods"])
-    if any(every <= 0 for _, every in periods) or [f for f, _ in periods] != sorted({f for f, _ in periods}):
-        raise ValueError("inspection.periods: from_years must increase and every_months be positive")
     return {
         "insurance_steps_days": steps,
         "insurance_specialist": bool(ins["specialist"]),
@@ -164,22 +236,21 @@ def _insurance_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def rules_from_dict(data: dict[str, Any]) -> Rules:
-    """Build typed Rules from a parsed rules mapping, checking the shapes that matter."""
+    """Build typed Rules from a merged rules mapping, after checking it (RulesError: every problem)."""
+    from lifecycle_cli.core.rules_check import check_rules
+
+    errors = check_rules(default_data(), data)
+    if errors:
+        raise RulesError("\n".join(errors), errors)
     stages = data["stages"]
     names = tuple(str(n) for n in stages["names"])
     ages = tuple(int(n) for n in stages["age_months"])
     kms = tuple(int(n) for n in stages["mileage_km"])
-    if not (len(names) == len(ages) == len(kms) == 5) or ages[0] != 0 or kms[0] != 0:
-        raise ValueError("stages: the method has five stages; names, age_months and mileage_km start at 0")
-    if list(ages) != sorted(ages) or list(kms) != sorted(kms):
-        raise ValueError("stages: bounds must increase")
     proj = data["projection"]
     sched = data["schedule"]
     touchpoints: dict[str, Touchpoint] = {}
     for code, tp in data["touchpoints"].items():
         window = tp.get("window")
-        if window not in (None, "until_churn"):
-            raise ValueError(f"touchpoints.{code}.window must be 'until_churn'")
         touchpoints[code] = Touchpoint(
             code=code,
             name=str(tp["name"]),
@@ -191,21 +262,12 @@ def rules_from_dict(data: dict[str, Any]) -> Rules:
             window_days=int(tp.get("window_days", 0)),
             until_churn=window == "until_churn",
         )
-    for f in data.get("holidays", []):
-        if f.get("lunar") is None and f.get("solar") is None:
-            raise ValueError(f"holidays: {f.get('name')} needs lunar or solar [month, day]")
-    try:
-        ZoneInfo(str(data["timezone"]))
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"timezone: unknown time zone {data['timezone']!r}") from exc
     festivals = tuple(
         Festival(name=str(f["name"]), lunar=_pair(f.get("lunar")), solar=_pair(f.get("solar")))
         for f in data.get("holidays", [])
     )
     kpi = data["kpi"]
     min_daily, max_daily = int(proj["min_daily_km"]), int(proj["max_daily_km"])
-    if not 0 < min_daily <= max_daily:
-        raise ValueError("projection: need 0 < min_daily_km <= max_daily_km")
     return Rules(
         timezone=str(data["timezone"]),
         stage_names=names,

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from lifecycle_cli.store.db import HEAD_REVISION, schema_state
-from lifecycle_cli.store.models import SCHEMA_VERSION, Vehicle, Visit
+from lifecycle_cli.store.models import SCHEMA_VERSION, Meta, Vehicle, Visit
 
 VEHICLES = Vehicle.__table__  # type: ignore[attr-defined]
 VISITS = Visit.__table__  # type: ignore[attr-defined]
@@ -34,6 +34,10 @@ def database_status(conn: Connection) -> dict[str, Any]:
         for store in sorted(set(deliveries) | set(visits), key=lambda s: (s is None, s or "")):
             stores.append({"store": store, "vehicles": int(vehicles.get(store, 0)),
                            "last_delivery": deliveries.get(store), "last_visit": visits.get(store)})
+    digest = None
+    if "meta" in tables:  # the rules the stored state was built with (store/rules_state.py)
+        meta = Meta.__table__  # type: ignore[attr-defined]
+        digest = conn.execute(select(meta.c.value).where(meta.c.key == "rules_digest")).scalar()
     version = conn.dialect.server_version_info
     return {
         "engine": conn.dialect.name,
@@ -45,4 +49,5 @@ def database_status(conn: Connection) -> dict[str, Any]:
         "up_to_date": state.revision == HEAD_REVISION,
         "tables": counts,
         "stores": stores,
+        "rules_digest": digest,
     }

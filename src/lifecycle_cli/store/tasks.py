@@ -34,6 +34,9 @@ TASKS: Table = Task.__table__  # type: ignore[attr-defined]
 OUTCOMES: Table = Outcome.__table__  # type: ignore[attr-defined]
 META: Table = Meta.__table__  # type: ignore[attr-defined]
 SYNC_KEYS = ("tasks_synced_from", "tasks_synced_through")
+# Why a task the rules in force no longer produce was closed when the rules changed: a later sync
+# whose rules produce it again opens it again (the same task_id, its attempts kept).
+RULES_CHANGED = "rules_changed"
 
 # Days a holiday can push a phone task later (the longest statutory break, with margin).
 SHIFT_SLACK = 10
@@ -158,16 +161,18 @@ def synced_range(conn: Connection) -> tuple[date, date] | None:
 
 
 def resync_all(conn: Connection, rules: Rules, today: date, calendar: HolidayCalendar,
-               steps: Steps | None = None) -> SyncCounts:
+               steps: Steps | None = None, cancel_reason: str = "superseded") -> SyncCounts:
     """Forget which days were synced and search every customer for today's window again.
 
     The repair for a watermark that claims days whose tasks were never stored (a look ahead
     moved it before that was fixed): stored tasks are matched by key, so nothing is duplicated
-    and nothing a desk recorded is lost; what is missing is created.
+    and nothing a desk recorded is lost; what is missing is created. After a rules change
+    (`cancel_reason` RULES_CHANGED) it is how the tasks follow the new rules.
     """
     serialize_writers(conn)
     conn.execute(delete(META).where(META.c.key.in_(SYNC_KEYS)))
-    return sync_window(conn, rules, today, today, today, calendar, now=today, steps=steps)
+    return sync_window(conn, rules, today, today, today, calendar, now=today, steps=steps,
+                       cancel_reason=cancel_reason)
 
 
 def _set_synced_range(conn: Connection, first: date, last: date) -> None:
@@ -209,11 +214,17 @@ class SyncCounts:
     updated: int = 0
     closed_by_visit: int = 0
     cancelled: int = 0
+    reopened: int = 0
 
 
 def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterable[int],
-                   steps: Steps | None = None) -> SyncCounts:
-    """Bring the stored tasks of these customers in step with the scheduler for its window."""
+                   steps: Steps | None = None, cancel_reason: str = "superseded") -> SyncCounts:
+    """Bring the stored tasks of these customers in step with the scheduler for its window.
+
+    An open scheduled task the scheduler no longer produces is closed with `cancel_reason`
+    (do_not_contact for such a customer); one closed as RULES_CHANGED that it produces again
+    is opened again.
+    """
     counts = SyncCounts()
     start, end = scheduler.start, scheduler.end
     pks = sorted(set(customer_pks))
@@ -228,6 +239,7 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         closes: list[dict[str, Any]] = []
+        reopens: list[dict[str, Any]] = []
         stored_for = {key[0] for key in existing}
         for pk in part:
             customer = facts.get(pk)
@@ -246,6 +258,9 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
                         inserts.append(_task_row(task, pk, vehicle_pks))
                     continue
                 if old["status"] != "open":
+                    if (old["status"] == "closed" and old["closed_reason"] == RULES_CHANGED and in_window
+                            and task.closed_by_visit is None):
+                        reopens.append({"_id": old["id"], **{c: _task_row(task, pk, vehicle_pks)[c] for c in MUTABLE}})
                     continue
                 if task.closed_by_visit is not None:
                     closes.append({"_id": old["id"], "status": "closed", "reason": task.closed_reason,
@@ -261,7 +276,7 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
                 if key[0] != pk or key in keys or old["status"] != "open" or old["code"] not in SCHEDULED_CODES:
                     continue
                 if old["due_date"] <= end and old["window_end"] >= start:
-                    reason = "do_not_contact" if customer is not None and customer.do_not_contact else "superseded"
+                    reason = "do_not_contact" if customer is not None and customer.do_not_contact else cancel_reason
                     closes.append({"_id": old["id"], "status": "closed", "reason": reason, "on": start})
                     counts.cancelled += 1
         if inserts:
@@ -276,11 +291,17 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
                 status=bindparam("status"), closed_reason=bindparam("reason"), closed_on=bindparam("on")
             )
             conn.execute(stmt, closes)
+        if reopens:
+            stmt = update(TASKS).where(TASKS.c.id == bindparam("_id")).values(
+                status="open", closed_reason=None, closed_on=None, **{c: bindparam(c) for c in MUTABLE})
+            conn.execute(stmt, reopens)
+            counts.reopened += len(reopens)
     return counts
 
 
 def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: date,
-                calendar: HolidayCalendar, now: date | None = None, steps: Steps | None = None) -> SyncCounts:
+                calendar: HolidayCalendar, now: date | None = None, steps: Steps | None = None,
+                cancel_reason: str = "superseded") -> SyncCounts:
     """Materialise every task whose time on the list meets [start, end]; re-running never duplicates.
 
     The window reaches at least the rules' `ahead_days` from its start, whoever asks: the
@@ -317,7 +338,7 @@ def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: d
             new_range = (need_from, end)
     candidates |= customers_with_ended_renewal_steps(conn, rules, min(today, now or today))
     scheduler = Scheduler(rules=rules, today=today, start=start, end=end, calendar=calendar, now=now)
-    counts = sync_customers(conn, scheduler, candidates, steps)
+    counts = sync_customers(conn, scheduler, candidates, steps, cancel_reason)
     if new_range != covered:
         _set_synced_range(conn, *new_range)
     return counts
