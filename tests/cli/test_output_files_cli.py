@@ -29,8 +29,8 @@ SEVEN_DAY = ("--date", DAY, "--code", "delivery_call_7d")
 def tricky(db: Path, files: Files) -> Path:
     """A store whose names and owners look like file paths, formulas and terminal escapes."""
     customers = [customer(cid, name, n) for n, (cid, name) in enumerate(NAMES.items(), 1)]
-    vehicles = [vehicle(make_vin(500 + n), cid, "2026-11-16", plate=f"粤B{n:05d}", sales=CONSULTANTS[cid])
-                for n, cid in enumerate(NAMES, 1)]
+    vehicles = [vehicle(make_vin(500 + n), cid, "2026-11-16", plate=f"粤B{n:05d}", sales=CONSULTANTS[cid],
+                        model="+CX-5") for n, cid in enumerate(NAMES, 1)]
     run_ok(db, "import", files.customers(customers), files.vehicles(vehicles))
     return db
 
@@ -135,7 +135,8 @@ def test_a_csv_keeps_a_formula_like_name_as_text_and_numbers_as_numbers(tricky: 
         assert names == {cid: ("'" + name if name[0] in "=+-@" else name) for cid, name in NAMES.items()}
         assert all(r["task_id"].isdigit() and r["attempts"] == "0" for r in rows)
     else:
-        assert all(r["age_months"] == "0" and not r["projected_km"].startswith("'") for r in rows)
+        assert [r["model"] for r in rows] == ["'+CX-5"] * len(NAMES)
+        assert all(r["age_months"] == "0" and r["projected_km"].isdigit() for r in rows)
 
 
 def test_split_files_keep_formula_like_names_as_text(tricky: Path, tmp_path: Path) -> None:
