@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any, TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -179,8 +180,8 @@ def print_table(
                 cells = [c.translate(_SCREEN) for c in cells]
             stream.write("\t".join(cells) + "\n")
         return
-    # Text, not str, for the title and headers too: a str would be read as rich markup ("[/]").
-    table = Table(title=Text(screen_text(title)) if title else None, show_lines=False, header_style="bold cyan")
+    # Headers as Text and the title markup-escaped: a plain str would be read as rich markup ("[/]").
+    table = Table(title=escape(screen_text(title)) if title else None, show_lines=False, header_style="bold cyan")
     for header in headers:
         table.add_column(Text(screen_text(header)))
     for index, row in enumerate(rows):
