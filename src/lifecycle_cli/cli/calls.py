@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Any, overload
 import typer
 
 from lifecycle_cli.cli.common import (
+    EXIT_PARTIAL,
     EXIT_USAGE,
     Context,
     EnglishHeadersOption,
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from lifecycle_cli.core.calllist import CustomerLine
     from lifecycle_cli.core.rules import Rules
     from lifecycle_cli.store.tasks import TaskView
+
+UNASSIGNED = "未分配"  # the owner of tasks nobody owns, in split file names
 
 TASK_COLUMNS = {
     "day": "清单日期",
@@ -158,10 +160,6 @@ def compute_call_list(
     return CallListLines(lines, by_id, rules)
 
 
-def _safe_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_") or "未分配"
-
-
 def render_call_list(lines: Sequence[dict[str, Any]], rules: Rules, start: date, days: int, fmt: str,
                      english_headers: bool = False) -> None:
     """Print the call list as a table (grouped by day), CSV or JSON."""
@@ -211,6 +209,46 @@ def show_call_list(context: Context, *, start: date, days: int, fmt: str, englis
     render_call_list(lines, context.rules(), start, days, fmt, english_headers)
 
 
+def split_call_list(context: Context, out: Path, *, start: date, days: int, english_headers: bool = False,
+                    **filters: Any) -> None:
+    """One CSV per owner in the folder `out`, each path printed on stdout. Two owners never share a
+    file (render.filenames); a file that cannot be written is reported and the others are still
+    written (exit 1); an `out` that cannot be a folder is refused before any work (exit 2)."""
+    from lifecycle_cli.files import OutputRefused, check_directory
+    from lifecycle_cli.render.filenames import unique_file_names
+    from lifecycle_cli.render.output import say, warn, write_csv_file
+
+    try:
+        check_directory(out)
+    except OutputRefused as exc:
+        fail(f"--out：{exc}", EXIT_USAGE)
+    lines = compute_call_list(context, start=start, days=days, **filters)
+    by_owner: dict[str, list[dict[str, Any]]] = {}
+    for line in lines:
+        by_owner.setdefault(line["owner"] or "", []).append(line)
+    headers = list(TASK_COLUMNS) if english_headers else list(TASK_COLUMNS.values())
+    suffix = start.isoformat() if days == 1 else f"{start.isoformat()}_{days}d"
+    names = unique_file_names(by_owner, prefix=f"{suffix}_", empty=UNASSIGNED)
+    failed = 0
+    for owner_name, owner_lines in sorted(by_owner.items()):
+        path = out / names[owner_name]
+        shown = owner_name or UNASSIGNED
+        try:
+            if path.is_dir():
+                raise OutputRefused(f"{path} 已是一个文件夹")
+            write_csv_file(path, headers, task_rows(owner_lines))
+        except OutputRefused as exc:
+            failed += 1
+            warn(f"负责人「{shown}」的清单未写入：{exc}")
+            continue
+        say(str(path))
+        if path.name != f"{suffix}_{shown}.csv":
+            warn(f"提示：负责人「{shown}」的清单写入 {path.name}（原名含文件名不能用的字符、过长，"
+                 "或与其他负责人只差大小写 / 特殊字符，文件名已改写并加编号）")
+    if failed:
+        fail(f"{failed} 位负责人的清单未写入（共 {len(by_owner)} 位），其余已写入 {out}", EXIT_PARTIAL)
+
+
 def register(app: typer.Typer) -> None:
     """Add the call-list verbs to the app."""
 
@@ -232,8 +270,6 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, "--out", help="--split-by 的输出目录"),
     ) -> None:
         """回访清单：每位客户每天一行，合并当天所有任务，按优先级排序。"""
-        from lifecycle_cli.render.output import say, write_csv_file
-
         check_format(fmt)
         context = get_context(ctx)
         rules = context.rules()
@@ -252,16 +288,7 @@ def register(app: typer.Typer) -> None:
         if split_by is None:
             show_call_list(context, start=start, days=days, fmt=fmt, english_headers=english_headers, **filters)
             return
-        lines = compute_call_list(context, start=start, days=days, **filters)
-        by_owner: dict[str, list[dict[str, Any]]] = {}
-        for line in lines:
-            by_owner.setdefault(line["owner"] or "未分配", []).append(line)
-        headers = list(TASK_COLUMNS) if english_headers else list(TASK_COLUMNS.values())
-        suffix = start.isoformat() if days == 1 else f"{start.isoformat()}_{days}d"
-        for name, owner_lines in sorted(by_owner.items()):
-            path = out / f"{suffix}_{_safe_name(name)}.csv"
-            write_csv_file(path, headers, task_rows(owner_lines))
-            say(str(path))
+        split_call_list(context, out, start=start, days=days, english_headers=english_headers, **filters)
 
     @app.command("done")
     def done_command(

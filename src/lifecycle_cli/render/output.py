@@ -1,6 +1,10 @@
 """Rendering: rich tables on a terminal, plain text when piped, CSV with a BOM, JSON.
 
 Rendering never computes: it gets rows (lists of plain values) and headers.
+
+Text from imports is data, never instructions: what reaches a terminal or the piped TSV has its
+control characters made visible (`screen_text`), and a CSV text cell Excel would take for a
+formula gets a leading `'` (`csv_cell`). JSON keeps every value as it is.
 """
 
 from __future__ import annotations
@@ -10,16 +14,36 @@ import io
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+
+# Characters that must not reach a terminal as they are. Line breaks and tabs become a space (a
+# cell stays one cell on one line); other C0 controls, DEL and C1 controls (ESC starts a terminal
+# escape sequence, BEL rings) and the bidi overrides / isolates (they reorder what is shown) become
+# a visible "?". Every one of them makes str.isprintable() false, so clean text skips the translation.
+_SPACED = "\t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+_SCREEN = str.maketrans(
+    {c: " " for c in _SPACED}
+    | {c: "?" for c in map(chr, [*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+       if c not in _SPACED}
+)
+# A text cell starting with one of these is a formula (or a DDE command) to Excel.
+_FORMULA_START = frozenset("=+-@\t\r")
+
+
+def screen_text(text: str) -> str:
+    """Text safe to show on a terminal or in a piped TSV line: no control characters, no tabs or
+    line breaks inside it. Near free on plain text (one isprintable() scan)."""
+    return text if text.isprintable() else text.translate(_SCREEN)
 
 
 def is_terminal(stream: TextIO | None = None) -> bool:
@@ -92,29 +116,48 @@ def write_json(data: Any, stream: TextIO | None = None) -> None:
     stream.write("\n")
 
 
-def csv_text(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """CSV text (without BOM) of headers and rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+def csv_cell(value: Any) -> str:
+    """A CSV cell for Excel: text starting with = + - @ tab or CR gets a leading ' so Excel keeps
+    it text (a customer named =HYPERLINK(...) is not a link); numbers, dates and the rest are
+    written as text_cell writes them (-3 from an int stays -3)."""
+    if value.__class__ is str:
+        return "'" + value if value[:1] in _FORMULA_START else value
+    if isinstance(value, str):  # a str subclass (an enum's value)
+        return csv_cell(str(value))
+    return text_cell(value)
+
+
+def _write_csv_rows(stream: IO[str], headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(headers)
-    for row in rows:
-        writer.writerow([text_cell(v) for v in row])
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
+
+
+def csv_text(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV text (without BOM) of headers and rows, text cells escaped for Excel (csv_cell)."""
+    buffer = io.StringIO()
+    _write_csv_rows(buffer, headers, rows)
     return buffer.getvalue()
 
 
-def write_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]], stream: TextIO | None = None) -> None:
+def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]], stream: TextIO | None = None) -> None:
     """CSV to a stream, with a UTF-8 BOM so Excel opens the Chinese correctly."""
     stream = stream or sys.stdout
-    stream.write("\ufeff" + csv_text(headers, rows))
+    stream.write("\ufeff")
+    _write_csv_rows(stream, headers, rows)
     stream.flush()
 
 
-def write_csv_file(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Write a CSV file (UTF-8 with BOM) atomically: a temp file, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("\ufeff" + csv_text(headers, rows), encoding="utf-8", newline="")
-    os.replace(tmp, path)
+def write_csv_file(path: Path, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
+    """Write a CSV file (UTF-8 with BOM) through files.write_atomically: an exclusive temporary
+    file in the target's folder, then a rename. Raises OutputRefused (Chinese) when it cannot."""
+    from lifecycle_cli.files import write_atomically
+
+    def write(fh: IO[str]) -> None:
+        fh.write("\ufeff")
+        _write_csv_rows(fh, headers, rows)
+
+    return write_atomically(path, write)
 
 
 def print_table(
@@ -129,17 +172,21 @@ def print_table(
     stream = stream or sys.stdout
     if not is_terminal(stream):
         if title:
-            stream.write(f"# {title}\n")
-        stream.write("\t".join(headers) + "\n")
+            stream.write(f"# {screen_text(title)}\n")
+        stream.write("\t".join(map(screen_text, headers)) + "\n")
         for row in rows:
-            stream.write("\t".join(text_cell(v).replace("\n", " ") for v in row) + "\n")
+            cells = [text_cell(v) for v in row]
+            if not "".join(cells).isprintable():  # one scan of the row; clean rows skip the translation
+                cells = [c.translate(_SCREEN) for c in cells]
+            stream.write("\t".join(cells) + "\n")
         return
-    table = Table(title=title, show_lines=False, header_style="bold cyan")
+    # Headers as Text and the title markup-escaped: a plain str would be read as rich markup ("[/]").
+    table = Table(title=escape(screen_text(title)) if title else None, show_lines=False, header_style="bold cyan")
     for header in headers:
-        table.add_column(header)
+        table.add_column(Text(screen_text(header)))
     for index, row in enumerate(rows):
         style = styles[index] if styles is not None else None
-        table.add_row(*[Text(text_cell(v)) for v in row], style=style)
+        table.add_row(*[Text(screen_text(text_cell(v))) for v in row], style=style)
     console(stream).print(table)
 
 
@@ -164,10 +211,11 @@ def write_records(
 
 
 def say(message: str, stream: TextIO | None = None) -> None:
-    """A line for people (stdout by default)."""
-    (stream or sys.stdout).write(message + "\n")
+    """A line for people (stdout by default); control characters from data made visible, one line."""
+    (stream or sys.stdout).write(screen_text(message) + "\n")
 
 
 def warn(message: str) -> None:
-    """A diagnostic line on stderr (never on stdout, so pipes stay clean)."""
-    sys.stderr.write(message + "\n")
+    """A diagnostic line on stderr (never on stdout, so pipes stay clean), one line, no control
+    characters (import messages quote cell values)."""
+    sys.stderr.write(screen_text(message) + "\n")

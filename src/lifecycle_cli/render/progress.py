@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
+from lifecycle_cli.render.output import screen_text
+
 
 def terminal_progress() -> StepProgress | None:
     """A progress line when stderr is a terminal; None when piped, redirected or under cron."""
@@ -56,7 +58,7 @@ class StepProgress:
             return
         rate = (done - first) / (now - start)
         left = f"，约剩 {(total - done) / rate:,.0f} 秒" if rate > 0 else ""
-        self._write(f"\r\033[K{label}：{done:,} / {total:,}（{done / total:.0%}）{left}")
+        self._write(f"\r\033[K{screen_text(label)}：{done:,} / {total:,}（{done / total:.0%}）{left}")
 
     def clear(self) -> None:
         """Erase the line, if one was shown."""
