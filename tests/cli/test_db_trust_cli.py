@@ -141,6 +141,14 @@ def test_a_task_id_that_does_not_exist_is_said_plainly(world: Path, task_id: str
     assert (result.exit_code, result.stderr) == (2, f"任务号 {task_id} 不存在\n")
 
 
+@pytest.mark.parametrize("args", [("event", "resolve", "99999999999999999999", "--satisfied"),
+                                  ("campaign", "show", "99999999999999999999")], ids=" ".join)
+def test_a_number_too_big_for_the_database_is_a_usage_error(world: Path, args: tuple[str, ...]) -> None:
+    result = run(world, *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("数字超出数据库能保存的范围（") and "请检查输入的编号或数量" in result.stderr
+
+
 def _day(offset: int) -> str:
     return (date.fromisoformat(DAY) + timedelta(days=offset)).isoformat()
 

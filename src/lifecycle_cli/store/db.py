@@ -261,6 +261,7 @@ _SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
 _SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26
 # PostgreSQL SQLSTATEs (psycopg's Error.sqlstate) that are the user's or the server's, not ours.
 _PG_STATES = {
+    "22003": "数字超出数据库能保存的范围（{where}），请检查输入的编号或数量",
     "25006": "数据库 {where} 只读（只读事务或只读副本）：lifecycle 需要可写的数据库",
     "42501": "数据库 {where} 权限不足：该用户无权读写 lifecycle 的表",
     "53100": "数据库服务器磁盘已满（{where}），未做任何修改",
@@ -287,6 +288,8 @@ def explain_error(exc: BaseException, url: str | None) -> str | None:
     if isinstance(exc, DatabaseError):
         return str(exc)
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(orig, OverflowError):  # the sqlite3 driver binding an int beyond 64 bits
+        return f"数字超出数据库能保存的范围（{where}），请检查输入的编号或数量"
     if isinstance(orig, sqlite3.Error):
         code = (getattr(orig, "sqlite_errorcode", None) or 0) & 0xFF
         messages = {
