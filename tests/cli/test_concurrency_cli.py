@@ -87,3 +87,17 @@ def test_due_during_an_import_sees_all_of_it_or_none(db: Path, files: Files) -> 
     assert seen <= {before, before + n}, seen
     after = len(json.loads(finish(start(db, "due", "--date", DAY, "--format", "json"))[1]))
     assert after == before + n
+
+
+def test_six_no_answers_on_one_task_at_once_record_at_most_max_attempts(db: Path | str, files: Files) -> None:
+    """Both engines: SQLite takes its write lock before reading the task (BEGIN IMMEDIATE), PostgreSQL
+    locks the row; either way the attempts counted are the outcomes stored, never more than three."""
+    import_world(db, files)
+    task = task_id_of(db, DAY, "C100", "delivery_call_24h")
+    procs = [start(db, "done", str(task), "--result", "no_answer", "--date", DAY) for _ in range(6)]
+    results = sorted(finish(p) for p in procs)
+    assert [code for code, _, _ in results] == [0, 0, 0, 1, 1, 1], results
+    for _code, _out, err in results[3:]:
+        assert err.startswith(f"任务 {task} 已关闭（unreachable，{DAY}），未做任何更改"), err
+    assert attempts_and_outcomes(db, task) == (3, 3)
+    assert sql_rows(db, "select status, closed_reason from task where id = ?", (task,)) == [("closed", "unreachable")]

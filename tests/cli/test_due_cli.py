@@ -290,6 +290,7 @@ def test_split_by_needs_an_out_directory(world: Path) -> None:
 
 
 def test_an_empty_list_exits_0(db: Path) -> None:
+    run_ok(db, "db", "upgrade")  # a new database, no data yet
     assert due_lines(db, "--date", DAY) == []
     table = run_ok(db, "due", "--date", DAY)
     assert DAY in table.stdout

@@ -376,7 +376,7 @@ def test_deferred_indexes_come_back_when_the_import_fails(db: Path) -> None:
     from lifecycle_cli.store.bulkload import indexes_deferred
     from lifecycle_cli.store.db import open_database
 
-    _, engine = open_database(str(db))
+    _, engine = open_database(str(db), create=True)
     try:
         with engine.connect() as conn:
             trans = conn.begin()
@@ -409,7 +409,7 @@ def test_indexes_are_deferred_only_for_a_load_that_at_least_doubles_the_table(
     customers = [customer(f"C{i:03d}", f"客户{i}", i) for i in range(1, stored + 1)]
     if customers:
         run_ok(db, "import", files.customers(customers))
-    _, engine = open_database(str(db))
+    _, engine = open_database(str(db), create=True)
     try:
         with engine.connect() as conn:
             expected = sqlite if conn.dialect.name == "sqlite" else postgresql

@@ -76,7 +76,7 @@ def test_the_import_and_the_first_list_report_their_steps_to_the_end(tmp_path: P
     vins = [f"LVRHDA3KX0T{i:06d}" for i in range(n)]  # a wrong check digit is only a warning
     vehicles = write(tmp_path / "vehicles.csv", "vin,customer_id,delivery_date",
                      [f"{vin},C{i:03d},2024-0{1 + i % 9}-15" for i, vin in enumerate(vins)])
-    _, engine = open_database(f"sqlite:///{tmp_path / 'p.db'}")
+    _, engine = open_database(f"sqlite:///{tmp_path / 'p.db'}", create=True)
     rules = load_rules()
     seen: list[tuple[str, int, int]] = []
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import typer
 
 from lifecycle_cli.cli import calls, database, events, fleet, importing, reports, rules
-from lifecycle_cli.cli.common import Context
+from lifecycle_cli.cli.common import Context, LifecycleGroup
 
 app = typer.Typer(
+    cls=LifecycleGroup,  # errors the user can fix: a Chinese message, exit 2 (cli/common.py explain)
     name="lifecycle",
     help="车辆生命周期管理：导入 DMS 数据，按生命周期阶段生成每日回访清单，记录回访结果，统计 KPI。",
     no_args_is_help=True,
@@ -41,9 +42,16 @@ app.add_typer(database.db_app, name="db")
 
 
 def main() -> None:
-    """Console entry point: unexpected errors become one clear line on stderr, never a traceback."""
+    """Console entry point: unexpected errors become one clear line on stderr, never a traceback.
+
+    Errors the user can fix were already said in Chinese with exit 2 (LifecycleGroup); what reaches
+    this handler is a fault of the program: exit 70, its type only (the text may hold data or a
+    password), and how to see the details.
+    """
     import os
     import sys
+
+    from lifecycle_cli.cli.common import EXIT_INTERNAL
 
     try:
         app()
@@ -53,9 +61,6 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("LIFECYCLE_DEBUG"):
             raise
-        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        hint = ""
-        if "no such column" in text or "no such table" in text or "UndefinedColumn" in text:
-            hint = "（数据库结构比本程序旧：请先运行 lifecycle db upgrade）"
-        sys.stderr.write(f"lifecycle 出错：{text}{hint}\n（设置 LIFECYCLE_DEBUG=1 可查看详细信息）\n")
-        sys.exit(70)
+        sys.stderr.write(f"lifecycle 内部错误（{type(exc).__name__}），请把命令和 LIFECYCLE_DEBUG=1 时的输出报告给维护者\n"
+                         "（设置 LIFECYCLE_DEBUG=1 可查看详细信息）\n")
+        sys.exit(EXIT_INTERNAL)

@@ -22,6 +22,7 @@ from lifecycle_cli.cli.common import (
     get_context,
     parse_day,
     today,
+    within_a_year,
 )
 
 if TYPE_CHECKING:
@@ -309,10 +310,14 @@ def register(app: typer.Typer) -> None:
             fail(f"--result 只能是 {' / '.join(OUTCOMES)}，不是 \"{result}\"", EXIT_USAGE)
         context = get_context(ctx)
         rules = context.rules()
+        now = today(rules)
         day = day_or_today(on, rules)
+        within_a_year(day, now, "--date")
         booked = parse_day(booked_for, "--booked-for") if booked_for else None
         if booked is not None and result != "booked":
             fail("--booked-for 只用于 --result booked", EXIT_USAGE)
+        if booked is not None:
+            within_a_year(booked, now, "--booked-for", not_before=day, before_what="尝试日期")
         try:
             with context.engine().begin() as conn:
                 task = record_outcome(conn, rules, task_id, result, day, note=note, booked_for=booked)

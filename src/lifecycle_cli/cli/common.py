@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -23,6 +25,10 @@ ENV_NOW = "LIFECYCLE_NOW"
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+
+# The dates any option may name: the dates the program (holidays, lunar festivals, ages) knows about.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)
 
 
 @dataclass
@@ -48,21 +54,31 @@ class Context:
         rules: Rules = self._rules
         return rules
 
-    def engine(self) -> Engine:
-        """The database engine, with the schema created on first use and the stored state built
-        with the rules in force (rebuilt first when it was built with other rules)."""
+    def engine(self, *, create: bool = False) -> Engine:
+        """The database engine of an existing database; create=True (import, demo) makes a new
+        one and its schema. Otherwise a missing database is a usage error and nothing is created.
+        The stored state is the one of the rules in force (rebuilt first when it was built with
+        other rules)."""
         if self._engine is None:
-            from lifecycle_cli.store.db import SchemaError, mask_url, open_database
+            from lifecycle_cli.store.db import (
+                DatabaseError,
+                explain_error,
+                location,
+                mask_text,
+                open_database,
+                resolve_url,
+            )
 
             rules = self.rules()  # a bad rules file stops the command before the database is touched
             try:
-                self._url, self._engine = open_database(self.db)
-            except SchemaError as exc:
+                self._url = resolve_url(self.db)
+                self._url, self._engine = open_database(self._url, create=create)
+            except DatabaseError as exc:
                 fail(str(exc), EXIT_USAGE)
             except Exception as exc:  # a URL or driver problem: say it without the password
-                from lifecycle_cli.store.db import resolve_url
-
-                fail(f"无法打开数据库 {mask_url(resolve_url(self.db))}：{exc}", EXIT_USAGE)
+                url = self._url or ""
+                message = explain_error(exc, url) or explain_os_error(exc)
+                fail(message or f"无法打开数据库 {location(url)}：{mask_text(str(exc), url)}", EXIT_USAGE)
             self._state_follows(self._engine, rules)
         engine: Engine = self._engine
         return engine
@@ -81,6 +97,10 @@ class Context:
             warn(f"规则与上次计算状态时不同：已按当前规则重算 {rebuilt.vehicles} 辆车、{rebuilt.customers} 位客户的状态"
                  f"并重新检索任务（新增 {t.created}，更新 {t.updated}，重新打开 {t.reopened}，"
                  f"因规则变更关闭 {t.cancelled + rebuilt.closed_ahead}）")
+
+    def where(self) -> str | None:
+        """The database's URL as resolved (unmasked; for messages pass it through location())."""
+        return self._url
 
     def url(self) -> str:
         """The database URL in use (password masked)."""
@@ -108,7 +128,10 @@ def now_utc() -> datetime:
     """The current time (LIFECYCLE_NOW stands in for the clock when set)."""
     stamp = os.environ.get(ENV_NOW)
     if stamp:
-        value = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        try:
+            value = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        except ValueError:
+            fail(f"{ENV_NOW}: 无法识别的时间 \"{stamp}\"（格式：2026-11-22T17:00:00Z）", EXIT_USAGE)
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     return datetime.now(UTC)
 
@@ -124,11 +147,43 @@ def today(rules: Rules) -> date:
 
 
 def parse_day(text: str, option: str) -> date:
-    """A YYYY-MM-DD option value, or a usage error naming the option."""
+    """A YYYY-MM-DD option value between 1900 and 2099, or a usage error naming the option."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         fail(f"{option}: 无法识别的日期 \"{text}\"（格式：YYYY-MM-DD）", EXIT_USAGE)
+    check_day_range(day, option)
+    return day
+
+
+def check_day_range(day: date, option: str) -> None:
+    """A usage error naming the option when a date is outside 1900-01-01 .. 2099-12-31."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        fail(f"{option}: 日期 {day.isoformat()} 超出范围（{FIRST_DAY} 至 {LAST_DAY}）", EXIT_USAGE)
+
+
+def parse_month(text: str, option: str = "--month") -> tuple[date, date]:
+    """A YYYY-MM option value between 1900 and 2099: its first and last day, or a usage error."""
+    import re
+
+    from lifecycle_cli.core.kpi import month_bounds
+
+    match = re.fullmatch(r"(\d{1,4})-(\d{1,2})", text.strip())
+    if match is None or not 1 <= int(match[2]) <= 12:
+        fail(f"{option}: 无法识别的月份 \"{text}\"（格式：YYYY-MM）", EXIT_USAGE)
+    if not FIRST_DAY.year <= int(match[1]) <= LAST_DAY.year:
+        fail(f"{option}: 月份 {text} 超出范围（{FIRST_DAY:%Y-%m} 至 {LAST_DAY:%Y-%m}）", EXIT_USAGE)
+    return month_bounds(text.strip())
+
+
+def within_a_year(day: date, now: date, option: str, *, not_before: date | None = None,
+                  before_what: str = "") -> None:
+    """A usage error naming the option when a date is more than a year after `now` (a typo of the
+    year), or before `not_before` (with what that date is)."""
+    if day > now + timedelta(days=366):
+        fail(f"{option}: 日期 {day} 比今天（{now}）晚一年以上，请检查年份", EXIT_USAGE)
+    if not_before is not None and day < not_before:
+        fail(f"{option}: 日期 {day} 早于{before_what}（{not_before}）", EXIT_USAGE)
 
 
 def day_or_today(text: str | None, rules: Rules, option: str = "--date") -> date:
@@ -148,6 +203,50 @@ FORMATS = ("table", "csv", "json")
 FormatOption = Annotated[str, typer.Option("--format", help="table / csv / json")]
 EnglishHeadersOption = Annotated[bool, typer.Option("--english-headers", help="CSV 用英文表头")]
 StoreOption = Annotated[str | None, typer.Option("--store", help="只看此门店")]
+
+
+def explain_os_error(exc: BaseException) -> str | None:
+    """A Chinese message for a file-system error on a named file (no permission, disk full,
+    read-only file system, a file where a folder should be), or None."""
+    if not isinstance(exc, OSError) or not exc.filename:
+        return None
+    reasons = {
+        errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.EROFS: "文件系统只读",
+        errno.ENOSPC: "磁盘已满", errno.ENOTDIR: "路径中有一段是文件而不是文件夹",
+        errno.EEXIST: "已有同名文件", errno.EISDIR: "这是一个文件夹", errno.ENOENT: "不存在",
+    }
+    reason = reasons.get(exc.errno or 0)
+    return f"无法访问 {exc.filename}：{reason}" if reason else None
+
+
+def explain(exc: BaseException, context: Context | None) -> str | None:
+    """The one place that turns an error the user (or the machine) can fix into a Chinese message:
+    our own database errors, the driver's read-only / locked / disk-full / no-connection errors,
+    file-system errors. None for a program error (the entry point reports those, exit 70)."""
+    from lifecycle_cli.store.db import explain_error
+
+    url = context.where() if context is not None else None
+    return explain_error(exc, url) or explain_os_error(exc)
+
+
+class LifecycleGroup(TyperGroup):
+    """The root command: an error the user can fix becomes a Chinese message and exit 2 here, for
+    every verb (also under CliRunner); anything else goes on to the entry point's last resort."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):  # the command's own exits and usage errors
+            raise
+        except Exception as exc:
+            if os.environ.get("LIFECYCLE_DEBUG"):
+                raise
+            obj = ctx.obj if isinstance(ctx.obj, Context) else None
+            message = explain(exc, obj)
+            if message is None:
+                raise
+            typer.echo(message, err=True)
+            raise typer.Exit(EXIT_USAGE) from exc
 
 
 def check_format(fmt: str) -> str:

@@ -15,15 +15,24 @@ db_app = typer.Typer(help="数据库：创建或升级结构（迁移），查�
                      rich_markup_mode=None)
 
 
-def _open(ctx: typer.Context) -> tuple[str, Engine]:
-    """The masked URL and an engine, without the schema check the other commands make."""
-    from lifecycle_cli.store.db import make_engine, mask_url, resolve_url
+def _open(ctx: typer.Context, *, create: bool = False) -> tuple[str, str, Engine]:
+    """The URL, its masked form and an engine, without the schema check the other commands make;
+    only `db upgrade` (create=True) makes a SQLite file that is not there."""
+    from lifecycle_cli.store.db import DatabaseError, make_engine, mask_url, resolve_url
 
-    url = resolve_url(get_context(ctx).db)
     try:
-        return mask_url(url), make_engine(url)
-    except Exception as exc:  # a URL or driver problem: say it without the password
-        fail(f"无法打开数据库 {mask_url(url)}：{exc}", EXIT_USAGE)
+        url = resolve_url(get_context(ctx).db)
+        return url, mask_url(url), make_engine(url, create=create)
+    except DatabaseError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+def _failure(exc: Exception, url: str, what: str) -> str:
+    """A database error in words: the known ones in Chinese, else the driver's text (password masked)."""
+    from lifecycle_cli.cli.common import explain_os_error
+    from lifecycle_cli.store.db import explain_error, mask_text
+
+    return explain_error(exc, url) or explain_os_error(exc) or f"{what}：{type(exc).__name__}: {mask_text(str(exc), url)}"
 
 
 def _describe(version: int | None, revision: str | None, has_tables: bool) -> str:
@@ -48,13 +57,13 @@ def upgrade_command(ctx: typer.Context) -> None:
     from lifecycle_cli.render.output import say
     from lifecycle_cli.store.db import SchemaError, upgrade_schema
 
-    where, engine = _open(ctx)
+    url, where, engine = _open(ctx, create=True)
     try:
         before, after = upgrade_schema(engine)
     except SchemaError as exc:
         fail(str(exc), EXIT_USAGE)
     except Exception as exc:
-        fail(f"数据库 {where} 升级失败（未做任何修改）：{type(exc).__name__}: {exc}", EXIT_USAGE)
+        fail(_failure(exc, url, f"数据库 {where} 升级失败（未做任何修改）"), EXIT_USAGE)
     finally:
         engine.dispose()
     old = _describe(before.version, before.revision, before.has_tables)
@@ -70,16 +79,19 @@ def status_command(ctx: typer.Context, fmt: FormatOption = "table") -> None:
     """数据库状态：引擎、地址（隐藏密码）、结构版本、各表行数、各门店最近的交车与进厂日期。"""
     from lifecycle_cli.core.rules import state_digest
     from lifecycle_cli.render.output import print_table, say, write_json
+    from lifecycle_cli.store.db import DatabaseError
     from lifecycle_cli.store.status import database_status
 
     check_format(fmt)
     current = state_digest(get_context(ctx).rules())
-    where, engine = _open(ctx)
+    url, where, engine = _open(ctx)
     try:
         with engine.connect() as conn:
             data = database_status(conn)
+    except DatabaseError as exc:  # no tables (not initialised), or newer than this program
+        fail(str(exc), EXIT_USAGE)
     except Exception as exc:
-        fail(f"无法读取数据库 {where}：{type(exc).__name__}: {exc}", EXIT_USAGE)
+        fail(_failure(exc, url, f"无法读取数据库 {where}"), EXIT_USAGE)
     finally:
         engine.dispose()
     data = {"url": where, **data, "rules_digest_current": current}

@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
         with progress_line() as steps:  # state, indexes, care anchors after the rows
             progress = ImportProgress() if steps is not None else None  # the rows of each file
             try:
-                report = run_import(context.engine(), context.rules(), files, options, progress=progress,
+                report = run_import(context.engine(create=True), context.rules(), files, options, progress=progress,
                                     steps=steps)
             except KeyboardInterrupt:
                 report = None
@@ -140,7 +140,7 @@ def register(app: typer.Typer) -> None:
         with tempfile.TemporaryDirectory(prefix="lifecycle-demo-") as scratch:
             context = Context(db=str(Path(scratch) / "demo.db"), rules_path=outer.rules_path)
             files = [folder / "customers.csv", folder / "vehicles.csv", folder / "visits.csv"]
-            report = run_import(context.engine(), context.rules(), files, ImportOptions())
+            report = run_import(context.engine(create=True), context.rules(), files, ImportOptions())
             counts = {f.kind: f.inserted for f in report.files}
             say(f"示例门店已导入临时数据库：客户 {counts.get('customers', 0)}，车辆 {counts.get('vehicles', 0)}，"
                 f"进厂记录 {counts.get('visits', 0)}")

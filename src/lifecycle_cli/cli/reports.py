@@ -17,6 +17,7 @@ from lifecycle_cli.cli.common import (
     day_or_today,
     fail,
     get_context,
+    parse_month,
     today,
 )
 
@@ -25,13 +26,8 @@ if TYPE_CHECKING:
 
 
 def _month(text: str | None, on: date) -> tuple[str, date, date]:
-    from lifecycle_cli.core.kpi import month_bounds
-
     month = text or on.strftime("%Y-%m")
-    try:
-        first, last = month_bounds(month)
-    except ValueError:
-        fail(f"--month: 无法识别的月份 \"{month}\"（格式：YYYY-MM）", EXIT_USAGE)
+    first, last = parse_month(month)
     return month, first, last
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import create_engine, select
 
 from lifecycle_cli.store import event_models  # noqa: F401  (registers the event and campaign tables)
@@ -19,8 +20,23 @@ from lifecycle_cli.store.models import SCHEMA_VERSION, Meta
 ENV_DB = "LIFECYCLE_DB"
 
 
-class SchemaError(Exception):
+class DatabaseError(Exception):
+    """A database problem the user can fix (a Chinese message; the CLI exits 2)."""
+
+
+class SchemaError(DatabaseError):
     """The database's schema is not the one this code expects."""
+
+
+class DatabaseMissing(DatabaseError):
+    """The database does not exist yet (or has no tables) and the command only uses an existing one."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"数据库不存在：{where}；首次使用请先 lifecycle import 或 lifecycle db upgrade")
+
+
+class DatabaseUrlError(DatabaseError):
+    """A --db / LIFECYCLE_DB value that is neither a file path nor a database URL."""
 
 
 def default_db_path() -> Path:
@@ -30,27 +46,58 @@ def default_db_path() -> Path:
     return user_data_path("lifecycle", appauthor=False) / "lifecycle.db"
 
 
+# A database scheme written without "://" (postgresql:/host/db, sqlite:x.db, postgres+psycopg:...).
+_SCHEME_WITHOUT_SLASHES = re.compile(r"^(sqlite|postgres(ql)?)(\+[a-z0-9_]+)?:(?!//)", re.IGNORECASE)
+
+
 def resolve_url(db: str | None) -> str:
-    """A database URL from --db / LIFECYCLE_DB: a URL as is, a plain path as sqlite:///PATH."""
+    """A database URL from --db / LIFECYCLE_DB: a URL as is, a plain path as sqlite:///PATH.
+
+    A value that looks like a URL without its scheme (`user:pw@host/db`: an @ before the first /)
+    or a scheme without `//` is refused rather than taken for a file name.
+    """
     value = db or os.environ.get(ENV_DB) or str(default_db_path())
-    if re.match(r"^[a-z][a-z0-9+.-]*://", value):
+    if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):
         return value
+    if "@" in value.split("/", 1)[0] or _SCHEME_WITHOUT_SLASHES.match(value):
+        raise DatabaseUrlError(
+            f"数据库地址 {mask_url(value)} 既不是文件路径也不是完整的 URL；PostgreSQL 请写成 "
+            "postgresql+psycopg://用户:密码@主机:端口/库名，SQLite 文件直接写路径")
     path = Path(value).expanduser()
     return f"sqlite:///{path}"
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password replaced by ***, for messages (user:PASSWORD@ and ?password=)."""
-    masked = re.sub(r"(://[^:/@]*):[^/]*@", r"\1:***@", url)
+    """The URL with any password replaced by ***, for messages (user:PASSWORD@ and ?password=);
+    also a URL written without its scheme (user:PASSWORD@host/db)."""
+    masked = re.sub(r"(^|/)([^:/@]*):[^/]*@", r"\1\2:***@", url)
     return re.sub(r"([?&]password=)[^&]*", r"\1***", masked, flags=re.IGNORECASE)
 
 
+def mask_text(text: str, url: str) -> str:
+    """A driver's message with the URL's password (and any URL in it) masked."""
+    match = re.search(r"(?:^|/)[^:/@]*:([^/]*)@", url) or re.search(r"[?&]password=([^&]*)", url, re.IGNORECASE)
+    if match and match.group(1):
+        text = text.replace(match.group(1), "***")
+    return mask_url(text)
+
+
 def sqlite_path(url: str) -> Path | None:
-    """The file behind a sqlite URL (None for other engines or in-memory databases)."""
+    """The file behind a sqlite URL (None for other engines or in-memory databases); a URI
+    filename (sqlite:///file:PATH?mode=ro&uri=true) gives PATH."""
     if not url.startswith("sqlite:///"):
         return None
     rest = url[len("sqlite:///"):]
+    if "uri=true" in rest.lower() and rest.startswith("file:"):
+        rest = rest[len("file:"):]
+    rest = rest.split("?", 1)[0]
     return Path(rest) if rest and rest != ":memory:" else None
+
+
+def location(url: str) -> str:
+    """Where a database is, for messages: the SQLite file, else the URL with its password masked."""
+    path = sqlite_path(url)
+    return str(path) if path is not None else mask_url(url)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -63,12 +110,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+def make_engine(url: str, *, create: bool = False) -> Engine:
+    """An engine for the URL; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+
+    A SQLite file that does not exist is made (with its folders) only with create=True (import,
+    demo, db upgrade); otherwise it is DatabaseMissing and nothing is created on disk.
+    """
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.exists():
+            raise DatabaseMissing(str(path))
+    try:
+        engine = create_engine(url)
+    except (NoSuchModuleError, ImportError) as exc:  # an unknown scheme or driver
+        raise DatabaseUrlError(f"不支持的数据库地址：{mask_url(url)}（lifecycle 支持 SQLite 文件路径和 "
+                               "postgresql+psycopg://用户:密码@主机:端口/库名）") from exc
+    except (ArgumentError, ValueError) as exc:  # unparsable, a port that is not a number, ...
+        raise DatabaseUrlError(f"数据库地址格式有误：{mask_url(url)}（PostgreSQL 请写成 "
+                               "postgresql+psycopg://用户:密码@主机:端口/库名）") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -101,7 +162,8 @@ def schema_state(conn: Connection) -> SchemaState:
     return SchemaState(None, None, bool(tables))
 
 
-def _check_not_newer(state: SchemaState) -> None:
+def check_not_newer(state: SchemaState) -> None:
+    """Refuse a schema newer than (or unknown to) this program: "upgrade lifecycle"."""
     if state.revision is not None and state.version is None:
         raise SchemaError(f"数据库结构版本 {state.revision} 不是本程序所知的版本，请升级 lifecycle")
     if state.version is not None and state.version > SCHEMA_VERSION:
@@ -153,21 +215,27 @@ def upgrade_schema(engine: Engine) -> tuple[SchemaState, SchemaState]:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK})
         before = schema_state(conn)
-        _check_not_newer(before)
+        check_not_newer(before)
         if before.revision != HEAD_REVISION:
             command.upgrade(alembic_config(conn), HEAD_REVISION)
         after = schema_state(conn)
     return before, after
 
 
-def ensure_schema(engine: Engine) -> None:
+def ensure_schema(engine: Engine, *, create: bool = False) -> None:
     """Check the stored schema version; a new database (or one made before migrations at this
-    version) gets its schema on first use. An older schema is refused: `lifecycle db upgrade`."""
+    version) gets its schema on first use. An older schema is refused: `lifecycle db upgrade`.
+
+    A database without tables is new: with create=False (every command but import, demo and
+    db upgrade) it is DatabaseMissing, and no schema is created.
+    """
     with engine.connect() as conn:
         state = schema_state(conn)
     if state.revision == HEAD_REVISION:
         return
-    _check_not_newer(state)
+    check_not_newer(state)
+    if not state.has_tables and not create:
+        raise DatabaseMissing(location(engine.url.render_as_string(hide_password=False)))
     if state.revision is None and (not state.has_tables or state.version in (None, SCHEMA_VERSION)):
         upgrade_schema(engine)
         return
@@ -175,9 +243,75 @@ def ensure_schema(engine: Engine) -> None:
     raise SchemaError(f"数据库结构版本 {shown} 较旧（本程序为 {SCHEMA_VERSION}），请先运行 lifecycle db upgrade")
 
 
-def open_database(db: str | None) -> tuple[str, Engine]:
-    """Resolve the URL, make the engine and make sure the schema is there."""
+def open_database(db: str | None, *, create: bool = False) -> tuple[str, Engine]:
+    """Resolve the URL, make the engine and make sure the schema is there (created only with
+    create=True; otherwise a missing or empty database is DatabaseMissing)."""
     url = resolve_url(db)
-    engine = make_engine(url)
-    ensure_schema(engine)
+    engine = make_engine(url, create=create)
+    try:
+        ensure_schema(engine, create=create)
+    except BaseException:
+        engine.dispose()
+        raise
     return url, engine
+
+
+# SQLite's primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF) that are the user's to fix.
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26
+# PostgreSQL SQLSTATEs (psycopg's Error.sqlstate) that are the user's or the server's, not ours.
+_PG_STATES = {
+    "22003": "数字超出数据库能保存的范围（{where}），请检查输入的编号或数量",
+    "25006": "数据库 {where} 只读（只读事务或只读副本）：lifecycle 需要可写的数据库",
+    "42501": "数据库 {where} 权限不足：该用户无权读写 lifecycle 的表",
+    "53100": "数据库服务器磁盘已满（{where}），未做任何修改",
+    "53200": "数据库服务器内存不足（{where}），未做任何修改，请稍后再试",
+    "53300": "数据库服务器连接数已满（{where}），请稍后再试",
+    "55P03": "数据库 {where} 正被其他命令锁定，请稍后再试",
+    "57014": "数据库操作被取消或超时（{where}），未做任何修改",
+    "57P01": "数据库服务器正在关闭（{where}），未做任何修改，请稍后再试",
+    "57P03": "数据库服务器正在启动或恢复（{where}），请稍后再试",
+}
+
+
+def explain_error(exc: BaseException, url: str | None) -> str | None:
+    """A Chinese message for a database error that is the user's or the machine's (read-only file
+    or folder, locked, disk full, no connection to the server...), or None for a program error.
+
+    By the driver's error codes (SQLite result code, PostgreSQL SQLSTATE), never by its English text.
+    """
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    where = location(url) if url else "（未知）"
+    if isinstance(exc, DatabaseError):
+        return str(exc)
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(orig, OverflowError):  # the sqlite3 driver binding an int beyond 64 bits
+        return f"数字超出数据库能保存的范围（{where}），请检查输入的编号或数量"
+    if isinstance(orig, sqlite3.Error):
+        code = (getattr(orig, "sqlite_errorcode", None) or 0) & 0xFF
+        messages = {
+            _SQLITE_READONLY: f"数据库文件只读：{where}（lifecycle 需要写入该文件及其所在文件夹，请检查权限），未做任何修改",
+            _SQLITE_PERM: f"数据库文件只读：{where}（没有写入权限），未做任何修改",
+            _SQLITE_CANTOPEN: f"无法打开数据库文件：{where}（检查路径是否为文件，以及该文件和所在文件夹是否可读写）",
+            _SQLITE_BUSY: f"数据库正被另一个 lifecycle 命令写入（{where}），等待超时，未做任何修改，请稍后再试",
+            _SQLITE_LOCKED: f"数据库正被另一个 lifecycle 命令写入（{where}），等待超时，未做任何修改，请稍后再试",
+            _SQLITE_FULL: f"磁盘已满，无法写入数据库：{where}，未做任何修改",
+            _SQLITE_IOERR: f"读写数据库文件出错：{where}（磁盘或文件系统问题），未做任何修改",
+            _SQLITE_CORRUPT: f"数据库文件已损坏：{where}（请从备份恢复）",
+            _SQLITE_NOTADB: f"不是 lifecycle 的数据库文件：{where}（文件不是 SQLite 数据库）",
+        }
+        return messages.get(code)
+    state = getattr(orig, "sqlstate", None)
+    if state in _PG_STATES:
+        return _PG_STATES[state].format(where=where)
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - the driver ships with the project
+        return None
+    if isinstance(orig, psycopg.OperationalError) and state is None:  # no connection at all
+        detail = mask_text(str(orig).strip().splitlines()[0] if str(orig).strip() else "", url or "")
+        return (f"无法连接数据库 {where}（服务器未运行、地址或库名有误，或用户名密码不对）：{detail}")
+    return None

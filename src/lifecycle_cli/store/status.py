@@ -8,7 +8,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from lifecycle_cli.store.db import HEAD_REVISION, schema_state
+from lifecycle_cli.store.db import HEAD_REVISION, DatabaseMissing, check_not_newer, location, schema_state
 from lifecycle_cli.store.models import SCHEMA_VERSION, Meta, Vehicle, Visit
 
 VEHICLES = Vehicle.__table__  # type: ignore[attr-defined]
@@ -16,8 +16,15 @@ VISITS = Visit.__table__  # type: ignore[attr-defined]
 
 
 def database_status(conn: Connection) -> dict[str, Any]:
-    """Schema state, row counts per table (tables that exist), latest delivery / visit per store."""
+    """Schema state, row counts per table (tables that exist), latest delivery / visit per store.
+
+    Like every command: a database without tables is DatabaseMissing (nothing is created) and a
+    schema newer than this program is a SchemaError ("upgrade lifecycle"); an older one is shown.
+    """
     state = schema_state(conn)
+    if not state.has_tables:
+        raise DatabaseMissing(location(conn.engine.url.render_as_string(hide_password=False)))
+    check_not_newer(state)
     tables = set(inspect(conn).get_table_names())
     counts = {name: int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
               for name, table in sorted(SQLModel.metadata.tables.items()) if name in tables}

@@ -25,7 +25,7 @@ from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Schedule
 from lifecycle_cli.core.stages import add_months
 from lifecycle_cli.steps import Steps, reported
 from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks, in_keys
-from lifecycle_cli.store.db import serialize_writers
+from lifecycle_cli.store.db import begin_now, serialize_writers
 from lifecycle_cli.store.facts import INSURANCE_CHANGES, load_customer_facts
 from lifecycle_cli.store.models import Meta, Outcome, Task
 from lifecycle_cli.store.state import refresh_customers
@@ -415,16 +415,27 @@ class OutcomeRefused(Exception):
 
 def record_outcome(conn: Connection, rules: Rules, task_id: int, result: str, on: date,
                    note: str | None = None, booked_for: date | None = None) -> dict[str, Any]:
-    """Record one attempt on a task and apply its effect; returns the task after it."""
-    # FOR UPDATE (PostgreSQL): two desks recording on one task at once take turns, and the second
-    # sees the first's attempt (both are counted, or the task is closed and the second refused).
+    """Record one attempt on a task and apply its effect; returns the task after it.
+
+    Refused (OutcomeRefused, exit 2): a task id that cannot exist (0, negative, beyond the id
+    column's range) or does not, an attempt dated before the task existed; (exit 1): a closed task.
+    """
+    if not 0 < task_id <= _max_id(conn):
+        raise OutcomeRefused(f"任务号 {task_id} 不存在", 2)
+    # Two desks recording on one task at once take turns, and the second sees the first's attempt
+    # (both are counted, or the task is closed and the second refused): SQLite's write lock is
+    # taken before the task is read (BEGIN IMMEDIATE), PostgreSQL locks the row (FOR UPDATE).
+    begin_now(conn, write=True)
     row = conn.execute(select(TASKS).where(TASKS.c.id == task_id).with_for_update()).mappings().first()
     if row is None:
-        raise OutcomeRefused(f"任务 {task_id} 不存在", 2)
+        raise OutcomeRefused(f"任务号 {task_id} 不存在", 2)
     if row["status"] != "open":
         raise OutcomeRefused(
             f"任务 {task_id} 已关闭（{row['closed_reason'] or row['status']}，{row['closed_on'] or ''}），未做任何更改", 1
         )
+    existed = _task_existed_from(row, rules.timezone)
+    if on < existed:
+        raise OutcomeRefused(f"--date: 尝试日期 {on} 早于任务 {task_id} 出现的日期（{existed}），未做任何更改", 2)
     effect = outcome_effect(result, row["attempts"], rules)
     conn.execute(insert(OUTCOMES).values(task_id=task_id, result=result, attempt_date=on, note=note,
                                          booked_for=booked_for))
@@ -435,6 +446,25 @@ def record_outcome(conn: Connection, rules: Rules, task_id: int, result: str, on
     if effect.successful_contact:
         _note_contact(conn, rules, row["customer_pk"], on)
     return {**dict(row), **values}
+
+
+def _max_id(conn: Connection) -> int:
+    """The largest id the task table can hold: PostgreSQL's INTEGER, SQLite's 64-bit rowid."""
+    return 2**31 - 1 if conn.dialect.name == "postgresql" else 2**63 - 1
+
+
+def _task_existed_from(row: Any, timezone: str) -> date:
+    """The first day an attempt on a task makes sense: the day it was stored (store time zone), or
+    its rule / due date if earlier (tasks stored late for days gone by, replays of the past)."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    days = [row["rule_date"], row["due_date"]]
+    created = row["created_at"]
+    if created is not None:
+        created = created if created.tzinfo else created.replace(tzinfo=UTC)  # SQLite keeps it naive, UTC
+        days.append(created.astimezone(ZoneInfo(timezone)).date())
+    return min(days)
 
 
 def _note_contact(conn: Connection, rules: Rules, customer_pk: int, on: date) -> None:
