@@ -146,7 +146,7 @@ def test_a_file_missing_a_required_column_is_refused_whole_and_the_others_import
     result = run(db, "import", bad_visits, files.customers(customers), files.vehicles(vehicles))
 
     assert result.exit_code == 2
-    refusal = [line for line in result.stderr.splitlines() if line.startswith("visits.csv")]
+    refusal = [line for line in result.stderr.splitlines() if line.startswith(f"{bad_visits}:")]  # as given
     assert len(refusal) == 1
     assert "mileage_km" in refusal[0]
     summary = summary_rows(result.stdout)
@@ -203,7 +203,7 @@ def test_a_bad_row_is_rejected_with_file_line_column_and_the_good_rows_land(
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(errors) == 1, result.stderr
-    assert errors[0].startswith(f"{kind}.csv:3: {column}: "), errors[0]
+    assert errors[0].startswith(f"{files.folder / kind}.csv:3: {column}: "), errors[0]  # the path as given
     assert shown in errors[0]
     assert str(errors[0]) not in result.stdout  # diagnostics on stderr only
     summary = summary_rows(result.stdout)
@@ -219,7 +219,7 @@ def test_line_numbers_count_file_lines_not_data_rows(db: Path, files: Files) -> 
     result = run(db, "import", files.customers(customers), files.vehicles(vehicles), files.visits(visits))
 
     assert result.exit_code == 1
-    assert result.stderr.startswith("vehicles.csv:5: delivery_date: ")
+    assert result.stderr.startswith(f"{files.folder / 'vehicles.csv'}:5: delivery_date: ")
 
 
 def test_dry_run_checks_everything_and_writes_nothing(db: Path, files: Files) -> None:

@@ -172,7 +172,8 @@ def stored_dates(db: Path, vin: str) -> tuple[Any, ...]:
 def test_an_expiry_more_than_two_years_ahead_is_kept_with_a_warning(db: Path, files: Files) -> None:
     result = load(db, files, [insured("C1", "2028-11-24", compulsory="2027-11-23"), insured("C2", "2028-11-23")])
     assert result.stderr.splitlines() == [
-        "警告 vehicles.csv:2: commercial_insurance_expiry: 到期日期 2028-11-24 在 2 年以后，可能录入有误（已保留）"]
+        f"警告 {files.folder / 'vehicles.csv'}:2: commercial_insurance_expiry: 到期日期 2028-11-24 在 2 年以后，"
+        "可能录入有误（已保留）"]  # the file as given
     assert stored_dates(db, VINS["C1"]) == ("2028-11-24", "2027-11-23", "2027-11-23")
     set_far = run_ok(db, "vehicle", "set", VINS["C2"], "--commercial-expiry", "2030-01-01")
     assert "警告 商业险到期 2030-01-01 在 2 年以后，可能录入有误（已保留）" in set_far.stderr
@@ -181,7 +182,7 @@ def test_an_expiry_more_than_two_years_ahead_is_kept_with_a_warning(db: Path, fi
 
 def test_an_expiry_that_is_not_a_date_loses_only_that_field(db: Path, files: Files) -> None:
     result = load(db, files, [insured("C1", "2026-13-45", compulsory="2027-01-22")])
-    assert '警告 vehicles.csv:2: commercial_insurance_expiry: 无法识别的日期 "2026-13-45"' in result.stderr
+    assert f'警告 {files.folder / "vehicles.csv"}:2: commercial_insurance_expiry: 无法识别的日期 "2026-13-45"' in result.stderr
     assert stored_dates(db, VINS["C1"]) == (None, "2027-01-22", "2027-01-22")
     assert "C1" in renewals(db, DAY)
 

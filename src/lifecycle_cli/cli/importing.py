@@ -61,23 +61,47 @@ class ImportProgress:
 
 
 def print_import_report(report: ImportReport, where: str) -> None:
-    """Diagnostics on stderr, the per-file summary table on stdout."""
+    """Diagnostics on stderr (at most 100 of a kind, then a count), the per-file summary on stdout."""
+    from lifecycle_cli.ingest.messages import SHOWN_PER_KIND, WARNINGS_FILE
     from lifecycle_cli.ingest.pipeline import KIND_LABELS
     from lifecycle_cli.render.output import print_table, say, warn
 
-    order = {f.path.name: i for i, f in enumerate(report.files)}
+    order = {f.shown: i for i, f in enumerate(report.files)}
     for message in sorted(report.messages, key=lambda m: (order.get(m.file, 0), m.line or 0)):
         prefix = "警告 " if message.level == "warning" else ""
         warn(f"{prefix}{message}")
+    for kind in report.hidden:
+        if kind.level == "warning":
+            full = (f"完整清单见 {report.rejects_dir / WARNINGS_FILE}" if report.rejects_dir is not None
+                    else "用 --rejects 目录 可得到完整清单")
+        else:
+            full = (f"被拒绝的行见 {report.rejects_dir} 中的 .rejects.csv 文件" if report.rejects_dir is not None
+                    else "用 --rejects 目录 可得到被拒绝的行")
+        warn(f"{kind.label} 共 {kind.count:,} 条（仅显示前 {SHOWN_PER_KIND} 条；{full}）")
+    names = [f.path.name for f in report.files]
+    # The table names a file by its name, by the path given when two inputs share a name.
+    label = {id(f): f.path.name if names.count(f.path.name) == 1 else f.shown for f in report.files}
     rows = []
     for f in report.files:
-        rows.append([f.path.name, KIND_LABELS.get(f.kind or "", f.kind or "-"), f.read, f.inserted, f.updated, f.unchanged,
-                     f.rejected, f.warnings, "整个文件未导入" if f.refused else "完成"])
+        rows.append([label[id(f)], KIND_LABELS.get(f.kind or "", f.kind or "-"), f.read, f.inserted, f.updated,
+                     f.unchanged, f.rejected, f.warnings, "整个文件未导入" if f.refused else "完成"])
+        if f.owners is not None:  # a combined customer + vehicle sheet: its owners, a line of their own
+            o = f.owners
+            rows.append([f"{label[id(f)]}（车主）", KIND_LABELS["customers"], o.read, o.inserted, o.updated,
+                         o.unchanged, o.rejected, o.warnings, "完成"])
     title = "导入结果（演练，未写入数据库）" if report.dry_run else "导入结果"
     print_table(["文件", "类型", "读取", "新增", "更新", "未变", "拒绝", "警告", "状态"], rows, title=title)
     for f in report.files:
+        for part, suffix in ((f, ""), (f.owners, "（车主）")):
+            if part is not None and part.kept:
+                say(f"{label[id(f)]}{suffix}：{part.kept:,} 行保留了已有值（文件未提供）")
+        if f.advisors_set:
+            say(f"{label[id(f)]}：{f.advisors_set:,} 辆车原来没有服务顾问，已取其最近一张工单的顾问")
+    for f in report.files:
         if f.rejects_file is not None:
-            say(f"被拒绝的行已写入 {f.rejects_file}（修改后可重新导入）")
+            say(f"{f.shown} 被拒绝的行已写入 {f.rejects_file}（修改后可重新导入）")
+    if report.warnings_file is not None:
+        say(f"全部警告已写入 {report.warnings_file}")
     if not report.dry_run:
         say(f"数据库：{where}")
 
@@ -110,8 +134,11 @@ def register(app: typer.Typer) -> None:
         options = ImportOptions(kind=kind, encoding=encoding, sheet=sheet, date_format=date_format,
                                 visit_kind=visit_kind, rejects_dir=rejects, dry_run=dry_run,
                                 today=today(context.rules()))
+        from lifecycle_cli.files import OutputRefused
         from lifecycle_cli.render.progress import progress_line
 
+        refused: str | None = None
+        report: ImportReport | None = None
         with progress_line() as steps:  # state, indexes, care anchors after the rows
             progress = ImportProgress() if steps is not None else None  # the rows of each file
             try:
@@ -119,9 +146,13 @@ def register(app: typer.Typer) -> None:
                                     steps=steps)
             except KeyboardInterrupt:
                 report = None
+            except OutputRefused as exc:
+                refused = str(exc)
             finally:
                 if progress is not None:
                     progress.clear()
+        if refused is not None:
+            fail(f"--rejects: {refused}（数据库保持导入前的状态）", EXIT_USAGE)
         if report is None:
             fail("导入被中断，数据库保持导入前的状态", 130)
         print_import_report(report, context.url())

@@ -16,7 +16,7 @@ from lifecycle_cli.store.events import EventRefused, NewEvent, add_events
 
 def parse_event(importer: Importer, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
     """One events row as canonical values; an unknown kind names the kinds accepted."""
-    out: dict[str, Any] = {"vin": importer._vin(p, row, report)}
+    out: dict[str, Any] = {"vin": importer._vin(p, row, report, warn=False)}  # the car's own file warns
     out["event_date"] = p.date(row, "event_date", required=True)
     text = p.value(row, "kind", V.parse_text, required=True)
     kind = find_event_kind(str(text), importer.rules)
@@ -53,4 +53,4 @@ def land_events(importer: Importer, conn: Any, batch: list[tuple[Row, dict[str, 
         else:
             item.report.unchanged += 1
         for warning in result.warnings:
-            importer._say(item.report, row.line, None, warning, "warning")
+            importer._say(item.report, row.line, None, warning, "warning", "event")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +20,7 @@ from sqlalchemy.engine import Engine
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.insurance import expiry_too_far
 from lifecycle_cli.core.rules import Rules
+from lifecycle_cli.files import check_directory, write_atomically
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.headers import (
     KINDS,
@@ -30,6 +30,7 @@ from lifecycle_cli.ingest.headers import (
     map_headers,
     missing_required,
 )
+from lifecycle_cli.ingest.messages import WARNINGS_FILE, KindCount, Message, MessageLog
 from lifecycle_cli.ingest.readers import FileRefused, Row, Table, open_table
 from lifecycle_cli.steps import Steps
 from lifecycle_cli.store import bulk
@@ -57,21 +58,6 @@ class ImportRefused(Exception):
 
 
 @dataclass
-class Message:
-    """One diagnostic line about a file: `FILE:LINE: COLUMN: reason`."""
-
-    file: str
-    line: int | None
-    column: str | None
-    text: str
-    level: str = "error"
-
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.column}: {self.text}" if self.column else f"{where}: {self.text}"
-
-
-@dataclass
 class FileReport:
     """What one file of an import did."""
 
@@ -83,8 +69,21 @@ class FileReport:
     unchanged: int = 0
     rejected: int = 0
     warnings: int = 0
+    # Existing rows that kept a stored value the file left empty (or did not carry: a visit's kind).
+    kept: int = 0
     refused: str | None = None
     rejects_file: Path | None = None
+    # The name its rejects file gets (two inputs of one name get customers / customers-2).
+    rejects_name: str = ""
+    # A combined customer + vehicle sheet: what its owners did to the customers.
+    owners: FileReport | None = None
+    # A work-order file: cars without a service advisor that got the one of their latest visit.
+    advisors_set: int = 0
+
+    @property
+    def shown(self) -> str:
+        """The file as the user named it."""
+        return str(self.path)
 
 
 @dataclass
@@ -92,8 +91,14 @@ class ImportReport:
     """What a whole import did: per file, the messages, and where the data went."""
 
     files: list[FileReport] = field(default_factory=list)
+    # The messages shown: at most SHOWN_PER_KIND of each kind (`hidden` counts the rest).
     messages: list[Message] = field(default_factory=list)
     dry_run: bool = False
+    # The kinds of message that had more than were kept, with their counts.
+    hidden: list[KindCount] = field(default_factory=list)
+    rejects_dir: Path | None = None
+    # DIR/warnings.csv with every warning (with --rejects DIR, when there were warnings).
+    warnings_file: Path | None = None
 
     @property
     def exit_code(self) -> int:
@@ -189,6 +194,15 @@ class RowParser:
 _text = V.parse_text
 
 
+def _put(out: dict[str, Any], empty: dict[str, Any], column: str, value: Any, default: Any = None) -> None:
+    """A parsed cell: a value the file holds goes to the row; an empty one only to its insert-only
+    defaults (it never overwrites what is stored)."""
+    if value is None:
+        empty[column] = default
+    else:
+        out[column] = value
+
+
 def _plate(value: object) -> str | None:
     text = V.parse_text(value)
     return text.replace(" ", "").replace("·", "").upper() if text else None
@@ -201,7 +215,10 @@ class Importer:
         self.engine = engine
         self.rules = rules
         self.options = options
-        self.report = ImportReport(dry_run=options.dry_run)
+        self.report = ImportReport(dry_run=options.dry_run, rejects_dir=options.rejects_dir)
+        self.log = MessageLog(shown=self.report.messages)
+        # Cars this import gave a service advisor from a work order -> that work order's date.
+        self.advisors_given: dict[int, date] = {}
         self.touched_vehicles: set[int] = set()
         self.touched_customers: set[int] = set()
         self.progress: Callable[[Path, int], None] | None = None
@@ -209,8 +226,10 @@ class Importer:
 
     # -- diagnostics ----------------------------------------------------------------------
 
-    def _say(self, report: FileReport, line: int | None, column: str | None, text: str, level: str) -> None:
-        self.report.messages.append(Message(report.path.name, line, column, text, level))
+    def _say(self, report: FileReport, line: int | None, column: str | None, text: str, level: str,
+             code: str = "") -> None:
+        """A message about a file; `code` its kind (at most SHOWN_PER_KIND of a kind are kept)."""
+        self.log.add(Message(report.shown, line, column, text, level, code), self.options.rejects_dir)
         if level == "warning":
             report.warnings += 1
 
@@ -224,7 +243,7 @@ class Importer:
                                kind=self.options.kind)
         except FileRefused as exc:
             report.refused = str(exc)
-            self._say(report, None, None, f"整个文件未导入：{exc}", "error")
+            self._say(report, None, None, f"整个文件未导入：{exc}", "error", "file_refused")
             return None
         kind = self.options.kind or detect_kind(table.header)
         if kind is None:
@@ -236,7 +255,7 @@ class Importer:
             report.refused = "无法从表头判断文件类型"
             self._say(report, table.header_line, None,
                       f"整个文件未导入：无法从表头判断是客户、车辆、进厂记录还是事件文件（{need}；可用 --kind 指定）",
-                      "error")
+                      "error", "file_refused")
             return None
         report.kind = kind
         header_map = map_headers(table.header, kind)
@@ -245,19 +264,24 @@ class Importer:
             table.close()
             names = "、".join(f"{COLUMN_LABELS.get(c, c)} ({c})" for c in missing)
             report.refused = f"缺少必需的列：{names}"
-            self._say(report, table.header_line, None, f"整个文件未导入：缺少必需的列 {names}", "error")
+            self._say(report, table.header_line, None, f"整个文件未导入：缺少必需的列 {names}", "error",
+                      "file_refused")
             return None
         for header in header_map.unknown:
-            self._say(report, table.header_line, header, "未识别的列，已忽略", "warning")
+            self._say(report, table.header_line, header, "未识别的列，已忽略", "warning", "unknown_column")
         for canonical in header_map.duplicates:
-            self._say(report, table.header_line, canonical, "有多个列对应同一字段，使用第一个", "warning")
+            self._say(report, table.header_line, canonical, "有多个列对应同一字段，使用第一个", "warning",
+                      "duplicate_column")
         return OpenFile(report, table, header_map)
 
     # -- running --------------------------------------------------------------------------
 
     def run(self, paths: list[Path]) -> ImportReport:
         """Import the files; the database changes only if the whole run completes (and not on --dry-run)."""
+        if self.options.rejects_dir is not None:
+            check_directory(self.options.rejects_dir)  # OutputRefused before anything is read
         opened = [f for f in (self._open(p) for p in paths) if f is not None]
+        name_rejects_files(self.report.files)
         order = {k: i for i, k in enumerate(KINDS)}
         opened.sort(key=lambda f: order[f.report.kind or "visits"])
         try:
@@ -283,9 +307,13 @@ class Importer:
                     trans.rollback()
                 else:
                     trans.commit()
+            if self.options.rejects_dir is not None:
+                self.report.warnings_file = self.log.save_warnings(self.options.rejects_dir / WARNINGS_FILE)
         finally:
             for item in opened:
                 item.table.close()
+            self.log.close()
+        self.report.hidden = self.log.hidden()
         return self.report
 
     def _import_file(self, conn: Any, item: OpenFile) -> None:
@@ -298,7 +326,8 @@ class Importer:
         batch: list[tuple[Row, dict[str, Any]]] = []
         if kind == "visits" and not parser.has("kind") and not self.options.visit_kind:
             self._say(item.report, item.table.header_line, None,
-                      "文件没有维修类型列，进厂记录按 other 导入（可用 --visit-kind maintenance 指定）", "warning")
+                      "文件没有维修类型列，新的进厂记录按 other 导入，已有记录的类型保持不变"
+                      "（可用 --visit-kind maintenance 指定）", "warning", "visit_kind_missing")
         for row in item.table.rows:
             item.report.read += 1
             if self.progress is not None and item.report.read % 10000 == 0:
@@ -316,7 +345,7 @@ class Importer:
             key = natural_key(kind or "", values)
             if key in seen:
                 self._say(item.report, row.line, None,
-                          f"与第 {seen[key]} 行重复（{key}），以后出现的这一行为准", "warning")
+                          f"与第 {seen[key]} 行重复（{key}），以后出现的这一行为准", "warning", "duplicate_row")
             seen[key] = row.line
             batch.append((row, values))
             if len(batch) >= BATCH_ROWS:
@@ -342,6 +371,7 @@ class Importer:
 
     def _parse_customer(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        empty: dict[str, Any] = {}  # columns the file has but this row leaves empty: insert-only
         phone: V.Phone | None = p.value(row, "phone", V.parse_phone) if p.has("phone") else None
         if p.has("customer_id"):
             out["customer_id"] = p.value(row, "customer_id", _text, required=True)
@@ -349,24 +379,31 @@ class Importer:
             out["customer_id"] = f"TEL{phone.value}"
         else:
             raise RowError(p.header_of("phone"), "文件没有客户编号列，需要有效的手机号来识别客户")
-        if p.has("phone"):
-            out["phone"] = phone.value if phone else None
-            out["phone_valid"] = phone.valid if phone else True
-            if phone is not None and not phone.valid:
+        if phone is not None:
+            out["phone"] = phone.value
+            out["phone_valid"] = phone.valid
+            if not phone.valid:
                 self._say(report, row.line, p.header_of("phone"), f'号码无效，已保留并标记 "{phone.value}"',
-                          "warning")
+                          "warning", "phone_invalid")
+        elif p.has("phone"):
+            empty["phone"] = None
+            empty["phone_valid"] = True
         for column in ("name", "id_number", "gender", "referred_by", "store"):
             if p.has(column):
-                out[column] = p.value(row, column, _text)
+                _put(out, empty, column, p.value(row, column, _text))
         if p.has("birthday"):
-            out["birthday"] = p.date(row, "birthday")
+            _put(out, empty, "birthday", p.date(row, "birthday"))
         if p.has("do_not_contact"):
-            out["do_not_contact"] = bool(p.value(row, "do_not_contact", V.parse_bool))
+            # An empty cell says nothing: it must not clear a do-not-contact flag.
+            _put(out, empty, "do_not_contact", p.value(row, "do_not_contact", V.parse_bool), False)
+        if empty:
+            out[bulk.INSERT_ONLY] = empty
         return out
 
     def _parse_vehicle(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
-        vin = self._vin(p, row, report)
+        vin = self._vin(p, row, report, warn=True)
         out: dict[str, Any] = {"vin": vin}
+        empty: dict[str, Any] = {}
         customer_fields = {c for c in ("name", "phone", "birthday", "do_not_contact") if p.has(c)}
         if customer_fields or not p.has("customer_id"):
             owner = self._parse_customer(p, row, report)
@@ -376,49 +413,59 @@ class Importer:
             out["customer_id"] = p.value(row, "customer_id", _text, required=True)
         out["delivery_date"] = p.date(row, "delivery_date", required=True)
         if p.has("plate"):
-            out["plate"] = p.value(row, "plate", _plate)
+            _put(out, empty, "plate", p.value(row, "plate", _plate))
         for column in ("model", "sales_consultant", "service_advisor", "store"):
             if p.has(column):
-                out[column] = p.value(row, column, _text)
+                _put(out, empty, column, p.value(row, column, _text))
         if p.has("mileage_km"):
-            out["mileage_km"] = p.value(row, "mileage_km", V.parse_km)
+            _put(out, empty, "mileage_km", p.value(row, "mileage_km", V.parse_km))
         if p.has("mileage_date"):
-            out["mileage_date"] = p.date(row, "mileage_date")
+            _put(out, empty, "mileage_date", p.date(row, "mileage_date"))
         for column in ("commercial_insurance_expiry", "compulsory_insurance_expiry", "inspection_due"):
             if p.has(column):
+                day: date | None = None
                 try:
-                    out[column] = p.date(row, column)
+                    day = p.date(row, column)
                 except RowError as exc:
-                    self._say(report, row.line, exc.column, f"{exc.reason}（仅忽略此字段，车辆照常导入）", "warning")
-                if column != "inspection_due" and expiry_too_far(out.get(column), self.options.today, self.rules):
+                    self._say(report, row.line, exc.column, f"{exc.reason}（仅忽略此字段，车辆照常导入）", "warning",
+                              "date_ignored")
+                _put(out, empty, column, day)
+                if column != "inspection_due" and expiry_too_far(day, self.options.today, self.rules):
                     self._say(report, row.line, p.header_of(column),
-                              f"到期日期 {out[column]} 在 {self.rules.insurance_max_years_ahead} 年以后，"
-                              "可能录入有误（已保留）", "warning")
+                              f"到期日期 {day} 在 {self.rules.insurance_max_years_ahead} 年以后，"
+                              "可能录入有误（已保留）", "warning", "expiry_too_far")
+        if empty:
+            out[bulk.INSERT_ONLY] = empty
         return out
 
     def _parse_visit(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
         if p.has("vin"):
-            out: dict[str, Any] = {"vin": self._vin(p, row, report)}
+            out: dict[str, Any] = {"vin": self._vin(p, row, report, warn=False)}
         else:
             out = {"plate": p.value(row, "plate", _plate, required=True)}
+        empty: dict[str, Any] = {}
         out["visit_date"] = p.date(row, "visit_date", required=True)
         out["mileage_km"] = p.value(row, "mileage_km", V.parse_km, required=True)
         if p.has("kind"):
-            out["kind"] = V.parse_visit_kind(p.cell(row, "kind"))
+            text = p.value(row, "kind", _text)
+            _put(out, empty, "kind", None if text is None else V.parse_visit_kind(text), "other")
+        elif self.options.visit_kind:
+            out["kind"] = self.options.visit_kind  # said by the user for the whole file
         else:
-            out["kind"] = self.options.visit_kind or "other"
-        if p.has("amount"):
-            out["amount"] = p.value(row, "amount", V.parse_amount)
-        if p.has("advisor"):
-            out["advisor"] = p.value(row, "advisor", _text)
-        if p.has("ro_number"):
-            out["ro_number"] = p.value(row, "ro_number", _text)
+            empty["kind"] = "other"  # made up: a new visit gets it, a stored one keeps its kind
+        for column, parse in (("amount", V.parse_amount), ("advisor", _text), ("ro_number", _text)):
+            if p.has(column):
+                _put(out, empty, column, p.value(row, column, parse))
+        if empty:
+            out[bulk.INSERT_ONLY] = empty
         return out
 
-    def _vin(self, p: RowParser, row: Row, report: FileReport) -> str:
+    def _vin(self, p: RowParser, row: Row, report: FileReport, *, warn: bool) -> str:
+        """The row's VIN; its check-digit warning only where the car is described (`warn`): a
+        work order or event naming a car says nothing new about its VIN (an unknown one is rejected)."""
         vin: V.Vin = p.value(row, "vin", V.parse_vin, required=True)
-        if vin.warning:
-            self._say(report, row.line, p.header_of("vin"), vin.warning, "warning")
+        if warn and vin.warning:
+            self._say(report, row.line, p.header_of("vin"), vin.warning, "warning", "vin_check_digit")
         return vin.value
 
     # -- landing a batch ------------------------------------------------------------------
@@ -432,6 +479,7 @@ class Importer:
         report.inserted += counts.inserted
         report.updated += counts.updated
         report.unchanged += counts.unchanged
+        report.kept += counts.kept
 
     def _customers(self, conn: Any, batch: list[tuple[Row, dict[str, Any]]], item: OpenFile,
                    parser: RowParser, rejects: list[tuple[Row, str]]) -> None:
@@ -444,6 +492,10 @@ class Importer:
         owners = [values.pop("_customer") for _, values in batch if "_customer" in values]
         if owners:
             owner_counts, owner_ids = bulk.upsert_customers(conn, owners)
+            if item.report.owners is None:
+                item.report.owners = FileReport(path=item.report.path, kind="customers")
+            item.report.owners.read += len(owners)
+            self._count(item.report.owners, owner_counts)
             self.touched_customers.update(owner_ids[key] for key in owner_counts.changed)
         customer_ids = bulk.lookup_ids(conn, bulk.CUSTOMERS, "customer_id", (v["customer_id"] for _, v in batch))
         good: list[dict[str, Any]] = []
@@ -500,6 +552,18 @@ class Importer:
         counts = bulk.upsert_visits(conn, good)
         self._count(item.report, counts)
         self.touched_vehicles.update(counts.changed)
+        # A work order's advisor becomes the car's service advisor when the car has none.
+        latest: dict[int, tuple[date, str]] = {}
+        for record in good:
+            advisor = record.get("advisor")
+            if advisor:
+                pk, day = record["vehicle_pk"], record["visit_date"]
+                seen = latest.get(pk)
+                if seen is None or day >= seen[0]:
+                    latest[pk] = (day, advisor)
+        given = bulk.fill_service_advisors(conn, latest, self.advisors_given)
+        item.report.advisors_set += len(given)
+        self.touched_vehicles.update(given)
 
     def _events(self, conn: Any, batch: list[tuple[Row, dict[str, Any]]], item: OpenFile,
                 parser: RowParser, rejects: list[tuple[Row, str]]) -> None:
@@ -534,18 +598,30 @@ def natural_key(kind: str, values: dict[str, Any]) -> str:
     return values.get("ro_number") or f"{car}|{values['visit_date']}|{values['mileage_km']}"
 
 
+def name_rejects_files(files: list[FileReport]) -> None:
+    """Give each input its own rejects file name, in the order given: two inputs named
+    customers.csv (s07/, s08/) get customers.rejects.csv and customers-2.rejects.csv."""
+    used: set[str] = set()
+    for report in files:
+        stem = name = report.path.stem
+        number = 1
+        while name.casefold() in used:  # case-insensitive file systems too
+            number += 1
+            name = f"{stem}-{number}"
+        used.add(name.casefold())
+        report.rejects_name = f"{name}.rejects.csv"
+
+
 def write_rejects(directory: Path, item: OpenFile, rejects: list[tuple[Row, str]]) -> Path:
     """Write rejected rows with the original headers and a reason column, atomically; returns the file."""
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"{item.report.path.stem}.rejects.csv"
-    tmp = target.with_suffix(".csv.tmp")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+    def write(fh: Any) -> None:
         writer = csv.writer(fh)
         writer.writerow([*item.table.header, "错误原因"])
         for row, reason in rejects:
             writer.writerow([*row.raw, reason])
-    os.replace(tmp, target)
-    return target
+
+    name = item.report.rejects_name or f"{item.report.path.stem}.rejects.csv"
+    return write_atomically(directory / name, write, encoding="utf-8-sig")
 
 
 def run_import(engine: Engine, rules: Rules, paths: list[Path], options: ImportOptions,

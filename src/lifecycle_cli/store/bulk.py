@@ -23,6 +23,10 @@ READINGS: Table = OdometerReading.__table__  # type: ignore[attr-defined]
 # SQLite allows 32766 bound variables per statement; stay well below for IN lists.
 IN_CHUNK = 900
 
+# A row's values for the columns its file has but it leaves empty (or that the importer made up,
+# like a visit's kind "other"): written only when the row is inserted, never over a stored value.
+INSERT_ONLY = "_defaults"
+
 
 @dataclass
 class UpsertCounts:
@@ -31,6 +35,8 @@ class UpsertCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Existing rows that kept a stored value where the row only had an insert-only default.
+    kept: int = 0
     # The natural keys that were inserted or updated (what later steps must recompute).
     changed: set[Any] = field(default_factory=set)
     # For updated keys, the stored values before the update (of the columns the file carries).
@@ -41,6 +47,7 @@ class UpsertCounts:
         self.inserted += other.inserted
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.kept += other.kept
         self.changed |= other.changed
 
 
@@ -184,47 +191,77 @@ def lookup_ids(conn: Connection, table: Table, key_column: str, keys: Iterable[s
     return found
 
 
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    """The columns some row of a batch carries or has an insert-only default for."""
+    columns: set[str] = set()
+    for row in rows:
+        columns.update(row)
+        insert_only = row.get(INSERT_ONLY)
+        if insert_only:
+            columns.update(insert_only)
+    columns.discard(INSERT_ONLY)
+    return sorted(columns)
+
+
+def _merge(rows: list[dict[str, Any]], key_of: Any, existing: dict[Any, dict[str, Any]],
+           counts: UpsertCounts) -> tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]:
+    """Sort a batch into new rows (with their insert-only defaults) and changes of stored ones.
+
+    A row writes only the values it carries; its insert-only defaults fill a new row and are
+    never compared with a stored one, except to count the rows that kept a stored value (`kept`).
+    Returns (key -> new row, key -> changed values with "_pk"); `existing` is updated in place.
+    """
+    pending: dict[Any, dict[str, Any]] = {}
+    updates: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        insert_only = row.pop(INSERT_ONLY, None)
+        key = key_of(row)
+        if key in pending:
+            pending[key].update(row)
+            counts.updated += 1
+            continue
+        old = existing.get(key)
+        if old is None:
+            pending[key] = {**insert_only, **row} if insert_only else dict(row)
+            counts.inserted += 1
+            continue
+        if insert_only and any(old[c] is not None and old[c] != v for c, v in insert_only.items()):
+            counts.kept += 1
+        if any(old[c] != v for c, v in row.items()):
+            counts.before.setdefault(key, dict(old))
+            updates[key] = {**updates.get(key, {}), **row, "_pk": old["id"]}
+            old.update(row)
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    return pending, updates
+
+
+def _update_rows(conn: Connection, table: Table, updates: Iterable[dict[str, Any]]) -> None:
+    """UPDATE changed rows keyed by "_pk", one executemany per set of columns."""
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for values in updates:
+        by_shape.setdefault(tuple(sorted(values)), []).append(values)
+    for shape, batch in by_shape.items():
+        update_by_pk(conn, table, [c for c in shape if c != "_pk"], batch)
+
+
 def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str, Any]]) -> tuple[UpsertCounts, dict[str, int]]:
     """Insert new rows and update changed fields of existing ones, matched on one unique column."""
     counts = UpsertCounts()
     keys = [row[key_column] for row in rows]
-    columns = sorted({c for row in rows for c in row})
+    columns = _columns(rows)
     existing: dict[str, dict[str, Any]] = {}
     names = ("id", *columns)
     for part in chunks(sorted(set(keys))):
         for record in fetch_in(conn, table, names, key_column, part):
             found = dict(zip(names, record, strict=True))
             existing[found[key_column]] = found
-    pending: dict[str, dict[str, Any]] = {}
-    updates: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        key = row[key_column]
-        old = existing.get(key)
-        if key in pending:
-            pending[key].update(row)
-            counts.updated += 1
-            continue
-        if old is None:
-            pending[key] = dict(row)
-            counts.inserted += 1
-            counts.changed.add(key)
-            continue
-        changed = {c: v for c, v in row.items() if old.get(c) != v}
-        if changed:
-            counts.before.setdefault(key, dict(old))
-            updates[row[key_column]] = {**updates.get(row[key_column], {}), **row, "_pk": old["id"]}
-            old.update(row)
-            counts.updated += 1
-            counts.changed.add(key)
-        else:
-            counts.unchanged += 1
+    pending, updates = _merge(rows, itemgetter(key_column), existing, counts)
+    counts.changed = set(pending) | set(updates)
     new_ids = _assign_ids(conn, table, pending)
     insert_by_shape(conn, table, pending.values())
-    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for values in updates.values():
-        by_shape.setdefault(tuple(sorted(values)), []).append(values)
-    for shape, batch in by_shape.items():
-        update_by_pk(conn, table, [c for c in shape if c != "_pk"], batch)
+    _update_rows(conn, table, updates.values())
     ids = {k: v["id"] for k, v in existing.items()}
     ids.update(new_ids)
     missing = [k for k in keys if k not in ids]
@@ -293,7 +330,7 @@ def upsert_visits(conn: Connection, rows: list[dict[str, Any]]) -> UpsertCounts:
         c.changed |= {old["vehicle_pk"] for old in c.before.values()}  # a work order moved off a car
         counts.add(c)
     if without_ro:
-        columns = sorted({c for row in without_ro for c in row})
+        columns = _columns(without_ro)
         existing: dict[tuple[int, date, int], dict[str, Any]] = {}
         for part in chunks(sorted({r["vehicle_pk"] for r in without_ro})):
             query = select(VISITS.c.id, *[VISITS.c[c] for c in columns]).where(
@@ -302,23 +339,32 @@ def upsert_visits(conn: Connection, rows: list[dict[str, Any]]) -> UpsertCounts:
             for record in conn.execute(query):
                 m = dict(record._mapping)
                 existing[(m["vehicle_pk"], m["visit_date"], m["mileage_km"])] = m
-        pending: dict[tuple[int, date, int], dict[str, Any]] = {}
-        for row in without_ro:
-            key = (row["vehicle_pk"], row["visit_date"], row["mileage_km"])
-            old = existing.get(key)
-            if key in pending:
-                pending[key].update(row)
-                counts.updated += 1
-            elif old is None:
-                pending[key] = dict(row)
-                counts.inserted += 1
-                counts.changed.add(row["vehicle_pk"])
-            elif any(old.get(c) != v for c, v in row.items()):
-                conn.execute(update(VISITS).where(VISITS.c.id == old["id"]).values(**row))
-                old.update(row)
-                counts.updated += 1
-                counts.changed.add(row["vehicle_pk"])
-            else:
-                counts.unchanged += 1
+        c = UpsertCounts()
+        pending, updates = _merge(without_ro, itemgetter("vehicle_pk", "visit_date", "mileage_km"), existing, c)
+        c.changed = {pk for pk, _, _ in pending} | {pk for pk, _, _ in updates}
+        c.before = {}
+        counts.add(c)
         insert_by_shape(conn, VISITS, pending.values())
+        _update_rows(conn, VISITS, updates.values())
     return counts
+
+
+def fill_service_advisors(conn: Connection, latest: dict[int, tuple[date, str]], filled: dict[int, date]) -> list[int]:
+    """Give a car without a service advisor the advisor of its latest work order (`latest`: car ->
+    (visit date, advisor) of this batch). A car's own advisor is never replaced; `filled` (car ->
+    the visit date whose advisor it got) remembers the cars this import gave one, so a later work
+    order in a later batch still wins. Returns the cars whose advisor was set."""
+    if not latest:
+        return []
+    rows: list[dict[str, Any]] = []
+    for part in chunks(sorted(latest)):
+        for pk, stored in fetch_in(conn, VEHICLES, ("id", "service_advisor"), "id", part):
+            day, advisor = latest[pk]
+            given = filled.get(pk)
+            if stored and (given is None or day < given):
+                continue  # the car's own advisor, or one from a later work order
+            filled[pk] = day
+            if stored != advisor:
+                rows.append({"_pk": pk, "service_advisor": advisor})
+    update_by_pk(conn, VEHICLES, ("service_advisor",), rows)
+    return [row["_pk"] for row in rows]
