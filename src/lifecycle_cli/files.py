@@ -15,8 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from lifecycle_cli.errors import UserError
 
-class OutputRefused(Exception):
+
+class OutputRefused(UserError):
     """A file we were asked to write cannot be written; str(exc) says why, in Chinese."""
 
 

@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 from cli_helpers import (
+    CUSTOMER_COLUMNS,
     VISIT_COLUMNS,
     Files,
     customer,
     due_tasks,
     make_vin,
+    phone,
     run,
     run_ok,
     sql_rows,
@@ -304,3 +306,20 @@ def test_a_rejects_folder_without_warnings_gets_no_warnings_file(db: Path, files
     out = tmp_path / "rejects"
     run_ok(db, "import", "--rejects", out, files.customers([customer("C1", "张伟", 1)]))
     assert list(out.iterdir()) == []
+
+
+def test_a_file_that_breaks_after_its_first_rows_refuses_the_whole_import_and_changes_nothing(
+        db: Path, tmp_path: Path) -> None:
+    """A CSV whose unclosed quote swallows more than the field limit is found only while its rows
+    land: the import stops with exit 2, names the file, and the other file's rows do not land."""
+    customers = write_csv(tmp_path / "customers.csv", CUSTOMER_COLUMNS,
+                          [customer(f"C{n}", f"客户{n}", n) for n in range(1, 4)])
+    broken = tmp_path / "more_customers.csv"
+    good_rows = "".join(f"D{n},客户{n},{phone(n % 100)}\n" for n in range(1, 3000))
+    broken.write_text("customer_id,name,phone\n" + good_rows + 'D9999,"unclosed' + "x" * (17 * 1024 * 1024) + "\n",
+                      encoding="utf-8")
+    result = run(db, "import", customers, broken)
+    assert result.exit_code == 2, result.output
+    assert f"{broken}: 整个文件未导入，本次导入未做任何修改：第 3001 行：CSV 格式错误（有字段超过 16 MB" in result.stderr
+    assert "Traceback" not in result.output
+    assert sql_rows(db, "SELECT count(*) FROM customer") == [(0,)]

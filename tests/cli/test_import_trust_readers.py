@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import struct
 import zipfile
 from collections.abc import Sequence
@@ -56,7 +57,9 @@ def write_grid(path: Path, rows: Sequence[Sequence[Any]]) -> Path:
 
 
 def errors_and_warnings(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.strip()]
+    """stderr's lines, the test's temporary folder taken off the paths (messages name files as given)."""
+    return [re.sub(r"/\S*/(?=[^/\s]+\.xlsx?\b|[^/\s]+\.csv\b)", "", line)
+            for line in stderr.splitlines() if line.strip()]
 
 
 # --------------------------------------------------------------------------- item 2: hint rows
@@ -335,3 +338,20 @@ def test_a_hostile_file_is_refused_or_read_never_an_internal_error(
     assert lines[:1] == ([first] if first else [])
     assert "Traceback" not in result.stderr and "lifecycle 出错" not in result.stderr
     assert "Warning" not in result.stderr  # no English warning of a library
+
+
+def test_the_unpacked_limit_is_an_option_of_import(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "customers.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["客户编号", "姓名", "手机"])
+    for n in range(60):  # about 2 MB unpacked, a few KB packed
+        ws.append([f"C{n}", "张" * 30_000, f"138123456{n % 100:02d}"])
+    wb.save(path)
+    refused = run(db, "import", "--max-unpacked-mb", "1", path)
+    assert refused.exit_code == 2
+    assert "超过上限 1.0 MB，未打开：customers.xlsx" in refused.stderr
+    assert run(db, "import", path).exit_code == 0  # the default 200 MB lets it in
+    bad = run(db, "import", "--max-unpacked-mb", "0", path)
+    assert bad.exit_code == 2 and "--max-unpacked-mb" in bad.stderr

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import typer
 from typer.core import TyperGroup
 
+from lifecycle_cli.errors import UserError
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
@@ -238,6 +240,9 @@ class LifecycleGroup(TyperGroup):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):  # the command's own exits and usage errors
             raise
+        except UserError as exc:  # refused input or output, said where it was found (errors.py)
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(exc.exit_code) from exc
         except Exception as exc:
             if os.environ.get("LIFECYCLE_DEBUG"):
                 raise

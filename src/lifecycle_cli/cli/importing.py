@@ -120,6 +120,8 @@ def register(app: typer.Typer) -> None:
         visit_kind: str = typer.Option(None, "--visit-kind", help="没有维修类型列的工单文件的类型"),
         rejects: Path = typer.Option(None, "--rejects", help="把被拒绝的行写入此目录，修改后可重新导入"),
         dry_run: bool = typer.Option(False, "--dry-run", help="只检查文件，不写入数据库"),
+        max_unpacked_mb: int = typer.Option(200, "--max-unpacked-mb", min=1, max=100_000, metavar="MB",
+                                            help="xlsx 解压后的大小上限（MB，默认 200），防止压缩炸弹耗尽内存"),
     ) -> None:
         """导入客户、车辆和进厂记录（一次导入为一个事务）。"""
         from lifecycle_cli.ingest.pipeline import ImportOptions, run_import
@@ -133,7 +135,7 @@ def register(app: typer.Typer) -> None:
         context = get_context(ctx)
         options = ImportOptions(kind=kind, encoding=encoding, sheet=sheet, date_format=date_format,
                                 visit_kind=visit_kind, rejects_dir=rejects, dry_run=dry_run,
-                                today=today(context.rules()))
+                                today=today(context.rules()), max_unpacked_bytes=max_unpacked_mb * 1024 * 1024)
         from lifecycle_cli.files import OutputRefused
         from lifecycle_cli.render.progress import progress_line
 

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.insurance import expiry_too_far
 from lifecycle_cli.core.rules import Rules
+from lifecycle_cli.errors import UserError
 from lifecycle_cli.files import check_directory, write_atomically
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.headers import (
@@ -31,7 +32,7 @@ from lifecycle_cli.ingest.headers import (
     missing_required,
 )
 from lifecycle_cli.ingest.messages import WARNINGS_FILE, KindCount, Message, MessageLog
-from lifecycle_cli.ingest.readers import FileRefused, Row, Table, open_table
+from lifecycle_cli.ingest.readers import MAX_UNPACKED_BYTES, FileRefused, Row, Table, open_table
 from lifecycle_cli.steps import Steps
 from lifecycle_cli.store import bulk
 from lifecycle_cli.store.bulkload import BYTES_PER_ROW, indexes_deferred
@@ -53,8 +54,9 @@ COLUMN_LABELS = {
 }
 
 
-class ImportRefused(Exception):
-    """The whole import cannot run (e.g. a usage problem); str(exc) says why."""
+class ImportRefused(UserError):
+    """The whole import cannot run (a file that breaks after its rows began to land); str(exc) says why
+    and that nothing was changed."""
 
 
 @dataclass
@@ -123,6 +125,8 @@ class ImportOptions:
     dry_run: bool = False
     # The store's today: stored tasks from here to the sync watermark are brought in step.
     today: date | None = None
+    # An xlsx whose parts unpack to more than this is refused before it is opened (zip bombs).
+    max_unpacked_bytes: int = MAX_UNPACKED_BYTES
 
 
 class RowError(Exception):
@@ -240,7 +244,7 @@ class Importer:
         self.report.files.append(report)
         try:
             table = open_table(path, encoding=self.options.encoding, sheet=self.options.sheet,
-                               kind=self.options.kind)
+                               kind=self.options.kind, max_unpacked_bytes=self.options.max_unpacked_bytes)
         except FileRefused as exc:
             report.refused = str(exc)
             self._say(report, None, None, f"整个文件未导入：{exc}", "error", "file_refused")
@@ -293,7 +297,10 @@ class Importer:
                     # a big load: indexes built once
                     with indexes_deferred(conn, incoming_rows(opened), self.steps):
                         for item in opened:
-                            self._import_file(conn, item)
+                            try:
+                                self._import_file(conn, item)
+                            except FileRefused as exc:  # broke after its first rows: nothing lands
+                                raise ImportRefused(f"{item.report.path}: 整个文件未导入，本次导入未做任何修改：{exc}") from None
                         refresh_vehicles(conn, self.touched_vehicles, self.rules, self.steps)
                         self.touched_customers |= customers_of_vehicles(conn, self.touched_vehicles)
                         refresh_customers(conn, self.touched_customers, self.rules, self.steps)
