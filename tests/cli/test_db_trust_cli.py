@@ -198,6 +198,17 @@ def test_an_attempt_at_the_edges_of_its_range(db: Path, files: Files) -> None:
     assert outcome_count(db) == 2
 
 
+def test_a_call_made_today_on_a_task_stored_ahead_is_recorded_in_a_replay(db: Path, files: Files) -> None:
+    """A replay's clock (LIFECYCLE_NOW, the tests' 2026-11-23) runs behind the real one that stamps
+    created_at: a task stored ahead (due in the next 14 days) called early today still counts."""
+    import_world(db, files)
+    run_ok(db, "due", "--today")
+    ahead = sql_rows(db, "SELECT id FROM task WHERE status = 'open' AND due_date > ? ORDER BY id", [DAY])
+    assert ahead, "the world has tasks stored ahead of today"
+    run_ok(db, "done", str(ahead[0][0]), "--result", "no_answer")
+    assert outcome_count(db) == 1
+
+
 # --------------------------------------------------------------------------- read-only databases
 
 

@@ -320,7 +320,7 @@ def register(app: typer.Typer) -> None:
             within_a_year(booked, now, "--booked-for", not_before=day, before_what="尝试日期")
         try:
             with context.engine().begin() as conn:
-                task = record_outcome(conn, rules, task_id, result, day, note=note, booked_for=booked)
+                task = record_outcome(conn, rules, task_id, result, day, note=note, booked_for=booked, today=now)
         except OutcomeRefused as exc:
             fail(str(exc), exc.code)
         tp = rules.touchpoints.get(task["code"])

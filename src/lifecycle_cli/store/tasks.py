@@ -413,7 +413,7 @@ class OutcomeRefused(Exception):
         self.code = code
 
 
-def record_outcome(conn: Connection, rules: Rules, task_id: int, result: str, on: date,
+def record_outcome(conn: Connection, rules: Rules, task_id: int, result: str, on: date, *, today: date,
                    note: str | None = None, booked_for: date | None = None) -> dict[str, Any]:
     """Record one attempt on a task and apply its effect; returns the task after it.
 
@@ -433,7 +433,7 @@ def record_outcome(conn: Connection, rules: Rules, task_id: int, result: str, on
         raise OutcomeRefused(
             f"任务 {task_id} 已关闭（{row['closed_reason'] or row['status']}，{row['closed_on'] or ''}），未做任何更改", 1
         )
-    existed = _task_existed_from(row, rules.timezone)
+    existed = _task_existed_from(row, rules.timezone, today)
     if on < existed:
         raise OutcomeRefused(f"--date: 尝试日期 {on} 早于任务 {task_id} 出现的日期（{existed}），未做任何更改", 2)
     effect = outcome_effect(result, row["attempts"], rules)
@@ -453,13 +453,15 @@ def _max_id(conn: Connection) -> int:
     return 2**31 - 1 if conn.dialect.name == "postgresql" else 2**63 - 1
 
 
-def _task_existed_from(row: Any, timezone: str) -> date:
+def _task_existed_from(row: Any, timezone: str, today: date) -> date:
     """The first day an attempt on a task makes sense: the day it was stored (store time zone), or
-    its rule / due date if earlier (tasks stored late for days gone by, replays of the past)."""
+    its rule / due date if earlier (tasks stored late for days gone by), or the store's today if
+    earlier still: the task exists now, and a replay's clock (LIFECYCLE_NOW) runs behind the real
+    one that stamped created_at, so a call made today on a task stored ahead is never refused."""
     from datetime import UTC
     from zoneinfo import ZoneInfo
 
-    days = [row["rule_date"], row["due_date"]]
+    days = [row["rule_date"], row["due_date"], today]
     created = row["created_at"]
     if created is not None:
         created = created if created.tzinfo else created.replace(tzinfo=UTC)  # SQLite keeps it naive, UTC
