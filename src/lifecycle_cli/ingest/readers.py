@@ -185,6 +185,10 @@ def _sniff_delimiter(text: str) -> str:
 
 def _is_blank_row(cells: Sequence[object]) -> bool:
     """True when no cell holds anything but whitespace."""
+    if cells:  # a data row almost always starts with its key: answer without the generator
+        first = cells[0]
+        if first is not None and (not isinstance(first, str) or first.strip()):
+            return False
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
