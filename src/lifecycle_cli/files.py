@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from lifecycle_cli.errors import UserError
+from lifecycle_cli.errors import RefusedInput
 
 
-class OutputRefused(UserError):
+class OutputRefused(RefusedInput):
     """A file we were asked to write cannot be written; str(exc) says why, in Chinese."""
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import typer
 from typer.core import TyperGroup
 
-from lifecycle_cli.errors import UserError
+from lifecycle_cli.errors import BY_EXIT_CODE, DatabaseProblem, Interrupted, UserError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -46,13 +46,10 @@ class Context:
     def rules(self) -> Rules:
         """The effective rules (defaults, merged with --rules / LIFECYCLE_RULES)."""
         if self._rules is None:
-            from lifecycle_cli.core.rules import RulesError, load_rules
+            from lifecycle_cli.core.rules import load_rules
 
             path = self.rules_path or (Path(os.environ[ENV_RULES]) if os.environ.get(ENV_RULES) else None)
-            try:
-                self._rules = load_rules(path)
-            except RulesError as exc:
-                fail(str(exc), EXIT_USAGE)
+            self._rules = load_rules(path)  # RulesError (errors.RefusedInput): the root group says it
         rules: Rules = self._rules
         return rules
 
@@ -75,12 +72,12 @@ class Context:
             try:
                 self._url = resolve_url(self.db)
                 self._url, self._engine = open_database(self._url, create=create)
-            except DatabaseError as exc:
-                fail(str(exc), EXIT_USAGE)
+            except DatabaseError:  # errors.DatabaseProblem: the root group says it
+                raise
             except Exception as exc:  # a URL or driver problem: say it without the password
                 url = self._url or ""
                 message = explain_error(exc, url) or explain_os_error(exc)
-                fail(message or f"无法打开数据库 {location(url)}：{mask_text(str(exc), url)}", EXIT_USAGE)
+                raise DatabaseProblem(message or f"无法打开数据库 {location(url)}：{mask_text(str(exc), url)}") from exc
             self._state_follows(self._engine, rules)
         engine: Engine = self._engine
         return engine
@@ -194,9 +191,9 @@ def day_or_today(text: str | None, rules: Rules, option: str = "--date") -> date
 
 
 def fail(message: str, code: int = EXIT_PARTIAL) -> NoReturn:
-    """Print a message on stderr and exit with the code."""
-    typer.echo(message, err=True)
-    raise typer.Exit(code)
+    """End the command with a message on stderr and the exit code (2 usage, 1 not done, 130
+    interrupted): raises the errors.py class of that code, which the root group prints."""
+    raise BY_EXIT_CODE[code](message)
 
 
 FORMATS = ("table", "csv", "json")
@@ -231,18 +228,24 @@ def explain(exc: BaseException, context: Context | None) -> str | None:
     return explain_error(exc, url) or explain_os_error(exc)
 
 
+INTERRUPTED = "已中断"
+
+
 class LifecycleGroup(TyperGroup):
-    """The root command: an error the user can fix becomes a Chinese message and exit 2 here, for
-    every verb (also under CliRunner); anything else goes on to the entry point's last resort."""
+    """The root command: the one place where an error becomes a message and an exit code, for every
+    verb (also under CliRunner): ours (errors.py) with their class's code, the driver's and the file
+    system's that the user can fix with 2, Ctrl-C with 130; anything else goes on to the entry
+    point's last resort."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):  # the command's own exits and usage errors
             raise
-        except UserError as exc:  # refused input or output, said where it was found (errors.py)
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(exc.exit_code) from exc
+        except KeyboardInterrupt as exc:
+            return self._end(Interrupted(INTERRUPTED), exc)
+        except UserError as exc:  # said where it was found, with its class's exit code (errors.py)
+            return self._end(exc, exc)
         except Exception as exc:
             if os.environ.get("LIFECYCLE_DEBUG"):
                 raise
@@ -252,6 +255,12 @@ class LifecycleGroup(TyperGroup):
                 raise
             typer.echo(message, err=True)
             raise typer.Exit(EXIT_USAGE) from exc
+
+    @staticmethod
+    def _end(error: UserError, cause: BaseException) -> NoReturn:
+        if str(error):
+            typer.echo(str(error), err=True)
+        raise typer.Exit(error.exit_code) from cause
 
 
 def check_format(fmt: str) -> str:

@@ -18,13 +18,10 @@ db_app = typer.Typer(help="数据库：创建或升级结构（迁移），查�
 def _open(ctx: typer.Context, *, create: bool = False) -> tuple[str, str, Engine]:
     """The URL, its masked form and an engine, without the schema check the other commands make;
     only `db upgrade` (create=True) makes a SQLite file that is not there."""
-    from lifecycle_cli.store.db import DatabaseError, make_engine, mask_url, resolve_url
+    from lifecycle_cli.store.db import make_engine, mask_url, resolve_url
 
-    try:
-        url = resolve_url(get_context(ctx).db)
-        return url, mask_url(url), make_engine(url, create=create)
-    except DatabaseError as exc:
-        fail(str(exc), EXIT_USAGE)
+    url = resolve_url(get_context(ctx).db)  # a DatabaseError (errors.DatabaseProblem): exit 2
+    return url, mask_url(url), make_engine(url, create=create)
 
 
 def _failure(exc: Exception, url: str, what: str) -> str:
@@ -60,8 +57,8 @@ def upgrade_command(ctx: typer.Context) -> None:
     url, where, engine = _open(ctx, create=True)
     try:
         before, after = upgrade_schema(engine)
-    except SchemaError as exc:
-        fail(str(exc), EXIT_USAGE)
+    except SchemaError:  # errors.DatabaseProblem: the root group says it (exit 2)
+        raise
     except Exception as exc:
         fail(_failure(exc, url, f"数据库 {where} 升级失败（未做任何修改）"), EXIT_USAGE)
     finally:
@@ -88,8 +85,8 @@ def status_command(ctx: typer.Context, fmt: FormatOption = "table") -> None:
     try:
         with engine.connect() as conn:
             data = database_status(conn)
-    except DatabaseError as exc:  # no tables (not initialised), or newer than this program
-        fail(str(exc), EXIT_USAGE)
+    except DatabaseError:  # no tables (not initialised), or newer than this program: exit 2
+        raise
     except Exception as exc:
         fail(_failure(exc, url, f"无法读取数据库 {where}"), EXIT_USAGE)
     finally:

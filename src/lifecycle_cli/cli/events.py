@@ -23,6 +23,8 @@ from lifecycle_cli.cli.common import (
 if TYPE_CHECKING:
     from lifecycle_cli.core.rules import Rules
     from lifecycle_cli.core.segments import Segment
+    from lifecycle_cli.service.events import CampaignOptions
+    from lifecycle_cli.store.events import Selection
 
 event_app = typer.Typer(
     help="随机节点事件：客户抱怨、维修救援、保修索赔、保修外故障，各生成回访任务。",
@@ -122,10 +124,9 @@ def event_add(
     note: str = typer.Option("", "--note", help="说明"),
 ) -> None:
     """记录一个事件，并生成次日的回访任务（抱怨处理后还有一次回访）。"""
-    from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.core.events import accepted_kinds_text, find_event_kind
     from lifecycle_cli.render.output import say, warn
-    from lifecycle_cli.store.events import EventRefused, EventResult, NewEvent, add_events, vehicle_pk_of
+    from lifecycle_cli.service.events import add_event
 
     context = get_context(ctx)
     rules = context.rules()
@@ -137,14 +138,7 @@ def event_add(
     if found is None:
         fail(f"不认识的事件类型 \"{kind}\"，可用：{accepted}", EXIT_USAGE)
     day = day_or_today(on, rules)
-    with context.engine().begin() as conn:
-        vehicle_pk = vehicle_pk_of(conn, vin)
-        if vehicle_pk is None:
-            fail(f"车架号 \"{vin}\" 不存在（先导入车辆；lifecycle show 可按车牌、电话查找）", EXIT_USAGE)
-        result = add_events(conn, rules, HolidayCalendar(), [NewEvent(vehicle_pk, found, day, note)])[0]
-    if isinstance(result, EventRefused):
-        fail(str(result), result.code)
-    assert isinstance(result, EventResult)
+    result = add_event(context.engine(), rules, vin, found, day, note)
     event = result.event
     if not result.created:
         say(f"事件 #{event['id']} 已记录过（同一车辆、类型、日期和说明），未做任何更改")
@@ -166,20 +160,17 @@ def event_resolve(
     on: str = typer.Option(None, "--date", help="处理完成日期 YYYY-MM-DD（默认今天）"),
 ) -> None:
     """事件处理完毕：记录客户是否满意；客户抱怨在处理后次日再回访一次。"""
-    from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.render.output import say
-    from lifecycle_cli.store.events import EventRefused, resolve_event
+    from lifecycle_cli.service.events import resolve_event
 
     if satisfied is None:
         fail("请指定 --satisfied（满意）或 --unsatisfied（不满意）", EXIT_USAGE)
     context = get_context(ctx)
     rules = context.rules()
     day = day_or_today(on, rules)
+    engine = context.engine()
     try:
-        with context.engine().begin() as conn:
-            _, task = resolve_event(conn, rules, HolidayCalendar(), event_id, satisfied, day)
-    except EventRefused as exc:
-        fail(str(exc), exc.code)
+        task = resolve_event(engine, rules, event_id, satisfied, day)
     except (KeyError, TypeError, ValueError) as exc:
         _rules_problem(exc)
     word = "满意" if satisfied else "不满意"
@@ -203,7 +194,7 @@ def event_list(
     """事件清单（最新在前），含回访任务与处理状态。"""
     from lifecycle_cli.core.events import STATUSES, accepted_kinds_text, find_event_kind
     from lifecycle_cli.render.output import write_records
-    from lifecycle_cli.store.events import list_events
+    from lifecycle_cli.service.events import EventFilters, list_events
 
     check_format(fmt)
     context = get_context(ctx)
@@ -218,8 +209,7 @@ def event_list(
         fail(f"--status 只能是 {' / '.join(STATUSES)}，不是 \"{status}\"", EXIT_USAGE)
     first = parse_day(since, "--since") if since else None
     last = parse_day(until, "--until") if until else None
-    with context.engine().connect() as conn:
-        rows = list_events(conn, kind=code, status=status, store=store, since=first, until=last)
+    rows = list_events(context.engine(), EventFilters(kind=code, status=status, store=store, since=first, until=last))
     records = [_event_record(r, rules) for r in rows]
     if fmt == "table":
         for r in records:
@@ -314,13 +304,36 @@ def campaign_add(
     dry_run: bool = typer.Option(False, "--dry-run", help="只统计客群，不创建活动"),
 ) -> None:
     """创建活动：先显示客群选中的客户与车辆数，确认后为每位客户在活动日生成一项任务（免打扰客户除外）。"""
-    from lifecycle_cli.core.calendar import HolidayCalendar
-    from lifecycle_cli.core.segments import campaign_kinds
-    from lifecycle_cli.render.output import print_table, say, warn
-    from lifecycle_cli.store.events import create_campaign, select_segment
+    from lifecycle_cli.render.output import say, warn
+    from lifecycle_cli.service.events import CampaignOptions, add_campaign
 
     context = get_context(ctx)
     rules = context.rules()
+    name, channel, role = _campaign_names(rules, name, kind, channel, role)
+    day = day_or_today(on, rules)
+    try:
+        segment = _build_segment(rules, stages=stages or [], bands=bands or [], models=models or [],
+                                 stores=stores or [], km_min=km_min, km_max=km_max, visits_min=visits_min,
+                                 visits_max=visits_max, churn=churn or [])
+    except (KeyError, TypeError, ValueError) as exc:
+        _rules_problem(exc)
+    options = CampaignOptions(name=name, kind=kind, day=day, channel=channel, role=role, segment=segment)
+    added = add_campaign(context.engine(), rules, options, lambda selection: _go_on(
+        selection, options, rules, yes=yes, dry_run=dry_run))
+    created = added.created
+    if created is None:
+        return
+    say(f"已创建活动 #{created['id']}「{name}」：{created['tasks']} 项任务，"
+        f"{created['due_date']}，{rules.role_label(role)}，{rules.channels[channel]}")
+    if created["due_date"] != day:
+        warn(f"提示：{day} 是法定节假日，电话任务顺延至 {created['due_date']}（原定日期保留在任务中）")
+
+
+def _campaign_names(rules: Rules, name: str, kind: str, channel: str | None,
+                    role: str | None) -> tuple[str, str, str]:
+    """The campaign's name (stripped), channel and owner role (the kind's by default), or a usage error."""
+    from lifecycle_cli.core.segments import campaign_kinds
+
     try:
         kinds = campaign_kinds(rules)
     except (KeyError, TypeError, ValueError) as exc:
@@ -337,49 +350,31 @@ def campaign_add(
         fail(f"--channel 不认识 \"{channel}\"，可用：{' / '.join(rules.channels)}", EXIT_USAGE)
     if role not in rules.roles:
         fail(f"--owner-role 不认识 \"{role}\"，可用：{' / '.join(rules.roles)}", EXIT_USAGE)
-    day = day_or_today(on, rules)
-    try:
-        segment = _build_segment(rules, stages=stages or [], bands=bands or [], models=models or [],
-                                 stores=stores or [], km_min=km_min, km_max=km_max, visits_min=visits_min,
-                                 visits_max=visits_max, churn=churn or [])
-    except (KeyError, TypeError, ValueError) as exc:
-        _rules_problem(exc)
-    with context.engine().connect() as conn:
-        trans = conn.begin()
+    return name.strip(), channel, role
+
+
+def _go_on(selection: Selection, options: CampaignOptions, rules: Rules, *, yes: bool, dry_run: bool) -> bool:
+    """Show what the segment selected; go on unless a dry run; ask unless --yes (not confirmed: exit 1)."""
+    from lifecycle_cli.render.output import print_table, say
+
+    tp = rules.touchpoints[options.kind]
+    say(f"活动「{options.name}」（{tp.name}，{options.day}）客群：{options.segment.describe(rules)}")
+    say(f"选中客户 {selection.customers} 位、车辆 {len(selection.targets)} 辆；"
+        f"免打扰客户 {selection.excluded_customers} 位已排除")
+    print_table(["阶段", "车辆数"], [[s, n] for s, n in sorted(
+        selection.by_stage().items(), key=lambda item: rules.stage_names.index(item[0]))],
+        title="选中车辆按活动日阶段")
+    if dry_run:
+        say("演练（--dry-run）：未创建活动，未生成任务")
+        return False
+    if not yes:
         try:
-            selection = select_segment(conn, rules, day, segment)
-            described = segment.describe(rules)
-            if not selection.targets:
-                extra = (f"（另有免打扰客户 {selection.excluded_customers} 位，不生成任务）"
-                         if selection.excluded else "")
-                fail(f"客群为空：{day} 按「{described}」没有选中任何可联系的客户{extra}，未创建活动", EXIT_USAGE)
-            say(f"活动「{name}」（{tp.name}，{day}）客群：{described}")
-            say(f"选中客户 {selection.customers} 位、车辆 {len(selection.targets)} 辆；"
-                f"免打扰客户 {selection.excluded_customers} 位已排除")
-            print_table(["阶段", "车辆数"], [[s, n] for s, n in sorted(
-                selection.by_stage().items(), key=lambda item: rules.stage_names.index(item[0]))],
-                title="选中车辆按活动日阶段")
-            if dry_run:
-                say("演练（--dry-run）：未创建活动，未生成任务")
-                return
-            if not yes:
-                try:
-                    confirmed = typer.confirm(f"为 {selection.customers} 位客户各生成一项任务？", default=False)
-                except typer.Abort:
-                    confirmed = False
-                if not confirmed:
-                    warn("未确认，未创建活动（脚本中请加 --yes）")
-                    raise typer.Exit(EXIT_PARTIAL)
-            created = create_campaign(conn, rules, HolidayCalendar(), name=name.strip(), kind=kind, on=day,
-                                      channel=channel, role=role, segment=segment, selection=selection)
-        except BaseException:
-            trans.rollback()
-            raise
-        trans.commit()
-    say(f"已创建活动 #{created['id']}「{name.strip()}」：{created['tasks']} 项任务，"
-        f"{created['due_date']}，{rules.role_label(role)}，{rules.channels[channel]}")
-    if created["due_date"] != day:
-        warn(f"提示：{day} 是法定节假日，电话任务顺延至 {created['due_date']}（原定日期保留在任务中）")
+            confirmed = typer.confirm(f"为 {selection.customers} 位客户各生成一项任务？", default=False)
+        except typer.Abort:
+            confirmed = False
+        if not confirmed:
+            fail("未确认，未创建活动（脚本中请加 --yes）", EXIT_PARTIAL)
+    return True
 
 
 @campaign_app.command("list")
@@ -392,15 +387,14 @@ def campaign_list(
 ) -> None:
     """活动清单：客群、车辆与客户数、任务完成情况、回访结果。"""
     from lifecycle_cli.render.output import write_records
-    from lifecycle_cli.store.events import list_campaigns
+    from lifecycle_cli.service.events import list_campaigns
 
     check_format(fmt)
     context = get_context(ctx)
     rules = context.rules()
     first = parse_day(since, "--since") if since else None
     last = parse_day(until, "--until") if until else None
-    with context.engine().connect() as conn:
-        records = [_campaign_for_people(r, rules) for r in list_campaigns(conn, since=first, until=last)]
+    records = [_campaign_for_people(r, rules) for r in list_campaigns(context.engine(), first, last)]
     if fmt == "table":
         for r in records:
             r["kind"] = r["kind_name"]
@@ -420,16 +414,12 @@ def campaign_show(
     """一个活动：客群、目标车辆、生成的任务与目前的回访结果。"""
     from lifecycle_cli.core.calllist import OUTCOME_LABELS
     from lifecycle_cli.render.output import print_table, say, write_json, write_records
-    from lifecycle_cli.store.events import campaign_detail
+    from lifecycle_cli.service.events import campaign
 
     check_format(fmt)
     context = get_context(ctx)
     rules = context.rules()
-    with context.engine().connect() as conn:
-        record = campaign_detail(conn, campaign_id)
-    if record is None:
-        fail(f"活动 {campaign_id} 不存在（lifecycle campaign list 可查看活动号）", EXIT_USAGE)
-    record = _campaign_for_people(record, rules)
+    record = _campaign_for_people(campaign(context.engine(), campaign_id), rules)
     targets = [{**t, "task_status": t.pop("status")} for t in record.pop("targets")]
     if fmt == "json":
         write_json({**record, "targets": targets})

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 import typer
 
 from lifecycle_cli.cli.common import (
-    EXIT_PARTIAL,
     EXIT_USAGE,
     EnglishHeadersOption,
     FormatOption,
@@ -38,90 +40,93 @@ SOURCE_LABELS = {"delivery": "交车", "vehicle": "车辆档案", "visit": "进�
 KIND_LABELS = {"maintenance": "保养", "repair": "维修", "warranty": "保修", "accident": "事故", "other": "其他"}
 
 
+def vehicles_command(
+    ctx: typer.Context,
+    on: str = typer.Option(None, "--date", help="日期 YYYY-MM-DD（默认门店时区的今天）"),
+    stage: str = typer.Option(None, "--stage", help="只列出此阶段，如 保内后期"),
+    store: StoreOption = None,
+    model: str = typer.Option(None, "--model", help="车型"),
+    fmt: FormatOption = "table",
+    english_headers: EnglishHeadersOption = False,
+) -> None:
+    """列出车辆及其生命周期阶段（按车龄和预计里程，取较后的阶段）。"""
+    from lifecycle_cli.render.output import write_records
+    from lifecycle_cli.service.fleet import FleetOptions, vehicles
+
+    check_format(fmt)
+    context = get_context(ctx)
+    rules = context.rules()
+    if stage is not None and stage not in rules.stage_names:
+        fail(f"--stage 只能是 {' / '.join(rules.stage_names)}，不是 \"{stage}\"", EXIT_USAGE)
+    options = FleetOptions(day=day_or_today(on, rules), stage=stage, store=store, model=model)
+    records = vehicles(context.engine(), rules, options)
+    write_records(records, VEHICLE_HEADERS, fmt, english_headers=english_headers,
+                  title=f"车辆生命周期阶段（{options.day}，共 {len(records)} 辆）")
+
+
+def show_command(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="车架号、车牌号、手机号或客户编号"),
+    on: str = typer.Option(None, "--date", help="日期 YYYY-MM-DD（默认今天）"),
+    fmt: str = typer.Option("table", "--format", help="table / json"),
+) -> None:
+    """查看一位客户或一辆车：阶段及原因、里程读数（含回退标记）、进厂记录。"""
+    from lifecycle_cli.render.output import write_json
+    from lifecycle_cli.service.fleet import customers
+
+    check_format(fmt)
+    context = get_context(ctx)
+    rules = context.rules()
+    day = day_or_today(on, rules)
+    details = customers(context.engine(), rules, key, day)
+    if fmt == "json":
+        write_json(details if len(details) > 1 else details[0])
+        return
+    for d in details:
+        _show_customer(d, day)
+
+
 def register(app: typer.Typer) -> None:
     """Add the fleet verbs to the app."""
     app.add_typer(vehicle_app(), name="vehicle")
+    app.command("vehicles")(vehicles_command)
+    app.command("show")(show_command)
 
-    @app.command("vehicles")
-    def vehicles_command(
-        ctx: typer.Context,
-        on: str = typer.Option(None, "--date", help="日期 YYYY-MM-DD（默认门店时区的今天）"),
-        stage: str = typer.Option(None, "--stage", help="只列出此阶段，如 保内后期"),
-        store: StoreOption = None,
-        model: str = typer.Option(None, "--model", help="车型"),
-        fmt: FormatOption = "table",
-        english_headers: EnglishHeadersOption = False,
-    ) -> None:
-        """列出车辆及其生命周期阶段（按车龄和预计里程，取较后的阶段）。"""
-        from lifecycle_cli.render.output import write_records
-        from lifecycle_cli.store.fleet import iter_vehicle_stages, vehicle_record
 
-        check_format(fmt)
-        context = get_context(ctx)
-        rules = context.rules()
-        if stage is not None and stage not in rules.stage_names:
-            fail(f"--stage 只能是 {' / '.join(rules.stage_names)}，不是 \"{stage}\"", EXIT_USAGE)
-        day = day_or_today(on, rules)
-        with context.engine().connect() as conn:
-            records = [vehicle_record(vs) for vs in iter_vehicle_stages(conn, day, rules, store=store,
-                                                                        model=model, stage=stage)]
-        write_records(records, VEHICLE_HEADERS, fmt, english_headers=english_headers,
-                      title=f"车辆生命周期阶段（{day}，共 {len(records)} 辆）")
+def _show_customer(d: dict[str, Any], day: date) -> None:
+    """One customer in full, for people: flags, vehicles, readings, visits."""
+    from lifecycle_cli.render.output import print_table, say
 
-    @app.command("show")
-    def show_command(
-        ctx: typer.Context,
-        key: str = typer.Argument(..., help="车架号、车牌号、手机号或客户编号"),
-        on: str = typer.Option(None, "--date", help="日期 YYYY-MM-DD（默认今天）"),
-        fmt: str = typer.Option("table", "--format", help="table / json"),
-    ) -> None:
-        """查看一位客户或一辆车：阶段及原因、里程读数（含回退标记）、进厂记录。"""
-        from lifecycle_cli.render.output import print_table, say, write_json
-        from lifecycle_cli.store.fleet import customer_detail, find_customers
-
-        check_format(fmt)
-        context = get_context(ctx)
-        rules = context.rules()
-        day = day_or_today(on, rules)
-        with context.engine().connect() as conn:
-            pks = find_customers(conn, key)
-            if not pks:
-                fail(f"找不到 \"{key}\"：没有匹配的车架号、车牌号、手机号或客户编号", EXIT_PARTIAL)
-            details = [customer_detail(conn, pk, day, rules) for pk in pks]
-        if fmt == "json":
-            write_json(details if len(details) > 1 else details[0])
-            return
-        for d in details:
-            flags = []
-            if d["do_not_contact"]:
-                flags.append("免打扰")
-            if not d["phone_valid"]:
-                flags.append("号码无效")
-            say(f"客户 {d['customer_id']}  {d['name'] or ''}  {d['phone'] or ''}  "
-                f"生日 {d['birthday'] or '-'}  门店 {d['store'] or '-'}  {' '.join(flags)}".rstrip())
-            for v in d["vehicles"]:
-                say("")
-                say(f"车辆 {v['vin']}  {v['plate'] or ''}  {v['model'] or ''}  交车 {v['delivery_date']}  "
-                    f"销售顾问 {v['sales_consultant'] or '-'}  服务顾问 {v['service_advisor'] or '-'}")
-                say(f"  商业险到期 {v['commercial_insurance_expiry'] or '-'}  交强险到期 "
-                    f"{v['compulsory_insurance_expiry'] or '-'}  年审到期 {v['inspection_due'] or '-'}")
-                say(f"  {day} 阶段：{v['stage']}（按车龄 {v['age_months']} 个月：{v['stage_by_age']}；"
-                    f"按预计里程 {v['projected_km']:,} km：{v['stage_by_mileage']}；取较后者）")
-                basis = ("实测" if v["daily_km_measured"] else "默认值")
-                say(f"  日均里程 {v['daily_km']} km（{basis}，基于 {v['ref_reading_date']} {v['ref_reading_km']:,} km"
-                    f" → {v['last_reading_date']} {v['last_reading_km']:,} km）")
-                print_table(
-                    ["日期", "里程", "来源", "说明"],
-                    [[r["date"], r["km"], SOURCE_LABELS.get(r["source"], r["source"]),
-                      "里程回退，未用于推算" if r["rollback"] else ""] for r in v["readings"]],
-                    title="里程读数",
-                )
-                print_table(
-                    ["进厂日期", "里程", "类型", "金额", "顾问", "工单号"],
-                    [[x["visit_date"], x["mileage_km"], KIND_LABELS.get(x["kind"], x["kind"]), x["amount"],
-                      x["advisor"], x["ro_number"]] for x in v["visits"]],
-                    title="进厂记录",
-                )
+    flags = []
+    if d["do_not_contact"]:
+        flags.append("免打扰")
+    if not d["phone_valid"]:
+        flags.append("号码无效")
+    say(f"客户 {d['customer_id']}  {d['name'] or ''}  {d['phone'] or ''}  "
+        f"生日 {d['birthday'] or '-'}  门店 {d['store'] or '-'}  {' '.join(flags)}".rstrip())
+    for v in d["vehicles"]:
+        say("")
+        say(f"车辆 {v['vin']}  {v['plate'] or ''}  {v['model'] or ''}  交车 {v['delivery_date']}  "
+            f"销售顾问 {v['sales_consultant'] or '-'}  服务顾问 {v['service_advisor'] or '-'}")
+        say(f"  商业险到期 {v['commercial_insurance_expiry'] or '-'}  交强险到期 "
+            f"{v['compulsory_insurance_expiry'] or '-'}  年审到期 {v['inspection_due'] or '-'}")
+        say(f"  {day} 阶段：{v['stage']}（按车龄 {v['age_months']} 个月：{v['stage_by_age']}；"
+            f"按预计里程 {v['projected_km']:,} km：{v['stage_by_mileage']}；取较后者）")
+        basis = ("实测" if v["daily_km_measured"] else "默认值")
+        say(f"  日均里程 {v['daily_km']} km（{basis}，基于 {v['ref_reading_date']} {v['ref_reading_km']:,} km"
+            f" → {v['last_reading_date']} {v['last_reading_km']:,} km）")
+        print_table(
+            ["日期", "里程", "来源", "说明"],
+            [[r["date"], r["km"], SOURCE_LABELS.get(r["source"], r["source"]),
+              "里程回退，未用于推算" if r["rollback"] else ""] for r in v["readings"]],
+            title="里程读数",
+        )
+        print_table(
+            ["进厂日期", "里程", "类型", "金额", "顾问", "工单号"],
+            [[x["visit_date"], x["mileage_km"], KIND_LABELS.get(x["kind"], x["kind"]), x["amount"],
+              x["advisor"], x["ro_number"]] for x in v["visits"]],
+            title="进厂记录",
+        )
 
 
 DATE_LABELS = {
@@ -131,58 +136,54 @@ DATE_LABELS = {
 }
 
 
+def set_command(
+    ctx: typer.Context,
+    vin: str = typer.Argument(..., help="车架号"),
+    insurance_expiry: str = typer.Option(None, "--insurance-expiry",
+                                         help="保险到期 YYYY-MM-DD（同时设置商业险和交强险，续保后用）"),
+    commercial: str = typer.Option(None, "--commercial-expiry", help="商业险到期 YYYY-MM-DD"),
+    compulsory: str = typer.Option(None, "--compulsory-expiry", help="交强险到期 YYYY-MM-DD"),
+    inspection: str = typer.Option(None, "--inspection-due", help="年审到期 YYYY-MM-DD"),
+) -> None:
+    """设置保险到期、年审到期日期；保险到期在到期前延后即记为续保，本期续保邀约随之关闭。"""
+    from lifecycle_cli.core.insurance import expiry_too_far
+    from lifecycle_cli.render.output import say, warn
+    from lifecycle_cli.service.fleet import set_dates
+
+    values = {}
+    if insurance_expiry is not None:
+        expiry = parse_day(insurance_expiry, "--insurance-expiry")
+        values = {"commercial_insurance_expiry": expiry, "compulsory_insurance_expiry": expiry}
+    for column, text, option in (("commercial_insurance_expiry", commercial, "--commercial-expiry"),
+                                 ("compulsory_insurance_expiry", compulsory, "--compulsory-expiry"),
+                                 ("inspection_due", inspection, "--inspection-due")):
+        if text is not None:
+            values[column] = parse_day(text, option)
+    if not values:
+        fail("请至少给出一个日期：--insurance-expiry / --commercial-expiry / --compulsory-expiry / "
+             "--inspection-due", EXIT_USAGE)
+    context = get_context(ctx)
+    rules = context.rules()
+    day = today(rules)
+    key = vin.strip().replace(" ", "").upper()
+    done = set_dates(context.engine(), rules, day, key, values)
+    for column in values:
+        if column != "inspection_due" and expiry_too_far(values[column], day, rules):
+            warn(f"警告 {DATE_LABELS[column]} {values[column]} 在 {rules.insurance_max_years_ahead} 年以后，"
+                 "可能录入有误（已保留）")
+    shown = "，".join(f"{DATE_LABELS[c]} {done.before[c] or '-'} → {done.after[c] or '-'}" for c in values)
+    say(f"已更新 {done.vin}{f'（{done.plate}）' if done.plate else ''}：{shown}")
+    change = done.change
+    closed = done.closed_renewals
+    tail = f"，关闭 {closed} 项未完成的续保邀约" if closed else ""
+    if change is not None and change.renewed:
+        say(f"已续保：保险到期由 {change.old} 延后到 {change.new}{tail}")
+    elif change is not None:
+        say(f"保险到期由 {change.old} 改为 {change.new or '-'}{tail}")
+
+
 def vehicle_app() -> typer.Typer:
     """`lifecycle vehicle set`: correct one vehicle's insurance and inspection dates by hand."""
     sub = typer.Typer(help="修改一辆车的档案（保险到期、年审到期）。", no_args_is_help=True, rich_markup_mode=None)
-
-    @sub.command("set")
-    def set_command(
-        ctx: typer.Context,
-        vin: str = typer.Argument(..., help="车架号"),
-        insurance_expiry: str = typer.Option(None, "--insurance-expiry",
-                                             help="保险到期 YYYY-MM-DD（同时设置商业险和交强险，续保后用）"),
-        commercial: str = typer.Option(None, "--commercial-expiry", help="商业险到期 YYYY-MM-DD"),
-        compulsory: str = typer.Option(None, "--compulsory-expiry", help="交强险到期 YYYY-MM-DD"),
-        inspection: str = typer.Option(None, "--inspection-due", help="年审到期 YYYY-MM-DD"),
-    ) -> None:
-        """设置保险到期、年审到期日期；保险到期在到期前延后即记为续保，本期续保邀约随之关闭。"""
-        from lifecycle_cli.core.calendar import HolidayCalendar
-        from lifecycle_cli.core.insurance import expiry_too_far
-        from lifecycle_cli.render.output import say, warn
-        from lifecycle_cli.store.insurance import set_vehicle_dates
-
-        values = {}
-        if insurance_expiry is not None:
-            day = parse_day(insurance_expiry, "--insurance-expiry")
-            values = {"commercial_insurance_expiry": day, "compulsory_insurance_expiry": day}
-        for column, text, option in (("commercial_insurance_expiry", commercial, "--commercial-expiry"),
-                                     ("compulsory_insurance_expiry", compulsory, "--compulsory-expiry"),
-                                     ("inspection_due", inspection, "--inspection-due")):
-            if text is not None:
-                values[column] = parse_day(text, option)
-        if not values:
-            fail("请至少给出一个日期：--insurance-expiry / --commercial-expiry / --compulsory-expiry / "
-                 "--inspection-due", EXIT_USAGE)
-        context = get_context(ctx)
-        rules = context.rules()
-        day = today(rules)
-        key = vin.strip().replace(" ", "").upper()
-        with context.engine().begin() as conn:
-            done = set_vehicle_dates(conn, rules, key, values, day, HolidayCalendar())
-        if done is None:
-            fail(f"找不到车架号 \"{key}\"", EXIT_PARTIAL)
-        for column in values:
-            if column != "inspection_due" and expiry_too_far(values[column], day, rules):
-                warn(f"警告 {DATE_LABELS[column]} {values[column]} 在 {rules.insurance_max_years_ahead} 年以后，"
-                     "可能录入有误（已保留）")
-        shown = "，".join(f"{DATE_LABELS[c]} {done.before[c] or '-'} → {done.after[c] or '-'}" for c in values)
-        say(f"已更新 {done.vin}{f'（{done.plate}）' if done.plate else ''}：{shown}")
-        change = done.change
-        closed = done.closed_renewals
-        tail = f"，关闭 {closed} 项未完成的续保邀约" if closed else ""
-        if change is not None and change.renewed:
-            say(f"已续保：保险到期由 {change.old} 延后到 {change.new}{tail}")
-        elif change is not None:
-            say(f"保险到期由 {change.old} 改为 {change.new or '-'}{tail}")
-
+    sub.command("set")(set_command)
     return sub

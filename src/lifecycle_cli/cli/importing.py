@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from lifecycle_cli.cli.common import EXIT_USAGE, fail, get_context
+from lifecycle_cli.cli.common import EXIT_USAGE, Context, fail, get_context, today
+from lifecycle_cli.errors import RefusedInput
 
 if TYPE_CHECKING:
-    from lifecycle_cli.ingest.pipeline import ImportReport
+    from lifecycle_cli.ingest.pipeline import ImportOptions, ImportReport
 
 KIND_CHOICES = ("customers", "vehicles", "visits", "events")
 VISIT_KINDS = ("maintenance", "repair", "warranty", "accident", "other")
@@ -106,80 +107,80 @@ def print_import_report(report: ImportReport, where: str) -> None:
         say(f"数据库：{where}")
 
 
+def import_command(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="客户、车辆、进厂记录、事件文件（CSV 或 xlsx，顺序不限）"),
+    kind: str = typer.Option(None, "--kind", help="强制文件类型：customers / vehicles / visits / events"),
+    encoding: str = typer.Option(None, "--encoding", help="强制 CSV 编码，如 gb18030、utf-8"),
+    sheet: str = typer.Option(None, "--sheet", help="xlsx 工作表名称（默认第一个）"),
+    date_format: str = typer.Option(None, "--date-format", help="非年在前的日期格式，如 %m/%d/%Y"),
+    visit_kind: str = typer.Option(None, "--visit-kind", help="没有维修类型列的工单文件的类型"),
+    rejects: Path = typer.Option(None, "--rejects", help="把被拒绝的行写入此目录，修改后可重新导入"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="只检查文件，不写入数据库"),
+    max_unpacked_mb: int = typer.Option(200, "--max-unpacked-mb", min=1, max=100_000, metavar="MB",
+                                        help="xlsx 解压后的大小上限（MB，默认 200），防止压缩炸弹耗尽内存"),
+) -> None:
+    """导入客户、车辆和进厂记录（一次导入为一个事务）。"""
+    from lifecycle_cli.ingest.pipeline import ImportOptions
+    from lifecycle_cli.service.importing import outcome
+
+    if kind is not None and kind not in KIND_CHOICES:
+        fail(f"--kind 只能是 {' / '.join(KIND_CHOICES)}，不是 \"{kind}\"", EXIT_USAGE)
+    if visit_kind is not None and visit_kind not in VISIT_KINDS:
+        fail(f"--visit-kind 只能是 {' / '.join(VISIT_KINDS)}，不是 \"{visit_kind}\"", EXIT_USAGE)
+    context = get_context(ctx)
+    options = ImportOptions(kind=kind, encoding=encoding, sheet=sheet, date_format=date_format,
+                            visit_kind=visit_kind, rejects_dir=rejects, dry_run=dry_run,
+                            today=today(context.rules()), max_unpacked_bytes=max_unpacked_mb * 1024 * 1024)
+    report = _run_import(context, files, options)
+    print_import_report(report, context.url())
+    ending = outcome(report)  # rows rejected: 1, a file refused: 2 (the report said which)
+    if ending is not None:
+        raise ending
+
+
+def demo_command(ctx: typer.Context) -> None:
+    """把内置示例门店导入临时数据库，并打印今天的回访清单。"""
+    from lifecycle_cli.render.calllist import render_call_list
+    from lifecycle_cli.render.output import say
+    from lifecycle_cli.service.importing import demo
+
+    folder = sample_data_dir()
+    outer = get_context(ctx)
+    with tempfile.TemporaryDirectory(prefix="lifecycle-demo-") as scratch:
+        context = Context(db=str(Path(scratch) / "demo.db"), rules_path=outer.rules_path)
+        rules = context.rules()
+        done = demo(context.engine(create=True), rules, today(rules), folder)
+        counts = done.inserted
+        say(f"示例门店已导入临时数据库：客户 {counts.get('customers', 0)}，车辆 {counts.get('vehicles', 0)}，"
+            f"进厂记录 {counts.get('visits', 0)}")
+        render_call_list(done.calls, "table")
+        context.close()
+
+
 def register(app: typer.Typer) -> None:
     """Add the import verbs to the app."""
+    app.command("import")(import_command)
+    app.command("demo")(demo_command)
 
-    @app.command("import")
-    def import_command(
-        ctx: typer.Context,
-        files: list[Path] = typer.Argument(..., help="客户、车辆、进厂记录、事件文件（CSV 或 xlsx，顺序不限）"),
-        kind: str = typer.Option(None, "--kind", help="强制文件类型：customers / vehicles / visits / events"),
-        encoding: str = typer.Option(None, "--encoding", help="强制 CSV 编码，如 gb18030、utf-8"),
-        sheet: str = typer.Option(None, "--sheet", help="xlsx 工作表名称（默认第一个）"),
-        date_format: str = typer.Option(None, "--date-format", help="非年在前的日期格式，如 %m/%d/%Y"),
-        visit_kind: str = typer.Option(None, "--visit-kind", help="没有维修类型列的工单文件的类型"),
-        rejects: Path = typer.Option(None, "--rejects", help="把被拒绝的行写入此目录，修改后可重新导入"),
-        dry_run: bool = typer.Option(False, "--dry-run", help="只检查文件，不写入数据库"),
-        max_unpacked_mb: int = typer.Option(200, "--max-unpacked-mb", min=1, max=100_000, metavar="MB",
-                                            help="xlsx 解压后的大小上限（MB，默认 200），防止压缩炸弹耗尽内存"),
-    ) -> None:
-        """导入客户、车辆和进厂记录（一次导入为一个事务）。"""
-        from lifecycle_cli.ingest.pipeline import ImportOptions, run_import
 
-        if kind is not None and kind not in KIND_CHOICES:
-            fail(f"--kind 只能是 {' / '.join(KIND_CHOICES)}，不是 \"{kind}\"", EXIT_USAGE)
-        if visit_kind is not None and visit_kind not in VISIT_KINDS:
-            fail(f"--visit-kind 只能是 {' / '.join(VISIT_KINDS)}，不是 \"{visit_kind}\"", EXIT_USAGE)
-        from lifecycle_cli.cli.common import today
+def _run_import(context: Context, files: list[Path], options: ImportOptions) -> ImportReport:
+    """The import (service/importing.py) with its progress on a terminal; a --rejects folder that
+    cannot be written refuses the import (nothing lands)."""
+    from lifecycle_cli.files import OutputRefused
+    from lifecycle_cli.render.progress import progress_line
+    from lifecycle_cli.service.importing import import_files
 
-        context = get_context(ctx)
-        options = ImportOptions(kind=kind, encoding=encoding, sheet=sheet, date_format=date_format,
-                                visit_kind=visit_kind, rejects_dir=rejects, dry_run=dry_run,
-                                today=today(context.rules()), max_unpacked_bytes=max_unpacked_mb * 1024 * 1024)
-        from lifecycle_cli.files import OutputRefused
-        from lifecycle_cli.render.progress import progress_line
-
-        refused: str | None = None
-        report: ImportReport | None = None
-        with progress_line() as steps:  # state, indexes, care anchors after the rows
-            progress = ImportProgress() if steps is not None else None  # the rows of each file
-            try:
-                report = run_import(context.engine(create=True), context.rules(), files, options, progress=progress,
-                                    steps=steps)
-            except KeyboardInterrupt:
-                report = None
-            except OutputRefused as exc:
-                refused = str(exc)
-            finally:
-                if progress is not None:
-                    progress.clear()
-        if refused is not None:
-            fail(f"--rejects: {refused}（数据库保持导入前的状态）", EXIT_USAGE)
-        if report is None:
-            fail("导入被中断，数据库保持导入前的状态", 130)
-        print_import_report(report, context.url())
-        raise typer.Exit(report.exit_code)
-
-    @app.command("demo")
-    def demo_command(ctx: typer.Context) -> None:
-        """把内置示例门店导入临时数据库，并打印今天的回访清单。"""
-        from lifecycle_cli.cli.calls import show_call_list
-        from lifecycle_cli.cli.common import Context, today
-        from lifecycle_cli.ingest.pipeline import ImportOptions, run_import
-        from lifecycle_cli.render.output import say
-
-        folder = sample_data_dir()
-        outer = get_context(ctx)
-        with tempfile.TemporaryDirectory(prefix="lifecycle-demo-") as scratch:
-            context = Context(db=str(Path(scratch) / "demo.db"), rules_path=outer.rules_path)
-            files = [folder / "customers.csv", folder / "vehicles.csv", folder / "visits.csv"]
-            report = run_import(context.engine(create=True), context.rules(), files, ImportOptions())
-            counts = {f.kind: f.inserted for f in report.files}
-            say(f"示例门店已导入临时数据库：客户 {counts.get('customers', 0)}，车辆 {counts.get('vehicles', 0)}，"
-                f"进厂记录 {counts.get('visits', 0)}")
-            day = today(context.rules())
-            show_call_list(context, start=day, days=1, fmt="table")
-            context.close()
+    engine, rules = context.engine(create=True), context.rules()
+    with progress_line() as steps:  # state, indexes, care anchors after the rows
+        progress = ImportProgress() if steps is not None else None  # the rows of each file
+        try:
+            return import_files(engine, rules, files, options, progress=progress, steps=steps)
+        except OutputRefused as exc:
+            raise RefusedInput(f"--rejects: {exc}（数据库保持导入前的状态）") from None
+        finally:
+            if progress is not None:
+                progress.clear()
 
 
 def sample_data_dir() -> Path:

@@ -9,7 +9,6 @@ import typer
 
 from lifecycle_cli.cli.common import (
     EXIT_USAGE,
-    Context,
     EnglishHeadersOption,
     FormatOption,
     StoreOption,
@@ -23,56 +22,17 @@ from lifecycle_cli.cli.common import (
 
 if TYPE_CHECKING:
     from lifecycle_cli.core.rules import Rules
+    from lifecycle_cli.service.report import ReportOptions
 
 
-def _month(text: str | None, on: date) -> tuple[str, date, date]:
-    month = text or on.strftime("%Y-%m")
-    first, last = parse_month(month)
-    return month, first, last
+def _report_options(on: str | None, month: str | None, store: str | None, rules: Rules) -> ReportOptions:
+    """The day looked at (default today), the KPI month (default the day's) and the store."""
+    from lifecycle_cli.service.report import ReportOptions
 
-
-def build_report(context: Context, on: date, month: str, first: date, last: date,
-                 store: str | None) -> dict[str, Any]:
-    """Everything the report shows, as plain data (the JSON contract)."""
-    from lifecycle_cli.core.calendar import HolidayCalendar
-    from lifecycle_cli.render.progress import progress_line
-    from lifecycle_cli.store.report import (
-        churn_counts,
-        event_kpis,
-        kpis,
-        phone_validity_kpi,
-        stage_distribution,
-        vehicles_as_of,
-        workload,
-    )
-    from lifecycle_cli.store.tasks import sync_window
-
-    rules = context.rules()
-    # A report before any `due` after a big import stores the days ahead first: a progress line on a terminal.
-    with context.engine().begin() as conn:
-        with progress_line() as steps:
-            sync_window(conn, rules, max(on, today(rules)), on, on + timedelta(days=rules.ahead_days - 1),
-                        HolidayCalendar(), now=today(rules), steps=steps)
-        v = vehicles_as_of(conn, on, rules)
-        stages = stage_distribution(conn, v, on, rules, store)
-        figures = kpis(conn, v, on, first, last, rules, store)
-        figures += event_kpis(conn, on, first, last, rules, store)  # campaigns, complaints, rescues
-        figures.append(phone_validity_kpi(conn, rules, store))  # the numbers an import flagged invalid
-        churn = churn_counts(conn, v, on, first, last, rules, store)
-        load = workload(conn, on, rules.ahead_days, store)
-    return {
-        "date": on,
-        "month": month,
-        "store": store,
-        **stages,
-        "kpis": {
-            k.code: {"name": k.name, "value": k.value, "numerator": k.numerator, "denominator": k.denominator,
-                     "target": k.target, "met": k.met}
-            for k in figures
-        },
-        "churn": churn,
-        "workload": load,
-    }
+    day = day_or_today(on, rules)
+    text = month or day.strftime("%Y-%m")
+    first, last = parse_month(text)
+    return ReportOptions(day=day, month=text, first=first, last=last, store=store)
 
 
 def _pct(value: float | None) -> str:
@@ -160,13 +120,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """售后经理报表：阶段分布、KPI（含分子分母与目标）、流失分类、未来工作量。"""
         from lifecycle_cli.render.output import write_csv, write_json
+        from lifecycle_cli.render.progress import progress_line
+        from lifecycle_cli.service.report import report
 
         check_format(fmt)
         context = get_context(ctx)
         rules = context.rules()
-        day = day_or_today(on, rules)
-        month_text, first, last = _month(month, day)
-        data = build_report(context, day, month_text, first, last, store)
+        options = _report_options(on, month, store, rules)
+        engine = context.engine()
+        with progress_line() as steps:  # a report before any `due` after a big import stores the days ahead
+            data = report(engine, rules, today(rules), options, steps)
         if fmt == "json":
             write_json(data)
         elif fmt == "csv":
@@ -190,16 +153,14 @@ def register(app: typer.Typer) -> None:
         """流失客户清单（招揽名单）：客户、电话、最近进厂、流失天数。"""
         from lifecycle_cli.core.kpi import CHURN_CATEGORIES
         from lifecycle_cli.render.output import write_records
-        from lifecycle_cli.store.report import churn_list, vehicles_as_of
+        from lifecycle_cli.service.report import churn_list
 
         check_format(fmt)
         if category is not None and category not in CHURN_CATEGORIES:
             fail(f"--category 只能是 {' / '.join(CHURN_CATEGORIES)}，不是 \"{category}\"", EXIT_USAGE)
         context = get_context(ctx)
         rules = context.rules()
-        day = day_or_today(on, rules)
-        _, first, last = _month(None, day)
-        with context.engine().begin() as conn:
-            rows = churn_list(conn, vehicles_as_of(conn, day, rules), day, first, last, rules, category, store)
+        options = _report_options(on, None, store, rules)
+        rows = churn_list(context.engine(), rules, options, category)
         write_records(rows, CHURN_COLUMNS, fmt, english_headers=english_headers,
-                      title=f"流失客户清单（{day}，共 {len(rows)} 辆）")
+                      title=f"流失客户清单（{options.day}，共 {len(rows)} 辆）")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from lifecycle_cli.cli.common import EXIT_USAGE, get_context
+from lifecycle_cli.cli.common import get_context
+from lifecycle_cli.errors import RefusedInput
 
 
 def register(app: typer.Typer) -> None:
@@ -23,8 +24,7 @@ def register(app: typer.Typer) -> None:
 
             errors = check_file(check)
             if errors:
-                typer.echo("\n".join(errors), err=True)
-                raise typer.Exit(EXIT_USAGE)
+                raise RefusedInput("\n".join(errors))
             typer.echo(f"规则文件有效：{check}")
             return
         import tomli_w

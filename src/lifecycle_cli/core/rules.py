@@ -12,9 +12,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lifecycle_cli.errors import RefusedInput
 
-class RulesError(ValueError):
-    """A rules file that cannot be used; str(exc) says which file and which key, one line per problem."""
+
+class RulesError(RefusedInput, ValueError):
+    """A rules file that cannot be used; str(exc) says which file and which key, one line per problem
+    (errors.RefusedInput: exit 2)."""
 
     def __init__(self, message: str, errors: list[str] | None = None) -> None:
         super().__init__(message)

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.insurance import expiry_too_far
 from lifecycle_cli.core.rules import Rules
-from lifecycle_cli.errors import UserError
+from lifecycle_cli.errors import RefusedInput
 from lifecycle_cli.files import check_directory, write_atomically
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.headers import (
@@ -54,7 +54,7 @@ COLUMN_LABELS = {
 }
 
 
-class ImportRefused(UserError):
+class ImportRefused(RefusedInput):
     """The whole import cannot run (a file that breaks after its rows began to land); str(exc) says why
     and that nothing was changed."""
 
@@ -102,14 +102,6 @@ class ImportReport:
     # DIR/warnings.csv with every warning (with --rejects DIR, when there were warnings).
     warnings_file: Path | None = None
 
-    @property
-    def exit_code(self) -> int:
-        """0 all rows imported; 1 some rows rejected; 2 a file refused."""
-        if any(f.refused for f in self.files):
-            return 2
-        if any(f.rejected for f in self.files):
-            return 1
-        return 0
 
 
 @dataclass
@@ -123,8 +115,9 @@ class ImportOptions:
     visit_kind: str | None = None
     rejects_dir: Path | None = None
     dry_run: bool = False
-    # The store's today: stored tasks from here to the sync watermark are brought in step.
-    today: date | None = None
+    # The store's today (the CLI's clock): stored tasks from here to the sync watermark are brought
+    # in step, and an insurance expiry that moved is dated today.
+    today: date = field(kw_only=True)
     # An xlsx whose parts unpack to more than this is refused before it is opened (zip bombs).
     max_unpacked_bytes: int = MAX_UNPACKED_BYTES
 
@@ -519,7 +512,7 @@ class Importer:
             return
         counts, ids = bulk.upsert_vehicles(conn, good)
         self._count(item.report, counts)
-        note_expiry_changes(conn, good, counts.before, self.options.today or date.today())  # 续保 history
+        note_expiry_changes(conn, good, counts.before, self.options.today)  # 续保 history
         changed = [r for r in good if r["vin"] in counts.changed]
         self.touched_vehicles.update(ids[r["vin"]] for r in changed)
         self.touched_customers.update(r["customer_pk"] for r in changed)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import create_engine, select
 
+from lifecycle_cli.errors import DatabaseProblem
 from lifecycle_cli.store import event_models  # noqa: F401  (registers the event and campaign tables)
 from lifecycle_cli.store.migrations import revision_for, version_of
 from lifecycle_cli.store.models import SCHEMA_VERSION, Meta
@@ -20,8 +21,8 @@ from lifecycle_cli.store.models import SCHEMA_VERSION, Meta
 ENV_DB = "LIFECYCLE_DB"
 
 
-class DatabaseError(Exception):
-    """A database problem the user can fix (a Chinese message; the CLI exits 2)."""
+class DatabaseError(DatabaseProblem):
+    """A database problem the user can fix (a Chinese message; errors.DatabaseProblem)."""
 
 
 class SchemaError(DatabaseError):

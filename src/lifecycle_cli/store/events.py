@@ -38,6 +38,7 @@ from lifecycle_cli.core.segments import (
     visit_months,
 )
 from lifecycle_cli.core.stages import add_months
+from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks
 from lifecycle_cli.store.event_models import Campaign, CampaignTarget, Event
 from lifecycle_cli.store.facts import load_vehicle_facts
@@ -49,12 +50,12 @@ CAMPAIGNS: Table = Campaign.__table__  # type: ignore[attr-defined]
 TARGETS: Table = CampaignTarget.__table__  # type: ignore[attr-defined]
 
 
-class EventRefused(Exception):
-    """An event or campaign change that cannot be made; `code` is the exit code the CLI should use."""
+class EventRefused(RefusedInput):
+    """An event change that cannot be made (no such event, a date before the car or the event)."""
 
-    def __init__(self, message: str, code: int = 2) -> None:
-        super().__init__(message)
-        self.code = code
+
+class EventResolved(NotDone):
+    """A resolve of an event already resolved: nothing changed."""
 
 
 # --------------------------------------------------------------------------- events
@@ -161,12 +162,12 @@ def resolve_event(conn: Connection, rules: Rules, calendar: HolidayCalendar, eve
     """Resolve an open event (satisfied or not); a complaint gets its follow-up after the resolution."""
     row = conn.execute(select(EVENTS).where(EVENTS.c.id == event_id)).mappings().first()
     if row is None:
-        raise EventRefused(f"事件 {event_id} 不存在（lifecycle event list 可查看事件号）", 2)
+        raise EventRefused(f"事件 {event_id} 不存在（lifecycle event list 可查看事件号）")
     if row["status"] != "open":
-        raise EventRefused(f"事件 {event_id} 已于 {row['resolved_on']} 处理完毕（{_status_word(row['status'])}），"
-                           "未做任何更改", 1)
+        raise EventResolved(f"事件 {event_id} 已于 {row['resolved_on']} 处理完毕（{_status_word(row['status'])}），"
+                            "未做任何更改")
     if on < row["event_date"]:
-        raise EventRefused(f"--date: 处理日期 {on} 早于事件日期 {row['event_date']}", 2)
+        raise EventRefused(f"--date: 处理日期 {on} 早于事件日期 {row['event_date']}")
     status = "satisfied" if satisfied else "unsatisfied"
     kinds = event_kinds(rules)
     kind = kinds.get(row["kind"])

@@ -23,6 +23,7 @@ from lifecycle_cli.core.insurance import RENEWAL_CODE, inspection_month_offsets,
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Scheduler
 from lifecycle_cli.core.stages import add_months
+from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.steps import Steps, reported
 from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks, in_keys
 from lifecycle_cli.store.db import begin_now, serialize_writers
@@ -171,8 +172,7 @@ def resync_all(conn: Connection, rules: Rules, today: date, calendar: HolidayCal
     """
     serialize_writers(conn)
     conn.execute(delete(META).where(META.c.key.in_(SYNC_KEYS)))
-    return sync_window(conn, rules, today, today, today, calendar, now=today, steps=steps,
-                       cancel_reason=cancel_reason)
+    return sync_window(conn, rules, today, today, calendar, today=today, steps=steps, cancel_reason=cancel_reason)
 
 
 def _set_synced_range(conn: Connection, first: date, last: date) -> None:
@@ -299,16 +299,19 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
     return counts
 
 
-def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: date,
-                calendar: HolidayCalendar, now: date | None = None, steps: Steps | None = None,
-                cancel_reason: str = "superseded") -> SyncCounts:
+def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar: HolidayCalendar, *,
+                today: date, steps: Steps | None = None, cancel_reason: str = "superseded") -> SyncCounts:
     """Materialise every task whose time on the list meets [start, end]; re-running never duplicates.
 
     The window reaches at least the rules' `ahead_days` from its start, whoever asks: the
     morning's call list and the report's workload ahead share one pass over the candidates,
     and each later day's run only adds one new day.
 
-    `now` is the real today when `today` (facts up to) is a later day looked at ahead of time.
+    `today` is the store's date (the clock's). The one place where the day looked at meets it:
+    the facts count up to the later of the two, so a look ahead (`due --date` a later day) sees
+    the facts dated up to that day while the closures only the passing of time makes (a renewal
+    step replaced by the next, a lapse) apply up to today; a look at a past day uses every fact
+    up to today, so it never undoes (closes or reopens) what later facts made.
 
     The days already synced hold their tasks in the table (imports keep them in step), so
     only the days of [start - lookback, end] outside the synced range are searched for newly
@@ -336,8 +339,9 @@ def sync_window(conn: Connection, rules: Rules, today: date, start: date, end: d
             new_range = covered  # an earlier, separate look: keep the range the daily runs extend
         else:
             new_range = (need_from, end)
-    candidates |= customers_with_ended_renewal_steps(conn, rules, min(today, now or today))
-    scheduler = Scheduler(rules=rules, today=today, start=start, end=end, calendar=calendar, now=now)
+    candidates |= customers_with_ended_renewal_steps(conn, rules, today)
+    facts_until = max(start, today)
+    scheduler = Scheduler(rules=rules, today=facts_until, start=start, end=end, calendar=calendar, now=today)
     counts = sync_customers(conn, scheduler, candidates, steps, cancel_reason)
     if new_range != covered:
         _set_synced_range(conn, *new_range)
@@ -405,37 +409,37 @@ def open_tasks_query(start: date, end: date, *, owner: str | None = None, role: 
     return query
 
 
-class OutcomeRefused(Exception):
-    """An outcome that cannot be recorded; `code` is the exit code the CLI should use."""
+class OutcomeRefused(RefusedInput):
+    """An outcome that cannot be recorded (no such task, an attempt before the task existed)."""
 
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
+
+class TaskClosed(NotDone):
+    """An outcome on a task already closed: nothing recorded."""
 
 
 def record_outcome(conn: Connection, rules: Rules, task_id: int, result: str, on: date, *, today: date,
                    note: str | None = None, booked_for: date | None = None) -> dict[str, Any]:
     """Record one attempt on a task and apply its effect; returns the task after it.
 
-    Refused (OutcomeRefused, exit 2): a task id that cannot exist (0, negative, beyond the id
-    column's range) or does not, an attempt dated before the task existed; (exit 1): a closed task.
+    Refused (OutcomeRefused): a task id that cannot exist (0, negative, beyond the id column's
+    range) or does not, an attempt dated before the task existed; TaskClosed: a closed task.
     """
     if not 0 < task_id <= _max_id(conn):
-        raise OutcomeRefused(f"任务号 {task_id} 不存在", 2)
+        raise OutcomeRefused(f"任务号 {task_id} 不存在")
     # Two desks recording on one task at once take turns, and the second sees the first's attempt
     # (both are counted, or the task is closed and the second refused): SQLite's write lock is
     # taken before the task is read (BEGIN IMMEDIATE), PostgreSQL locks the row (FOR UPDATE).
     begin_now(conn, write=True)
     row = conn.execute(select(TASKS).where(TASKS.c.id == task_id).with_for_update()).mappings().first()
     if row is None:
-        raise OutcomeRefused(f"任务号 {task_id} 不存在", 2)
+        raise OutcomeRefused(f"任务号 {task_id} 不存在")
     if row["status"] != "open":
-        raise OutcomeRefused(
-            f"任务 {task_id} 已关闭（{row['closed_reason'] or row['status']}，{row['closed_on'] or ''}），未做任何更改", 1
+        raise TaskClosed(
+            f"任务 {task_id} 已关闭（{row['closed_reason'] or row['status']}，{row['closed_on'] or ''}），未做任何更改"
         )
     existed = _task_existed_from(row, rules.timezone, today)
     if on < existed:
-        raise OutcomeRefused(f"--date: 尝试日期 {on} 早于任务 {task_id} 出现的日期（{existed}），未做任何更改", 2)
+        raise OutcomeRefused(f"--date: 尝试日期 {on} 早于任务 {task_id} 出现的日期（{existed}），未做任何更改")
     effect = outcome_effect(result, row["attempts"], rules)
     conn.execute(insert(OUTCOMES).values(task_id=task_id, result=result, attempt_date=on, note=note,
                                          booked_for=booked_for))

@@ -1,0 +1,132 @@
+"""The call list for people and machines: tables grouped by day, CSV, JSON, one CSV per owner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lifecycle_cli.render.output import print_table, say, warn, write_csv, write_csv_file, write_json
+
+if TYPE_CHECKING:
+    from lifecycle_cli.service.calllist import CallList
+
+UNASSIGNED = "未分配"  # the owner of tasks nobody owns, in split file names
+
+TASK_COLUMNS = {
+    "day": "清单日期",
+    "customer_id": "客户编号",
+    "customer_name": "客户姓名",
+    "phone": "电话",
+    "task_id": "任务号",
+    "code": "任务代码",
+    "name": "任务",
+    "vin": "车架号",
+    "plate": "车牌号",
+    "due_date": "应办日期",
+    "original_due_date": "原定日期",
+    "overdue_days": "逾期天数",
+    "stage": "生命周期阶段",
+    "channel": "方式",
+    "role": "岗位",
+    "owner": "负责人",
+    "attempts": "已尝试次数",
+    "hint": "话术要点",
+}
+
+
+def task_rows(lines: Iterable[dict[str, Any]]) -> list[list[Any]]:
+    """One CSV row per task, in the columns of TASK_COLUMNS."""
+    rows = []
+    for line in lines:
+        for task in line["tasks"]:
+            values = {**task, "day": line["date"], "customer_id": line["customer_id"],
+                      "customer_name": line["name"], "phone": line["phone"]}
+            rows.append([values[k] for k in TASK_COLUMNS])
+    return rows
+
+
+def holiday_notes(calls: CallList) -> None:
+    """Say once on stderr which years of the window lack holiday data."""
+    for year in calls.years_without_holidays:
+        warn(f"提示：法定节假日数据不包含 {year} 年，该年的电话任务未按节假日顺延")
+
+
+def render_call_list(calls: CallList, fmt: str, english_headers: bool = False) -> None:
+    """Print the call list as a table (grouped by day), CSV or JSON."""
+    holiday_notes(calls)
+    lines, start, days = calls.lines, calls.options.day, calls.options.days
+    if fmt == "json":
+        write_json(lines)
+        return
+    if fmt == "csv":
+        headers = list(TASK_COLUMNS) if english_headers else list(TASK_COLUMNS.values())
+        write_csv(headers, task_rows(lines))
+        return
+    if not lines:
+        say(f"{start} 起 {days} 天内没有待办回访。" if days > 1 else f"{start} 没有待办回访。")
+        return
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    for line in lines:
+        by_day.setdefault(line["date"], []).append(line)
+    for day, day_lines in by_day.items():
+        _day_table(day, day_lines)
+
+
+def _day_table(day: date, day_lines: Sequence[dict[str, Any]]) -> None:
+    rows = []
+    styles = []
+    for number, line in enumerate(day_lines, 1):
+        tasks = line["tasks"]
+        names = "；".join(
+            f"{t['name']}#{t['task_id']}" + (f"(逾期{t['overdue_days']}天)" if t["overdue_days"] else "")
+            + ("(短信)" if t["channel"] == "sms" else "")
+            for t in tasks
+        )
+        plates = "、".join(sorted({t["plate"] for t in tasks if t["plate"]}))
+        stages = "、".join(sorted({t["stage"] for t in tasks if t["stage"]}))
+        rows.append([number, line["name"], line["phone"], line["owner"], names, plates, stages,
+                     line["overdue_days"] or "", tasks[0]["hint"]])
+        styles.append("red" if line["overdue_days"] else None)
+    task_count = sum(len(line["tasks"]) for line in day_lines)
+    print_table(
+        ["序号", "客户", "电话", "负责人", "任务（任务号）", "车牌", "阶段", "逾期天数", "话术要点"],
+        rows,
+        title=f"回访清单 {day}：{len(day_lines)} 位客户，{task_count} 项任务",
+        styles=styles,
+    )
+
+
+def write_split_files(calls: CallList, out: Path, english_headers: bool = False) -> tuple[int, int]:
+    """One CSV per owner in the folder `out` (checked before), each path printed on stdout. Two owners
+    never share a file (render.filenames); a file that cannot be written is reported and the others
+    are still written. Returns (owners whose file was not written, owners)."""
+    from lifecycle_cli.files import OutputRefused
+    from lifecycle_cli.render.filenames import unique_file_names
+
+    holiday_notes(calls)
+    start, days = calls.options.day, calls.options.days
+    by_owner: dict[str, list[dict[str, Any]]] = {}
+    for line in calls.lines:
+        by_owner.setdefault(line["owner"] or "", []).append(line)
+    headers = list(TASK_COLUMNS) if english_headers else list(TASK_COLUMNS.values())
+    suffix = start.isoformat() if days == 1 else f"{start.isoformat()}_{days}d"
+    names = unique_file_names(by_owner, prefix=f"{suffix}_", empty=UNASSIGNED)
+    failed = 0
+    for owner_name, owner_lines in sorted(by_owner.items()):
+        path = out / names[owner_name]
+        shown = owner_name or UNASSIGNED
+        try:
+            if path.is_dir():
+                raise OutputRefused(f"{path} 已是一个文件夹")
+            write_csv_file(path, headers, task_rows(owner_lines))
+        except OutputRefused as exc:
+            failed += 1
+            warn(f"负责人「{shown}」的清单未写入：{exc}")
+            continue
+        say(str(path))
+        if path.name != f"{suffix}_{shown}.csv":
+            warn(f"提示：负责人「{shown}」的清单写入 {path.name}（原名含文件名不能用的字符、过长，"
+                 "或与其他负责人只差大小写 / 特殊字符，文件名已改写并加编号）")
+    return failed, len(by_owner)

@@ -1,0 +1,125 @@
+"""`due`: store the window's tasks, then read its open ones as one line per customer per day."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, overload
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from lifecycle_cli.core.calllist import CustomerLine
+    from lifecycle_cli.core.rules import Rules
+    from lifecycle_cli.steps import Steps
+    from lifecycle_cli.store.tasks import TaskView
+
+
+@dataclass
+class CallListOptions:
+    """Which list: the day looked at and how many days from it, and the filters."""
+
+    day: date
+    days: int = 1
+    owner: str | None = None
+    role: str | None = None
+    store: str | None = None
+    code: str | None = None
+    include_overdue: bool = True
+
+    @property
+    def end(self) -> date:
+        """The last day of the list."""
+        return self.day + timedelta(days=self.days - 1)
+
+
+@dataclass
+class CallList:
+    """A call list: its lines (the JSON contract, made as they are read) and the years of its
+    window the holiday data does not cover (its phone tasks were not moved off holidays)."""
+
+    options: CallListOptions
+    lines: CallListLines
+    years_without_holidays: list[int] = field(default_factory=list)
+
+
+def call_list(engine: Engine, rules: Rules, today: date, options: CallListOptions,
+              steps: Steps | None = None) -> CallList:
+    """Materialise the window's tasks (facts up to today; store/tasks.sync_window) and build its lines."""
+    from lifecycle_cli.core.calendar import HolidayCalendar
+    from lifecycle_cli.core.calllist import build_call_list
+    from lifecycle_cli.store.tasks import open_tasks, sync_window
+
+    start, end = options.day, options.end
+    calendar = HolidayCalendar()
+    with engine.begin() as conn:
+        sync_window(conn, rules, start, end, calendar, today=today, steps=steps)
+        selected = open_tasks(conn, start, end, owner=options.owner, role=options.role, store=options.store,
+                              code=options.code)
+    by_id = {v.task.task_id: v for v in selected}
+    lines = build_call_list([v.task for v in selected], start, end, rules, include_overdue=options.include_overdue)
+    # Asked of the window's years, not of what this run happened to schedule: stored tasks count too.
+    missing = [y for y in range(start.year, end.year + 1) if not calendar.has_data(y)]
+    return CallList(options, CallListLines(lines, by_id, rules), missing)
+
+
+def _task_json(view: TaskView, rules: Rules) -> dict[str, Any]:
+    t = view.task
+    tp = rules.touchpoints.get(t.code)
+    return {
+        "task_id": t.task_id,
+        "code": t.code,
+        "name": tp.name if tp else t.code,
+        "vin": view.vin,
+        "plate": view.plate or "",
+        "due_date": t.due_date,
+        "original_due_date": t.rule_date if t.rule_date != t.due_date else None,
+        "stage": view.stage,
+        "channel": t.channel,
+        "role": t.role,
+        "owner": t.owner,
+        "attempts": t.attempts,
+        "hint": tp.hint if tp else "",
+    }
+
+
+def line_json(line: CustomerLine, views: dict[int, TaskView], rules: Rules) -> dict[str, Any]:
+    """The JSON contract of one customer's line."""
+    first = views[line.tasks[0].task.task_id]
+    return {
+        "date": line.day,
+        "customer_id": first.customer_id,
+        "name": first.name or "",
+        "phone": first.phone or "",
+        "owner": line.owner,
+        "overdue_days": line.overdue_days,
+        "tasks": [
+            {**_task_json(views[lt.task.task_id], rules), "overdue_days": lt.overdue_days} for lt in line.tasks
+        ],
+    }
+
+
+class CallListLines(Sequence[dict[str, Any]]):
+    """A call list's lines as their JSON-contract dicts, each made when it is read: a million-car
+    list is held once (as its tasks), not a second time as dicts while it is written out."""
+
+    def __init__(self, lines: list[CustomerLine], views: dict[int, TaskView], rules: Rules) -> None:
+        self._lines, self._views, self._rules = lines, views, rules
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [line_json(line, self._views, self._rules) for line in self._lines[index]]
+        return line_json(self._lines[index], self._views, self._rules)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (line_json(line, self._views, self._rules) for line in self._lines)

@@ -1,0 +1,66 @@
+"""`import` and `demo`: the one caller of the import pipeline (ingest/pipeline.run_import).
+
+What the import did to its files comes back as the pipeline's ImportReport; how the run ends
+(rows rejected: exit 1, a file refused: exit 2) is `outcome()`, as an errors.py class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lifecycle_cli.errors import Interrupted, RefusedInput, RowsRejected, UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from lifecycle_cli.core.rules import Rules
+    from lifecycle_cli.ingest.pipeline import ImportOptions, ImportReport
+    from lifecycle_cli.service.calllist import CallList
+    from lifecycle_cli.steps import Steps
+
+INTERRUPTED = "导入被中断，数据库保持导入前的状态"
+
+
+def import_files(engine: Engine, rules: Rules, files: list[Path], options: ImportOptions, *,
+                 progress: Callable[[Path, int], None] | None = None, steps: Steps | None = None) -> ImportReport:
+    """Import the files in one transaction (options.today is the store's today); Ctrl-C rolls it back
+    (errors.Interrupted). The post-import state refresh and task resync run inside the pipeline."""
+    from lifecycle_cli.ingest.pipeline import run_import
+
+    try:
+        return run_import(engine, rules, files, options, progress=progress, steps=steps)
+    except KeyboardInterrupt:
+        raise Interrupted(INTERRUPTED) from None
+
+
+def outcome(report: ImportReport) -> UserError | None:
+    """How an import ends, beyond its report (which already said why, so the error's message is empty):
+    a file refused whole → RefusedInput (2), rows rejected → RowsRejected (1), else None (0)."""
+    if any(f.refused for f in report.files):
+        return RefusedInput("")
+    if any(f.rejected for f in report.files):
+        return RowsRejected("")
+    return None
+
+
+@dataclass
+class Demo:
+    """What `demo` imported (rows inserted per kind) and today's call list of the sample store."""
+
+    inserted: dict[str, int]
+    calls: CallList
+
+
+def demo(engine: Engine, rules: Rules, today: date, folder: Path) -> Demo:
+    """Import the bundled sample store (customers, vehicles, visits) and build today's call list."""
+    from lifecycle_cli.ingest.pipeline import ImportOptions
+    from lifecycle_cli.service.calllist import CallListOptions, call_list
+
+    files = [folder / "customers.csv", folder / "vehicles.csv", folder / "visits.csv"]
+    report = import_files(engine, rules, files, ImportOptions(today=today))
+    inserted = {f.kind or "": f.inserted for f in report.files}
+    return Demo(inserted, call_list(engine, rules, today, CallListOptions(day=today)))

@@ -1,0 +1,63 @@
+"""Orchestration has one home (issue 16): only the CLI reads the clock, only the service runs the
+import, and no module below the CLI decides an exit code."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "lifecycle_cli"
+
+
+def modules() -> list[Path]:
+    return sorted(SRC.rglob("*.py"))
+
+
+def calls_in(path: Path) -> list[tuple[int, str]]:
+    """Every call `a.b.c(...)` of a module as (line, dotted name)."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            parts = []
+            func = node.func
+            while isinstance(func, ast.Attribute):
+                parts.append(func.attr)
+                func = func.value
+            if isinstance(func, ast.Name):
+                parts.append(func.id)
+            out.append((node.lineno, ".".join(reversed(parts))))
+    return out
+
+
+def where(path: Path) -> str:
+    return str(path.relative_to(SRC))
+
+
+@pytest.mark.parametrize("clock", ["date.today", "datetime.now", "datetime.utcnow", "datetime.today", "time.time"])
+def test_only_the_cli_reads_the_clock(clock: str) -> None:
+    # The stored stamps' column defaults are the one exception (a fallback for rows inserted without one).
+    allowed = {"cli/common.py", "store/models.py", "store/event_models.py"}
+    found = [f"{where(p)}:{line}" for p in modules() if where(p) not in allowed
+             for line, name in calls_in(p) if name == clock]
+    assert found == []
+
+
+def test_only_the_service_runs_the_import() -> None:
+    found = [f"{where(p)}:{line}" for p in modules() if not where(p).startswith("service/")
+             and where(p) != "ingest/pipeline.py" for line, name in calls_in(p) if name.split(".")[-1] == "run_import"]
+    assert found == []
+
+
+def test_no_exit_code_is_decided_below_the_cli() -> None:
+    """Below the CLI an error's class says how a run ends: no typer.Exit / sys.exit, no `code` handed on."""
+    found = []
+    for path in modules():
+        if where(path).startswith("cli/"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        for marker in ("typer.Exit", "sys.exit(", "exit_code(", "def exit_code", ".code = code"):
+            if marker in text:
+                found.append(f"{where(path)}: {marker}")
+    assert found == []
