@@ -117,7 +117,7 @@ class Importer:
         opened = [f for f in (self._open(p) for p in paths) if f is not None]
         name_rejects_files(self.report.files)
         order = {k: i for i, k in enumerate(KINDS)}
-        opened.sort(key=lambda f: order[f.report.kind or "visits"])
+        opened.sort(key=lambda f: order.get(f.report.kind or "", len(order)))  # opened files have a kind
         ctx = self.ctx
         try:
             with self.engine.connect() as conn:
