@@ -1,12 +1,17 @@
-"""Header aliases: map the header texts of an export to canonical column names, and tell
-which kind of file (customers / vehicles / visits / events) it is."""
+"""Headers: map the header texts of an export to a kind's canonical columns (the aliases each kind
+declares, see kinds/), tell which kind of file it is, find the header row and the template hint
+rows under it."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+
+from lifecycle_cli.ingest.kind import Kind
+from lifecycle_cli.ingest.registry import DETECT_ORDER
+from lifecycle_cli.ingest.registry import KINDS as REGISTRY
+from lifecycle_cli.ingest.table import HeaderMap
 
 __all__ = [
     "ACCEPTED_COLUMNS",
@@ -22,153 +27,12 @@ __all__ = [
     "normalize_header",
 ]
 
-KINDS = ("customers", "vehicles", "visits", "events")
-
-_CUSTOMER_COLUMNS = (
-    "customer_id",
-    "name",
-    "phone",
-    "birthday",
-    "do_not_contact",
-    "id_number",
-    "gender",
-    "referred_by",
-    "store",
-)
-
-CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "customers": _CUSTOMER_COLUMNS,
-    "vehicles": (
-        "vin",
-        "customer_id",
-        "plate",
-        "model",
-        "delivery_date",
-        "mileage_km",
-        "mileage_date",
-        "sales_consultant",
-        "service_advisor",
-        "store",
-        "commercial_insurance_expiry",
-        "compulsory_insurance_expiry",
-        "inspection_due",
-    ),
-    "visits": ("vin", "visit_date", "mileage_km", "kind", "amount", "advisor", "ro_number", "plate"),
-    # Random key moments (complaint / rescue / warranty_claim / breakdown) of a car.
-    "events": ("vin", "event_date", "kind", "note"),
-}
-
+KINDS: tuple[str, ...] = tuple(REGISTRY)
+CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {name: kind.columns for name, kind in REGISTRY.items()}
 # The columns map_headers() recognises for a kind: a vehicles file may also carry its owner
 # (one sheet with customer and vehicle together), so it accepts the customer columns too.
-ACCEPTED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "customers": CANONICAL_COLUMNS["customers"],
-    "vehicles": CANONICAL_COLUMNS["vehicles"]
-    + tuple(c for c in _CUSTOMER_COLUMNS if c not in CANONICAL_COLUMNS["vehicles"]),
-    "visits": CANONICAL_COLUMNS["visits"],
-    "events": CANONICAL_COLUMNS["events"],
-}
-
-REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "customers": ("customer_id",),
-    "vehicles": ("vin", "customer_id", "delivery_date"),
-    "visits": ("vin", "visit_date", "mileage_km"),
-    "events": ("vin", "event_date", "kind"),
-}
-
-# canonical -> aliases, valid in every kind that has the canonical column.
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "customer_id": ("客户编号", "客户ID", "客户代码", "档案编号", "会员编号", "客户编码", "客户号", "会员号"),
-    "name": ("客户名称", "客户姓名", "姓名", "车主", "车主姓名", "车主名", "会员姓名", "客户名"),
-    "phone": (
-        "手机",
-        "手机号",
-        "手机号码",
-        "联系电话",
-        "电话",
-        "客户电话",
-        "车主电话",
-        "客户手机号",
-        "客户手机",
-        "移动电话",
-        "联系手机",
-        "电话号码",
-        "联系方式",
-        "mobile",
-    ),
-    "birthday": ("生日", "出生日期"),
-    "do_not_contact": ("免打扰", "拒绝回访"),
-    "id_number": ("身份证号", "证件号码", "身份证号码", "证件号"),
-    "gender": ("性别",),
-    "referred_by": ("推荐人", "介绍人", "转介绍人"),
-    "store": ("门店", "经销商", "店名", "所在分店", "经销商名称", "门店名称"),
-    "vin": (
-        "车架号",
-        "车架号VIN",
-        "车架号（VIN）",
-        "VIN",
-        "VIN号",
-        "VIN码",
-        "车辆识别代号",
-        "底盘号",
-        "车架号码",
-        "车辆识别号",
-        "车辆识别代码",
-    ),
-    "plate": ("车牌号", "车牌", "车牌号码"),
-    "model": ("车型", "车系", "品牌车型", "厂牌车型信息", "车辆型号"),
-    "delivery_date": ("交车日期", "购车日期", "购买日期", "开票日期", "初登日期", "注册登记日期"),
-    "mileage_km": (
-        "行驶里程",
-        "里程",
-        "里程数",
-        "进厂里程",
-        "进厂里程数",
-        "进厂行驶里程",
-        "公里数",
-        "最近进店里程",
-        "mileage",
-    ),
-    "mileage_date": ("里程日期", "里程登记日期", "最近进店日期"),
-    "sales_consultant": ("销售顾问", "营销员", "业务员", "跟进人", "销售员", "销售人员"),
-    "service_advisor": ("服务顾问", "专属顾问", "维修顾问", "接待顾问", "接待"),
-    "commercial_insurance_expiry": ("商业险到期日期", "商业险到期", "商业险到期日"),
-    "compulsory_insurance_expiry": (
-        "交强险到期日期",
-        "交强险到期",
-        "交强险到期日",
-        "保险到期",
-        "保险到期日期",
-        "保险到期日",
-    ),
-    "inspection_due": ("年审到期日期", "年审到期", "年检到期", "年检到期日期", "年审日期"),
-    "visit_date": (
-        "进厂日期",
-        "进店日期",
-        "入厂时间",
-        "入库日期",
-        "维修日期",
-        "开工单时间",
-        "进厂时间",
-        "进店时间",
-    ),
-    "kind": ("维修类型", "业务类型", "工单类型"),
-    "amount": ("金额", "维修金额", "结算金额", "工单金额"),
-    "advisor": ("服务顾问", "专属顾问", "维修顾问", "接待顾问", "接待", "接待人", "service_advisor"),
-    "ro_number": ("工单号", "维修单号", "委托书号", "工单编号", "委托书编号"),
-}
-
-# Aliases that hold only in one kind of file (they replace the general ones of that column there):
-# an events file's 类型 is the event kind, not a visit's 维修类型.
-_KIND_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "events": {
-        "event_date": ("日期", "事件日期", "发生日期", "date"),
-        "kind": ("类型", "事件类型", "事件种类", "type"),
-        "note": ("说明", "备注", "事件说明", "描述", "情况说明", "内容"),
-    },
-}
-
-# Visit dates that mean "left the workshop": used only when no arrival date is present.
-_LATE_VISIT_DATE = ("结算日期", "出厂时间", "结算时间", "出厂日期")
+ACCEPTED_COLUMNS: dict[str, tuple[str, ...]] = {name: kind.accepted() for name, kind in REGISTRY.items()}
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {name: kind.required for name, kind in REGISTRY.items()}
 
 _BRACKETS_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|<[^<>]*>|〔[^〔〕]*〕")
 _BRACKET_CHARS_RE = re.compile(r"[()\[\]【】<>〔〕]")
@@ -192,29 +56,22 @@ def _key(text: str) -> str:
     return re.sub(r"[_\-.]", "", normalize_header(text))
 
 
-def _build_lookup(kind: str) -> dict[str, str]:
+def _build_lookup(kind: type[Kind]) -> dict[str, str]:
     """alias key -> canonical column, for the columns accepted in a kind."""
     lookup: dict[str, str] = {}
-    accepted = ACCEPTED_COLUMNS[kind]
-    for canonical in accepted:
-        aliases = _KIND_ALIASES.get(kind, {}).get(canonical, _ALIASES.get(canonical, ()))
-        for alias in (canonical, *aliases):
+    for canonical in kind.accepted():
+        for alias in (canonical, *kind.aliases.get(canonical, ())):
             lookup.setdefault(_key(alias), canonical)
     return lookup
 
 
-_LOOKUP: dict[str, dict[str, str]] = {kind: _build_lookup(kind) for kind in KINDS}
-_LATE_KEYS = frozenset(_key(a) for a in _LATE_VISIT_DATE)
+def _build_late(kind: type[Kind]) -> dict[str, str]:
+    """late alias key -> canonical column: aliases that count only when the column is not headed otherwise."""
+    return {_key(alias): canonical for canonical, aliases in kind.late_aliases.items() for alias in aliases}
 
 
-@dataclass
-class HeaderMap:
-    """How the header cells of one file map to the canonical columns of a kind."""
-
-    kind: str
-    columns: dict[str, int] = field(default_factory=dict)
-    unknown: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
+_LOOKUP: dict[str, dict[str, str]] = {name: _build_lookup(kind) for name, kind in REGISTRY.items()}
+_LATE: dict[str, dict[str, str]] = {name: _build_late(kind) for name, kind in REGISTRY.items()}
 
 
 def map_headers(headers: Sequence[str], kind: str) -> HeaderMap:
@@ -223,14 +80,15 @@ def map_headers(headers: Sequence[str], kind: str) -> HeaderMap:
         raise ValueError(f"unknown kind {kind!r}")
     lookup = _LOOKUP[kind]
     keys = [_key(h) if h is not None else "" for h in headers]
-    use_late_dates = kind == "visits" and not any(lookup.get(k) == "visit_date" for k in keys)
+    headed = {lookup.get(k) for k in keys}
+    late = {key: canonical for key, canonical in _LATE[kind].items() if canonical not in headed}
     result = HeaderMap(kind=kind)
     for index, (header, key) in enumerate(zip(headers, keys, strict=True)):
         if not key:
             continue
         canonical = lookup.get(key)
-        if canonical is None and use_late_dates and key in _LATE_KEYS:
-            canonical = "visit_date"
+        if canonical is None:
+            canonical = late.get(key)
         if canonical is None:
             result.unknown.append(str(header).strip())
         elif canonical in result.columns:
@@ -244,38 +102,27 @@ def map_headers(headers: Sequence[str], kind: str) -> HeaderMap:
 def missing_required(header_map: HeaderMap) -> list[str]:
     """Required columns of the map's kind that are absent.
 
-    A phone column stands in for customer_id; in a visits file a plate column stands in for vin.
+    A kind's stand-ins count: a phone column stands in for customer_id; in a visits file a plate
+    column stands in for vin.
     """
     columns = header_map.columns
-    missing = []
-    for column in REQUIRED_COLUMNS[header_map.kind]:
-        if column in columns:
-            continue
-        if column == "customer_id" and "phone" in columns:
-            continue
-        if column == "vin" and header_map.kind == "visits" and "plate" in columns:
-            continue  # a work order may name its car by plate (when the plate is unique)
-        missing.append(column)
-    return missing
+    kind = REGISTRY[header_map.kind]
+    return [column for column in kind.required if column not in columns
+            and not any(other in columns for other in kind.stand_ins.get(column, ()))]
 
 
 def detect_kind(headers: Sequence[str]) -> str | None:
-    """Tell customers / vehicles / visits / events apart by their headers; None if none fits."""
-    visits = map_headers(headers, "visits").columns
-    car = "vin" in visits or "plate" in visits
-    if "visit_date" in visits and ((car and "mileage_km" in visits) or "ro_number" in visits):
-        return "visits"
-    vehicles = map_headers(headers, "vehicles").columns
-    if "vin" in vehicles and "delivery_date" in vehicles:
-        return "vehicles"
-    customers = map_headers(headers, "customers").columns
-    if "vin" not in vehicles and (
-        "customer_id" in customers or ("name" in customers and "phone" in customers)
-    ):
-        return "customers"
-    events = map_headers(headers, "events").columns
-    if "vin" in events and "event_date" in events and "kind" in events:
-        return "events"
+    """Tell the kinds apart by their headers (each kind's own test, in DETECT_ORDER); None if none fits."""
+    mapped: dict[str, dict[str, int]] = {}
+
+    def columns_of(kind: str) -> dict[str, int]:
+        if kind not in mapped:
+            mapped[kind] = map_headers(headers, kind).columns
+        return mapped[kind]
+
+    for kind in DETECT_ORDER:
+        if kind.detects(columns_of):
+            return kind.name
     return None
 
 
@@ -292,10 +139,9 @@ def find_header_row(rows: Sequence[Sequence[object]], kind: str | None = None) -
         if row_kind is None:
             continue
         missing = missing_required(map_headers(headers, row_kind))
-        if row_kind == "vehicles" and "customer_id" in missing:
-            # A combined sheet may identify the owner by name / phone; the pipeline decides.
-            missing.remove("customer_id")
-        if not missing:
+        # A combined vehicles sheet may identify the owner by name / phone; its rows decide.
+        may_lack = REGISTRY[row_kind].header_may_lack
+        if not [column for column in missing if column not in may_lack]:
             return index
     return None
 

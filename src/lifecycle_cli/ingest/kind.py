@@ -1,0 +1,90 @@
+"""What a kind of import file is (`Kind`): what it declares — its columns and their header aliases,
+the required ones, how it is recognised, the tables it fills — and what it does: parse a row into
+canonical values, the natural key a row upserts on, land a batch. One subclass per kind in kinds/,
+listed in registry.py; the pipeline makes one instance of each per import."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from lifecycle_cli.ingest import values as V
+from lifecycle_cli.ingest.context import FileJob, ImportContext
+from lifecycle_cli.ingest.parsing import RowParser
+from lifecycle_cli.ingest.report import FileReport
+from lifecycle_cli.ingest.table import Row
+
+__all__ = ["Batch", "ColumnsOf", "Kind", "row_vin"]
+
+# Parsed rows of a file with the row each came from, landed a batch at a time.
+Batch = list[tuple[Row, dict[str, Any]]]
+# Kind name -> the canonical columns a header maps to in that kind (what detection looks at).
+ColumnsOf = Callable[[str], Mapping[str, int]]
+
+
+class Kind(ABC):
+    """One kind of import file (customers, vehicles, …): its declaration and its parse / land."""
+
+    name: ClassVar[str]
+    # What people see: the summary's 类型 column, the messages.
+    label: ClassVar[str]
+    # The canonical columns of the kind, in order.
+    columns: ClassVar[tuple[str, ...]]
+    # Other columns a file of this kind may carry (a vehicles sheet may carry its owner's).
+    extra_columns: ClassVar[tuple[str, ...]] = ()
+    required: ClassVar[tuple[str, ...]]
+    # canonical column -> the header texts that mean it in this kind (normalised when matched).
+    aliases: ClassVar[Mapping[str, tuple[str, ...]]]
+    # Aliases that count only when no header of the file names the column by the ones above.
+    late_aliases: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    # A required column that another column can stand in for (a phone for the customer id).
+    stand_ins: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    # Required columns the header row may still lack when it is searched for (decided on import).
+    header_may_lack: ClassVar[tuple[str, ...]] = ()
+    # Column names in words, for messages about a column a file lacks.
+    labels: ClassVar[Mapping[str, str]] = {}
+    # The tables the kind's rows fill (an import that at least doubles one defers its indexes).
+    tables: ClassVar[tuple[str, ...]] = ()
+    # Kinds are tried in this order when a header is recognised (lowest first).
+    detect_rank: ClassVar[int]
+
+    @classmethod
+    def accepted(cls) -> tuple[str, ...]:
+        """Every column a header may map to in this kind: its own, then the extra ones."""
+        return cls.columns + tuple(c for c in cls.extra_columns if c not in cls.columns)
+
+    @classmethod
+    @abstractmethod
+    def detects(cls, columns_of: ColumnsOf) -> bool:
+        """Whether a header is one of this kind (`columns_of(kind)`: the header mapped in a kind)."""
+
+    def __init__(self, ctx: ImportContext) -> None:
+        self.ctx = ctx
+        self.rules = ctx.rules
+        self.options = ctx.options
+
+    def begin(self, job: FileJob) -> None:  # noqa: B027 (a hook: most kinds say nothing first)
+        """Before the rows of a file: a message about the file as a whole."""
+
+    @abstractmethod
+    def parse(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
+        """One row as canonical values (RowError when it cannot land)."""
+
+    @staticmethod
+    @abstractmethod
+    def natural_key(values: dict[str, Any]) -> str:
+        """The key a parsed row upserts on (two rows of a file with one key: the later wins)."""
+
+    @abstractmethod
+    def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
+        """Write a batch of parsed rows; a row that cannot land is rejected through the context."""
+
+
+def row_vin(ctx: ImportContext, p: RowParser, row: Row, report: FileReport, *, warn: bool) -> str:
+    """The row's VIN; its check-digit warning only where the car is described (`warn`): a
+    work order or event naming a car says nothing new about its VIN (an unknown one is rejected)."""
+    vin: V.Vin = p.value(row, "vin", V.parse_vin, required=True)
+    if warn and vin.warning:
+        ctx.say(report, row.line, p.header_of("vin"), vin.warning, "warning", "vin_check_digit")
+    return vin.value

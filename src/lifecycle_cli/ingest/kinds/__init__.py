@@ -1,0 +1,1 @@
+"""One module per kind of import file; registry.py lists them."""

@@ -1,0 +1,106 @@
+"""Customers files: one row per customer, keyed by 客户编号 (or a valid phone, `TEL…`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lifecycle_cli.ingest import values as V
+from lifecycle_cli.ingest.context import FileJob
+from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind
+from lifecycle_cli.ingest.parsing import RowError, RowParser, put
+from lifecycle_cli.ingest.report import FileReport
+from lifecycle_cli.ingest.table import Row
+from lifecycle_cli.store import bulk
+
+# A customer's columns and their aliases; a vehicles sheet that carries its owner uses them too.
+COLUMNS = ("customer_id", "name", "phone", "birthday", "do_not_contact", "id_number", "gender",
+           "referred_by", "store")
+ALIASES: dict[str, tuple[str, ...]] = {
+    "customer_id": ("客户编号", "客户ID", "客户代码", "档案编号", "会员编号", "客户编码", "客户号", "会员号"),
+    "name": ("客户名称", "客户姓名", "姓名", "车主", "车主姓名", "车主名", "会员姓名", "客户名"),
+    "phone": ("手机", "手机号", "手机号码", "联系电话", "电话", "客户电话", "车主电话", "客户手机号", "客户手机",
+              "移动电话", "联系手机", "电话号码", "联系方式", "mobile"),
+    "birthday": ("生日", "出生日期"),
+    "do_not_contact": ("免打扰", "拒绝回访"),
+    "id_number": ("身份证号", "证件号码", "身份证号码", "证件号"),
+    "gender": ("性别",),
+    "referred_by": ("推荐人", "介绍人", "转介绍人"),
+    "store": ("门店", "经销商", "店名", "所在分店", "经销商名称", "门店名称"),
+}
+LABELS = {"customer_id": "客户编号", "phone": "手机", "name": "姓名"}
+# A phone column identifies a customer when there is no customer id column.
+STAND_INS = {"customer_id": ("phone",)}
+
+
+def parse_customer(kind: Kind, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
+    """A customer's values from a row (a customers file, or the owner columns of a vehicles sheet)."""
+    out: dict[str, Any] = {}
+    empty: dict[str, Any] = {}  # columns the file has but this row leaves empty: insert-only
+    phone: V.Phone | None = p.value(row, "phone", V.parse_phone) if p.has("phone") else None
+    if p.has("customer_id"):
+        out["customer_id"] = p.value(row, "customer_id", V.parse_text, required=True)
+    elif phone is not None and phone.valid:
+        out["customer_id"] = f"TEL{phone.value}"
+    else:
+        raise RowError(p.header_of("phone"), "文件没有客户编号列，需要有效的手机号来识别客户")
+    if phone is not None:
+        out["phone"] = phone.value
+        out["phone_valid"] = phone.valid
+        if not phone.valid:
+            kind.ctx.say(report, row.line, p.header_of("phone"), f'号码无效，已保留并标记 "{phone.value}"',
+                         "warning", "phone_invalid")
+    elif p.has("phone"):
+        empty["phone"] = None
+        empty["phone_valid"] = True
+    for column in ("name", "id_number", "gender", "referred_by", "store"):
+        if p.has(column):
+            put(out, empty, column, p.value(row, column, V.parse_text))
+    if p.has("birthday"):
+        put(out, empty, "birthday", p.date(row, "birthday"))
+    if p.has("do_not_contact"):
+        # An empty cell says nothing: it must not clear a do-not-contact flag.
+        put(out, empty, "do_not_contact", p.value(row, "do_not_contact", V.parse_bool), False)
+    if empty:
+        out[bulk.INSERT_ONLY] = empty
+    return out
+
+
+def land_customers(kind: Kind, conn: Any, rows: list[dict[str, Any]], report: FileReport) -> None:
+    """Upsert customers, count them in `report`; the changed ones are touched."""
+    counts, ids = bulk.upsert_customers(conn, rows)
+    kind.ctx.count(report, counts)
+    kind.ctx.touched_customers.update(ids[key] for key in counts.changed)
+
+
+class Customers(Kind):
+    """A customers file."""
+
+    name = "customers"
+    label = "客户"
+    columns = COLUMNS
+    required = ("customer_id",)
+    aliases = ALIASES
+    stand_ins = STAND_INS
+    labels = LABELS
+    tables = ("customer",)
+    detect_rank = 30
+
+    @classmethod
+    def detects(cls, columns_of: ColumnsOf) -> bool:
+        """A customer id, or a name and a phone — and no VIN (a car's file has one)."""
+        columns = columns_of("customers")
+        return "vin" not in columns_of("vehicles") and (
+            "customer_id" in columns or ("name" in columns and "phone" in columns))
+
+    def parse(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
+        """A customers row."""
+        return parse_customer(self, p, row, report)
+
+    @staticmethod
+    def natural_key(values: dict[str, Any]) -> str:
+        """The customer id."""
+        return str(values["customer_id"])
+
+    def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
+        """Upsert a batch of customers."""
+        land_customers(self, conn, [values for _, values in batch], job.report)

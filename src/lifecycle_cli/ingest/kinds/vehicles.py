@@ -1,0 +1,154 @@
+"""Vehicles files: one row per car, keyed by VIN, naming its owner by 客户编号 — or a combined
+sheet that carries the owner's columns too (the owners land first, as customers)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from lifecycle_cli.core.insurance import expiry_too_far
+from lifecycle_cli.ingest import values as V
+from lifecycle_cli.ingest.context import FileJob
+from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, row_vin
+from lifecycle_cli.ingest.kinds import customers
+from lifecycle_cli.ingest.parsing import RowError, RowParser, parse_plate, put
+from lifecycle_cli.ingest.report import FileReport
+from lifecycle_cli.ingest.table import Row
+from lifecycle_cli.store import bulk
+from lifecycle_cli.store.insurance import note_expiry_changes
+
+# A car's columns and aliases; work orders and events name cars with some of them.
+COLUMNS = ("vin", "customer_id", "plate", "model", "delivery_date", "mileage_km", "mileage_date",
+           "sales_consultant", "service_advisor", "store", "commercial_insurance_expiry",
+           "compulsory_insurance_expiry", "inspection_due")
+ALIASES: dict[str, tuple[str, ...]] = {
+    **customers.ALIASES,
+    "vin": ("车架号", "车架号VIN", "车架号（VIN）", "VIN", "VIN号", "VIN码", "车辆识别代号", "底盘号", "车架号码",
+            "车辆识别号", "车辆识别代码"),
+    "plate": ("车牌号", "车牌", "车牌号码"),
+    "model": ("车型", "车系", "品牌车型", "厂牌车型信息", "车辆型号"),
+    "delivery_date": ("交车日期", "购车日期", "购买日期", "开票日期", "初登日期", "注册登记日期"),
+    "mileage_km": ("行驶里程", "里程", "里程数", "进厂里程", "进厂里程数", "进厂行驶里程", "公里数", "最近进店里程",
+                   "mileage"),
+    "mileage_date": ("里程日期", "里程登记日期", "最近进店日期"),
+    "sales_consultant": ("销售顾问", "营销员", "业务员", "跟进人", "销售员", "销售人员"),
+    "service_advisor": ("服务顾问", "专属顾问", "维修顾问", "接待顾问", "接待"),
+    "commercial_insurance_expiry": ("商业险到期日期", "商业险到期", "商业险到期日"),
+    "compulsory_insurance_expiry": ("交强险到期日期", "交强险到期", "交强险到期日", "保险到期", "保险到期日期",
+                                    "保险到期日"),
+    "inspection_due": ("年审到期日期", "年审到期", "年检到期", "年检到期日期", "年审日期"),
+}
+LABELS = {"vin": "车架号", "delivery_date": "交车日期", "mileage_km": "里程"}
+_OWNER_FIELDS = ("name", "phone", "birthday", "do_not_contact")
+_EXPIRIES = ("commercial_insurance_expiry", "compulsory_insurance_expiry", "inspection_due")
+
+
+class Vehicles(Kind):
+    """A vehicles file (or a combined customer + vehicle sheet)."""
+
+    name = "vehicles"
+    label = "车辆"
+    columns = COLUMNS
+    extra_columns = customers.COLUMNS
+    required = ("vin", "customer_id", "delivery_date")
+    aliases = ALIASES
+    stand_ins = customers.STAND_INS
+    # A combined sheet may identify the owner by name / phone; the rows decide.
+    header_may_lack = ("customer_id",)
+    labels = LABELS
+    tables = ("vehicle", "customer")
+    detect_rank = 20
+
+    @classmethod
+    def detects(cls, columns_of: ColumnsOf) -> bool:
+        """A VIN and a delivery date."""
+        columns = columns_of("vehicles")
+        return "vin" in columns and "delivery_date" in columns
+
+    def parse(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
+        """A vehicles row; its owner's values under `_customer` when the sheet describes the owner."""
+        out: dict[str, Any] = {"vin": row_vin(self.ctx, p, row, report, warn=True)}
+        empty: dict[str, Any] = {}
+        if any(p.has(c) for c in _OWNER_FIELDS) or not p.has("customer_id"):
+            owner = customers.parse_customer(self, p, row, report)
+            out["_customer"] = owner
+            out["customer_id"] = owner["customer_id"]
+        else:
+            out["customer_id"] = p.value(row, "customer_id", V.parse_text, required=True)
+        out["delivery_date"] = p.date(row, "delivery_date", required=True)
+        if p.has("plate"):
+            put(out, empty, "plate", p.value(row, "plate", parse_plate))
+        for column in ("model", "sales_consultant", "service_advisor", "store"):
+            if p.has(column):
+                put(out, empty, column, p.value(row, column, V.parse_text))
+        if p.has("mileage_km"):
+            put(out, empty, "mileage_km", p.value(row, "mileage_km", V.parse_km))
+        if p.has("mileage_date"):
+            put(out, empty, "mileage_date", p.date(row, "mileage_date"))
+        for column in _EXPIRIES:
+            if p.has(column):
+                put(out, empty, column, self._expiry(p, row, report, column))
+        if empty:
+            out[bulk.INSERT_ONLY] = empty
+        return out
+
+    def _expiry(self, p: RowParser, row: Row, report: FileReport, column: str) -> date | None:
+        """An expiry date; a bad one is only ignored (the car lands), a far one only warned about."""
+        day: date | None = None
+        try:
+            day = p.date(row, column)
+        except RowError as exc:
+            self.ctx.say(report, row.line, exc.column, f"{exc.reason}（仅忽略此字段，车辆照常导入）", "warning",
+                         "date_ignored")
+        if column != "inspection_due" and expiry_too_far(day, self.options.today, self.rules):
+            self.ctx.say(report, row.line, p.header_of(column),
+                         f"到期日期 {day} 在 {self.rules.insurance_max_years_ahead} 年以后，"
+                         "可能录入有误（已保留）", "warning", "expiry_too_far")
+        return day
+
+    @staticmethod
+    def natural_key(values: dict[str, Any]) -> str:
+        """The VIN."""
+        return str(values["vin"])
+
+    def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
+        """The owners first, then the cars whose owner exists; expiry history and readings with them."""
+        owners = [values.pop("_customer") for _, values in batch if "_customer" in values]
+        if owners:
+            report = job.report
+            if report.owners is None:
+                report.owners = FileReport(path=report.path, kind="customers")
+            report.owners.read += len(owners)
+            customers.land_customers(self, conn, owners, report.owners)
+        good = self._with_owners(conn, batch, job)
+        if not good:
+            return
+        counts, ids = bulk.upsert_vehicles(conn, good)
+        self.ctx.count(job.report, counts)
+        note_expiry_changes(conn, good, counts.before, self.options.today)  # 续保 history
+        changed = [r for r in good if r["vin"] in counts.changed]
+        self.ctx.touched_vehicles.update(ids[r["vin"]] for r in changed)
+        self.ctx.touched_customers.update(r["customer_pk"] for r in changed)
+        # A car sold to a new owner: the previous owner's tasks and care rhythm change too.
+        self.ctx.touched_customers.update(before["customer_pk"] for before in counts.before.values())
+        new_readings = bulk.add_readings(
+            conn,
+            ((ids[r["vin"]], r["mileage_date"], r["mileage_km"]) for r in good
+             if r.get("mileage_date") is not None and r.get("mileage_km") is not None),
+        )
+        self.ctx.touched_vehicles.update(new_readings)
+
+    def _with_owners(self, conn: Any, batch: Batch, job: FileJob) -> list[dict[str, Any]]:
+        """The batch's cars with their owner's key; a car whose owner does not exist is rejected."""
+        customer_ids = bulk.lookup_ids(conn, bulk.CUSTOMERS, "customer_id", (v["customer_id"] for _, v in batch))
+        good: list[dict[str, Any]] = []
+        for row, values in batch:
+            pk = customer_ids.get(values["customer_id"])
+            if pk is None:
+                self.ctx.reject(job, row, job.parser.header_of("customer_id"),
+                                f'客户 "{values["customer_id"]}" 不存在（数据库和本次导入的客户文件中都没有）')
+                continue
+            record = {k: v for k, v in values.items() if k != "customer_id"}
+            record["customer_pk"] = pk
+            good.append(record)
+        return good

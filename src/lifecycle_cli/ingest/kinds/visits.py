@@ -1,0 +1,139 @@
+"""Visits (work order) files: one row per visit of a car, keyed by 工单号, else by car, date and km.
+A car is named by VIN, or by a plate that only one car has."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from lifecycle_cli.ingest import values as V
+from lifecycle_cli.ingest.context import FileJob, ImportContext
+from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, row_vin
+from lifecycle_cli.ingest.kinds import vehicles
+from lifecycle_cli.ingest.parsing import RowParser, parse_plate, put
+from lifecycle_cli.ingest.report import FileReport
+from lifecycle_cli.ingest.table import Row
+from lifecycle_cli.store import bulk
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    **{c: vehicles.ALIASES[c] for c in ("vin", "mileage_km", "plate")},
+    "visit_date": ("进厂日期", "进店日期", "入厂时间", "入库日期", "维修日期", "开工单时间", "进厂时间", "进店时间"),
+    "kind": ("维修类型", "业务类型", "工单类型"),
+    "amount": ("金额", "维修金额", "结算金额", "工单金额"),
+    "advisor": ("服务顾问", "专属顾问", "维修顾问", "接待顾问", "接待", "接待人", "service_advisor"),
+    "ro_number": ("工单号", "维修单号", "委托书号", "工单编号", "委托书编号"),
+}
+# Visit dates that mean "left the workshop": used only when no arrival date is present.
+LATE_ALIASES = {"visit_date": ("结算日期", "出厂时间", "结算时间", "出厂日期")}
+STAND_INS = {"vin": ("plate",)}
+LABELS = {"visit_date": "进厂日期"}
+_OPTIONAL = (("amount", V.parse_amount), ("advisor", V.parse_text), ("ro_number", V.parse_text))
+
+
+class Visits(Kind):
+    """A work-order file."""
+
+    name = "visits"
+    label = "进厂记录"
+    columns = ("vin", "visit_date", "mileage_km", "kind", "amount", "advisor", "ro_number", "plate")
+    required = ("vin", "visit_date", "mileage_km")
+    aliases = ALIASES
+    late_aliases = LATE_ALIASES
+    # A work order may name its car by plate (when the plate is unique).
+    stand_ins = STAND_INS
+    labels = LABELS
+    tables = ("visit",)
+    detect_rank = 10
+
+    @classmethod
+    def detects(cls, columns_of: ColumnsOf) -> bool:
+        """A visit date with a car and its km, or with a work-order number."""
+        columns = columns_of("visits")
+        car = "vin" in columns or "plate" in columns
+        return "visit_date" in columns and ((car and "mileage_km" in columns) or "ro_number" in columns)
+
+    def __init__(self, ctx: ImportContext) -> None:
+        super().__init__(ctx)
+        # Cars this import gave a service advisor from a work order -> that work order's date.
+        self.advisors_given: dict[int, date] = {}
+
+    def begin(self, job: FileJob) -> None:
+        """A file without a kind-of-visit column: say what its new visits become."""
+        if not job.parser.has("kind") and not self.options.visit_kind:
+            self.ctx.say(job.report, job.table.header_line, None,
+                         "文件没有维修类型列，新的进厂记录按 other 导入，已有记录的类型保持不变"
+                         "（可用 --visit-kind maintenance 指定）", "warning", "visit_kind_missing")
+
+    def parse(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
+        """A work-order row."""
+        if p.has("vin"):
+            out: dict[str, Any] = {"vin": row_vin(self.ctx, p, row, report, warn=False)}
+        else:
+            out = {"plate": p.value(row, "plate", parse_plate, required=True)}
+        empty: dict[str, Any] = {}
+        out["visit_date"] = p.date(row, "visit_date", required=True)
+        out["mileage_km"] = p.value(row, "mileage_km", V.parse_km, required=True)
+        if p.has("kind"):
+            text = p.value(row, "kind", V.parse_text)
+            put(out, empty, "kind", None if text is None else V.parse_visit_kind(text), "other")
+        elif self.options.visit_kind:
+            out["kind"] = self.options.visit_kind  # said by the user for the whole file
+        else:
+            empty["kind"] = "other"  # made up: a new visit gets it, a stored one keeps its kind
+        for column, parse in _OPTIONAL:
+            if p.has(column):
+                put(out, empty, column, p.value(row, column, parse))
+        if empty:
+            out[bulk.INSERT_ONLY] = empty
+        return out
+
+    @staticmethod
+    def natural_key(values: dict[str, Any]) -> str:
+        """The work-order number, else the car, the date and the km."""
+        car = values.get("vin") or values.get("plate")
+        key: str = values.get("ro_number") or f"{car}|{values['visit_date']}|{values['mileage_km']}"
+        return key
+
+    def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
+        """Visits of known cars; a work order's advisor becomes its car's when the car has none."""
+        good = self._with_cars(conn, batch, job)
+        if not good:
+            return
+        counts = bulk.upsert_visits(conn, good)
+        self.ctx.count(job.report, counts)
+        self.ctx.touched_vehicles.update(counts.changed)
+        latest: dict[int, tuple[date, str]] = {}
+        for record in good:
+            advisor = record.get("advisor")
+            if advisor:
+                pk, day = record["vehicle_pk"], record["visit_date"]
+                seen = latest.get(pk)
+                if seen is None or day >= seen[0]:
+                    latest[pk] = (day, advisor)
+        given = bulk.fill_service_advisors(conn, latest, self.advisors_given)
+        job.report.advisors_set += len(given)
+        self.ctx.touched_vehicles.update(given)
+
+    def _with_cars(self, conn: Any, batch: Batch, job: FileJob) -> list[dict[str, Any]]:
+        """The batch's visits with their car's key; an unknown car (or an ambiguous plate) is rejected."""
+        vehicle_ids = bulk.lookup_ids(conn, bulk.VEHICLES, "vin", (v["vin"] for _, v in batch if "vin" in v))
+        plates = bulk.plate_ids(conn, (v["plate"] for _, v in batch if "vin" not in v))
+        good: list[dict[str, Any]] = []
+        for row, values in batch:
+            if "vin" in values:
+                pk = vehicle_ids.get(values["vin"])
+                if pk is None:
+                    self.ctx.reject(job, row, job.parser.header_of("vin"),
+                                    f'车架号 "{values["vin"]}" 不存在（数据库和本次导入的车辆文件中都没有）')
+                    continue
+            else:
+                found = plates.get(values["plate"], [])
+                if len(found) != 1:
+                    reason = "不存在" if not found else f"对应 {len(found)} 辆车，无法确定是哪一辆（请提供车架号）"
+                    self.ctx.reject(job, row, job.parser.header_of("plate"), f'车牌号 "{values["plate"]}" {reason}')
+                    continue
+                pk = found[0]
+            record = {k: v for k, v in values.items() if k not in ("vin", "plate")}
+            record["vehicle_pk"] = pk
+            good.append(record)
+        return good

@@ -1,0 +1,158 @@
+"""CSV (or tab / semicolon separated) text files: decoded whole once before any row lands, the
+delimiter sniffed, records streamed with the line a person sees in an editor."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Generator, Iterator
+from pathlib import Path
+
+from lifecycle_cli.ingest.readers.encoding import (
+    ENCODING_HINT,
+    check_forced_encoding,
+    decodes,
+    detect_encoding,
+)
+from lifecycle_cli.ingest.readers.rows import (
+    HEADER_SEARCH_ROWS,
+    choose_header,
+    data_rows,
+    first_records,
+    header_texts,
+)
+from lifecycle_cli.ingest.table import FileRefused, Row, Table
+
+SAMPLE_SIZE = 64 * 1024
+_FIELD_SIZE_LIMIT = 16 * 1024 * 1024
+_CHECK_CHUNK = 1024 * 1024
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter among ',', tab, ';' that occurs most (outside quotes) in the first records."""
+    best_counts = {",": 0, "\t": 0, ";": 0}
+    counts = dict.fromkeys(best_counts, 0)
+    records = 0
+    in_quotes = False
+    for ch in text:
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif in_quotes:
+            continue
+        elif ch in counts:
+            counts[ch] += 1
+        elif ch in "\r\n":
+            for d, n in counts.items():
+                best_counts[d] = max(best_counts[d], n)
+            counts = dict.fromkeys(counts, 0)
+            records += 1
+            if records >= HEADER_SEARCH_ROWS * 2:
+                break
+    for d, n in counts.items():
+        best_counts[d] = max(best_counts[d], n)
+    # max() keeps the first of equal counts, so ',' wins ties.
+    return max(best_counts, key=lambda d: best_counts[d])
+
+
+def open_csv(path: Path, encoding: str | None, kind: str | None) -> Table:
+    """Open a CSV (or tab / semicolon separated) text file."""
+    with path.open("rb") as fh:
+        sample = fh.read(SAMPLE_SIZE)
+    wide = sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        encoding is not None and encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32"))
+    )
+    if b"\x00" in sample and not wide:
+        raise FileRefused(f"不是 CSV 或 xlsx 文件（看起来是二进制文件）：{path.name}")
+    enc = detect_encoding(sample) if encoding is None else check_forced_encoding(encoding, sample)
+    text = decodes(sample, enc) or ""
+    head = text.lstrip("\ufeff").lstrip()[:200].lower()
+    if head.startswith(("<html", "<!doctype", "<table", "<?xml")):
+        raise FileRefused(
+            f"这是网页/XML 文件，不是 CSV 或 xlsx：{path.name}（请在 Excel 中打开后另存为 .xlsx 或 CSV）"
+        )
+    delimiter = _sniff_delimiter(text.lstrip("\ufeff"))
+    _check_text(path, enc)
+
+    if csv.field_size_limit() < _FIELD_SIZE_LIMIT:
+        csv.field_size_limit(_FIELD_SIZE_LIMIT)
+
+    # Find the header with a short-lived reader; the rows are streamed by a second one that
+    # opens the file only when iteration starts (so an unused Table holds no open file).
+    head_records = _csv_records(path, enc, delimiter)
+    try:
+        first = first_records(head_records)
+    finally:
+        head_records.close()
+    if not first:
+        raise FileRefused(f"文件是空的：{path.name}")
+    header_index = choose_header([cells for _, cells in first], kind)
+    assert header_index is not None
+    header_line, header_cells = first[header_index]
+    header = header_texts(header_cells)
+    width = len(header)
+
+    def rows() -> Iterator[Row]:
+        """Data rows after the header (hint row and blank rows skipped)."""
+        records = _csv_records(path, enc, delimiter)
+        try:
+            after = (item for item in records if item[0] > header_line)
+            yield from data_rows((), after, width, "")
+        finally:
+            records.close()
+
+    return Table(
+        path=path,
+        encoding=enc,
+        delimiter=delimiter,
+        header=header,
+        header_line=header_line,
+        rows=rows(),
+    )
+
+
+def _check_text(path: Path, encoding: str) -> None:
+    """Decode the whole file once, a megabyte at a time, so that a byte the encoding cannot read or a
+    NUL character far down refuses the file before any of its rows lands; the reason names the line."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    lines = 0
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(_CHECK_CHUNK)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                before = exc.object[: exc.start].decode(encoding, errors="replace")
+                line = lines + before.count("\n") + 1
+                raise FileRefused(f"第 {line} 行无法用编码 {encoding} 解码，{ENCODING_HINT}") from None
+            nul = text.find("\x00")
+            if nul >= 0:
+                line = lines + text.count("\n", 0, nul) + 1
+                raise FileRefused(f"第 {line} 行含有空字符（NUL），文件可能已损坏：{path.name}")
+            lines += text.count("\n")
+            if not chunk:
+                return
+
+
+def _csv_records(path: Path, encoding: str, delimiter: str) -> Generator[tuple[int, list[str]], None, None]:
+    """(line where the record starts, cells) for each CSV record; the file is closed at the end."""
+    with path.open("r", encoding=encoding, errors="strict", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        previous = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                raise FileRefused(
+                    f"第 {previous + 1} 行附近无法用编码 {encoding} 解码，{ENCODING_HINT}"
+                ) from None
+            except csv.Error as exc:
+                reason = (f"有字段超过 {_FIELD_SIZE_LIMIT // (1024 * 1024)} MB，可能是引号没有配对"
+                          if "field larger" in str(exc) else "无法按 CSV 格式解析")
+                raise FileRefused(f"第 {previous + 1} 行：CSV 格式错误（{reason}）") from None
+            start = previous + 1
+            previous = reader.line_num
+            if start == 1 and cells and cells[0].startswith("\ufeff"):
+                cells[0] = cells[0].lstrip("\ufeff")
+            yield start, cells

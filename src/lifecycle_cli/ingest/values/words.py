@@ -1,0 +1,71 @@
+"""Words: text cells, yes / no, and a work order's kind of visit."""
+
+from __future__ import annotations
+
+import datetime
+
+from lifecycle_cli.ingest.values.cells import BadValue, clean_str, display, is_blank, nfkc
+
+__all__ = ["VISIT_KINDS", "parse_bool", "parse_text", "parse_visit_kind"]
+
+_TRUE_WORDS = {"是", "y", "yes", "1", "1.0", "true", "t", "对", "√", "✓"}
+_FALSE_WORDS = {"否", "n", "no", "0", "0.0", "false", "f", "错", "×", "✗"}
+
+
+def parse_bool(value: object) -> bool | None:
+    """Parse 是/否, Y/N, yes/no, 1/0, true/false, 对/错; blank → None."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    shown = display(value)
+    text = nfkc(shown).strip().lower()
+    if text in _TRUE_WORDS:
+        return True
+    if text in _FALSE_WORDS:
+        return False
+    raise BadValue(f'无法识别的是/否值 "{shown}"')
+
+
+# --------------------------------------------------------------------------- visit kind
+
+VISIT_KINDS = ("maintenance", "repair", "warranty", "accident", "other")
+
+# Checked in this order, by substring: '事故维修' is an accident, '保修' is not maintenance.
+_KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("accident", ("事故", "钣喷", "钣金", "喷漆", "板喷", "板金")),
+    ("warranty", ("保修", "索赔", "三包", "质保")),
+    ("maintenance", ("保养", "定保", "首保")),
+    ("repair", ("维修", "机修", "快修", "修理")),
+)
+
+
+def parse_visit_kind(value: object) -> str:
+    """Map a Chinese or English service kind to one of VISIT_KINDS; unknown or blank → 'other'."""
+    if is_blank(value):
+        return "other"
+    text = nfkc(display(value)).strip().lower()
+    if text in VISIT_KINDS:
+        return text
+    for kind, words in _KIND_WORDS:
+        if any(word in text for word in words):
+            return kind
+    return "other"
+
+
+def parse_text(value: object) -> str | None:
+    """Strip a text cell (also NBSP / full-width spaces); whole Excel floats lose '.0'; blank → None."""
+    if type(value) is str:
+        return clean_str(value) or None  # what the general path below gives for text
+    if is_blank(value):
+        return None
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = display(value)
+    return text or None
