@@ -359,8 +359,8 @@ def declared_indexes() -> set[str]:
 
 
 def test_a_first_import_defers_the_read_indexes_and_ends_with_every_one(db: Path, files: Files) -> None:
-    from lifecycle_cli.store.bulk import VEHICLES
     from lifecycle_cli.store.bulkload import IMPORT_LOOKUPS, deferrable
+    from lifecycle_cli.store.tables import VEHICLES
 
     # What is deferred: the vehicle's report / call-list indexes; never what the import looks rows up by.
     names = {str(ix.name) for ix in deferrable(VEHICLES)}
@@ -402,9 +402,9 @@ def test_deferred_indexes_come_back_when_the_import_fails(db: Path) -> None:
 def test_indexes_are_deferred_only_for_a_load_that_at_least_doubles_the_table(
     db: Path, files: Files, stored: int, incoming: int, sqlite: bool, postgresql: bool
 ) -> None:
-    from lifecycle_cli.store.bulk import CUSTOMERS
     from lifecycle_cli.store.bulkload import worth_deferring
     from lifecycle_cli.store.db import open_database
+    from lifecycle_cli.store.tables import CUSTOMERS
 
     customers = [customer(f"C{i:03d}", f"客户{i}", i) for i in range(1, stored + 1)]
     if customers:

@@ -336,15 +336,14 @@ def test_db_resync_repairs_a_watermark_moved_past_unsearched_days(db: Path, tmp_
     from sqlalchemy import update
 
     from lifecycle_cli.store.db import make_engine, resolve_url
-    from lifecycle_cli.store.models import Meta
+    from lifecycle_cli.store.tables import META
 
     store = random_store(7)
     import_in_two_steps(db, tmp_path / "data", store)
     assert_mornings_match(db, store, MORNINGS[:1])
     engine = make_engine(resolve_url(str(db)))
     with engine.begin() as conn:
-        meta = Meta.__table__  # type: ignore[attr-defined]
-        conn.execute(update(meta).where(meta.c.key == "tasks_synced_through").values(value="2027-03-16"))
+        conn.execute(update(META).where(META.c.key == "tasks_synced_through").values(value="2027-03-16"))
     engine.dispose()
     later = MORNINGS[2]
     env = {"LIFECYCLE_NOW": f"{later}T01:00:00Z"}
