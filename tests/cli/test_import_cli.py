@@ -283,6 +283,33 @@ def test_bad_options_are_usage_errors(db: Path, files: Files) -> None:
     assert db_counts(db)["customer"] == 0
 
 
+
+def test_a_files_rows_are_reported_to_the_terminals_one_progress_line_and_erased_before_the_result(
+    db: Path, files: Files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from lifecycle_cli.render.progress import StepProgress
+
+    seen = []
+
+    class Terminal(StepProgress):
+        """The progress line of a terminal (its rendering: tests/render/test_progress.py)."""
+
+        def file_rows(self, path: Path, count: int) -> None:
+            seen.append((path.name, count))
+            super().file_rows(path, count)
+
+    monkeypatch.setattr("lifecycle_cli.render.progress.terminal_progress",
+                        lambda: Terminal(stream=io.StringIO()))
+    rows = [{"customer_id": f"C{i:05d}", "name": f"客户{i}", "phone": f"138{i:08d}"} for i in range(10_000)]
+    path = files.customers(rows, columns=("customer_id", "name", "phone"))
+
+    result = run_ok(db, "import", "--dry-run", path)
+
+    assert seen == [("customers.csv", 10_000)]  # every 10,000 rows read, to the same line as the steps
+    assert summary_rows(result.stdout)["customers.csv"]["read"] == 10_000
+
 # --------------------------------------------------------------------------- one transaction
 
 IMPORT_CODE = "from lifecycle_cli.cli.app import main; main()"
