@@ -356,6 +356,7 @@ def test_db_resync_repairs_a_watermark_moved_past_unsearched_days(db: Path, tmp_
     assert_mornings_match(db, store, MORNINGS[2:5])
 
 
+@pytest.mark.slow  # 62 mornings, one `due` each
 def test_a_care_call_reached_late_restarts_the_rhythm_found_by_the_daily_search(db: Path, tmp_path: Path) -> None:
     # Care calls reached 11 or more days after they fell due move the customer's care day by as
     # much. Daily mornings search one new day each (with a 10-day slack), so only the stored care
