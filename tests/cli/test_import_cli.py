@@ -18,6 +18,7 @@ from cli_helpers import (
     Files,
     customer,
     make_vin,
+    refusal,
     run,
     run_json,
     run_ok,
@@ -278,8 +279,11 @@ def test_rejects_file_can_be_fixed_and_reimported(db: Path, files: Files, tmp_pa
 
 def test_bad_options_are_usage_errors(db: Path, files: Files) -> None:
     customers, _, _ = write_base(files)
-    assert run(db, "import", "--kind", "cars", customers).exit_code == 2
-    assert run(db, "import", files.folder / "nope.csv").exit_code != 0
+    assert refusal(db, "import", "--kind", "cars", customers) == (
+        '--kind 只能是 customers / vehicles / visits / events，不是 "cars"')
+    missing = run(db, "import", files.folder / "nope.csv")
+    assert (missing.exit_code, missing.stderr) == (
+        2, f"{files.folder / 'nope.csv'}: 整个文件未导入：文件不存在：{files.folder / 'nope.csv'}\n")
     assert db_counts(db)["customer"] == 0
 
 

@@ -112,6 +112,13 @@ def run_ok(db: Path, *args: Any, env: Mapping[str, str | None] | None = None) ->
     return result
 
 
+def refusal(db: Path, *args: Any) -> str:
+    """The message of a usage error (exit 2, nothing on stdout), without its final newline."""
+    result = run(db, *args)
+    assert (result.exit_code, result.stdout) == (2, ""), (result.exit_code, result.stdout, result.stderr)
+    return result.stderr.removesuffix("\n")
+
+
 def run_json(db: Path, *args: Any) -> Any:
     return json.loads(run_ok(db, *args, "--format", "json").stdout)
 
@@ -519,9 +526,8 @@ def test_churn_list_one_category_csv(kpi_world: World) -> None:
 
 
 def test_churn_unknown_category_is_a_usage_error(kpi_world: World) -> None:
-    result = run(kpi_world.db, "churn", "--category", "其他流失", "--date", REPORT_DAY)
-    assert result.exit_code == 2
-    assert result.stdout == ""
+    assert refusal(kpi_world.db, "churn", "--category", "其他流失", "--date", REPORT_DAY) == (
+        '--category 只能是 首保流失 / 定保流失 / 出保修期流失 / 流失返回，不是 "其他流失"')
 
 
 def test_churn_store_filter(kpi_world: World) -> None:
@@ -591,14 +597,15 @@ def test_a_month_without_outcomes_has_null_call_kpis(kpi_world: World) -> None:
 
 @pytest.mark.parametrize("bad", ["2026-13", "2026/11", "11-2026"])
 def test_bad_month_is_a_usage_error(kpi_world: World, bad: str) -> None:
-    result = run(kpi_world.db, "report", "--date", REPORT_DAY, "--month", bad, "--format", "json")
-    assert result.exit_code == 2
-    assert result.stdout == ""
+    assert refusal(kpi_world.db, "report", "--date", REPORT_DAY, "--month", bad, "--format", "json") == (
+        f'--month: 无法识别的月份 "{bad}"（格式：YYYY-MM）')
 
 
 def test_bad_date_and_format_are_usage_errors(kpi_world: World) -> None:
-    assert run(kpi_world.db, "report", "--date", "2026-11-31").exit_code == 2
-    assert run(kpi_world.db, "report", "--date", REPORT_DAY, "--format", "xml").exit_code == 2
+    assert refusal(kpi_world.db, "report", "--date", "2026-11-31") == (
+        '--date: 无法识别的日期 "2026-11-31"（格式：YYYY-MM-DD）')
+    assert refusal(kpi_world.db, "report", "--date", REPORT_DAY, "--format", "xml") == (
+        '--format 只能是 table / csv / json，不是 "xml"')
 
 
 def test_mid_month_report(kpi_world: World) -> None:
