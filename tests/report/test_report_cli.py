@@ -27,6 +27,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from lifecycle_cli.cli.app import app
+from lifecycle_cli.core.rules import load_rules
 from lifecycle_cli.ingest.values import vin_check_digit
 
 NEW, EARLY, LATE, OUT, UPGRADE = "新车体验期", "保内初期", "保内后期", "保修外期", "换车升级期"
@@ -232,14 +233,18 @@ def test_report_json_shape(stage_world: World) -> None:
     assert data["month"] == MONTH
     assert list(data["stages"]) == list(STAGES)
     for table in [data["stages"], *data["stages_by_store"].values(), *data["stages_by_model"].values()]:
+        total = sum(cell["count"] for cell in table.values())
+        assert total > 0
         for cell in table.values():
             assert set(cell) == {"count", "share"}
-            assert cell["share"] is None or 0 <= cell["share"] <= 1
+            assert cell["share"] == pytest.approx(cell["count"] / total)
     assert set(data["kpis"]) == set(KPI_CODES)
-    for kpi in data["kpis"].values():
+    rules = load_rules()
+    for code, kpi in data["kpis"].items():
         assert set(kpi) >= {"name", "value", "numerator", "denominator", "target", "met"}
-        assert kpi["value"] is None or 0 <= kpi["value"] <= 1
-        assert kpi["target"] is None or 0 <= kpi["target"] <= 1
+        assert (kpi["name"], kpi["target"]) == (rules.kpi_names[code], rules.kpi_targets.get(code)), code
+        value = kpi["numerator"] / kpi["denominator"] if kpi["denominator"] else None  # never 0% of nothing
+        assert kpi["value"] == (None if value is None else pytest.approx(value)), code
     assert list(data["churn"]) == list(CHURN_KEYS)
     assert isinstance(data["workload"], list)
 
