@@ -6,6 +6,9 @@
 gets a database of its own, named lifecycle_test_<random>, dropped when it is done. Without a
 URL the `[postgres]` variants are skipped with this hint; `.ci/run` starts a throw-away server.
 Tests that look at SQLite's own files are marked `sqlite_only("why")`.
+
+Tests marked `slow` (long loops that repeat what faster tests cover) run only with `--run-slow`;
+`.ci/run` passes it. `pytest --run-slow -m slow` runs just them.
 """
 
 from __future__ import annotations
@@ -27,17 +30,32 @@ DbMaker = Callable[..., "Path | str"]
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--pg-url", default=os.environ.get(PG_ENV) or None,
                      help=f"PostgreSQL server for the [postgres] variants of the CLI tests (default ${PG_ENV})")
+    parser.addoption("--run-slow", action="store_true", default=False,
+                     help="also run the tests marked slow (skipped by default)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: the variant of a CLI test that runs on PostgreSQL")
     config.addinivalue_line("markers", "sqlite_only(reason): the test looks at SQLite itself; skipped on PostgreSQL")
+    config.addinivalue_line("markers", "slow: a long test, run only with --run-slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     skipped = [r for r in terminalreporter.stats.get("skipped", []) if "postgres" in r.keywords]
     if skipped and not config.getoption("--pg-url"):
         terminalreporter.write_line(f"{len(skipped)} PostgreSQL variants skipped. {HOW_TO_RUN}")
+    slow = [r for r in terminalreporter.stats.get("skipped", []) if "slow" in r.keywords]
+    if slow and not config.getoption("--run-slow"):
+        terminalreporter.write_line(f"{len(slow)} slow tests skipped: run them with --run-slow")
 
 
 class PgServer:

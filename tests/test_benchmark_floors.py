@@ -63,4 +63,4 @@ def test_the_state_floor_computes_every_vehicle(data: Path) -> None:
 
     assert result["floor"] == "rules_state"
     assert result["rows"] == rows_in(data / "vehicles.csv")
-    assert isinstance(result["seconds"], float) and result["seconds"] >= 0
+    assert isinstance(result["seconds"], float) and 0 < result["seconds"] < 60  # the measured part was timed

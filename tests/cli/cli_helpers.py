@@ -127,6 +127,15 @@ def run_ok(db: Path, *args: Any, env: Mapping[str, str] | None = None) -> Result
     return result
 
 
+def refusal(db: Path, *args: Any, env: Mapping[str, str] | None = None) -> str:
+    """The message of a command refused as a usage error: exit 2, nothing on stdout, one message
+    on stderr (returned without its final newline). An unknown option exits 2 too, with Click's
+    usage text: comparing the message tells the two apart."""
+    result = run(db, *args, env=env)
+    assert (result.exit_code, result.stdout) == (2, ""), (result.exit_code, result.stdout, result.stderr)
+    return result.stderr.removesuffix("\n")
+
+
 def run_json(db: Path, *args: Any, env: Mapping[str, str] | None = None) -> Any:
     """Run a command with --format json (exit 0) and parse its stdout."""
     return json.loads(run_ok(db, *args, "--format", "json", env=env).stdout)

@@ -24,6 +24,7 @@ from cli_helpers import (
     due_lines,
     due_tasks,
     make_vin,
+    refusal,
     run,
     run_json,
     run_ok,
@@ -141,7 +142,7 @@ def test_resolving_a_rescue_brings_no_second_follow_up(store: Path) -> None:
 
 def test_resolve_refusals(store: Path) -> None:
     run_ok(store, "event", "add", V[1], "complaint", "--date", "2026-11-20")
-    assert run(store, "event", "resolve", "1").exit_code == 2  # neither --satisfied nor --unsatisfied
+    assert refusal(store, "event", "resolve", "1") == "请指定 --satisfied（满意）或 --unsatisfied（不满意）"
     missing = run(store, "event", "resolve", "99", "--satisfied")
     assert missing.exit_code == 2 and "事件 99 不存在" in missing.stderr
     early = run(store, "event", "resolve", "1", "--satisfied", "--date", "2026-11-19")

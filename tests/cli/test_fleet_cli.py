@@ -17,6 +17,7 @@ from cli_helpers import (
     Files,
     customer,
     make_vin,
+    refusal,
     run,
     run_json,
     run_ok,
@@ -148,12 +149,13 @@ def test_vehicles_table_has_chinese_headers_and_no_box_art_when_piped(fleet: Pat
     assert all(vin in result.stdout for vin, *_ in CARS.values())
 
 
-@pytest.mark.parametrize("args", [("--stage", "保内中期"), ("--format", "xml"), ("--date", "2026-02-30")])
-def test_vehicles_bad_options_are_usage_errors(fleet: Path, args: tuple[str, str]) -> None:
-    result = run(fleet, "vehicles", *args)
-    assert result.exit_code == 2
-    assert args[1] in result.stderr
-    assert result.stdout == ""
+@pytest.mark.parametrize(("args", "message"), [
+    (("--stage", "保内中期"), '--stage 只能是 新车体验期 / 保内初期 / 保内后期 / 保修外期 / 换车升级期，不是 "保内中期"'),
+    (("--format", "xml"), '--format 只能是 table / csv / json，不是 "xml"'),
+    (("--date", "2026-02-30"), '--date: 无法识别的日期 "2026-02-30"（格式：YYYY-MM-DD）'),
+])
+def test_vehicles_bad_options_are_usage_errors(fleet: Path, args: tuple[str, str], message: str) -> None:
+    assert refusal(fleet, "vehicles", *args) == message
 
 
 def test_unknown_stage_message_names_the_five_stages(fleet: Path) -> None:
@@ -208,8 +210,8 @@ def test_show_marks_a_rollback_reading(db: Path, files: Files) -> None:
 
 def test_show_unknown_key_exits_1_with_a_message(fleet: Path) -> None:
     result = run(fleet, "show", "LVRHDA3K0TN999999")
-    assert result.exit_code == 1
-    assert "LVRHDA3K0TN999999" in result.stderr
+    assert (result.exit_code, result.stderr, result.stdout) == (
+        1, '找不到 "LVRHDA3K0TN999999"：没有匹配的车架号、车牌号、手机号或客户编号\n', "")
     assert result.stdout == ""
 
 

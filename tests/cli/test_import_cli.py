@@ -18,6 +18,7 @@ from cli_helpers import (
     Files,
     customer,
     make_vin,
+    refusal,
     run,
     run_json,
     run_ok,
@@ -278,10 +279,40 @@ def test_rejects_file_can_be_fixed_and_reimported(db: Path, files: Files, tmp_pa
 
 def test_bad_options_are_usage_errors(db: Path, files: Files) -> None:
     customers, _, _ = write_base(files)
-    assert run(db, "import", "--kind", "cars", customers).exit_code == 2
-    assert run(db, "import", files.folder / "nope.csv").exit_code != 0
+    assert refusal(db, "import", "--kind", "cars", customers) == (
+        '--kind 只能是 customers / vehicles / visits / events，不是 "cars"')
+    missing = run(db, "import", files.folder / "nope.csv")
+    assert (missing.exit_code, missing.stderr) == (
+        2, f"{files.folder / 'nope.csv'}: 整个文件未导入：文件不存在：{files.folder / 'nope.csv'}\n")
     assert db_counts(db)["customer"] == 0
 
+
+
+def test_a_files_rows_are_reported_to_the_terminals_one_progress_line_and_erased_before_the_result(
+    db: Path, files: Files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from lifecycle_cli.render.progress import StepProgress
+
+    seen = []
+
+    class Terminal(StepProgress):
+        """The progress line of a terminal (its rendering: tests/render/test_progress.py)."""
+
+        def file_rows(self, path: Path, count: int) -> None:
+            seen.append((path.name, count))
+            super().file_rows(path, count)
+
+    monkeypatch.setattr("lifecycle_cli.render.progress.terminal_progress",
+                        lambda: Terminal(stream=io.StringIO()))
+    rows = [{"customer_id": f"C{i:05d}", "name": f"客户{i}", "phone": f"138{i:08d}"} for i in range(10_000)]
+    path = files.customers(rows, columns=("customer_id", "name", "phone"))
+
+    result = run_ok(db, "import", "--dry-run", path)
+
+    assert seen == [("customers.csv", 10_000)]  # every 10,000 rows read, to the same line as the steps
+    assert summary_rows(result.stdout)["customers.csv"]["read"] == 10_000
 
 # --------------------------------------------------------------------------- one transaction
 
@@ -359,8 +390,8 @@ def declared_indexes() -> set[str]:
 
 
 def test_a_first_import_defers_the_read_indexes_and_ends_with_every_one(db: Path, files: Files) -> None:
-    from lifecycle_cli.store.bulk import VEHICLES
     from lifecycle_cli.store.bulkload import IMPORT_LOOKUPS, deferrable
+    from lifecycle_cli.store.tables import VEHICLES
 
     # What is deferred: the vehicle's report / call-list indexes; never what the import looks rows up by.
     names = {str(ix.name) for ix in deferrable(VEHICLES)}
@@ -402,9 +433,9 @@ def test_deferred_indexes_come_back_when_the_import_fails(db: Path) -> None:
 def test_indexes_are_deferred_only_for_a_load_that_at_least_doubles_the_table(
     db: Path, files: Files, stored: int, incoming: int, sqlite: bool, postgresql: bool
 ) -> None:
-    from lifecycle_cli.store.bulk import CUSTOMERS
     from lifecycle_cli.store.bulkload import worth_deferring
     from lifecycle_cli.store.db import open_database
+    from lifecycle_cli.store.tables import CUSTOMERS
 
     customers = [customer(f"C{i:03d}", f"客户{i}", i) for i in range(1, stored + 1)]
     if customers:

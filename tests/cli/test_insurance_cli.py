@@ -18,6 +18,7 @@ from cli_helpers import (
     customer,
     due_tasks,
     make_vin,
+    refusal,
     run,
     run_json,
     run_ok,
@@ -189,8 +190,10 @@ def test_an_expiry_that_is_not_a_date_loses_only_that_field(db: Path, files: Fil
 
 def test_vehicle_set_usage_errors(db: Path, files: Files) -> None:
     load(db, files, STEPS)
-    assert run(db, "vehicle", "set", VINS["C1"]).exit_code == 2
-    assert run(db, "vehicle", "set", VINS["C1"], "--insurance-expiry", "2027/01/01").exit_code == 2
+    assert refusal(db, "vehicle", "set", VINS["C1"]) == (
+        "请至少给出一个日期：--insurance-expiry / --commercial-expiry / --compulsory-expiry / --inspection-due")
+    assert refusal(db, "vehicle", "set", VINS["C1"], "--insurance-expiry", "2027/01/01") == (
+        '--insurance-expiry: 无法识别的日期 "2027/01/01"（格式：YYYY-MM-DD）')
     missing = run(db, "vehicle", "set", make_vin(999), "--insurance-expiry", "2027-12-01")
     assert missing.exit_code == 1 and "找不到车架号" in missing.stderr
 

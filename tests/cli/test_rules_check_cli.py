@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_helpers import DAY, run, run_ok, sql_rows
+from cli_helpers import DAY, refusal, run, run_ok, sql_rows
 
 BAD = [
     pytest.param(b"[schedule]\nservice_interval_months = 0\n",
@@ -76,5 +76,5 @@ def test_due_with_a_bad_rules_file_exits_2_and_changes_nothing(world: Path, tmp_
 def test_a_bad_rules_file_does_not_create_the_database(db: Path, tmp_path: Path) -> None:
     rules = tmp_path / "dealer.toml"
     rules.write_text("[schedule]\nservice_interval_months = 0\n", encoding="utf-8")
-    assert run(db, "--rules", rules, "due").exit_code == 2
+    assert refusal(db, "--rules", rules, "due") == f"{rules}: schedule.service_interval_months: 应大于 0，不是 0"
     assert not Path(db).exists()

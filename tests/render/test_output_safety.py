@@ -8,6 +8,7 @@ import io
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -107,6 +108,16 @@ def test_a_progress_label_from_data_cannot_move_the_cursor() -> None:
     progress("文件\x1b[2J", 0, 10)
     progress("文件\x1b[2J", 5, 10)
     assert "文件?[2J" in out.getvalue() and "\x1b[2J" not in out.getvalue()
+
+
+def test_a_file_name_in_the_progress_line_cannot_move_the_cursor(tmp_path: Path) -> None:
+    path = tmp_path / "客户\x1b[2J.csv"
+    path.write_bytes(b"C1,n,12\n" * 60_000)  # 8 bytes a line
+    out = io.StringIO()
+    progress = StepProgress(out, clock=iter([0.0, 5.0]).__next__)
+    progress.file_rows(path, 10_000)
+    progress.file_rows(path, 20_000)
+    assert "客户?[2J.csv：20,000 / 约 60,000 行" in out.getvalue() and "\x1b[2J" not in out.getvalue()
 
 
 # --------------------------------------------------------------------------- file names from owners

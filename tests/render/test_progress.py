@@ -12,7 +12,7 @@ import pytest
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.rules import load_rules
 from lifecycle_cli.ingest.pipeline import ImportOptions, run_import
-from lifecycle_cli.render.progress import StepProgress, terminal_progress
+from lifecycle_cli.render.progress import StepProgress, estimated_lines, terminal_progress
 from lifecycle_cli.store.db import open_database
 from lifecycle_cli.store.tasks import sync_window
 
@@ -63,6 +63,43 @@ def test_clear_writes_nothing_when_no_line_was_shown() -> None:
     line.clear()
     assert out.getvalue() == ""
 
+
+
+def lines_file(path: Path, lines: int) -> Path:
+    path.write_bytes(b"C0000001,name,13812345600,20245\n" * lines)  # 32 bytes a line
+    return path
+
+
+def test_a_files_rows_are_counted_against_the_lines_its_size_suggests(tmp_path: Path) -> None:
+    big = lines_file(tmp_path / "customers.csv", 100_000)  # read past its first 64 KB: estimated
+    assert estimated_lines(big) == 100_000
+    assert estimated_lines(lines_file(tmp_path / "empty.csv", 0)) == 0
+    assert estimated_lines(tmp_path / "gone.csv") == 0
+
+    out, clock = io.StringIO(), Clock()
+    line = StepProgress(stream=out, clock=clock)
+    line.file_rows(big, 10_000)  # the first report starts the clock
+    clock.now += 4  # 30,000 rows in 4 s, 60,000 to go
+    line.file_rows(big, 40_000)
+    assert out.getvalue() == f"{ERASE}customers.csv：40,000 / 约 100,000 行（40%），7,500 行/秒，约剩 8 秒"
+    clock.now += 16  # past the estimate: the share stops at 99%, nothing is said to be left
+    line.file_rows(big, 130_000)
+    assert out.getvalue().endswith(f"{ERASE}customers.csv：130,000 / 约 100,000 行（99%），6,000 行/秒，约剩 0 秒")
+    line("计算车辆状态（辆）", 0, 10)  # the next step starts on the same line, after a quiet second
+    line.clear()
+    assert out.getvalue().endswith(f"约剩 0 秒{ERASE}")
+
+
+def test_a_small_file_shows_no_rows(tmp_path: Path) -> None:
+    small = lines_file(tmp_path / "customers.csv", 49_000)  # under 50,000 lines: over in a moment
+    out, clock = io.StringIO(), Clock()
+    line = StepProgress(stream=out, clock=clock)
+    for count in (10_000, 20_000, 30_000):
+        line.file_rows(small, count)
+        clock.now += 5
+    assert out.getvalue() == ""
+    line.clear()
+    assert out.getvalue() == ""
 
 def write(path: Path, header: str, rows: list[str]) -> Path:
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")

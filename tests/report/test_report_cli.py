@@ -27,6 +27,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from lifecycle_cli.cli.app import app
+from lifecycle_cli.core.rules import load_rules
 from lifecycle_cli.ingest.values import vin_check_digit
 
 NEW, EARLY, LATE, OUT, UPGRADE = "新车体验期", "保内初期", "保内后期", "保修外期", "换车升级期"
@@ -110,6 +111,13 @@ def run_ok(db: Path, *args: Any, env: Mapping[str, str | None] | None = None) ->
     result = run(db, *args, env=env)
     assert result.exit_code == 0, f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     return result
+
+
+def refusal(db: Path, *args: Any) -> str:
+    """The message of a usage error (exit 2, nothing on stdout), without its final newline."""
+    result = run(db, *args)
+    assert (result.exit_code, result.stdout) == (2, ""), (result.exit_code, result.stdout, result.stderr)
+    return result.stderr.removesuffix("\n")
 
 
 def run_json(db: Path, *args: Any) -> Any:
@@ -225,14 +233,18 @@ def test_report_json_shape(stage_world: World) -> None:
     assert data["month"] == MONTH
     assert list(data["stages"]) == list(STAGES)
     for table in [data["stages"], *data["stages_by_store"].values(), *data["stages_by_model"].values()]:
+        total = sum(cell["count"] for cell in table.values())
+        assert total > 0
         for cell in table.values():
             assert set(cell) == {"count", "share"}
-            assert cell["share"] is None or 0 <= cell["share"] <= 1
+            assert cell["share"] == pytest.approx(cell["count"] / total)
     assert set(data["kpis"]) == set(KPI_CODES)
-    for kpi in data["kpis"].values():
+    rules = load_rules()
+    for code, kpi in data["kpis"].items():
         assert set(kpi) >= {"name", "value", "numerator", "denominator", "target", "met"}
-        assert kpi["value"] is None or 0 <= kpi["value"] <= 1
-        assert kpi["target"] is None or 0 <= kpi["target"] <= 1
+        assert (kpi["name"], kpi["target"]) == (rules.kpi_names[code], rules.kpi_targets.get(code)), code
+        value = kpi["numerator"] / kpi["denominator"] if kpi["denominator"] else None  # never 0% of nothing
+        assert kpi["value"] == (None if value is None else pytest.approx(value)), code
     assert list(data["churn"]) == list(CHURN_KEYS)
     assert isinstance(data["workload"], list)
 
@@ -519,9 +531,8 @@ def test_churn_list_one_category_csv(kpi_world: World) -> None:
 
 
 def test_churn_unknown_category_is_a_usage_error(kpi_world: World) -> None:
-    result = run(kpi_world.db, "churn", "--category", "其他流失", "--date", REPORT_DAY)
-    assert result.exit_code == 2
-    assert result.stdout == ""
+    assert refusal(kpi_world.db, "churn", "--category", "其他流失", "--date", REPORT_DAY) == (
+        '--category 只能是 首保流失 / 定保流失 / 出保修期流失 / 流失返回，不是 "其他流失"')
 
 
 def test_churn_store_filter(kpi_world: World) -> None:
@@ -591,14 +602,15 @@ def test_a_month_without_outcomes_has_null_call_kpis(kpi_world: World) -> None:
 
 @pytest.mark.parametrize("bad", ["2026-13", "2026/11", "11-2026"])
 def test_bad_month_is_a_usage_error(kpi_world: World, bad: str) -> None:
-    result = run(kpi_world.db, "report", "--date", REPORT_DAY, "--month", bad, "--format", "json")
-    assert result.exit_code == 2
-    assert result.stdout == ""
+    assert refusal(kpi_world.db, "report", "--date", REPORT_DAY, "--month", bad, "--format", "json") == (
+        f'--month: 无法识别的月份 "{bad}"（格式：YYYY-MM）')
 
 
 def test_bad_date_and_format_are_usage_errors(kpi_world: World) -> None:
-    assert run(kpi_world.db, "report", "--date", "2026-11-31").exit_code == 2
-    assert run(kpi_world.db, "report", "--date", REPORT_DAY, "--format", "xml").exit_code == 2
+    assert refusal(kpi_world.db, "report", "--date", "2026-11-31") == (
+        '--date: 无法识别的日期 "2026-11-31"（格式：YYYY-MM-DD）')
+    assert refusal(kpi_world.db, "report", "--date", REPORT_DAY, "--format", "xml") == (
+        '--format 只能是 table / csv / json，不是 "xml"')
 
 
 def test_mid_month_report(kpi_world: World) -> None:

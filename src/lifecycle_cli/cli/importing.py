@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,48 +16,6 @@ if TYPE_CHECKING:
 
 KIND_CHOICES = ("customers", "vehicles", "visits", "events")
 VISIT_KINDS = ("maintenance", "repair", "warranty", "accident", "other")
-
-
-class ImportProgress:
-    """A one-line progress display on a terminal: rows, rows per second and an estimated end.
-
-    The total is estimated from the file's size and the bytes per line of its first 64 KB;
-    files under ~50,000 rows show nothing.
-    """
-
-    def __init__(self) -> None:
-        self.started: dict[Path, float] = {}
-        self.estimates: dict[Path, int] = {}
-
-    def _estimate(self, path: Path) -> int:
-        try:
-            with path.open("rb") as fh:
-                head = fh.read(65536)
-            lines = max(head.count(b"\n"), 1)
-            return int(path.stat().st_size / (len(head) / lines))
-        except OSError:
-            return 0
-
-    def __call__(self, path: Path, count: int) -> None:
-        """Show `count` rows read of `path`."""
-        import time
-
-        now = time.monotonic()
-        start = self.started.setdefault(path, now)
-        total = self.estimates.setdefault(path, self._estimate(path))
-        if total < 50_000 or now <= start:
-            return
-        rate = count / (now - start)
-        left = max(total - count, 0) / rate if rate else 0
-        share = min(count / total, 0.99)
-        sys.stderr.write(f"\r\033[K{path.name}: {count:,} / 约 {total:,} 行 ({share:.0%})，"
-                         f"{rate:,.0f} 行/秒，约剩 {left:,.0f} 秒")
-        sys.stderr.flush()
-
-    def clear(self) -> None:
-        """Erase the progress line."""
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
 
 
 def print_import_report(report: ImportReport, where: str) -> None:
@@ -172,15 +129,12 @@ def _run_import(context: Context, files: list[Path], options: ImportOptions) -> 
     from lifecycle_cli.service.importing import import_files
 
     engine, rules = context.engine(create=True), context.rules()
-    with progress_line() as steps:  # state, indexes, care anchors after the rows
-        progress = ImportProgress() if steps is not None else None  # the rows of each file
+    with progress_line() as steps:  # the rows of each file, then state, indexes, care anchors
+        progress = steps.file_rows if steps is not None else None
         try:
             return import_files(engine, rules, files, options, progress=progress, steps=steps)
         except OutputRefused as exc:
             raise RefusedInput(f"--rejects: {exc}（数据库保持导入前的状态）") from None
-        finally:
-            if progress is not None:
-                progress.clear()
 
 
 def sample_data_dir() -> Path:

@@ -13,12 +13,7 @@ from sqlalchemy import Boolean, Date, Table, any_, bindparam, insert, select, up
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from lifecycle_cli.store.models import Customer, OdometerReading, Vehicle, Visit
-
-CUSTOMERS: Table = Customer.__table__  # type: ignore[attr-defined]
-VEHICLES: Table = Vehicle.__table__  # type: ignore[attr-defined]
-VISITS: Table = Visit.__table__  # type: ignore[attr-defined]
-READINGS: Table = OdometerReading.__table__  # type: ignore[attr-defined]
+from lifecycle_cli.store.tables import CUSTOMERS, READINGS, VEHICLES, VISITS
 
 # SQLite allows 32766 bound variables per statement; stay well below for IN lists.
 IN_CHUNK = 900

@@ -20,8 +20,8 @@ from sqlalchemy import Index, Table, func, inspect, select
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.steps import Steps, reported
-from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS
 from lifecycle_cli.store.db import begin_now
+from lifecycle_cli.store.tables import CUSTOMERS, VEHICLES, VISITS
 
 # The indexes the import queries by (natural keys, owners, plates, a vehicle's visits): always kept.
 IMPORT_LOOKUPS = frozenset({

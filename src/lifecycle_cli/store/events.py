@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.calendar import HolidayCalendar
@@ -39,15 +39,19 @@ from lifecycle_cli.core.segments import (
 )
 from lifecycle_cli.core.stages import add_months
 from lifecycle_cli.errors import NotDone, RefusedInput
-from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks
-from lifecycle_cli.store.event_models import Campaign, CampaignTarget, Event
+from lifecycle_cli.store.bulk import chunks
 from lifecycle_cli.store.facts import load_vehicle_facts
 from lifecycle_cli.store.report import churn_conditions, stage_index_expr, vehicles_as_of
-from lifecycle_cli.store.tasks import OUTCOMES, TASKS
-
-EVENTS: Table = Event.__table__  # type: ignore[attr-defined]
-CAMPAIGNS: Table = Campaign.__table__  # type: ignore[attr-defined]
-TARGETS: Table = CampaignTarget.__table__  # type: ignore[attr-defined]
+from lifecycle_cli.store.tables import (
+    CAMPAIGNS,
+    CUSTOMERS,
+    EVENTS,
+    OUTCOMES,
+    TARGETS,
+    TASKS,
+    VEHICLES,
+    VISITS,
+)
 
 
 class EventRefused(RefusedInput):

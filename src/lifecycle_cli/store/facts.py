@@ -7,15 +7,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.insurance import ExpiryChange
 from lifecycle_cli.core.schedule import CustomerFacts, VehicleFacts, VisitFact
-from lifecycle_cli.store.bulk import CUSTOMERS, READINGS, VEHICLES, VISITS, chunks, fetch_in
-from lifecycle_cli.store.models import InsuranceChange
-
-INSURANCE_CHANGES: Table = InsuranceChange.__table__  # type: ignore[attr-defined]
+from lifecycle_cli.store.bulk import chunks, fetch_in
+from lifecycle_cli.store.tables import CUSTOMERS, INSURANCE_CHANGES, READINGS, VEHICLES, VISITS
 
 
 def visit_key(ro_number: str | None, visit_date: date, km: int) -> str:

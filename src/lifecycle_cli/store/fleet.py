@@ -14,8 +14,9 @@ from lifecycle_cli.core.mileage import Projection
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import VehicleFacts, vehicle_projection
 from lifecycle_cli.core.stages import StageResult, stage_on
-from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks
+from lifecycle_cli.store.bulk import chunks
 from lifecycle_cli.store.facts import load_vehicle_facts
+from lifecycle_cli.store.tables import CUSTOMERS, VEHICLES, VISITS
 
 PAGE = 2000
 

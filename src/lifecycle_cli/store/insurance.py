@@ -20,10 +20,10 @@ from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.insurance import RENEWAL_CODE, ExpiryChange, earlier_expiry
 from lifecycle_cli.core.kpi import Kpi, make_kpi
 from lifecycle_cli.core.rules import Rules
-from lifecycle_cli.store.bulk import VEHICLES, chunks, fetch_in, insert_by_shape
-from lifecycle_cli.store.facts import INSURANCE_CHANGES
+from lifecycle_cli.store.bulk import chunks, fetch_in, insert_by_shape
 from lifecycle_cli.store.state import refresh_vehicles
-from lifecycle_cli.store.tasks import OUTCOMES, TASKS, resync_customers
+from lifecycle_cli.store.tables import INSURANCE_CHANGES, OUTCOMES, TASKS, VEHICLES
+from lifecycle_cli.store.tasks import resync_customers
 
 INSURANCE_COLUMNS = ("commercial_insurance_expiry", "compulsory_insurance_expiry")
 DATE_COLUMNS = (*INSURANCE_COLUMNS, "inspection_due")

@@ -39,10 +39,20 @@ from lifecycle_cli.core.kpi import (
 )
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.stages import add_months
-from lifecycle_cli.store.bulk import CUSTOMERS, READINGS, VEHICLES, VISITS, chunks, insert_by_shape
+from lifecycle_cli.store.bulk import chunks, insert_by_shape
 from lifecycle_cli.store.facts import load_vehicle_facts
 from lifecycle_cli.store.state import vehicle_state, vehicle_state_columns
-from lifecycle_cli.store.tasks import OUTCOMES, TASKS
+from lifecycle_cli.store.tables import (
+    CAMPAIGNS,
+    CUSTOMERS,
+    EVENTS,
+    OUTCOMES,
+    READINGS,
+    TARGETS,
+    TASKS,
+    VEHICLES,
+    VISITS,
+)
 
 V = VEHICLES
 # The vehicle columns a report reads besides the projection state.
@@ -368,28 +378,24 @@ def event_kpis(conn: Connection, on: date, first: date, last: date, rules: Rules
     抱怨处理及时率 / 救援处理及时率 (followed up in time / events whose deadline passed) and
     抱怨处理满意率 (resolved satisfied / resolved in the month)."""
     from lifecycle_cli.core.events import followup_within_days, timeliness_counts
-    from lifecycle_cli.store.event_models import Campaign, CampaignTarget, Event
 
-    events: Any = Event.__table__  # type: ignore[attr-defined]
-    campaigns: Any = Campaign.__table__  # type: ignore[attr-defined]
-    targets: Any = CampaignTarget.__table__  # type: ignore[attr-defined]
     upto = min(last, on)
 
-    run = select(func.count()).select_from(campaigns).where(campaigns.c.campaign_date.between(first, upto))
+    run = select(func.count()).select_from(CAMPAIGNS).where(CAMPAIGNS.c.campaign_date.between(first, upto))
     if store:
-        in_store = select(targets.c.id).join(V, V.c.id == targets.c.vehicle_pk).where(
-            targets.c.campaign_id == campaigns.c.id, V.c.store == store)
+        in_store = select(TARGETS.c.id).join(V, V.c.id == TARGETS.c.vehicle_pk).where(
+            TARGETS.c.campaign_id == CAMPAIGNS.c.id, V.c.store == store)
         run = run.where(in_store.exists())
     campaigns_run = int(conn.execute(run).scalar() or 0)
 
-    store_cond = events.c.store == store if store else literal(True)
+    store_cond = EVENTS.c.store == store if store else literal(True)
     within = followup_within_days(rules)
 
     def timely(kind: str) -> tuple[int, int]:
         rows = [dict(r) for r in conn.execute(
-            select(events.c.id, events.c.event_date, events.c.followup_task_id, TASKS.c.due_date)
-            .outerjoin(TASKS, TASKS.c.id == events.c.followup_task_id)
-            .where(events.c.kind == kind, events.c.event_date.between(first, upto), store_cond)
+            select(EVENTS.c.id, EVENTS.c.event_date, EVENTS.c.followup_task_id, TASKS.c.due_date)
+            .outerjoin(TASKS, TASKS.c.id == EVENTS.c.followup_task_id)
+            .where(EVENTS.c.kind == kind, EVENTS.c.event_date.between(first, upto), store_cond)
         ).mappings()]
         attempts: dict[int, list[tuple[date, str]]] = defaultdict(list)
         for part in chunks(sorted({r["followup_task_id"] for r in rows if r["followup_task_id"] is not None})):
@@ -403,9 +409,9 @@ def event_kpis(conn: Connection, on: date, first: date, last: date, rules: Rules
 
     complaint_num, complaint_den = timely("complaint")
     rescue_num, rescue_den = timely("rescue")
-    resolved = and_(events.c.kind == "complaint", events.c.resolved_on.between(first, upto), store_cond)
+    resolved = and_(EVENTS.c.kind == "complaint", EVENTS.c.resolved_on.between(first, upto), store_cond)
     satisfied_den, satisfied_num = conn.execute(
-        select(func.count(), func.coalesce(func.sum(case((events.c.status == "satisfied", 1), else_=0)), 0))
+        select(func.count(), func.coalesce(func.sum(case((EVENTS.c.status == "satisfied", 1), else_=0)), 0))
         .where(resolved)
     ).one()
     return [

@@ -21,10 +21,10 @@ from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.rules import Rules, state_digest
 from lifecycle_cli.core.schedule import SCHEDULED_CODES
 from lifecycle_cli.steps import Steps
-from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES
 from lifecycle_cli.store.db import begin_now, serialize_writers
 from lifecycle_cli.store.state import refresh_customers, refresh_vehicles
-from lifecycle_cli.store.tasks import META, RULES_CHANGED, TASKS, SyncCounts, resync_all, synced_range
+from lifecycle_cli.store.tables import CUSTOMERS, META, TASKS, VEHICLES
+from lifecycle_cli.store.tasks import RULES_CHANGED, SyncCounts, resync_all, synced_range
 
 DIGEST_KEY = "rules_digest"
 

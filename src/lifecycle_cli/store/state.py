@@ -24,8 +24,9 @@ from lifecycle_cli.core.schedule import (
     warranty_end,
 )
 from lifecycle_cli.steps import Steps, reported
-from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks, in_keys, update_by_pk
+from lifecycle_cli.store.bulk import chunks, in_keys, update_by_pk
 from lifecycle_cli.store.facts import load_vehicle_facts
+from lifecycle_cli.store.tables import CUSTOMERS, VEHICLES, VISITS
 
 # State is computed from all the facts there are, whatever their date.
 FAR_FUTURE = date(9999, 12, 31)

@@ -9,10 +9,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from lifecycle_cli.store.db import HEAD_REVISION, DatabaseMissing, check_not_newer, location, schema_state
-from lifecycle_cli.store.models import SCHEMA_VERSION, Meta, Vehicle, Visit
-
-VEHICLES = Vehicle.__table__  # type: ignore[attr-defined]
-VISITS = Visit.__table__  # type: ignore[attr-defined]
+from lifecycle_cli.store.models import SCHEMA_VERSION
+from lifecycle_cli.store.tables import META, VEHICLES, VISITS
 
 
 def database_status(conn: Connection) -> dict[str, Any]:
@@ -43,8 +41,7 @@ def database_status(conn: Connection) -> dict[str, Any]:
                            "last_delivery": deliveries.get(store), "last_visit": visits.get(store)})
     digest = None
     if "meta" in tables:  # the rules the stored state was built with (store/rules_state.py)
-        meta = Meta.__table__  # type: ignore[attr-defined]
-        digest = conn.execute(select(meta.c.value).where(meta.c.key == "rules_digest")).scalar()
+        digest = conn.execute(select(META.c.value).where(META.c.key == "rules_digest")).scalar()
     version = conn.dialect.server_version_info
     return {
         "engine": conn.dialect.name,

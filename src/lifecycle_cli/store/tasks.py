@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Select, and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,15 +25,12 @@ from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Schedule
 from lifecycle_cli.core.stages import add_months
 from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.steps import Steps, reported
-from lifecycle_cli.store.bulk import CUSTOMERS, VEHICLES, VISITS, chunks, in_keys
+from lifecycle_cli.store.bulk import chunks, in_keys
 from lifecycle_cli.store.db import begin_now, serialize_writers
-from lifecycle_cli.store.facts import INSURANCE_CHANGES, load_customer_facts
-from lifecycle_cli.store.models import Meta, Outcome, Task
+from lifecycle_cli.store.facts import load_customer_facts
 from lifecycle_cli.store.state import refresh_customers
+from lifecycle_cli.store.tables import CUSTOMERS, INSURANCE_CHANGES, META, OUTCOMES, TASKS, VEHICLES, VISITS
 
-TASKS: Table = Task.__table__  # type: ignore[attr-defined]
-OUTCOMES: Table = Outcome.__table__  # type: ignore[attr-defined]
-META: Table = Meta.__table__  # type: ignore[attr-defined]
 SYNC_KEYS = ("tasks_synced_from", "tasks_synced_through")
 # Why a task the rules in force no longer produce was closed when the rules changed: a later sync
 # whose rules produce it again opens it again (the same task_id, its attempts kept).
