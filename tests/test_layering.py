@@ -61,3 +61,22 @@ def test_no_exit_code_is_decided_below_the_cli() -> None:
             if marker in text:
                 found.append(f"{where(path)}: {marker}")
     assert found == []
+
+
+def imports_in(path: Path) -> list[tuple[int, str]]:
+    """Every module a module imports, as (line, dotted name)."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out.append((node.lineno, node.module))
+        elif isinstance(node, ast.Import):
+            out.extend((node.lineno, alias.name) for alias in node.names)
+    return out
+
+
+def test_the_import_does_not_reach_into_what_depends_on_its_rows() -> None:
+    """ingest/ lands rows; the projection state and the tasks that follow from them are brought in
+    step by the service (service/importing.py StateAndTasks), not by the pipeline."""
+    found = [f"{where(p)}:{line} {name}" for p in modules() if where(p).startswith("ingest/")
+             for line, name in imports_in(p) if name in ("lifecycle_cli.store.state", "lifecycle_cli.store.tasks")]
+    assert found == []

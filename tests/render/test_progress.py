@@ -11,8 +11,9 @@ import pytest
 
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.rules import load_rules
-from lifecycle_cli.ingest.pipeline import ImportOptions, run_import
+from lifecycle_cli.ingest.pipeline import ImportOptions
 from lifecycle_cli.render.progress import StepProgress, estimated_lines, terminal_progress
+from lifecycle_cli.service.importing import import_files
 from lifecycle_cli.store.db import open_database
 from lifecycle_cli.store.tasks import sync_window
 
@@ -117,7 +118,8 @@ def test_the_import_and_the_first_list_report_their_steps_to_the_end(tmp_path: P
     rules = load_rules()
     seen: list[tuple[str, int, int]] = []
 
-    report = run_import(engine, rules, [customers, vehicles], ImportOptions(today=date(2026, 11, 23)), steps=lambda *a: seen.append(a))
+    report = import_files(engine, rules, [customers, vehicles], ImportOptions(today=date(2026, 11, 23)),
+                          steps=lambda *a: seen.append(a))
     assert not any(f.rejected or f.refused for f in report.files)
 
     labels = [label for label, _, _ in seen]

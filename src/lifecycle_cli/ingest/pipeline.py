@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
-from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.files import check_directory
 from lifecycle_cli.ingest.context import FileJob, ImportContext
@@ -30,14 +29,25 @@ from lifecycle_cli.ingest.report import FileReport, ImportOptions, ImportRefused
 from lifecycle_cli.steps import Steps
 from lifecycle_cli.store.bulkload import BYTES_PER_ROW, indexes_deferred
 from lifecycle_cli.store.db import begin_now, serialize_writers
-from lifecycle_cli.store.state import customers_of_vehicles, refresh_customers, refresh_vehicles
-from lifecycle_cli.store.tasks import resync_customers
 
 # Re-exported: the CLI and the tests name them from here.
 __all__ = ["KIND_LABELS", "FileReport", "ImportOptions", "ImportRefused", "ImportReport", "Message",
            "incoming_rows", "run_import"]
 
 BATCH_ROWS = 5000
+
+
+class AfterLanding(Protocol):
+    """What follows the rows in the same transaction, supplied by the caller (service/importing.py):
+    the pipeline lands rows and says which cars and customers it touched; it does not know what
+    depends on them."""
+
+    def refresh(self, conn: Any, vehicles: set[int], customers: set[int], steps: Steps | None) -> set[int]:
+        """Bring what is derived from the touched rows in step (indexes still deferred); returns
+        every customer whose tasks may have changed."""
+
+    def resync(self, conn: Any, customers: set[int], steps: Steps | None) -> None:
+        """Bring those customers' stored tasks in step (indexes built)."""
 
 
 @dataclass
@@ -58,10 +68,11 @@ def _kinds_in_words() -> str:
 class Importer:
     """Runs one import: all files, kind after kind in the registry's order, in one transaction."""
 
-    def __init__(self, engine: Engine, rules: Rules, options: ImportOptions) -> None:
+    def __init__(self, engine: Engine, rules: Rules, options: ImportOptions, after: AfterLanding) -> None:
         self.engine = engine
         self.rules = rules
         self.options = options
+        self.after = after
         self.report = ImportReport(dry_run=options.dry_run, rejects_dir=options.rejects_dir)
         self.log = MessageLog(shown=self.report.messages)
         self.ctx = ImportContext(rules, options, self.log)
@@ -132,11 +143,9 @@ class Importer:
                                 self._import_file(conn, item)
                             except FileRefused as exc:  # broke after its first rows: nothing lands
                                 raise ImportRefused(f"{item.report.path}: 整个文件未导入，本次导入未做任何修改：{exc}") from None
-                        refresh_vehicles(conn, ctx.touched_vehicles, self.rules, self.steps)
-                        ctx.touched_customers |= customers_of_vehicles(conn, ctx.touched_vehicles)
-                        refresh_customers(conn, ctx.touched_customers, self.rules, self.steps)
-                    resync_customers(conn, self.rules, ctx.touched_customers, self.options.today,
-                                     HolidayCalendar(), self.steps)
+                        ctx.touched_customers = self.after.refresh(conn, ctx.touched_vehicles, ctx.touched_customers,
+                                                                   self.steps)
+                    self.after.resync(conn, ctx.touched_customers, self.steps)
                 except BaseException:
                     trans.rollback()
                     raise
@@ -201,10 +210,10 @@ def incoming_rows(opened: list[OpenFile]) -> dict[str, int]:
     return out
 
 
-def run_import(engine: Engine, rules: Rules, paths: list[Path], options: ImportOptions,
+def run_import(engine: Engine, rules: Rules, paths: list[Path], options: ImportOptions, after: AfterLanding,
                progress: Callable[[Path, int], None] | None = None, steps: Steps | None = None) -> ImportReport:
-    """Import files into the database as one transaction and report what happened."""
-    importer = Importer(engine, rules, options)
+    """Import files into the database as one transaction (the rows, then `after`) and report what happened."""
+    importer = Importer(engine, rules, options, after)
     importer.progress = progress
     importer.steps = steps
     return importer.run(paths)

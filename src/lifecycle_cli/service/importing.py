@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lifecycle_cli.errors import Interrupted, RefusedInput, RowsRejected, UserError
 
@@ -25,14 +25,40 @@ if TYPE_CHECKING:
 INTERRUPTED = "导入被中断，数据库保持导入前的状态"
 
 
+@dataclass
+class StateAndTasks:
+    """What an import's rows change beyond themselves, in the import's transaction: the stored
+    projection state of the cars and customers it touched (and of the customers whose cars
+    changed), then those customers' tasks from the store's today (ingest.pipeline.AfterLanding)."""
+
+    rules: Rules
+    today: date
+
+    def refresh(self, conn: Any, vehicles: set[int], customers: set[int], steps: Steps | None) -> set[int]:
+        from lifecycle_cli.store.state import customers_of_vehicles, refresh_customers, refresh_vehicles
+
+        refresh_vehicles(conn, vehicles, self.rules, steps)
+        touched = customers | customers_of_vehicles(conn, vehicles)
+        refresh_customers(conn, touched, self.rules, steps)
+        return touched
+
+    def resync(self, conn: Any, customers: set[int], steps: Steps | None) -> None:
+        from lifecycle_cli.core.calendar import HolidayCalendar
+        from lifecycle_cli.store.tasks import resync_customers
+
+        resync_customers(conn, self.rules, customers, self.today, HolidayCalendar(), steps)
+
+
 def import_files(engine: Engine, rules: Rules, files: list[Path], options: ImportOptions, *,
                  progress: Callable[[Path, int], None] | None = None, steps: Steps | None = None) -> ImportReport:
-    """Import the files in one transaction (options.today is the store's today); Ctrl-C rolls it back
-    (errors.Interrupted). The post-import state refresh and task resync run inside the pipeline."""
+    """Import the files in one transaction (options.today is the store's today): the pipeline lands
+    the rows, then the state and tasks they touch are brought in step (StateAndTasks); Ctrl-C rolls
+    it all back (errors.Interrupted)."""
     from lifecycle_cli.ingest.pipeline import run_import
 
     try:
-        return run_import(engine, rules, files, options, progress=progress, steps=steps)
+        return run_import(engine, rules, files, options, StateAndTasks(rules, options.today), progress=progress,
+                          steps=steps)
     except KeyboardInterrupt:
         raise Interrupted(INTERRUPTED) from None
 
