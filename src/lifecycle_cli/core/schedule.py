@@ -156,7 +156,7 @@ class MaintenanceDue:
 def maintenance_visits(vehicle: VehicleFacts, rules: Rules, today: date) -> list[VisitFact]:
     """The vehicle's maintenance visits (保养/定保/首保) up to `today`, oldest first."""
     return sorted(
-        (v for v in vehicle.visits if v.kind in rules.maintenance_kinds and v.date <= today),
+        (v for v in vehicle.visits if v.kind in rules.schedule.maintenance_kinds and v.date <= today),
         key=lambda v: (v.date, v.km),
     )
 
@@ -173,26 +173,26 @@ def next_maintenance(vehicle: VehicleFacts, projection: Projection, rules: Rules
     done = maintenance_visits(vehicle, rules, today)
     if not done:
         due = min(
-            add_months(vehicle.delivery_date, rules.first_service_months),
-            projection.date_at_km(rules.first_service_km),
+            add_months(vehicle.delivery_date, rules.schedule.first_service_months),
+            projection.date_at_km(rules.schedule.first_service_km),
         )
         return MaintenanceDue(first=True, due=due, event_key="first", based_on=None)
     last = done[-1]
     due = min(
-        add_months(last.date, rules.service_interval_months),
-        projection.date_at_km(last.km + rules.service_interval_km),
+        add_months(last.date, rules.schedule.service_interval_months),
+        projection.date_at_km(last.km + rules.schedule.service_interval_km),
     )
     return MaintenanceDue(first=False, due=due, event_key=f"after:{last.date.isoformat()}", based_on=last)
 
 
 def warranty_end(vehicle: VehicleFacts, projection: Projection, rules: Rules) -> date:
     """The day the warranty ends: delivery + 36 months or the day at 60,000 km, whichever first."""
-    return min(add_months(vehicle.delivery_date, rules.warranty_months), projection.date_at_km(rules.warranty_km))
+    return min(add_months(vehicle.delivery_date, rules.warranty.months), projection.date_at_km(rules.warranty.km))
 
 
 def upgrade_date(vehicle: VehicleFacts, projection: Projection, rules: Rules) -> date:
     """The day the car enters 换车升级期: delivery + 60 months or the day at 100,000 km, whichever first."""
-    return min(add_months(vehicle.delivery_date, rules.upgrade_months), projection.date_at_km(rules.upgrade_km))
+    return min(add_months(vehicle.delivery_date, rules.schedule.upgrade_months), projection.date_at_km(rules.schedule.upgrade_km))
 
 
 def yearly_date(month: int, day: int, year: int) -> date:
@@ -331,9 +331,9 @@ class Scheduler:
                 yield self._task(code, customer, vehicle, delivered.isoformat(), on, projection=proj)
 
         nxt = next_maintenance(vehicle, proj, rules, self.today)
-        churn_date = nxt.due + timedelta(days=rules.churn_after_days)
+        churn_date = nxt.due + timedelta(days=rules.schedule.churn_after_days)
         invite_code = "first_service_invite" if nxt.first else "service_invite"
-        invite_date = nxt.due - timedelta(days=rules.invite_lead_days)
+        invite_date = nxt.due - timedelta(days=rules.schedule.invite_lead_days)
         if not self._pruned(invite_code, invite_date, churn_date - timedelta(days=1)):
             invite = self._task(invite_code, customer, vehicle, nxt.event_key, invite_date,
                                 window_end=churn_date - timedelta(days=1), projection=proj)
@@ -342,7 +342,7 @@ class Scheduler:
             churn = self._task("churn_winback", customer, vehicle, nxt.event_key, churn_date, projection=proj)
             yield _with_visit(churn, self._first_visit_between(vehicle, churn.due_date, churn.window_end))
 
-        check_date = warranty_end(vehicle, proj, rules) - timedelta(days=rules.warranty_check_before_days)
+        check_date = warranty_end(vehicle, proj, rules) - timedelta(days=rules.schedule.warranty_check_before_days)
         if not self._pruned("warranty_expiry_check", check_date):
             check = self._task("warranty_expiry_check", customer, vehicle, "warranty", check_date, projection=proj)
             yield _with_visit(check, self._first_visit_between(vehicle, check.due_date, check.window_end))
@@ -380,14 +380,14 @@ class Scheduler:
         comes, the last one when the expiry passes (lapsed: 脱保); tasks of an expiry the vehicle left
         close on the day it changed (renewed when it moved later in time), so they never linger."""
         rules = self.rules
-        role = "insurance_specialist" if rules.insurance_specialist else "service_advisor"
+        role = "insurance_specialist" if rules.insurance.specialist else "service_advisor"
         current = expiry_on(vehicle.insurance_expiry, vehicle.insurance_changes, self.today)
         left = replaced_expiries(vehicle.insurance_changes, self.today)
         oldest = min(self.start, self.today) - timedelta(days=RENEWAL_HORIZON_DAYS)
         expiries: dict[date, ExpiryChange | None] = {e: c for e, c in left.items() if e != current}
         if current is not None:
             expiries[current] = None
-        latest = self.end + timedelta(days=rules.insurance_steps_days[0])
+        latest = self.end + timedelta(days=rules.insurance.steps_before_days[0])
         for expiry, change in sorted(expiries.items()):
             # Far-off expiries cannot meet the window; one the vehicle left is still produced so its
             # stored tasks close.
@@ -413,7 +413,7 @@ class Scheduler:
         """年审提醒 before_days before the inspection due date: the data's, else the rules' schedule
         from the registration (delivery) date; on the list until the due date."""
         rules = self.rules
-        before = timedelta(days=rules.inspection_before_days)
+        before = timedelta(days=rules.inspection.before_days)
         if vehicle.inspection_due is not None:
             dues = [("due", vehicle.inspection_due)]
         else:
@@ -455,7 +455,7 @@ class Scheduler:
                 k += 1
 
         if delivered:
-            for festival in rules.festivals:
+            for festival in rules.holidays:
                 for year in range(self.start.year, self.end.year + 2):
                     day = greeting_date(festival, year, self.calendar)
                     if self.start <= day <= self.end:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from lifecycle_cli.core.calendar import HolidayCalendar
-from lifecycle_cli.core.events import accepted_kinds_text, event_kinds, find_event_kind
+from lifecycle_cli.core.events import accepted_kinds_text, find_event_kind
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.pipeline import FileReport, Importer, OpenFile, RowError, RowParser
 from lifecycle_cli.ingest.readers import Row
@@ -31,7 +31,7 @@ def land_events(importer: Importer, conn: Any, batch: list[tuple[Row, dict[str, 
                 parser: RowParser, rejects: list[tuple[Row, str]]) -> None:
     """Record a batch of events (a new one gets its follow-up task); unknown cars are rejected."""
     vehicle_ids = bulk.lookup_ids(conn, bulk.VEHICLES, "vin", (v["vin"] for _, v in batch))
-    kinds = event_kinds(importer.rules)
+    kinds = importer.rules.events.kinds
     items: list[NewEvent] = []
     rows: list[Row] = []
     for row, values in batch:

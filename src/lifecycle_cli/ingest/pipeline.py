@@ -432,7 +432,7 @@ class Importer:
                 _put(out, empty, column, day)
                 if column != "inspection_due" and expiry_too_far(day, self.options.today, self.rules):
                     self._say(report, row.line, p.header_of(column),
-                              f"到期日期 {day} 在 {self.rules.insurance_max_years_ahead} 年以后，"
+                              f"到期日期 {day} 在 {self.rules.insurance.max_years_ahead} 年以后，"
                               "可能录入有误（已保留）", "warning", "expiry_too_far")
         if empty:
             out[bulk.INSERT_ONLY] = empty

@@ -62,8 +62,8 @@ def lookback_days(rules: Rules) -> int:
     longest = max(tp[c].window_days for c in tp)
     # An invitation stays until churn_winback takes over: lead + churn_after days.
     # A renewal step stays at most until the expiry; an inspection reminder until the due date.
-    return max(longest, rules.invite_lead_days + rules.churn_after_days, rules.insurance_steps_days[0],
-               rules.inspection_before_days) + SHIFT_SLACK
+    return max(longest, rules.schedule.invite_lead_days + rules.schedule.churn_after_days, rules.insurance.steps_before_days[0],
+               rules.inspection.before_days) + SHIFT_SLACK
 
 
 def customers_due_between(conn: Connection, rules: Rules, first: date, last: date,
@@ -77,11 +77,11 @@ def customers_due_between(conn: Connection, rules: Rules, first: date, last: dat
     conditions = [
         v.c.delivery_date.between(first - timedelta(days=delivery_offset) - slack, last),
         # invitation at service_due - lead, churn_winback at service_due + churn_after
-        v.c.service_due.between(first - timedelta(days=rules.churn_after_days) - slack,
-                                last + timedelta(days=rules.invite_lead_days)),
+        v.c.service_due.between(first - timedelta(days=rules.schedule.churn_after_days) - slack,
+                                last + timedelta(days=rules.schedule.invite_lead_days)),
         # warranty check at warranty_end - before
-        v.c.warranty_end.between(first + timedelta(days=rules.warranty_check_before_days) - slack,
-                                 last + timedelta(days=rules.warranty_check_before_days)),
+        v.c.warranty_end.between(first + timedelta(days=rules.schedule.warranty_check_before_days) - slack,
+                                 last + timedelta(days=rules.schedule.warranty_check_before_days)),
         v.c.delivery_mmdd.in_(_mmdd_set(first, last)),
         and_(v.c.upgrade_mmdd.in_(_mmdd_set(first - slack, last)), v.c.upgrade_date <= last),
         *_renewal_conditions(rules, first, last),
@@ -105,7 +105,7 @@ def customers_due_between(conn: Connection, rules: Rules, first: date, last: dat
         phases = sorted({(care_from + timedelta(days=i)).toordinal() % every
                          for i in range((last - care_from).days + 1)})
         found.update(conn.execute(select(c.c.id).where(c.c.care_phase.in_(phases))).scalars())
-    greeting_days = [greeting_date(f, y, calendar) for f in rules.festivals for y in range(first.year, last.year + 2)]
+    greeting_days = [greeting_date(f, y, calendar) for f in rules.holidays for y in range(first.year, last.year + 2)]
     if any(first <= d <= last for d in greeting_days):
         found.update(conn.execute(select(v.c.customer_pk).where(v.c.delivery_date <= last)).scalars())
     return found
@@ -117,9 +117,9 @@ def _renewal_conditions(rules: Rules, first: date, last: date) -> list[ColumnEle
     slack = timedelta(days=SHIFT_SLACK)
     out: list[ColumnElement[bool]] = [
         v.c.insurance_expiry.between(first - slack + timedelta(days=s), last + timedelta(days=s))
-        for s in rules.insurance_steps_days
+        for s in rules.insurance.steps_before_days
     ]
-    before = timedelta(days=rules.inspection_before_days)
+    before = timedelta(days=rules.inspection.before_days)
     out.append(v.c.inspection_due.between(first - slack + before, last + before))
     # An expiry that moved on one of these days (import or `vehicle set` after the synced days): its
     # open steps close.
@@ -318,7 +318,7 @@ def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar
     due tasks. The synced range only grows when the new days join it without a gap.
     """
     serialize_writers(conn)
-    end = max(end, start + timedelta(days=rules.ahead_days - 1))
+    end = max(end, start + timedelta(days=rules.call_list.ahead_days - 1))
     need_from = start - timedelta(days=lookback_days(rules))
     covered = synced_range(conn)
     candidates: set[int] = set()
