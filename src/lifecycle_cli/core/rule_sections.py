@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import date
 from typing import Any
 
 
@@ -130,6 +131,10 @@ class CareSection:
 
     every_days: int
     window_days: int
+
+    def phase(self, day: date) -> int:
+        """The day's place in the rhythm: a call falls on days of its anchor's phase (day ordinal mod every)."""
+        return day.toordinal() % self.every_days
 
 
 @dataclass(frozen=True)

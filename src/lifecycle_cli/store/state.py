@@ -106,7 +106,6 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
     The anchor is the latest of the last successful contact, deliveries and visits
     gathered with grouped queries (the one place the care anchor is computed).
     """
-    every = rules.touchpoints["care_call"].offset_days
     pks = sorted(set(customer_pks))
     for part in reported(chunks(pks, BATCH), len(pks), "更新客户回访周期（位）", steps):
         latest: dict[int, date] = {}
@@ -130,7 +129,7 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
                 latest[pk] = day
         rows = [
             {"_pk": pk, "care_anchor": latest.get(pk),
-             "care_phase": latest[pk].toordinal() % every if pk in latest else None,
+             "care_phase": rules.care.phase(latest[pk]) if pk in latest else None,
              "birthday_mmdd": mmdd(birthday)}
             for pk, _, birthday in customers
         ]
