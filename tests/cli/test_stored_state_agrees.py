@@ -252,7 +252,7 @@ MORNINGS = (TODAY, TODAY + timedelta(days=1), date(2026, 12, 15), date(2026, 12,
 
 
 def assert_mornings_match(db: Path, store: Store, mornings: tuple[date, ...]) -> None:
-    days = load_rules().ahead_days  # the days each morning stores: every one of them is checked
+    days = load_rules().call_list.ahead_days  # the days each morning stores: every one of them is checked
     for day in mornings:
         lines = run_json(db, "due", "--date", day.isoformat(), "--days", days,
                          env={"LIFECYCLE_NOW": f"{day}T01:00:00Z"})
@@ -348,8 +348,8 @@ def test_db_resync_repairs_a_watermark_moved_past_unsearched_days(db: Path, tmp_
     engine.dispose()
     later = MORNINGS[2]
     env = {"LIFECYCLE_NOW": f"{later}T01:00:00Z"}
-    broken = run_json(db, "due", "--date", later.isoformat(), "--days", load_rules().ahead_days, env=env)
-    assert sum(len(line["tasks"]) for line in broken) < sum(pure_call_list(store, later, load_rules().ahead_days).values())
+    broken = run_json(db, "due", "--date", later.isoformat(), "--days", load_rules().call_list.ahead_days, env=env)
+    assert sum(len(line["tasks"]) for line in broken) < sum(pure_call_list(store, later, load_rules().call_list.ahead_days).values())
 
     result = run_ok(db, "db", "resync", env=env)
 

@@ -15,7 +15,7 @@ from lifecycle_cli.core.calendar import HolidayCalendar, festival_date, greeting
 from lifecycle_cli.core.rules import load_rules
 
 RULES = load_rules()
-FESTIVALS = {f.name: f for f in RULES.festivals}
+FESTIVALS = {f.name: f for f in RULES.holidays}
 OFFICIAL_HOLIDAYS = frozenset(chinese_calendar.holidays)
 DATA_YEARS = frozenset(d.year for d in OFFICIAL_HOLIDAYS)
 MAKEUP_WORKDAYS_2026 = sorted(d for d in chinese_calendar.workdays if d.year == 2026 and d.weekday() >= 5)

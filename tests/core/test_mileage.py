@@ -263,7 +263,7 @@ def test_ref_span_default_and_clamp(
     ],
 )
 def test_default_daily_km_is_clamped_too(default: int, expected: Fraction) -> None:
-    rules = dataclasses.replace(RULES, default_daily_km=default)
+    rules = dataclasses.replace(RULES, projection=dataclasses.replace(RULES.projection, default_daily_km=default))
     assert project([dlv()], date(2025, 6, 1), rules).daily_km == expected
 
 
@@ -362,8 +362,8 @@ def test_exactly_40000_km_is_at_the_boundary_not_below() -> None:
     p = project([dlv(date(2020, 1, 1)), visit(date(2020, 5, 1), 4000)], date(2020, 6, 1), RULES)
     on = date(2023, 4, 25)  # 2020-05-01 + 1089 days
     assert p.projected_km(on) == 40000
-    assert RULES.stage_names[stage_index_by_mileage(p.projected_km(on), RULES)] == "保内后期"
-    assert RULES.stage_names[stage_index_by_mileage(p.projected_km(date(2023, 4, 24)), RULES)] == "保内初期"
+    assert RULES.stages.names[stage_index_by_mileage(p.projected_km(on), RULES)] == "保内后期"
+    assert RULES.stages.names[stage_index_by_mileage(p.projected_km(date(2023, 4, 24)), RULES)] == "保内初期"
     assert p.date_at_km(40000) == on
 
 

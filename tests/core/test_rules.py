@@ -18,34 +18,34 @@ DEFAULTS = load_rules()
     [
         pytest.param("timezone", "Asia/Shanghai", id="default-timezone"),
         pytest.param(
-            "stage_names",
+            "stages.names",
             ("新车体验期", "保内初期", "保内后期", "保修外期", "换车升级期"),
             id="default-stage_names",
         ),
-        pytest.param("stage_age_months", (0, 3, 24, 36, 60), id="default-stage_age_months"),
-        pytest.param("stage_mileage_km", (0, 5000, 40000, 60000, 100000), id="default-stage_mileage_km"),
-        pytest.param("default_daily_km", 40, id="default-default_daily_km"),
-        pytest.param("min_daily_km", 5, id="default-min_daily_km"),
-        pytest.param("max_daily_km", 300, id="default-max_daily_km"),
-        pytest.param("projection_window_days", 730, id="default-projection_window_days"),
-        pytest.param("projection_min_span_days", 30, id="default-projection_min_span_days"),
-        pytest.param("warranty_months", 36, id="default-warranty_months"),
-        pytest.param("warranty_km", 60000, id="default-warranty_km"),
-        pytest.param("invite_lead_days", 7, id="default-invite_lead_days"),
-        pytest.param("first_service_months", 3, id="default-first_service_months"),
-        pytest.param("first_service_km", 5000, id="default-first_service_km"),
-        pytest.param("service_interval_months", 6, id="default-service_interval_months"),
-        pytest.param("service_interval_km", 5000, id="default-service_interval_km"),
-        pytest.param("churn_after_days", 90, id="default-churn_after_days"),
-        pytest.param("warranty_check_before_days", 30, id="default-warranty_check_before_days"),
-        pytest.param("upgrade_months", 60, id="default-upgrade_months"),
-        pytest.param("upgrade_km", 100000, id="default-upgrade_km"),
-        pytest.param("max_attempts", 3, id="default-max_attempts"),
-        pytest.param("maintenance_kinds", frozenset({"maintenance"}), id="default-maintenance_kinds"),
+        pytest.param("stages.age_months", (0, 3, 24, 36, 60), id="default-stage_age_months"),
+        pytest.param("stages.mileage_km", (0, 5000, 40000, 60000, 100000), id="default-stage_mileage_km"),
+        pytest.param("projection.default_daily_km", 40, id="default-default_daily_km"),
+        pytest.param("projection.min_daily_km", 5, id="default-min_daily_km"),
+        pytest.param("projection.max_daily_km", 300, id="default-max_daily_km"),
+        pytest.param("projection.window_days", 730, id="default-projection_window_days"),
+        pytest.param("projection.min_span_days", 30, id="default-projection_min_span_days"),
+        pytest.param("warranty.months", 36, id="default-warranty_months"),
+        pytest.param("warranty.km", 60000, id="default-warranty_km"),
+        pytest.param("schedule.invite_lead_days", 7, id="default-invite_lead_days"),
+        pytest.param("schedule.first_service_months", 3, id="default-first_service_months"),
+        pytest.param("schedule.first_service_km", 5000, id="default-first_service_km"),
+        pytest.param("schedule.service_interval_months", 6, id="default-service_interval_months"),
+        pytest.param("schedule.service_interval_km", 5000, id="default-service_interval_km"),
+        pytest.param("schedule.churn_after_days", 90, id="default-churn_after_days"),
+        pytest.param("schedule.warranty_check_before_days", 30, id="default-warranty_check_before_days"),
+        pytest.param("schedule.upgrade_months", 60, id="default-upgrade_months"),
+        pytest.param("schedule.upgrade_km", 100000, id="default-upgrade_km"),
+        pytest.param("schedule.max_attempts", 3, id="default-max_attempts"),
+        pytest.param("schedule.maintenance_kinds", frozenset({"maintenance"}), id="default-maintenance_kinds"),
     ],
 )
 def test_defaults_load_the_pinned_numbers(field: str, expected: object) -> None:
-    assert getattr(DEFAULTS, field) == expected
+    assert _get(DEFAULTS, field) == expected
 
 
 @pytest.mark.parametrize(
@@ -86,28 +86,40 @@ def test_defaults_invitations_stay_until_churn() -> None:
 
 
 def test_defaults_festivals_are_spring_midautumn_national_day() -> None:
-    assert DEFAULTS.festivals == (
+    assert DEFAULTS.holidays == (
         Festival("春节", (1, 1), None),
         Festival("中秋节", (8, 15), None),
         Festival("国庆节", None, (10, 1)),
     )
 
 
+def _get(rules: object, field: str) -> object:
+    """A field of the rules by its dotted name ("warranty.km": the km of the [warranty] section)."""
+    value = rules
+    for name in field.split("."):
+        value = getattr(value, name)
+    return value
+
+
 def _fields_except(rules: object, *skip: str) -> dict[str, object]:
-    return {
-        f.name: getattr(rules, f.name)
-        for f in dataclasses.fields(rules)  # type: ignore[arg-type]
-        if f.name not in (*skip, "raw")
-    }
+    """Every field of the rules, a section's fields one by one ("warranty.km"), but `skip` and raw."""
+    out: dict[str, object] = {}
+    for f in dataclasses.fields(rules):  # type: ignore[arg-type]
+        value = getattr(rules, f.name)
+        if dataclasses.is_dataclass(value):
+            out.update({f"{f.name}.{g.name}": getattr(value, g.name) for g in dataclasses.fields(value)})
+        else:
+            out[f.name] = value
+    return {name: value for name, value in out.items() if name not in (*skip, "raw")}
 
 
 @pytest.mark.parametrize(
     ("override", "field", "value"),
     [
-        ("[warranty]\nkm = 100000\n", "warranty_km", 100000),
-        ("[warranty]\nmonths = 48\n", "warranty_months", 48),
-        ("[projection]\ndefault_daily_km = 50\n", "default_daily_km", 50),
-        ("[schedule]\ninvite_lead_days = 10\n", "invite_lead_days", 10),
+        ("[warranty]\nkm = 100000\n", "warranty.km", 100000),
+        ("[warranty]\nmonths = 48\n", "warranty.months", 48),
+        ("[projection]\ndefault_daily_km = 50\n", "projection.default_daily_km", 50),
+        ("[schedule]\ninvite_lead_days = 10\n", "schedule.invite_lead_days", 10),
         ('timezone = "Asia/Urumqi"\n', "timezone", "Asia/Urumqi"),
     ],
     ids=[
@@ -122,7 +134,7 @@ def test_override_file_merges_over_defaults(tmp_path: Path, override: str, field
     path = tmp_path / "dealer.toml"
     path.write_text(override, encoding="utf-8")
     rules = load_rules(path)
-    assert getattr(rules, field) == value
+    assert _get(rules, field) == value
     assert _fields_except(rules, field) == _fields_except(DEFAULTS, field)
 
 
@@ -140,7 +152,7 @@ def test_override_array_replaces_the_default_array(tmp_path: Path) -> None:
     # Pinned: tables merge, arrays (such as [[holidays]]) replace the default whole.
     path = tmp_path / "dealer.toml"
     path.write_text('[[holidays]]\nname = "端午节"\nlunar = [5, 5]\n', encoding="utf-8")
-    assert load_rules(path).festivals == (Festival("端午节", (5, 5), None),)
+    assert load_rules(path).holidays == (Festival("端午节", (5, 5), None),)
 
 
 @pytest.mark.parametrize(

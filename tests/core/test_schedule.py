@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
+from lifecycle_cli.core.calendar import HOLIDAY_SHIFT
 from lifecycle_cli.core.rules import load_rules
 from lifecycle_cli.core.schedule import CustomerFacts, ScheduledTask, Scheduler, VehicleFacts, VisitFact
 
@@ -806,14 +807,20 @@ def test_maintenance_visit_after_today_is_not_seen_yet() -> None:
     assert [t.event_key for t in of_code(after, "service_invite")] == ["after:2026-06-01"]
 
 
+# The first rule date of a fixed-date task (14 days on the list) built around the window 2026-06-15..06-28.
+EDGE = date(2026, 6, 15) - timedelta(days=14) - HOLIDAY_SHIFT
+
+
 @pytest.mark.parametrize(
     ("delivered", "built"),
     [
         pytest.param(date(2021, 6, 15), set(), id="five-years-ago-none"),
-        # window 2026-06-15..06-28; a fixed date is built from 06-15 - 14 (its window) - 31 (margin) = 05-01
+        # window 2026-06-15..06-28; a fixed date is built from 06-15 - 14 (its window) - HOLIDAY_SHIFT
         pytest.param(date(2026, 3, 1), set(), id="windows-ended-long-before"),
         pytest.param(date(2026, 4, 10), {"visit_45d"}, id="visit_45d-within-the-holiday-margin"),
-        pytest.param(date(2026, 5, 5), {"delivery_call_24h", "delivery_call_7d", "visit_45d"}, id="all-three"),
+        # the 24-hour call (delivery + 1) just before / on the first rule date built
+        pytest.param(EDGE - timedelta(days=2), {"delivery_call_7d"}, id="24h-call-one-day-before-the-margin"),
+        pytest.param(EDGE - timedelta(days=1), {"delivery_call_24h", "delivery_call_7d"}, id="24h-call-on-the-margin"),
         pytest.param(date(2026, 6, 10), {"delivery_call_24h", "delivery_call_7d"}, id="visit_45d-after-the-end"),
     ],
 )

@@ -9,7 +9,6 @@ import pytest
 
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.events import (
-    event_kinds,
     event_task,
     find_event_kind,
     followed_up_in_time,
@@ -24,8 +23,6 @@ from lifecycle_cli.core.schedule import CustomerFacts, VehicleFacts, vehicle_pro
 from lifecycle_cli.core.segments import (
     Segment,
     age_band_bounds,
-    age_bands,
-    campaign_kinds,
     churn_category,
     find_age_band,
     km_in_range,
@@ -43,7 +40,7 @@ RULES = load_rules()
 
 
 def test_default_age_bands_are_the_seeds_four() -> None:
-    assert [(b.code, b.name, b.from_months, b.to_months) for b in age_bands(RULES)] == [
+    assert [(b.code, b.name, b.from_months, b.to_months) for b in RULES.campaigns.age_bands] == [
         ("0-1", "1年内", 0, 12), ("1-3", "1-3年", 12, 36), ("3-5", "3-5年", 36, 60), ("5+", "5年以上", 60, None)]
 
 
@@ -59,7 +56,7 @@ def test_find_age_band(text: str, code: str | None) -> None:
 @pytest.mark.parametrize("on", [date(2026, 12, 5), date(2026, 2, 28), date(2028, 2, 29), date(2026, 8, 31)])
 def test_age_band_bounds_are_half_open_calendar_months(on: date) -> None:
     """A delivery date is in a band exactly when its age in calendar months is in [from, to)."""
-    for band in age_bands(RULES):
+    for band in RULES.campaigns.age_bands:
         latest, earliest_excl = age_band_bounds(band, on)
         day = on - timedelta(days=7 * 366)
         while day <= on:
@@ -80,7 +77,7 @@ def test_age_band_bounds_on_the_campaign_day() -> None:
 
 
 def test_stage_names_and_churn_categories() -> None:
-    assert [stage_index(n, RULES) for n in RULES.stage_names] == [0, 1, 2, 3, 4]
+    assert [stage_index(n, RULES) for n in RULES.stages.names] == [0, 1, 2, 3, 4]
     assert stage_index("保内中期", RULES) is None
     assert churn_category("首保流失") == "首保流失"
     assert churn_category("out_of_warranty") == "出保修期流失"
@@ -123,8 +120,8 @@ def test_segment_round_trip_and_description() -> None:
 
 
 def test_campaign_kinds_need_a_touchpoint() -> None:
-    assert campaign_kinds(RULES) == ("seasonal_campaign", "theme_campaign", "care_salon")
-    for kind in campaign_kinds(RULES):
+    assert RULES.campaigns.kinds == ("seasonal_campaign", "theme_campaign", "care_salon")
+    for kind in RULES.campaigns.kinds:
         tp = RULES.touchpoints[kind]
         assert tp.name and tp.hint and tp.role in RULES.roles and tp.channel in RULES.channels
 
@@ -133,7 +130,7 @@ def test_campaign_kinds_need_a_touchpoint() -> None:
 
 
 def test_event_kinds_and_their_follow_ups() -> None:
-    kinds = event_kinds(RULES)
+    kinds = RULES.events.kinds
     assert {k: v.followup for k, v in kinds.items()} == {
         "complaint": "complaint_followup", "rescue": "rescue_followup",
         "warranty_claim": "warranty_claim_followup", "breakdown": "breakdown_followup"}
@@ -141,7 +138,7 @@ def test_event_kinds_and_their_follow_ups() -> None:
     for code in ("rescue_followup", "warranty_claim_followup", "breakdown_followup"):
         assert RULES.touchpoints[code].role == "service_advisor"
     # Follow-ups are at the top of the call list.
-    assert RULES.priority[:4] == ("complaint_followup", "rescue_followup", "warranty_claim_followup",
+    assert RULES.call_list.priority[:4] == ("complaint_followup", "rescue_followup", "warranty_claim_followup",
                                   "breakdown_followup")
 
 
@@ -155,7 +152,7 @@ def test_find_event_kind(text: str, code: str | None) -> None:
 
 
 def test_follow_up_dates() -> None:
-    kinds = event_kinds(RULES)
+    kinds = RULES.events.kinds
     assert followup_date(kinds["rescue"], RULES, date(2026, 11, 20)) == date(2026, 11, 21)
     assert resolved_followup_date(kinds["complaint"], date(2026, 11, 22)) == date(2026, 11, 23)
     assert resolved_followup_date(kinds["rescue"], date(2026, 11, 22)) is None

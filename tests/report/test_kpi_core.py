@@ -99,7 +99,7 @@ def test_make_kpi_unknown_code_is_named_by_its_code() -> None:
 
 
 def test_make_kpi_follows_an_overridden_target() -> None:
-    rules = dataclasses.replace(RULES, kpi_targets={**RULES.kpi_targets, "churn_rate": 0.1})
+    rules = dataclasses.replace(RULES, kpi=dataclasses.replace(RULES.kpi, targets={**RULES.kpi.targets, "churn_rate": 0.1}))
     assert make_kpi("churn_rate", 1, 10, rules).met is True  # 10% <= 10%
     assert make_kpi("churn_rate", 2, 10, rules).met is False  # 20% > 10%
 
@@ -211,7 +211,7 @@ def test_age_thresholds_on_28_february_of_a_non_leap_year() -> None:
 
 
 def test_age_thresholds_follow_the_rules_file() -> None:
-    rules = dataclasses.replace(RULES, stage_age_months=(0, 6, 12))
+    rules = dataclasses.replace(RULES, stages=dataclasses.replace(RULES.stages, age_months=(0, 6, 12)))
     # 6 months: 2026-05-30 + 6 = 11-30 and 2026-05-31 + 6 = 11-30 (clamped), 06-01 + 6 = 12-01,
     # so the threshold is 2026-05-31; 12 months -> 2025-11-30.
     assert age_thresholds(date(2026, 11, 30), rules) == [date(2026, 5, 31), date(2025, 11, 30)]

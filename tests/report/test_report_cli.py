@@ -242,7 +242,7 @@ def test_report_json_shape(stage_world: World) -> None:
     rules = load_rules()
     for code, kpi in data["kpis"].items():
         assert set(kpi) >= {"name", "value", "numerator", "denominator", "target", "met"}
-        assert (kpi["name"], kpi["target"]) == (rules.kpi_names[code], rules.kpi_targets.get(code)), code
+        assert (kpi["name"], kpi["target"]) == (rules.kpi.names[code], rules.kpi.targets.get(code)), code
         value = kpi["numerator"] / kpi["denominator"] if kpi["denominator"] else None  # never 0% of nothing
         assert kpi["value"] == (None if value is None else pytest.approx(value)), code
     assert list(data["churn"]) == list(CHURN_KEYS)

@@ -144,7 +144,7 @@ def _say_recorded(done: Recorded, options: OutcomeOptions, rules: Rules) -> None
     task, task_id, name = done.task, options.task_id, done.name
     label = OUTCOME_LABELS[options.result]
     if task["status"] == "open":
-        left = rules.max_attempts - task["attempts"]
+        left = rules.schedule.max_attempts - task["attempts"]
         say(f"已记录：任务 {task_id}（{name}）{label}，第 {task['attempts']} 次尝试；"
             f"明天再回访（还可尝试 {left} 次）")
     elif task["closed_reason"] == "unreachable":

@@ -99,9 +99,9 @@ def _rules_problem(exc: Exception) -> None:
 
 
 def _event_record(row: dict[str, Any], rules: Rules) -> dict[str, Any]:
-    from lifecycle_cli.core.events import STATUS_LABELS, event_kinds
+    from lifecycle_cli.core.events import STATUS_LABELS
 
-    kind = event_kinds(rules).get(row["kind"])
+    kind = rules.events.kinds.get(row["kind"])
     return {
         "event_id": row["id"], "kind": row["kind"], "kind_name": kind.name if kind else row["kind"],
         "event_date": row["event_date"], "vin": row["vin"], "plate": row.get("plate") or "",
@@ -226,16 +226,16 @@ def _build_segment(rules: Rules, *, stages: list[str], bands: list[str], models:
                    churn: list[str]) -> Segment:
     """The segment from the options, or a usage error naming the value and what is accepted."""
     from lifecycle_cli.core.kpi import CHURN_CATEGORIES, CHURN_CODES
-    from lifecycle_cli.core.segments import Segment, age_bands, churn_category, find_age_band, stage_index
+    from lifecycle_cli.core.segments import Segment, churn_category, find_age_band, stage_index
 
     for name in stages:
         if stage_index(name, rules) is None:
-            fail(f"--stage 不认识 \"{name}\"，可用：{' / '.join(rules.stage_names)}", EXIT_USAGE)
+            fail(f"--stage 不认识 \"{name}\"，可用：{' / '.join(rules.stages.names)}", EXIT_USAGE)
     band_codes = []
     for text in bands:
         band = find_age_band(text, rules)
         if band is None:
-            accepted = " / ".join(f"{b.code}（{b.name}）" for b in age_bands(rules))
+            accepted = " / ".join(f"{b.code}（{b.name}）" for b in rules.campaigns.age_bands)
             fail(f"--age-band 不认识 \"{text}\"，可用：{accepted}", EXIT_USAGE)
         band_codes.append(band.code)
     categories = []
@@ -332,12 +332,7 @@ def campaign_add(
 def _campaign_names(rules: Rules, name: str, kind: str, channel: str | None,
                     role: str | None) -> tuple[str, str, str]:
     """The campaign's name (stripped), channel and owner role (the kind's by default), or a usage error."""
-    from lifecycle_cli.core.segments import campaign_kinds
-
-    try:
-        kinds = campaign_kinds(rules)
-    except (KeyError, TypeError, ValueError) as exc:
-        _rules_problem(exc)
+    kinds = rules.campaigns.kinds
     if kind not in kinds:
         accepted = " / ".join(f"{k} {rules.touchpoints[k].name}" for k in kinds)
         fail(f"--kind 不认识 \"{kind}\"，可用：{accepted}", EXIT_USAGE)
@@ -362,7 +357,7 @@ def _go_on(selection: Selection, options: CampaignOptions, rules: Rules, *, yes:
     say(f"选中客户 {selection.customers} 位、车辆 {len(selection.targets)} 辆；"
         f"免打扰客户 {selection.excluded_customers} 位已排除")
     print_table(["阶段", "车辆数"], [[s, n] for s, n in sorted(
-        selection.by_stage().items(), key=lambda item: rules.stage_names.index(item[0]))],
+        selection.by_stage().items(), key=lambda item: rules.stages.names.index(item[0]))],
         title="选中车辆按活动日阶段")
     if dry_run:
         say("演练（--dry-run）：未创建活动，未生成任务")

@@ -56,8 +56,8 @@ def vehicles_command(
     check_format(fmt)
     context = get_context(ctx)
     rules = context.rules()
-    if stage is not None and stage not in rules.stage_names:
-        fail(f"--stage 只能是 {' / '.join(rules.stage_names)}，不是 \"{stage}\"", EXIT_USAGE)
+    if stage is not None and stage not in rules.stages.names:
+        fail(f"--stage 只能是 {' / '.join(rules.stages.names)}，不是 \"{stage}\"", EXIT_USAGE)
     options = FleetOptions(day=day_or_today(on, rules), stage=stage, store=store, model=model)
     records = vehicles(context.engine(), rules, options)
     write_records(records, VEHICLE_HEADERS, fmt, english_headers=english_headers,
@@ -169,7 +169,7 @@ def set_command(
     done = set_dates(context.engine(), rules, day, key, values)
     for column in values:
         if column != "inspection_due" and expiry_too_far(values[column], day, rules):
-            warn(f"警告 {DATE_LABELS[column]} {values[column]} 在 {rules.insurance_max_years_ahead} 年以后，"
+            warn(f"警告 {DATE_LABELS[column]} {values[column]} 在 {rules.insurance.max_years_ahead} 年以后，"
                  "可能录入有误（已保留）")
     shown = "，".join(f"{DATE_LABELS[c]} {done.before[c] or '-'} → {done.after[c] or '-'}" for c in values)
     say(f"已更新 {done.vin}{f'（{done.plate}）' if done.plate else ''}：{shown}")

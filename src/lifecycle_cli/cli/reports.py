@@ -67,10 +67,10 @@ def render_report(data: dict[str, Any], rules: Rules) -> None:
     )
     for key, label in (("stages_by_store", "门店"), ("stages_by_model", "车型")):
         rows = [
-            [group, *[counts[name]["count"] for name in rules.stage_names], sum(c["count"] for c in counts.values())]
+            [group, *[counts[name]["count"] for name in rules.stages.names], sum(c["count"] for c in counts.values())]
             for group, counts in data[key].items()
         ]
-        print_table([label, *rules.stage_names, "合计"], rows, title=f"按{label}的阶段分布")
+        print_table([label, *rules.stages.names, "合计"], rows, title=f"按{label}的阶段分布")
     marks = {True: "✓ 达标", False: "✗ 未达标", None: ""}
     print_table(
         ["KPI", "代码", "数值", "分子", "分母", "目标", "是否达标"],
@@ -82,11 +82,11 @@ def render_report(data: dict[str, Any], rules: Rules) -> None:
     )
     print_table(["流失类型", "车辆数"], [[c, n] for c, n in data["churn"].items()],
                 title=f"流失情况（{data['date']}；流失返回为本月）")
-    days = [(date.fromisoformat(str(data["date"])) + timedelta(days=i)).isoformat() for i in range(rules.ahead_days)]
+    days = [(date.fromisoformat(str(data["date"])) + timedelta(days=i)).isoformat() for i in range(rules.call_list.ahead_days)]
     print_table(
         ["负责人", "逾期", *[d[5:] for d in days], "合计"],
         [[w["owner"], w["overdue"], *[w["by_day"].get(d, "") for d in days], w["total"]] for w in data["workload"]],
-        title=f"未来 {rules.ahead_days} 天工作量（按负责人、按天的待办任务）",
+        title=f"未来 {rules.call_list.ahead_days} 天工作量（按负责人、按天的待办任务）",
     )
 
 

@@ -14,6 +14,12 @@ from lunardate import LunarDate
 
 from lifecycle_cli.core.rules import Festival
 
+# The most a statutory holiday (with its 调休) can push a phone task to the next working day, with
+# room: the longest push in the official calendar's data is 10 days (春节 2020, extended; 春节 2026 and
+# 国庆 are 8-9). The one margin of the scheduler's pruning and of the indexed candidate search
+# (core/candidates.py); tests/core/test_calendar.py holds it above every push the data has.
+HOLIDAY_SHIFT = timedelta(days=14)
+
 
 @dataclass
 class HolidayCalendar:

@@ -83,7 +83,7 @@ def build_call_list(
     tasks: Iterable[OpenTask], start: date, end: date, rules: Rules, *, include_overdue: bool = True
 ) -> list[CustomerLine]:
     """The lines of the days [start, end]: each task on its first list day, merged per customer per day."""
-    rank = rules.priority_of
+    rank = rules.call_list.priority_of
     grouped: dict[tuple[date, int], list[ListedTask]] = defaultdict(list)
     for task in tasks:
         day = first_list_day(task, start, end)
@@ -122,7 +122,7 @@ def outcome_effect(result: str, attempts_before: int, rules: Rules) -> OutcomeEf
         raise ValueError(result)
     attempts = attempts_before + 1
     if result == "no_answer":
-        if attempts >= rules.max_attempts:
+        if attempts >= rules.schedule.max_attempts:
             return OutcomeEffect(attempts, "closed", "unreachable", False)
         return OutcomeEffect(attempts, "open", None, False)
     return OutcomeEffect(attempts, "closed", result, result in SUCCESSFUL_OUTCOMES)

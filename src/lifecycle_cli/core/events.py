@@ -1,18 +1,19 @@
 """The random key moments (随机节点) that come from events: complaints, rescues, warranty claims
 and breakdowns, their follow-up tasks and the KPI arithmetic of their handling. Pure.
 
-The kinds, their names, aliases and follow-up touchpoints live in the rules file (`[events]`).
+The kinds, their names, aliases and follow-up touchpoints live in the rules file (`[events]`,
+`rules.events`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.mileage import Projection
+from lifecycle_cli.core.rule_sections import EventKind
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import (
     CustomerFacts,
@@ -32,44 +33,6 @@ CONTACT_RESULTS = ("reached", "booked", "declined")
 COUNT_KPIS = frozenset({"campaigns_run"})
 
 
-@dataclass(frozen=True)
-class EventKind:
-    """A kind of event: its code, Chinese name, the words that name it in files, its follow-ups."""
-
-    code: str
-    name: str
-    followup: str
-    aliases: tuple[str, ...] = ()
-    # Days after the resolution a second follow-up falls due (None: no second follow-up).
-    after_resolved_days: int | None = None
-    # A warranty claim is checked against the warranty at the event date.
-    needs_warranty: bool = False
-
-
-def event_kinds(rules: Rules) -> dict[str, EventKind]:
-    """The event kinds of the rules file (`[events.kinds.*]`), in file order."""
-    out: dict[str, EventKind] = {}
-    for code, spec in rules.raw.get("events", {}).get("kinds", {}).items():
-        followup = str(spec["followup"])
-        if followup not in rules.touchpoints:
-            raise ValueError(f"events.kinds.{code}.followup: 没有这个任务代码 {followup!r}")
-        after = spec.get("after_resolved_days")
-        out[str(code)] = EventKind(
-            code=str(code),
-            name=str(spec["name"]),
-            followup=followup,
-            aliases=tuple(str(a) for a in spec.get("aliases", ())),
-            after_resolved_days=int(after) if after is not None else None,
-            needs_warranty=bool(spec.get("needs_warranty", False)),
-        )
-    return out
-
-
-def followup_within_days(rules: Rules) -> int:
-    """Days after the event within which a follow-up counts as timely (抱怨/救援处理及时率)."""
-    return int(rules.raw.get("events", {}).get("followup_within_days", 1))
-
-
 def _norm(text: str) -> str:
     return "".join(str(text).split()).lower()
 
@@ -77,7 +40,7 @@ def _norm(text: str) -> str:
 def find_event_kind(text: str, rules: Rules) -> EventKind | None:
     """The event kind a code, a Chinese name or an alias names (None when none does)."""
     wanted = _norm(text)
-    for kind in event_kinds(rules).values():
+    for kind in rules.events.kinds.values():
         if wanted in {_norm(kind.code), _norm(kind.name), *(_norm(a) for a in kind.aliases)}:
             return kind
     return None
@@ -85,7 +48,7 @@ def find_event_kind(text: str, rules: Rules) -> EventKind | None:
 
 def accepted_kinds_text(rules: Rules) -> str:
     """'complaint 客户抱怨 / rescue 维修救援 / ...' for messages."""
-    return " / ".join(f"{k.code} {k.name}" for k in event_kinds(rules).values())
+    return " / ".join(f"{k.code} {k.name}" for k in rules.events.kinds.values())
 
 
 def event_task(rules: Rules, calendar: HolidayCalendar, code: str, customer: CustomerFacts,

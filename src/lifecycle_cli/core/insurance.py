@@ -63,7 +63,7 @@ def expiry_too_far(expiry: date | None, today: date | None, rules: Rules) -> boo
     """An expiry more than max_years_ahead after today: kept, but likely a typo."""
     if expiry is None or today is None:
         return False
-    return expiry > add_years(today, rules.insurance_max_years_ahead)
+    return expiry > add_years(today, rules.insurance.max_years_ahead)
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class RenewalStep:
 
 def renewal_steps(expiry: date, rules: Rules) -> list[RenewalStep]:
     """The steps of one expiry (−60, −30, −7 by default): each until the next one, the last until the expiry."""
-    steps = rules.insurance_steps_days
+    steps = rules.insurance.steps_before_days
     out = []
     for i, days in enumerate(steps):
         final = i + 1 == len(steps)
@@ -102,13 +102,13 @@ def inspection_schedule(registered: date, rules: Rules, until: date, since: date
     end): the label years, then every period's interval from its first year to the next period.
     """
     found: dict[date, str] = {}
-    for years in rules.inspection_label_years:
+    for years in rules.inspection.label_years:
         due = add_years(registered, years)
         if due <= until:
             found[due] = "label"
     # Months after registration reached on `since`, less one (the clamp at a month's end).
     skip = months_between(registered, since) - 1 if since is not None and since > registered else 0
-    periods = rules.inspection_periods
+    periods = rules.inspection.periods
     for i, (from_years, every) in enumerate(periods):
         months = from_years * 12
         if skip > months:
@@ -127,9 +127,9 @@ def inspection_schedule(registered: date, rules: Rules, until: date, since: date
 
 def inspection_month_offsets(rules: Rules) -> tuple[frozenset[int], int]:
     """For the indexed search: the months-after-registration of every due date, modulo 12, and the smallest."""
-    residues = {(years * 12) % 12 for years in rules.inspection_label_years}
-    smallest = [years * 12 for years in rules.inspection_label_years]
-    periods = rules.inspection_periods
+    residues = {(years * 12) % 12 for years in rules.inspection.label_years}
+    smallest = [years * 12 for years in rules.inspection.label_years]
+    periods = rules.inspection.periods
     for i, (from_years, every) in enumerate(periods):
         smallest.append(from_years * 12)
         stop = periods[i + 1][0] * 12 if i + 1 < len(periods) else from_years * 12 + 12 * every

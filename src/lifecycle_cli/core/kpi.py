@@ -53,11 +53,11 @@ def make_kpi(code: str, numerator: int, denominator: int, rules: Rules) -> Kpi:
     """A KPI named and targeted by the rules file."""
     return Kpi(
         code=code,
-        name=rules.kpi_names.get(code, code),
+        name=rules.kpi.names.get(code, code),
         numerator=numerator,
         denominator=denominator,
-        target=rules.kpi_targets.get(code),
-        lower_is_better=code in rules.kpi_lower_is_better,
+        target=rules.kpi.targets.get(code),
+        lower_is_better=code in rules.kpi.lower_is_better,
     )
 
 
@@ -84,4 +84,4 @@ def latest_delivery_reaching(months: int, on: date) -> date:
 
 def age_thresholds(on: date, rules: Rules) -> list[date]:
     """For each stage after the first, the latest delivery date that puts a car in it by age on `on`."""
-    return [latest_delivery_reaching(m, on) for m in rules.stage_age_months[1:]]
+    return [latest_delivery_reaching(m, on) for m in rules.stages.age_months[1:]]

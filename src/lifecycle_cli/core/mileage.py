@@ -105,18 +105,18 @@ def project(readings: Iterable[Reading], on: date, rules: Rules) -> Projection:
     if not kept:
         raise ValueError("a projection needs at least one reading on or before the date")
     last = kept[-1]
-    horizon = last.date - timedelta(days=rules.projection_window_days)
+    horizon = last.date - timedelta(days=rules.projection.window_days)
     ref = next(r for r in kept if r.date >= horizon)
     span = (last.date - ref.date).days
     gain = last.km - ref.km
-    measured = span >= rules.projection_min_span_days and gain > 0
+    measured = span >= rules.projection.min_span_days and gain > 0
     # Clamp to [min, max] in integers (gain / span against the bounds), then one exact Fraction.
     if not measured:
-        daily = Fraction(min(max(rules.default_daily_km, rules.min_daily_km), rules.max_daily_km))
-    elif gain < rules.min_daily_km * span:
-        daily = Fraction(rules.min_daily_km)
-    elif gain > rules.max_daily_km * span:
-        daily = Fraction(rules.max_daily_km)
+        daily = Fraction(min(max(rules.projection.default_daily_km, rules.projection.min_daily_km), rules.projection.max_daily_km))
+    elif gain < rules.projection.min_daily_km * span:
+        daily = Fraction(rules.projection.min_daily_km)
+    elif gain > rules.projection.max_daily_km * span:
+        daily = Fraction(rules.projection.max_daily_km)
     else:
         daily = Fraction(gain, span)
     return Projection(

@@ -6,13 +6,32 @@ import hashlib
 import json
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lifecycle_cli.core.rule_sections import (
+    CallListSection,
+    CampaignsSection,
+    CareSection,
+    EventsSection,
+    Festival,
+    InspectionSection,
+    InsuranceSection,
+    KpiSection,
+    ProjectionSection,
+    ScheduleSection,
+    StagesSection,
+    Touchpoint,
+    WarrantySection,
+    sections,
+)
 from lifecycle_cli.errors import RefusedInput
+
+__all__ = ["Festival", "Rules", "RulesError", "Touchpoint", "load_rules", "merge", "rules_from_dict", "state_digest"]
 
 
 class RulesError(RefusedInput, ValueError):
@@ -25,91 +44,31 @@ class RulesError(RefusedInput, ValueError):
 
 
 @dataclass(frozen=True)
-class Touchpoint:
-    """One key-moment touchpoint: how its task is named, owned, sent and kept on the list."""
-
-    code: str
-    name: str
-    moment: str
-    role: str
-    channel: str
-    hint: str
-    offset_days: int = 0
-    window_days: int = 0
-    until_churn: bool = False
-
-
-@dataclass(frozen=True)
-class Festival:
-    """A festival greeted the day before its statutory holiday: a lunar or a solar month/day."""
-
-    name: str
-    lunar: tuple[int, int] | None
-    solar: tuple[int, int] | None
-
-
-@dataclass(frozen=True)
 class Rules:
-    """Every number of the method, as typed fields."""
+    """Every number of the method, as one typed section per table of the rules file
+    (core/rule_sections.py); `raw` is the merged mapping, kept only to print it and for the digest."""
 
     timezone: str
-    stage_names: tuple[str, ...]
-    stage_age_months: tuple[int, ...]
-    stage_mileage_km: tuple[int, ...]
-    default_daily_km: int
-    min_daily_km: int
-    max_daily_km: int
-    projection_window_days: int
-    projection_min_span_days: int
-    warranty_months: int
-    warranty_km: int
-    invite_lead_days: int
-    first_service_months: int
-    first_service_km: int
-    service_interval_months: int
-    service_interval_km: int
-    churn_after_days: int
-    warranty_check_before_days: int
-    upgrade_months: int
-    upgrade_km: int
-    max_attempts: int
-    maintenance_kinds: frozenset[str]
-    roles: dict[str, str]
-    channels: dict[str, str]
-    priority: tuple[str, ...]
-    ahead_days: int
-    touchpoints: dict[str, Touchpoint]
-    festivals: tuple[Festival, ...]
-    kpi_names: dict[str, str]
-    kpi_targets: dict[str, float]
-    kpi_lower_is_better: frozenset[str]
-    invite_visit_within_days: int
-    maintenance_visit_early_days: int
-    loyal_months: int
-    loyal_min_visits: int
-    # 续保: reminder steps (days before the earlier insurance expiry, largest first), who owns them,
-    # how far ahead an expiry is believable.
-    insurance_steps_days: tuple[int, ...]
-    insurance_specialist: bool
-    insurance_max_years_ahead: int
-    # 年审: reminder lead, label years and (from_years, every_months) periods of the computed schedule.
-    inspection_before_days: int
-    inspection_label_years: tuple[int, ...]
-    inspection_periods: tuple[tuple[int, int], ...]
+    stages: StagesSection
+    projection: ProjectionSection
+    warranty: WarrantySection
+    schedule: ScheduleSection
+    insurance: InsuranceSection
+    inspection: InspectionSection
+    kpi: KpiSection
+    roles: Mapping[str, str]
+    channels: Mapping[str, str]
+    call_list: CallListSection
+    touchpoints: Mapping[str, Touchpoint]
+    care: CareSection
+    holidays: tuple[Festival, ...]
+    events: EventsSection
+    campaigns: CampaignsSection
     raw: dict[str, Any]
 
     def role_label(self, role: str) -> str:
         """The Chinese name of a role code (the code itself when the rules do not name it)."""
         return self.roles.get(role, role)
-
-    def priority_of(self, code: str) -> int:
-        """Rank of a task code in the call list (lower comes first; unknown codes last)."""
-        return self.priority_rank.get(code, len(self.priority))
-
-    @cached_property
-    def priority_rank(self) -> dict[str, int]:
-        """code -> its place in `priority` (built once per Rules)."""
-        return {code: i for i, code in enumerate(self.priority)}
 
 
 def default_rules_text() -> str:
@@ -216,28 +175,6 @@ def state_digest(rules: Rules) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _pair(value: Any) -> tuple[int, int] | None:
-    if value is None:
-        return None
-    month, day = value
-    return int(month), int(day)
-
-
-def _insurance_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """The [insurance] and [inspection] sections as Rules fields, checking their shapes."""
-    ins, insp = data["insurance"], data["inspection"]
-    steps = tuple(sorted((int(n) for n in ins["steps_before_days"]), reverse=True))
-    periods = tuple((int(p["from_years"]), int(p["every_months"])) for p in insp["periods"])
-    return {
-        "insurance_steps_days": steps,
-        "insurance_specialist": bool(ins["specialist"]),
-        "insurance_max_years_ahead": int(ins["max_years_ahead"]),
-        "inspection_before_days": int(insp["before_days"]),
-        "inspection_label_years": tuple(sorted(int(y) for y in insp["label_years"])),
-        "inspection_periods": periods,
-    }
-
-
 def rules_from_dict(data: dict[str, Any]) -> Rules:
     """Build typed Rules from a merged rules mapping, after checking it (RulesError: every problem)."""
     from lifecycle_cli.core.rules_check import check_rules
@@ -245,68 +182,4 @@ def rules_from_dict(data: dict[str, Any]) -> Rules:
     errors = check_rules(default_data(), data)
     if errors:
         raise RulesError("\n".join(errors), errors)
-    stages = data["stages"]
-    names = tuple(str(n) for n in stages["names"])
-    ages = tuple(int(n) for n in stages["age_months"])
-    kms = tuple(int(n) for n in stages["mileage_km"])
-    proj = data["projection"]
-    sched = data["schedule"]
-    touchpoints: dict[str, Touchpoint] = {}
-    for code, tp in data["touchpoints"].items():
-        window = tp.get("window")
-        touchpoints[code] = Touchpoint(
-            code=code,
-            name=str(tp["name"]),
-            moment=str(tp.get("moment", "")),
-            role=str(tp["role"]),
-            channel=str(tp["channel"]),
-            hint=str(tp.get("hint", "")),
-            offset_days=int(tp.get("offset_days", 0)),
-            window_days=int(tp.get("window_days", 0)),
-            until_churn=window == "until_churn",
-        )
-    festivals = tuple(
-        Festival(name=str(f["name"]), lunar=_pair(f.get("lunar")), solar=_pair(f.get("solar")))
-        for f in data.get("holidays", [])
-    )
-    kpi = data["kpi"]
-    min_daily, max_daily = int(proj["min_daily_km"]), int(proj["max_daily_km"])
-    return Rules(
-        timezone=str(data["timezone"]),
-        stage_names=names,
-        stage_age_months=ages,
-        stage_mileage_km=kms,
-        default_daily_km=int(proj["default_daily_km"]),
-        min_daily_km=min_daily,
-        max_daily_km=max_daily,
-        projection_window_days=int(proj["window_days"]),
-        projection_min_span_days=int(proj["min_span_days"]),
-        warranty_months=int(data["warranty"]["months"]),
-        warranty_km=int(data["warranty"]["km"]),
-        invite_lead_days=int(sched["invite_lead_days"]),
-        first_service_months=int(sched["first_service_months"]),
-        first_service_km=int(sched["first_service_km"]),
-        service_interval_months=int(sched["service_interval_months"]),
-        service_interval_km=int(sched["service_interval_km"]),
-        churn_after_days=int(sched["churn_after_days"]),
-        warranty_check_before_days=int(sched["warranty_check_before_days"]),
-        upgrade_months=int(sched["upgrade_months"]),
-        upgrade_km=int(sched["upgrade_km"]),
-        max_attempts=int(sched["max_attempts"]),
-        maintenance_kinds=frozenset(str(k) for k in sched["maintenance_kinds"]),
-        roles={str(k): str(v) for k, v in data["roles"].items()},
-        channels={str(k): str(v) for k, v in data["channels"].items()},
-        priority=tuple(str(c) for c in data["call_list"]["priority"]),
-        ahead_days=int(data["call_list"]["ahead_days"]),
-        touchpoints=touchpoints,
-        festivals=festivals,
-        kpi_names={str(k): str(v) for k, v in kpi.get("names", {}).items()},
-        kpi_targets={str(k): float(v) for k, v in kpi.get("targets", {}).items()},
-        kpi_lower_is_better=frozenset(str(k) for k, v in kpi.get("lower_is_better", {}).items() if v),
-        invite_visit_within_days=int(kpi["invite_visit_within_days"]),
-        maintenance_visit_early_days=int(kpi["maintenance_visit_early_days"]),
-        loyal_months=int(kpi["loyal_months"]),
-        loyal_min_visits=int(kpi["loyal_min_visits"]),
-        **_insurance_fields(data),
-        raw=data,
-    )
+    return Rules(**sections(data), raw=data)

@@ -9,22 +9,37 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import NamedTuple
 
-from lifecycle_cli.core.calendar import HolidayCalendar, greeting_date
+from lifecycle_cli.core.calendar import HOLIDAY_SHIFT, HolidayCalendar, greeting_date
+from lifecycle_cli.core.facts import (
+    CustomerFacts,
+    MaintenanceDue,
+    VehicleFacts,
+    VisitFact,
+    maintenance_visits,
+    next_maintenance,
+    upgrade_date,
+    vehicle_projection,
+    warranty_end,
+    yearly_date,
+)
 from lifecycle_cli.core.insurance import (
     INSPECTION_CODE,
     RENEWAL_CODE,
     ExpiryChange,
-    earlier_expiry,
     expiry_on,
     inspection_schedule,
     renewal_steps,
     replaced_expiries,
 )
-from lifecycle_cli.core.mileage import Projection, project, vehicle_readings
+from lifecycle_cli.core.mileage import Projection
 from lifecycle_cli.core.rules import Rules, Touchpoint
-from lifecycle_cli.core.stages import add_months, add_years, stage_on
+from lifecycle_cli.core.stages import add_years, stage_on
+
+# The facts and a vehicle's dates live in core/facts.py; named here too for the scheduler's users.
+__all__ = ["INVITATION_CODES", "RENEWAL_HORIZON_DAYS", "SCHEDULED_CODES", "CustomerFacts", "MaintenanceDue",
+           "ScheduledTask", "Scheduler", "VehicleFacts", "VisitFact", "maintenance_visits", "next_maintenance",
+           "upgrade_date", "vehicle_projection", "warranty_end", "yearly_date"]
 
 # Codes the scheduler owns: an open task of one of these that the scheduler no longer
 # produces (a visit came, a new maintenance chain began) is closed when the window is synced.
@@ -52,57 +67,6 @@ SCHEDULED_CODES = frozenset(
 RENEWAL_HORIZON_DAYS = 400
 # Invitations a visit closes (邀约: the car came in).
 INVITATION_CODES = frozenset({"first_service_invite", "service_invite", "churn_winback", "warranty_expiry_check"})
-
-
-class VisitFact(NamedTuple):
-    """One service visit of a vehicle, as the scheduler needs it."""
-
-    key: str
-    date: date
-    km: int
-    kind: str
-
-
-@dataclass(frozen=True)
-class VehicleFacts:
-    """A vehicle and its history, as the scheduler needs them."""
-
-    vin: str
-    delivery_date: date
-    plate: str | None = None
-    row_reading: tuple[date | None, int | None] = (None, None)
-    extra_readings: tuple[tuple[date, int], ...] = ()
-    visits: tuple[VisitFact, ...] = ()
-    sales_consultant: str | None = None
-    service_advisor: str | None = None
-    store: str | None = None
-    commercial_insurance_expiry: date | None = None
-    compulsory_insurance_expiry: date | None = None
-    inspection_due: date | None = None
-    # Every change of the earlier insurance expiry (renewals, corrections), oldest first.
-    insurance_changes: tuple[ExpiryChange, ...] = ()
-
-    @property
-    def insurance_expiry(self) -> date | None:
-        """The earlier of the two insurance expiries: the date renewal calls count back from."""
-        return earlier_expiry(self.commercial_insurance_expiry, self.compulsory_insurance_expiry)
-
-
-@dataclass(frozen=True)
-class CustomerFacts:
-    """A customer, their vehicles and their last successful contact."""
-
-    customer_id: str
-    birthday: date | None = None
-    do_not_contact: bool = False
-    last_contact: date | None = None
-    vehicles: tuple[VehicleFacts, ...] = ()
-    store: str | None = None
-
-
-# The most a statutory holiday (with its 调休) can push a phone task, with room to spare: tasks whose
-# dates never move and that end this long before the window cannot meet it.
-SHIFT_MARGIN = timedelta(days=31)
 
 
 @dataclass(slots=True)
@@ -141,68 +105,6 @@ class ScheduledTask:
     def original_due_date(self) -> date | None:
         """The rule's date when a holiday moved the task, else None."""
         return self.rule_date if self.rule_date != self.due_date else None
-
-
-@dataclass(frozen=True)
-class MaintenanceDue:
-    """The next maintenance a car owes: first service or periodic, and the chain it belongs to."""
-
-    first: bool
-    due: date
-    event_key: str
-    based_on: VisitFact | None
-
-
-def maintenance_visits(vehicle: VehicleFacts, rules: Rules, today: date) -> list[VisitFact]:
-    """The vehicle's maintenance visits (保养/定保/首保) up to `today`, oldest first."""
-    return sorted(
-        (v for v in vehicle.visits if v.kind in rules.maintenance_kinds and v.date <= today),
-        key=lambda v: (v.date, v.km),
-    )
-
-
-def vehicle_projection(vehicle: VehicleFacts, rules: Rules, today: date) -> Projection:
-    """The vehicle's mileage projection from its readings up to `today`."""
-    visits = [(v.date, v.km) for v in vehicle.visits] + list(vehicle.extra_readings)
-    readings = vehicle_readings(vehicle.delivery_date, vehicle.row_reading, visits)
-    return project(readings, max(today, vehicle.delivery_date), rules)
-
-
-def next_maintenance(vehicle: VehicleFacts, projection: Projection, rules: Rules, today: date) -> MaintenanceDue:
-    """The next maintenance due date: first service, or the last maintenance + interval, whichever first."""
-    done = maintenance_visits(vehicle, rules, today)
-    if not done:
-        due = min(
-            add_months(vehicle.delivery_date, rules.first_service_months),
-            projection.date_at_km(rules.first_service_km),
-        )
-        return MaintenanceDue(first=True, due=due, event_key="first", based_on=None)
-    last = done[-1]
-    due = min(
-        add_months(last.date, rules.service_interval_months),
-        projection.date_at_km(last.km + rules.service_interval_km),
-    )
-    return MaintenanceDue(first=False, due=due, event_key=f"after:{last.date.isoformat()}", based_on=last)
-
-
-def warranty_end(vehicle: VehicleFacts, projection: Projection, rules: Rules) -> date:
-    """The day the warranty ends: delivery + 36 months or the day at 60,000 km, whichever first."""
-    return min(add_months(vehicle.delivery_date, rules.warranty_months), projection.date_at_km(rules.warranty_km))
-
-
-def upgrade_date(vehicle: VehicleFacts, projection: Projection, rules: Rules) -> date:
-    """The day the car enters 换车升级期: delivery + 60 months or the day at 100,000 km, whichever first."""
-    return min(add_months(vehicle.delivery_date, rules.upgrade_months), projection.date_at_km(rules.upgrade_km))
-
-
-def yearly_date(month: int, day: int, year: int) -> date:
-    """A yearly date in a given year; 29 February falls on 28 February in other years."""
-    if month == 2 and day == 29:
-        try:
-            return date(year, 2, 29)
-        except ValueError:
-            return date(year, 2, 28)
-    return date(year, month, day)
 
 
 @dataclass
@@ -245,7 +147,7 @@ class Scheduler:
     def _pruned(self, code: str, rule_date: date, window_end: date | None = None) -> bool:
         """Whether to leave this task unbuilt: only while pruning, and only when a task of this rule
         date (and window end, when the rule gives one) cannot meet the window whatever holiday
-        shift its due date gets (SHIFT_MARGIN bounds it); for_customer's filter stays the exact test."""
+        shift its due date gets (HOLIDAY_SHIFT bounds it); for_customer's filter stays the exact test."""
         if not self._pruning:
             return False
         if rule_date > self.end:
@@ -254,7 +156,7 @@ class Scheduler:
             latest = rule_date + timedelta(days=self.rules.touchpoints[code].window_days)
         else:
             latest = max(window_end, rule_date)
-        return latest + SHIFT_MARGIN < self.start
+        return latest + HOLIDAY_SHIFT < self.start
 
     # -- building one task -------------------------------------------------------------
 
@@ -311,7 +213,7 @@ class Scheduler:
         stored tasks are matched, i.e. unless pruning.)"""
         if rule_date > self.end:
             return False
-        return rule_date + timedelta(days=self.rules.touchpoints[code].window_days) + SHIFT_MARGIN >= self.start
+        return rule_date + timedelta(days=self.rules.touchpoints[code].window_days) + HOLIDAY_SHIFT >= self.start
 
     def _first_visit_between(self, vehicle: VehicleFacts, first: date, last: date) -> date | None:
         """The first visit of any kind in [first, min(last, today)]: the car came in."""
@@ -331,9 +233,9 @@ class Scheduler:
                 yield self._task(code, customer, vehicle, delivered.isoformat(), on, projection=proj)
 
         nxt = next_maintenance(vehicle, proj, rules, self.today)
-        churn_date = nxt.due + timedelta(days=rules.churn_after_days)
+        churn_date = nxt.due + timedelta(days=rules.schedule.churn_after_days)
         invite_code = "first_service_invite" if nxt.first else "service_invite"
-        invite_date = nxt.due - timedelta(days=rules.invite_lead_days)
+        invite_date = nxt.due - timedelta(days=rules.schedule.invite_lead_days)
         if not self._pruned(invite_code, invite_date, churn_date - timedelta(days=1)):
             invite = self._task(invite_code, customer, vehicle, nxt.event_key, invite_date,
                                 window_end=churn_date - timedelta(days=1), projection=proj)
@@ -342,13 +244,13 @@ class Scheduler:
             churn = self._task("churn_winback", customer, vehicle, nxt.event_key, churn_date, projection=proj)
             yield _with_visit(churn, self._first_visit_between(vehicle, churn.due_date, churn.window_end))
 
-        check_date = warranty_end(vehicle, proj, rules) - timedelta(days=rules.warranty_check_before_days)
+        check_date = warranty_end(vehicle, proj, rules) - timedelta(days=rules.schedule.warranty_check_before_days)
         if not self._pruned("warranty_expiry_check", check_date):
             check = self._task("warranty_expiry_check", customer, vehicle, "warranty", check_date, projection=proj)
             yield _with_visit(check, self._first_visit_between(vehicle, check.due_date, check.window_end))
 
         enter = upgrade_date(vehicle, proj, rules)
-        oldest_offer = self.start - timedelta(days=rules.touchpoints["trade_in_offer"].window_days) - SHIFT_MARGIN
+        oldest_offer = self.start - timedelta(days=rules.touchpoints["trade_in_offer"].window_days) - HOLIDAY_SHIFT
         years = max(0, oldest_offer.year - enter.year - 1)  # the offers of earlier years end before it
         while (offer := add_years(enter, years)) <= self.end:
             if offer >= oldest_offer:
@@ -359,7 +261,7 @@ class Scheduler:
         post_days = post.offset_days
         # A follow-up's dates never move, so visits whose follow-up closed long before the
         # window cannot matter to it (margin for a holiday shift).
-        oldest = self.start - timedelta(days=post.offset_days + post.window_days) - SHIFT_MARGIN
+        oldest = self.start - timedelta(days=post.offset_days + post.window_days) - HOLIDAY_SHIFT
         for visit in vehicle.visits:
             if oldest <= visit.date <= self.today:
                 yield self._task("post_service_followup", customer, vehicle, f"visit:{visit.key}",
@@ -380,14 +282,14 @@ class Scheduler:
         comes, the last one when the expiry passes (lapsed: 脱保); tasks of an expiry the vehicle left
         close on the day it changed (renewed when it moved later in time), so they never linger."""
         rules = self.rules
-        role = "insurance_specialist" if rules.insurance_specialist else "service_advisor"
+        role = "insurance_specialist" if rules.insurance.specialist else "service_advisor"
         current = expiry_on(vehicle.insurance_expiry, vehicle.insurance_changes, self.today)
         left = replaced_expiries(vehicle.insurance_changes, self.today)
         oldest = min(self.start, self.today) - timedelta(days=RENEWAL_HORIZON_DAYS)
         expiries: dict[date, ExpiryChange | None] = {e: c for e, c in left.items() if e != current}
         if current is not None:
             expiries[current] = None
-        latest = self.end + timedelta(days=rules.insurance_steps_days[0])
+        latest = self.end + timedelta(days=rules.insurance.steps_before_days[0])
         for expiry, change in sorted(expiries.items()):
             # Far-off expiries cannot meet the window; one the vehicle left is still produced so its
             # stored tasks close.
@@ -413,15 +315,14 @@ class Scheduler:
         """年审提醒 before_days before the inspection due date: the data's, else the rules' schedule
         from the registration (delivery) date; on the list until the due date."""
         rules = self.rules
-        before = timedelta(days=rules.inspection_before_days)
+        before = timedelta(days=rules.inspection.before_days)
         if vehicle.inspection_due is not None:
             dues = [("due", vehicle.inspection_due)]
         else:
             # Computed dates never move: only those whose reminder can meet the window (holiday margin).
-            margin = SHIFT_MARGIN
-            until = self.end + before + margin
+            until = self.end + before + HOLIDAY_SHIFT
             dues = [(d.kind, d.due) for d in inspection_schedule(vehicle.delivery_date, rules, until,
-                                                                 self.start - margin)]
+                                                                 self.start - HOLIDAY_SHIFT)]
         for kind, due in dues:
             if self._pruned(INSPECTION_CODE, due - before, due):
                 continue
@@ -446,16 +347,15 @@ class Scheduler:
             contacts.append(customer.last_contact)
         if contacts:
             last = max(contacts)
-            every = rules.touchpoints["care_call"].offset_days
-            window = rules.touchpoints["care_call"].window_days
+            every = rules.care.every_days
             # The first occurrence whose time on the list can still meet the window.
-            k = max(1, ((self.start - last).days - window - 10) // every)
+            k = max(1, ((self.start - last).days - rules.care.window_days - HOLIDAY_SHIFT.days) // every)
             while (call := last + timedelta(days=every * k)) <= self.end:
                 yield self._task("care_call", customer, None, f"after:{last.isoformat()}:{k}", call)
                 k += 1
 
         if delivered:
-            for festival in rules.festivals:
+            for festival in rules.holidays:
                 for year in range(self.start.year, self.end.year + 2):
                     day = greeting_date(festival, year, self.calendar)
                     if self.start <= day <= self.end:

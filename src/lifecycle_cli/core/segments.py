@@ -13,50 +13,8 @@ from typing import Any
 
 from lifecycle_cli.core.kpi import CHURN_CATEGORIES, CHURN_CODES, latest_delivery_reaching
 from lifecycle_cli.core.mileage import Projection, Reading
+from lifecycle_cli.core.rule_sections import AgeBand
 from lifecycle_cli.core.rules import Rules
-
-
-@dataclass(frozen=True)
-class AgeBand:
-    """An age band: [from_months, to_months) since delivery; to_months None = no upper bound."""
-
-    code: str
-    name: str
-    from_months: int
-    to_months: int | None
-    aliases: tuple[str, ...] = ()
-
-
-def age_bands(rules: Rules) -> tuple[AgeBand, ...]:
-    """The age bands of the rules file (`[[campaigns.age_bands]]`)."""
-    out = []
-    for spec in rules.raw.get("campaigns", {}).get("age_bands", []):
-        to = spec.get("to_months")
-        band = AgeBand(
-            code=str(spec["code"]),
-            name=str(spec["name"]),
-            from_months=int(spec.get("from_months", 0)),
-            to_months=int(to) if to is not None else None,
-            aliases=tuple(str(a) for a in spec.get("aliases", ())),
-        )
-        if band.from_months < 0 or (band.to_months is not None and band.to_months <= band.from_months):
-            raise ValueError(f"campaigns.age_bands: {band.name} 的月数范围无效")
-        out.append(band)
-    return tuple(out)
-
-
-def campaign_kinds(rules: Rules) -> tuple[str, ...]:
-    """The campaign kinds (task codes) of the rules file; each has a touchpoint."""
-    kinds = tuple(str(k) for k in rules.raw.get("campaigns", {}).get("kinds", ()))
-    for kind in kinds:
-        if kind not in rules.touchpoints:
-            raise ValueError(f"campaigns.kinds: {kind!r} 没有对应的 [touchpoints.{kind}]")
-    return kinds
-
-
-def visit_months(rules: Rules) -> int:
-    """The months back from the campaign date that visit frequency and 流失返回 look at."""
-    return int(rules.raw.get("campaigns", {}).get("visit_months", 12))
 
 
 def _norm(text: str) -> str:
@@ -66,7 +24,7 @@ def _norm(text: str) -> str:
 def find_age_band(text: str, rules: Rules) -> AgeBand | None:
     """The age band a code ('3-5'), a name ('3-5年') or an alias names."""
     wanted = _norm(text)
-    for band in age_bands(rules):
+    for band in rules.campaigns.age_bands:
         if wanted in {_norm(band.code), _norm(band.name), *(_norm(a) for a in band.aliases)}:
             return band
     return None
@@ -84,7 +42,7 @@ def age_band_bounds(band: AgeBand, on: date) -> tuple[date, date | None]:
 def stage_index(name: str, rules: Rules) -> int | None:
     """The index of a stage name (None when it is not one of the five)."""
     try:
-        return rules.stage_names.index(name.strip())
+        return rules.stages.names.index(name.strip())
     except ValueError:
         return None
 
@@ -145,7 +103,7 @@ class Segment:
         if self.stages:
             parts.append("阶段 " + "、".join(self.stages))
         if self.age_bands:
-            names = {b.code: b.name for b in age_bands(rules)}
+            names = {b.code: b.name for b in rules.campaigns.age_bands}
             parts.append("车龄 " + "、".join(names.get(b, b) for b in self.age_bands))
         if self.models:
             parts.append("车型 " + "、".join(self.models))
@@ -158,7 +116,7 @@ class Segment:
         if self.visits_min is not None or self.visits_max is not None:
             low = str(self.visits_min) if self.visits_min is not None else "0"
             high = str(self.visits_max) if self.visits_max is not None else "∞"
-            parts.append(f"近{visit_months(rules)}个月进厂 {low}–{high} 次")
+            parts.append(f"近{rules.campaigns.visit_months}个月进厂 {low}–{high} 次")
         if self.churn_categories:
             parts.append("流失类型 " + "、".join(self.churn_categories))
         return "；".join(parts) or "全部车辆"

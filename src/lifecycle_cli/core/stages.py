@@ -50,12 +50,12 @@ def months_between(start: date, on: date) -> int:
 
 def stage_index_by_age(delivery: date, on: date, rules: Rules) -> int:
     """Index of the stage by age: half-open month bounds [0,3), [3,24), ... from the delivery date."""
-    return max(bisect_right(rules.stage_age_months, months_between(delivery, on)) - 1, 0)
+    return max(bisect_right(rules.stages.age_months, months_between(delivery, on)) - 1, 0)
 
 
 def stage_index_by_mileage(km: Fraction | int, rules: Rules) -> int:
     """Index of the stage by projected km: half-open bounds [0,5000), [5000,40000), ..."""
-    return max(bisect_right(rules.stage_mileage_km, km) - 1, 0)
+    return max(bisect_right(rules.stages.mileage_km, km) - 1, 0)
 
 
 def stage_on(delivery: date, on: date, projected_km: Fraction | int, rules: Rules) -> StageResult:
@@ -63,9 +63,9 @@ def stage_on(delivery: date, on: date, projected_km: Fraction | int, rules: Rule
     by_age = stage_index_by_age(delivery, on, rules)
     by_km = stage_index_by_mileage(projected_km, rules)
     return StageResult(
-        stage=rules.stage_names[max(by_age, by_km)],
-        by_age=rules.stage_names[by_age],
-        by_mileage=rules.stage_names[by_km],
+        stage=rules.stages.names[max(by_age, by_km)],
+        by_age=rules.stages.names[by_age],
+        by_mileage=rules.stages.names[by_km],
         age_months=months_between(delivery, on),
         projected_km=Fraction(projected_km),
     )

@@ -44,7 +44,7 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
 
     day, first, last, store = options.day, options.first, options.last, options.store
     with engine.begin() as conn:
-        sync_window(conn, rules, day, day + timedelta(days=rules.ahead_days - 1), HolidayCalendar(),
+        sync_window(conn, rules, day, day + timedelta(days=rules.call_list.ahead_days - 1), HolidayCalendar(),
                     today=today, steps=steps)
         v = vehicles_as_of(conn, day, rules)
         stages = stage_distribution(conn, v, day, rules, store)
@@ -52,7 +52,7 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
         figures += event_kpis(conn, day, first, last, rules, store)  # campaigns, complaints, rescues
         figures.append(phone_validity_kpi(conn, rules, store))  # the numbers an import flagged invalid
         churn = churn_counts(conn, v, day, first, last, rules, store)
-        load = workload(conn, day, rules.ahead_days, store)
+        load = workload(conn, day, rules.call_list.ahead_days, store)
     return {
         "date": day,
         "month": options.month,

@@ -20,7 +20,6 @@ from sqlalchemy.engine import Connection
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.events import (
     EventKind,
-    event_kinds,
     event_task,
     followup_date,
     resolved_followup_date,
@@ -31,11 +30,9 @@ from lifecycle_cli.core.schedule import CustomerFacts, ScheduledTask, vehicle_pr
 from lifecycle_cli.core.segments import (
     Segment,
     age_band_bounds,
-    age_bands,
     km_in_range,
     owner_for,
     projected_km_from_state,
-    visit_months,
 )
 from lifecycle_cli.core.stages import add_months
 from lifecycle_cli.errors import NotDone, RefusedInput
@@ -144,8 +141,8 @@ def add_events(conn: Connection, rules: Rules, calendar: HolidayCalendar,
             ended = warranty_ended(vehicle, rules, day)
             if ended is not None:
                 warnings.append(
-                    f"{vehicle.vin} 在 {day} 已过保修期（保修至 {ended}：{rules.warranty_months} 个月或 "
-                    f"{rules.warranty_km:,} 公里，按预计里程先到者），仍按{kind.name}记录")
+                    f"{vehicle.vin} 在 {day} 已过保修期（保修至 {ended}：{rules.warranty.months} 个月或 "
+                    f"{rules.warranty.km:,} 公里，按预计里程先到者），仍按{kind.name}记录")
         if dnc:
             warnings.append(f"客户 {customer.customer_id} 为免打扰客户，回访任务不会出现在回访清单中")
         values = {"vehicle_pk": item.vehicle_pk, "customer_pk": customer_pk, "vin": vehicle.vin, "kind": kind.code,
@@ -173,7 +170,7 @@ def resolve_event(conn: Connection, rules: Rules, calendar: HolidayCalendar, eve
     if on < row["event_date"]:
         raise EventRefused(f"--date: 处理日期 {on} 早于事件日期 {row['event_date']}")
     status = "satisfied" if satisfied else "unsatisfied"
-    kinds = event_kinds(rules)
+    kinds = rules.events.kinds
     kind = kinds.get(row["kind"])
     task: dict[str, Any] | None = None
     values: dict[str, Any] = {"status": status, "resolved_on": on}
@@ -268,9 +265,9 @@ def select_segment(conn: Connection, rules: Rules, on: date, segment: Segment) -
         .order_by(v.c.customer_pk, v.c.vin)
     )
     if segment.stages:
-        query = query.where(stage_expr.in_([rules.stage_names.index(s) for s in segment.stages]))
+        query = query.where(stage_expr.in_([rules.stages.names.index(s) for s in segment.stages]))
     if segment.age_bands:
-        bands = {b.code: b for b in age_bands(rules)}
+        bands = {b.code: b for b in rules.campaigns.age_bands}
         conditions = []
         for code in segment.age_bands:
             latest, earliest_excl = age_band_bounds(bands[code], on)
@@ -281,7 +278,7 @@ def select_segment(conn: Connection, rules: Rules, on: date, segment: Segment) -
         query = query.where(v.c.model.in_(segment.models))
     if segment.stores:
         query = query.where(v.c.store.in_(segment.stores))
-    since = add_months(on, -visit_months(rules))
+    since = add_months(on, -rules.campaigns.visit_months)
     if segment.churn_categories:
         conditions_by_name = churn_conditions(v, on, since + timedelta(days=1), on, rules)
         query = query.where(or_(*[conditions_by_name[name] for name in segment.churn_categories]))
@@ -303,12 +300,12 @@ def select_segment(conn: Connection, rules: Rules, on: date, segment: Segment) -
     use_km = segment.km_min is not None or segment.km_max is not None
     for row in conn.execute(query).mappings():
         record = dict(row)
-        record["stage"] = rules.stage_names[row["stage_index"]]
+        record["stage"] = rules.stages.names[row["stage_index"]]
         if row["last_reading_date"] is not None and row["daily_km_num"]:
             km = projected_km_from_state(row["last_reading_date"], row["last_reading_km"] or 0,
                                          row["daily_km_num"], row["daily_km_den"] or 1, on)
         else:  # no stored state yet: the delivery reading at the default daily mileage
-            km = projected_km_from_state(row["delivery_date"], 0, rules.default_daily_km, 1, on)
+            km = projected_km_from_state(row["delivery_date"], 0, rules.projection.default_daily_km, 1, on)
         record["projected_km"] = int(km)
         if use_km and not km_in_range(km, segment.km_min, segment.km_max):
             continue

@@ -120,7 +120,7 @@ def stage_distribution(conn: Connection, v: FromClause, on: date, rules: Rules, 
     def table(counts: dict[int, int]) -> dict[str, dict[str, Any]]:
         total = sum(counts.values())
         return {name: {"count": counts.get(i, 0), "share": _share(counts.get(i, 0), total)}
-                for i, name in enumerate(rules.stage_names)}
+                for i, name in enumerate(rules.stages.names)}
 
     return {
         "stages": table(overall),
@@ -131,7 +131,7 @@ def stage_distribution(conn: Connection, v: FromClause, on: date, rules: Rules, 
 
 def churn_conditions(v: FromClause, on: date, first: date, last: date, rules: Rules) -> dict[str, ColumnElement[bool]]:
     """SQL conditions for each churn category on `on` (流失返回: came back in [first, last])."""
-    lost = v.c.service_due < on - timedelta(days=rules.churn_after_days)
+    lost = v.c.service_due < on - timedelta(days=rules.schedule.churn_after_days)
     delivered = v.c.delivery_date <= on
     return {
         "首保流失": and_(delivered, not_(v.c.has_maintenance), lost),
@@ -244,7 +244,7 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
         )
         for vpk, vdate in conn.execute(query):
             visits_by_car[vpk].append(vdate)
-    within = timedelta(days=rules.invite_visit_within_days)
+    within = timedelta(days=rules.kpi.invite_visit_within_days)
     invite_num = sum(
         1 for _, vpk, ok_on in invited
         if any(ok_on <= d <= min(ok_on + within, on) for d in visits_by_car.get(vpk, []))
@@ -282,7 +282,7 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
     came_first = n["came_first"]
 
     # 忠诚客户比例: customers with >= 2 visits in the 12 months before the report date / with >= 1.
-    since = add_months(on, -rules.loyal_months)
+    since = add_months(on, -rules.kpi.loyal_months)
     per_customer = (
         select(v.c.customer_pk, func.count().label("n"))
         .join(VISITS, VISITS.c.vehicle_pk == v.c.id)
@@ -292,7 +292,7 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
     )
     loyal_den, loyal_num = conn.execute(
         select(func.count(), func.coalesce(
-            func.sum(case((per_customer.c.n >= rules.loyal_min_visits, 1), else_=0)), 0))
+            func.sum(case((per_customer.c.n >= rules.kpi.loyal_min_visits, 1), else_=0)), 0))
     ).one()
 
     # 客户转介率: vehicles delivered in the month whose customer has referred_by / delivered in the month.
@@ -377,7 +377,7 @@ def event_kpis(conn: Connection, on: date, first: date, last: date, rules: Rules
     """The random key moments' KPIs of the month: campaigns run (a count; denominator 1 month),
     抱怨处理及时率 / 救援处理及时率 (followed up in time / events whose deadline passed) and
     抱怨处理满意率 (resolved satisfied / resolved in the month)."""
-    from lifecycle_cli.core.events import followup_within_days, timeliness_counts
+    from lifecycle_cli.core.events import timeliness_counts
 
     upto = min(last, on)
 
@@ -389,7 +389,7 @@ def event_kpis(conn: Connection, on: date, first: date, last: date, rules: Rules
     campaigns_run = int(conn.execute(run).scalar() or 0)
 
     store_cond = EVENTS.c.store == store if store else literal(True)
-    within = followup_within_days(rules)
+    within = rules.events.followup_within_days
 
     def timely(kind: str) -> tuple[int, int]:
         rows = [dict(r) for r in conn.execute(

@@ -52,11 +52,11 @@ def vehicle_state(vehicle: VehicleFacts, rules: Rules, as_of: date = FAR_FUTURE)
         if eve >= vehicle.delivery_date:
             answered = next_maintenance(vehicle, vehicle_projection(vehicle, rules, eve), rules, eve)
             prev_due, prev_first = answered.due, answered.first
-    km_dates: list[date | None] = [proj.date_at_km(km) for km in rules.stage_mileage_km[1:]]
+    km_dates: list[date | None] = [proj.date_at_km(km) for km in rules.stages.mileage_km[1:]]
     km_dates += [None] * (4 - len(km_dates))
     last_maintenance = done[-1].date if done else None
-    early = timedelta(days=rules.maintenance_visit_early_days)
-    lost = timedelta(days=rules.churn_after_days)
+    early = timedelta(days=rules.kpi.maintenance_visit_early_days)
+    lost = timedelta(days=rules.schedule.churn_after_days)
     return {
         "last_maintenance_date": last_maintenance,
         "answered_in_window": bool(prev_due and last_maintenance and last_maintenance >= prev_due - early),
@@ -107,7 +107,6 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
     The anchor is the latest of the last successful contact, deliveries and visits
     gathered with grouped queries (the one place the care anchor is computed).
     """
-    every = rules.touchpoints["care_call"].offset_days
     pks = sorted(set(customer_pks))
     for part in reported(chunks(pks, BATCH), len(pks), "更新客户回访周期（位）", steps):
         latest: dict[int, date] = {}
@@ -131,7 +130,7 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
                 latest[pk] = day
         rows = [
             {"_pk": pk, "care_anchor": latest.get(pk),
-             "care_phase": latest[pk].toordinal() % every if pk in latest else None,
+             "care_phase": rules.care.phase(latest[pk]) if pk in latest else None,
              "birthday_mmdd": mmdd(birthday)}
             for pk, _, birthday in customers
         ]

@@ -17,12 +17,12 @@ from sqlalchemy import Select, and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from lifecycle_cli.core.calendar import HolidayCalendar, greeting_date
+from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.calllist import OpenTask, outcome_effect
-from lifecycle_cli.core.insurance import RENEWAL_CODE, inspection_month_offsets, registration_mmdds
+from lifecycle_cli.core.candidates import CandidateRanges, candidate_ranges, lookback_days
+from lifecycle_cli.core.insurance import RENEWAL_CODE
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Scheduler
-from lifecycle_cli.core.stages import add_months
 from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.steps import Steps, reported
 from lifecycle_cli.store.bulk import chunks, in_keys
@@ -36,100 +36,51 @@ SYNC_KEYS = ("tasks_synced_from", "tasks_synced_through")
 # whose rules produce it again opens it again (the same task_id, its attempts kept).
 RULES_CHANGED = "rules_changed"
 
-# Days a holiday can push a phone task later (the longest statutory break, with margin).
-SHIFT_SLACK = 10
 SYNC_BATCH = 1000
-
-
-def _mmdd_set(start: date, end: date) -> list[str]:
-    """'MM-DD' of every day in [start, end], with 02-29 when 02-28 is in (it falls there in other years)."""
-    out: set[str] = set()
-    day = start
-    while day <= end and len(out) < 367:
-        out.add(day.strftime("%m-%d"))
-        day += timedelta(days=1)
-    if "02-28" in out:
-        out.add("02-29")
-    return sorted(out)
-
-
-def lookback_days(rules: Rules) -> int:
-    """How long before a window a task can have fallen due and still be on the list."""
-    tp = rules.touchpoints
-    longest = max(tp[c].window_days for c in tp)
-    # An invitation stays until churn_winback takes over: lead + churn_after days.
-    # A renewal step stays at most until the expiry; an inspection reminder until the due date.
-    return max(longest, rules.invite_lead_days + rules.churn_after_days, rules.insurance_steps_days[0],
-               rules.inspection_before_days) + SHIFT_SLACK
 
 
 def customers_due_between(conn: Connection, rules: Rules, first: date, last: date,
                           calendar: HolidayCalendar) -> set[int]:
-    """Customers who may have a task falling due in [first, last] (an indexed superset)."""
-    tp = rules.touchpoints
-    slack = timedelta(days=SHIFT_SLACK)
+    """Customers who may have a task falling due in [first, last] (an indexed superset): the ranges of
+    core.candidates, one indexed query per criterion."""
+    ranges = candidate_ranges(rules, first, last, calendar)
+    v, c = VEHICLES, CUSTOMERS
     found: set[int] = set()
-    delivery_offset = max(tp[c].offset_days for c in ("delivery_call_24h", "delivery_call_7d", "visit_45d"))
-    v = VEHICLES
-    conditions = [
-        v.c.delivery_date.between(first - timedelta(days=delivery_offset) - slack, last),
-        # invitation at service_due - lead, churn_winback at service_due + churn_after
-        v.c.service_due.between(first - timedelta(days=rules.churn_after_days) - slack,
-                                last + timedelta(days=rules.invite_lead_days)),
-        # warranty check at warranty_end - before
-        v.c.warranty_end.between(first + timedelta(days=rules.warranty_check_before_days) - slack,
-                                 last + timedelta(days=rules.warranty_check_before_days)),
-        v.c.delivery_mmdd.in_(_mmdd_set(first, last)),
-        and_(v.c.upgrade_mmdd.in_(_mmdd_set(first - slack, last)), v.c.upgrade_date <= last),
-        *_renewal_conditions(rules, first, last),
-    ]
-    for condition in conditions:
-        found.update(conn.execute(select(v.c.customer_pk).where(condition, v.c.delivery_date <= last)).scalars())
-    post_offset = tp["post_service_followup"].offset_days
-    visit_query = (
-        select(v.c.customer_pk)
-        .join(VISITS, VISITS.c.vehicle_pk == v.c.id)
-        .where(VISITS.c.visit_date.between(first - timedelta(days=post_offset) - slack, last))
-    )
-    found.update(conn.execute(visit_query).scalars())
-    c = CUSTOMERS
-    found.update(conn.execute(select(c.c.id).where(c.c.birthday_mmdd.in_(_mmdd_set(first, last)))).scalars())
-    every = tp["care_call"].offset_days
-    care_from = first - slack
-    if (last - care_from).days + 1 >= every:
+    for condition in _vehicle_conditions(ranges):
+        found.update(conn.execute(select(v.c.customer_pk).where(condition, v.c.delivery_date <= ranges.delivered_by))
+                     .scalars())
+    visits = select(v.c.customer_pk).join(VISITS, VISITS.c.vehicle_pk == v.c.id).where(
+        VISITS.c.visit_date.between(*ranges.visit))
+    found.update(conn.execute(visits).scalars())
+    found.update(conn.execute(select(c.c.id).where(c.c.birthday_mmdd.in_(ranges.birthday_mmdd))).scalars())
+    if ranges.care_phases is None:
         found.update(conn.execute(select(c.c.id).where(c.c.care_anchor.is_not(None))).scalars())
     else:
-        phases = sorted({(care_from + timedelta(days=i)).toordinal() % every
-                         for i in range((last - care_from).days + 1)})
-        found.update(conn.execute(select(c.c.id).where(c.c.care_phase.in_(phases))).scalars())
-    greeting_days = [greeting_date(f, y, calendar) for f in rules.festivals for y in range(first.year, last.year + 2)]
-    if any(first <= d <= last for d in greeting_days):
-        found.update(conn.execute(select(v.c.customer_pk).where(v.c.delivery_date <= last)).scalars())
+        found.update(conn.execute(select(c.c.id).where(c.c.care_phase.in_(ranges.care_phases))).scalars())
+    if ranges.greeting:
+        found.update(conn.execute(select(v.c.customer_pk).where(v.c.delivery_date <= ranges.delivered_by)).scalars())
     return found
 
 
-def _renewal_conditions(rules: Rules, first: date, last: date) -> list[ColumnElement[bool]]:
-    """Cars whose renewal step (insurance_expiry - step) or inspection reminder can fall due in [first, last]."""
+def _vehicle_conditions(ranges: CandidateRanges) -> list[ColumnElement[bool]]:
+    """The criteria on a car's stored state and dates (each ANDed with delivered_by by the caller)."""
     v = VEHICLES
-    slack = timedelta(days=SHIFT_SLACK)
-    out: list[ColumnElement[bool]] = [
-        v.c.insurance_expiry.between(first - slack + timedelta(days=s), last + timedelta(days=s))
-        for s in rules.insurance_steps_days
-    ]
-    before = timedelta(days=rules.inspection_before_days)
-    out.append(v.c.inspection_due.between(first - slack + before, last + before))
     # An expiry that moved on one of these days (import or `vehicle set` after the synced days): its
     # open steps close.
-    moved = select(INSURANCE_CHANGES.c.vehicle_pk).where(INSURANCE_CHANGES.c.changed_on.between(first, last))
-    out.append(v.c.id.in_(moved))
-    # No inspection date in the data: the computed dues are whole months after the delivery date.
-    residues, first_months = inspection_month_offsets(rules)
-    out.append(and_(
-        v.c.inspection_due.is_(None),
-        v.c.delivery_mmdd.in_(registration_mmdds(first - slack + before, last + before, residues)),
-        v.c.delivery_date <= add_months(last + before, -first_months) + timedelta(days=3),
-    ))
-    return out
+    moved = select(INSURANCE_CHANGES.c.vehicle_pk).where(INSURANCE_CHANGES.c.changed_on.between(*ranges.expiry_changed))
+    return [
+        v.c.delivery_date.between(*ranges.delivery),
+        v.c.service_due.between(*ranges.service_due),
+        v.c.warranty_end.between(*ranges.warranty_end),
+        v.c.delivery_mmdd.in_(ranges.anniversary_mmdd),
+        and_(v.c.upgrade_mmdd.in_(ranges.upgrade_mmdd), v.c.upgrade_date <= ranges.delivered_by),
+        *(v.c.insurance_expiry.between(*days) for days in ranges.insurance_expiry),
+        v.c.inspection_due.between(*ranges.inspection_due),
+        v.c.id.in_(moved),
+        # No inspection date in the data: the computed dues are whole months after the delivery date.
+        and_(v.c.inspection_due.is_(None), v.c.delivery_mmdd.in_(ranges.registration_mmdd),
+             v.c.delivery_date <= ranges.registered_by),
+    ]
 
 
 def customers_with_ended_renewal_steps(conn: Connection, rules: Rules, today: date) -> set[int]:
@@ -315,7 +266,7 @@ def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar
     due tasks. The synced range only grows when the new days join it without a gap.
     """
     serialize_writers(conn)
-    end = max(end, start + timedelta(days=rules.ahead_days - 1))
+    end = max(end, start + timedelta(days=rules.call_list.ahead_days - 1))
     need_from = start - timedelta(days=lookback_days(rules))
     covered = synced_range(conn)
     candidates: set[int] = set()

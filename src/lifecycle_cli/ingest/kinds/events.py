@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from lifecycle_cli.core.calendar import HolidayCalendar
-from lifecycle_cli.core.events import accepted_kinds_text, event_kinds, find_event_kind
+from lifecycle_cli.core.events import accepted_kinds_text, find_event_kind
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.context import FileJob
 from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, row_vin
@@ -63,7 +63,7 @@ class Events(Kind):
     def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
         """Record a batch of events (a new one gets its follow-up task); unknown cars are rejected."""
         vehicle_ids = bulk.lookup_ids(conn, bulk.VEHICLES, "vin", (v["vin"] for _, v in batch))
-        kinds = event_kinds(self.rules)
+        kinds = self.rules.events.kinds
         items: list[NewEvent] = []
         rows: list[Row] = []
         for row, values in batch:

@@ -102,7 +102,7 @@ class Vehicles(Kind):
                          "date_ignored")
         if column != "inspection_due" and expiry_too_far(day, self.options.today, self.rules):
             self.ctx.say(report, row.line, p.header_of(column),
-                         f"到期日期 {day} 在 {self.rules.insurance_max_years_ahead} 年以后，"
+                         f"到期日期 {day} 在 {self.rules.insurance.max_years_ahead} 年以后，"
                          "可能录入有误（已保留）", "warning", "expiry_too_far")
         return day
 

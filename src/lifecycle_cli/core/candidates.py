@@ -1,0 +1,108 @@
+"""Where the call list's tasks can come from: the anchor-date ranges of the indexed candidate search.
+
+Pure. For the days [first, last], `candidate_ranges` gives per criterion the range of a stored
+anchor (delivery, maintenance due, warranty end, yearly dates, expiries, visits, care phase)
+whose car or customer may have a task falling due in those days — a superset, so the scheduler
+run over the candidates finds every task. store/tasks.py only turns the ranges into SQL.
+
+A phone task falls due on the next working day after its rule date, so a task of a rule date
+up to HOLIDAY_SHIFT before `first` can still fall due in the days: the same margin bounds the
+scheduler's pruning (core/schedule.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from lifecycle_cli.core.calendar import HOLIDAY_SHIFT, HolidayCalendar, greeting_date
+from lifecycle_cli.core.insurance import inspection_month_offsets, registration_mmdds
+from lifecycle_cli.core.rules import Rules
+from lifecycle_cli.core.stages import add_months
+
+DateRange = tuple[date, date]
+DELIVERY_CODES = ("delivery_call_24h", "delivery_call_7d", "visit_45d")
+
+
+def mmdd_set(start: date, end: date) -> tuple[str, ...]:
+    """'MM-DD' of every day in [start, end], with 02-29 when 02-28 is in (it falls there in other years)."""
+    out: set[str] = set()
+    day = start
+    while day <= end and len(out) < 367:
+        out.add(day.strftime("%m-%d"))
+        day += timedelta(days=1)
+    if "02-28" in out:
+        out.add("02-29")
+    return tuple(sorted(out))
+
+
+def lookback_days(rules: Rules) -> int:
+    """How long before a window a task can have fallen due and still be on the list."""
+    tp = rules.touchpoints
+    longest = max(tp[c].window_days for c in tp)
+    # An invitation stays until churn_winback takes over: lead + churn_after days.
+    # A renewal step stays at most until the expiry; an inspection reminder until the due date.
+    return max(longest, rules.schedule.invite_lead_days + rules.schedule.churn_after_days,
+               rules.insurance.steps_before_days[0], rules.inspection.before_days) + HOLIDAY_SHIFT.days
+
+
+@dataclass(frozen=True)
+class CandidateRanges:
+    """Per criterion, the anchors whose car (delivered by `delivered_by`) or customer may have a task
+    falling due in the days searched; a car or customer matching any one is a candidate."""
+
+    delivered_by: date
+    delivery: DateRange  # delivery calls and the 1.5-month visit call: delivery_date
+    service_due: DateRange  # maintenance invitation (due - lead) and churn_winback (due + churn_after)
+    warranty_end: DateRange  # warranty check (end - before)
+    anniversary_mmdd: tuple[str, ...]  # purchase anniversary: delivery_mmdd
+    upgrade_mmdd: tuple[str, ...]  # trade-in offers, yearly from upgrade_date (<= delivered_by)
+    insurance_expiry: tuple[DateRange, ...]  # one per renewal step (expiry - step)
+    inspection_due: DateRange  # inspection reminder before the data's due date
+    expiry_changed: DateRange  # insurancechange.changed_on: the open steps of an expiry that moved close
+    registration_mmdd: tuple[str, ...]  # computed inspection dues (no inspection_due): delivery_mmdd ...
+    registered_by: date  # ... of cars delivered by then (the first due date is months after)
+    visit: DateRange  # post-service follow-ups: visit_date
+    birthday_mmdd: tuple[str, ...]  # birthday greetings: birthday_mmdd
+    care_phases: tuple[int, ...] | None  # care calls: care_phase in these; None: every customer with an anchor
+    greeting: bool  # a festival greeting day is in: every customer with a delivered car
+
+
+def candidate_ranges(rules: Rules, first: date, last: date, calendar: HolidayCalendar) -> CandidateRanges:
+    """The anchor ranges of every task that can fall due in [first, last] (see CandidateRanges)."""
+    tp = rules.touchpoints
+    shifted = first - HOLIDAY_SHIFT  # the earliest rule date that a holiday can push into the days
+    schedule = rules.schedule
+    delivery_offset = timedelta(days=max(tp[c].offset_days for c in DELIVERY_CODES))
+    check_before = timedelta(days=schedule.warranty_check_before_days)
+    before = timedelta(days=rules.inspection.before_days)
+    residues, first_months = inspection_month_offsets(rules)
+    greetings = (greeting_date(f, y, calendar) for f in rules.holidays for y in range(first.year, last.year + 2))
+    return CandidateRanges(
+        delivered_by=last,
+        delivery=(shifted - delivery_offset, last),
+        service_due=(shifted - timedelta(days=schedule.churn_after_days),
+                     last + timedelta(days=schedule.invite_lead_days)),
+        warranty_end=(shifted + check_before, last + check_before),
+        anniversary_mmdd=mmdd_set(first, last),
+        upgrade_mmdd=mmdd_set(shifted, last),
+        insurance_expiry=tuple((shifted + timedelta(days=s), last + timedelta(days=s))
+                               for s in rules.insurance.steps_before_days),
+        inspection_due=(shifted + before, last + before),
+        expiry_changed=(first, last),
+        registration_mmdd=tuple(registration_mmdds(shifted + before, last + before, residues)),
+        # add_months clamps at a month's end: a car registered up to 3 days later has its due then too.
+        registered_by=add_months(last + before, -first_months) + timedelta(days=3),
+        visit=(shifted - timedelta(days=tp["post_service_followup"].offset_days), last),
+        birthday_mmdd=mmdd_set(first, last),
+        care_phases=_care_phases(rules, shifted, last),
+        greeting=any(first <= day <= last for day in greetings),
+    )
+
+
+def _care_phases(rules: Rules, first_rule_date: date, last: date) -> tuple[int, ...] | None:
+    """The care phases of the rule dates [first_rule_date, last]; None when they cover the whole rhythm."""
+    days = (last - first_rule_date).days + 1
+    if days >= rules.care.every_days:
+        return None
+    return tuple(sorted({rules.care.phase(first_rule_date + timedelta(days=i)) for i in range(days)}))
