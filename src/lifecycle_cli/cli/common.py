@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
+from lifecycle_cli.cli.choices import FORMAT
 from lifecycle_cli.errors import BY_EXIT_CODE, DatabaseProblem, Interrupted, UserError
 
 if TYPE_CHECKING:
@@ -196,12 +197,11 @@ def fail(message: str, code: int = EXIT_PARTIAL) -> NoReturn:
     raise BY_EXIT_CODE[code](message)
 
 
-FORMATS = ("table", "csv", "json")
-
 # Options several verbs share, declared once.
-FormatOption = Annotated[str, typer.Option("--format", help="table / csv / json")]
+FormatOption = Annotated[str, typer.Option("--format", metavar="格式", callback=FORMAT.parse,
+                                           help="输出格式：table / csv / json")]
 EnglishHeadersOption = Annotated[bool, typer.Option("--english-headers", help="CSV 用英文表头")]
-StoreOption = Annotated[str | None, typer.Option("--store", help="只看此门店")]
+StoreOption = Annotated[str | None, typer.Option("--store", metavar="门店", help="只看此门店")]
 
 
 def explain_os_error(exc: BaseException) -> str | None:
@@ -263,8 +263,22 @@ class LifecycleGroup(TyperGroup):
         raise typer.Exit(error.exit_code) from cause
 
 
-def check_format(fmt: str) -> str:
-    """A --format value, or a usage error."""
-    if fmt not in FORMATS:
-        fail(f"--format 只能是 {' / '.join(FORMATS)}，不是 \"{fmt}\"", EXIT_USAGE)
-    return fmt
+class LifecycleCommand(TyperCommand):
+    """A verb whose help names each argument by its placeholder word alone (任务号; 文件… for several),
+    where Typer would add the Python type (`<int>`, `<list[Path]>`); options show their metavar."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                word = param.metavar or str(param.name).upper()
+                arguments.append((word + ("…" if param.nargs != 1 else ""), record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
