@@ -98,7 +98,7 @@ def due_command(
     fmt: FormatOption = "table",
     english_headers: EnglishHeadersOption = False,
     split_by: str = typer.Option(None, "--split-by", metavar="方式", callback=SPLIT_BY.parse,
-                                 help="owner（负责人）：每位负责人一个 CSV 文件"),
+                                 help="owner 负责人：每位负责人一个 CSV 文件"),
     out: Path = typer.Option(None, "--out", metavar="目录", help="--split-by 的输出目录"),
 ) -> None:
     """回访清单：每位客户每天一行，合并当天所有任务，按优先级排序。"""

@@ -131,7 +131,7 @@ def event_add(
     vin: str = typer.Argument(..., metavar="车架号", help="车架号"),
     kind: str = typer.Argument(..., metavar="事件类型", callback=EVENT_KIND.parse,
                                help="代码或名称：complaint 客户抱怨 / rescue 维修救援 / warranty_claim 保修索赔 / "
-                                    "breakdown 保修外车辆故障（或规则文件中的其他事件类型）"),
+                                    "breakdown 保修外故障（或规则文件中的其他事件类型）"),
     on: str = typer.Option(None, "--date", metavar="日期", help="事件日期 YYYY-MM-DD（默认今天）"),
     note: str = typer.Option("", "--note", metavar="文本", help="说明"),
 ) -> None:
@@ -191,7 +191,7 @@ def event_list(
     ctx: typer.Context,
     kind: str = typer.Option(None, "--kind", metavar="事件类型", callback=EVENT_KIND.parse,
                              help="只看此类型：complaint 客户抱怨 / rescue 维修救援 / warranty_claim 保修索赔 / "
-                                  "breakdown 保修外车辆故障"),
+                                  "breakdown 保修外故障"),
     status: str = typer.Option(None, "--status", metavar="状态", callback=EVENT_STATUS.parse,
                                help="只看此状态：open 处理中 / satisfied 满意 / unsatisfied 不满意"),
     store: StoreOption = None,
