@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import typer
 import typer.main
@@ -90,8 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     if current != text:
         from lifecycle_cli.files import write_atomically
 
+        def write(fh: IO[str]) -> None:
+            fh.write(text)
+
         REFERENCE.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(REFERENCE, lambda fh: fh.write(text), encoding="utf-8", newline="\n")
+        write_atomically(REFERENCE, write, encoding="utf-8", newline="\n")
         sys.stdout.write(f"wrote {REFERENCE}\n")
     return 0
 
