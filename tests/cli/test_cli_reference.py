@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from lifecycle_cli.cli import reference
 from lifecycle_cli.cli.app import app
 from lifecycle_cli.cli.choices import Choice
+from lifecycle_cli.cli.helptext import width
 from lifecycle_cli.core.rules import load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,3 +79,16 @@ def test_each_choice_option_lists_what_it_accepts_in_its_help() -> None:
             for entry in choice.entries(rules if choice.from_rules else None):
                 assert entry.shown in (param.help or ""), f"lifecycle {path} {param.opts}: {entry.shown}"
     assert seen >= 20
+
+
+def test_help_fits_the_terminal_and_its_columns_line_up() -> None:
+    # A Chinese character takes two columns: measured in characters, lines ran past the edge and the
+    # help of options with Chinese placeholders started in different columns.
+    for entry in reference.commands():
+        starts = set()
+        for line in entry.help.splitlines():
+            assert width(line) <= reference.WIDTH, f"{entry.title} --help: {line}"
+            option = re.match(r"  -\S*(?: \S+)?(?:, -\S+(?: \S+)?)? {2,}", line)
+            if option:
+                starts.add(width(option.group()))
+        assert len(starts) <= 1, f"{entry.title} --help: option help starts at columns {starts}"

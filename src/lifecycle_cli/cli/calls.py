@@ -15,7 +15,6 @@ from lifecycle_cli.cli.common import (
     Context,
     EnglishHeadersOption,
     FormatOption,
-    LifecycleCommand,
     StoreOption,
     day_or_today,
     fail,
@@ -24,6 +23,7 @@ from lifecycle_cli.cli.common import (
     today,
     within_a_year,
 )
+from lifecycle_cli.cli.helptext import LifecycleCommand
 
 if TYPE_CHECKING:
     from lifecycle_cli.core.rules import Rules

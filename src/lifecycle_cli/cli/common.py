@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
-from typer.core import TyperCommand, TyperGroup
 
 from lifecycle_cli.cli.choices import FORMAT
+from lifecycle_cli.cli.helptext import HelpGroup
 from lifecycle_cli.errors import BY_EXIT_CODE, DatabaseProblem, Interrupted, UserError
 
 if TYPE_CHECKING:
@@ -231,7 +231,7 @@ def explain(exc: BaseException, context: Context | None) -> str | None:
 INTERRUPTED = "已中断"
 
 
-class LifecycleGroup(TyperGroup):
+class LifecycleGroup(HelpGroup):
     """The root command: the one place where an error becomes a message and an exit code, for every
     verb (also under CliRunner): ours (errors.py) with their class's code, the driver's and the file
     system's that the user can fix with 2, Ctrl-C with 130; anything else goes on to the entry
@@ -262,23 +262,3 @@ class LifecycleGroup(TyperGroup):
             typer.echo(str(error), err=True)
         raise typer.Exit(error.exit_code) from cause
 
-
-class LifecycleCommand(TyperCommand):
-    """A verb whose help names each argument by its placeholder word alone (任务号; 文件… for several),
-    where Typer would add the Python type (`<int>`, `<list[Path]>`); options show their metavar."""
-
-    def format_options(self, ctx: Any, formatter: Any) -> None:
-        arguments, options = [], []
-        for param in self.get_params(ctx):
-            record = param.get_help_record(ctx)
-            if record is None:
-                continue
-            if param.param_type_name == "argument":
-                word = param.metavar or str(param.name).upper()
-                arguments.append((word + ("…" if param.nargs != 1 else ""), record[1]))
-            else:
-                options.append(record)
-        for title, rows in (("Arguments", arguments), ("Options", options)):
-            if rows:
-                with formatter.section(title):
-                    formatter.write_dl(rows)

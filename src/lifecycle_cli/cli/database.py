@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 import typer
 
 from lifecycle_cli.cli.choices import FORMAT_NO_CSV
-from lifecycle_cli.cli.common import EXIT_USAGE, LifecycleCommand, fail, get_context
+from lifecycle_cli.cli.common import EXIT_USAGE, fail, get_context
+from lifecycle_cli.cli.helptext import HelpGroup, LifecycleCommand
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-db_app = typer.Typer(help="数据库：创建或升级结构（迁移），查看状态。", no_args_is_help=True,
+db_app = typer.Typer(cls=HelpGroup, help="数据库：创建或升级结构（迁移），查看状态。", no_args_is_help=True,
                      rich_markup_mode=None)
 
 

@@ -23,13 +23,13 @@ from lifecycle_cli.cli.common import (
     EXIT_USAGE,
     EnglishHeadersOption,
     FormatOption,
-    LifecycleCommand,
     StoreOption,
     day_or_today,
     fail,
     get_context,
     parse_day,
 )
+from lifecycle_cli.cli.helptext import HelpGroup, LifecycleCommand
 
 if TYPE_CHECKING:
     from lifecycle_cli.core.rules import Rules
@@ -38,12 +38,14 @@ if TYPE_CHECKING:
     from lifecycle_cli.store.events import Selection
 
 event_app = typer.Typer(
+    cls=HelpGroup,
     help="随机节点事件：客户抱怨、维修救援、保修索赔、保修外故障，各生成回访任务。",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
 )
 campaign_app = typer.Typer(
+    cls=HelpGroup,
     help="客户服务活动：四季活动、主题服务活动、爱车养护沙龙……按细分客群在活动日生成回访任务。",
     no_args_is_help=True,
     add_completion=False,

@@ -12,7 +12,6 @@ from lifecycle_cli.cli.common import (
     EXIT_USAGE,
     EnglishHeadersOption,
     FormatOption,
-    LifecycleCommand,
     StoreOption,
     day_or_today,
     fail,
@@ -20,6 +19,7 @@ from lifecycle_cli.cli.common import (
     parse_day,
     today,
 )
+from lifecycle_cli.cli.helptext import HelpGroup, LifecycleCommand
 
 VEHICLE_HEADERS = {
     "vin": "车架号",
@@ -183,6 +183,6 @@ def set_command(
 
 def vehicle_app() -> typer.Typer:
     """`lifecycle vehicle set`: correct one vehicle's insurance and inspection dates by hand."""
-    sub = typer.Typer(help="修改一辆车的档案（保险到期、年审到期）。", no_args_is_help=True, rich_markup_mode=None)
+    sub = typer.Typer(cls=HelpGroup, help="修改一辆车的档案（保险到期、年审到期）。", no_args_is_help=True, rich_markup_mode=None)
     sub.command("set", cls=LifecycleCommand)(set_command)
     return sub

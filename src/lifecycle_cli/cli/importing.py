@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from lifecycle_cli.cli.choices import IMPORT_KIND, VISIT_KIND
-from lifecycle_cli.cli.common import EXIT_USAGE, Context, LifecycleCommand, fail, get_context, today
+from lifecycle_cli.cli.common import EXIT_USAGE, Context, fail, get_context, today
+from lifecycle_cli.cli.helptext import LifecycleCommand
 from lifecycle_cli.errors import RefusedInput
 
 if TYPE_CHECKING:

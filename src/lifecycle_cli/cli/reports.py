@@ -11,13 +11,13 @@ from lifecycle_cli.cli.choices import CHURN_CATEGORY, FORMAT
 from lifecycle_cli.cli.common import (
     EnglishHeadersOption,
     FormatOption,
-    LifecycleCommand,
     StoreOption,
     day_or_today,
     get_context,
     parse_month,
     today,
 )
+from lifecycle_cli.cli.helptext import LifecycleCommand
 
 if TYPE_CHECKING:
     from lifecycle_cli.core.rules import Rules

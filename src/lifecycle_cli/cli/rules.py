@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from lifecycle_cli.cli.common import LifecycleCommand, get_context
+from lifecycle_cli.cli.common import get_context
+from lifecycle_cli.cli.helptext import LifecycleCommand
 from lifecycle_cli.errors import RefusedInput
 
 
