@@ -141,7 +141,7 @@ def test_unknown_task_id_exits_2(world: Path, call: int) -> None:
 
 def test_a_result_not_in_the_list_exits_2_and_records_nothing(world: Path, call: int) -> None:
     assert refusal(world, "done", call, "--result", "maybe") == (
-        '--result 只能是 reached / no_answer / booked / declined / wrong_number，不是 "maybe"')
+        '--result: 不认识 "maybe"，可用：reached 接通 / no_answer 未接通 / booked 已预约 / declined 拒绝 / wrong_number 号码错误')
     assert outcomes(world, call) == []
     assert call in listed_ids(world, DAY)
 

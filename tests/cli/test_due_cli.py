@@ -207,15 +207,15 @@ def test_code_filter(world: Path) -> None:
     assert codes_by_customer(lines) == {"C101": ["post_service_followup"], "C102": ["post_service_followup"]}
 
     assert refusal(world, "due", "--date", DAY, "--code", "no_such_code").startswith(
-        '--code 不认识 "no_such_code"，可用：delivery_call_24h, delivery_call_7d, visit_45d, ')
+        '--code: 不认识 "no_such_code"，可用：delivery_call_24h 交车24小时感谢回访 / delivery_call_7d 交车7日回访 / ')
 
 
 def test_role_filter(world: Path) -> None:
     lines = due_lines(world, "--date", DAY, "--role", "customer_care")
     assert set(codes_by_customer(lines)) == {"C101", "C102", "C105"}
     assert refusal(world, "due", "--date", DAY, "--role", "janitor") == (
-        '--role 不认识 "janitor"，可用：sales_manager, sales_consultant, service_advisor, customer_care, '
-        'service_manager, insurance_specialist')
+        '--role: 不认识 "janitor"，可用：sales_manager 销售经理 / sales_consultant 销售顾问 / service_advisor 服务顾问 / '
+        'customer_care 客服专员 / service_manager 服务经理 / insurance_specialist 续保专员')
 
 
 def test_birthday_greeting_is_a_customer_level_sms(world: Path) -> None:
@@ -288,7 +288,7 @@ def test_split_by_owner_writes_one_excel_file_per_owner(world: Path, tmp_path: P
 
 def test_split_by_needs_an_out_directory(world: Path) -> None:
     assert refusal(world, "due", "--date", DAY, "--split-by", "owner") == "--split-by owner 需要和 --out DIR 一起使用"
-    assert refusal(world, "due", "--date", DAY, "--split-by", "store", "--out", "x") == "--split-by 目前只支持 owner"
+    assert refusal(world, "due", "--date", DAY, "--split-by", "store", "--out", "x") == '--split-by: 不认识 "store"，可用：owner 负责人'
 
 
 def test_an_empty_list_exits_0(db: Path) -> None:

@@ -150,8 +150,8 @@ def test_vehicles_table_has_chinese_headers_and_no_box_art_when_piped(fleet: Pat
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--stage", "保内中期"), '--stage 只能是 新车体验期 / 保内初期 / 保内后期 / 保修外期 / 换车升级期，不是 "保内中期"'),
-    (("--format", "xml"), '--format 只能是 table / csv / json，不是 "xml"'),
+    (("--stage", "保内中期"), '--stage: 不认识 "保内中期"，可用：新车体验期 / 保内初期 / 保内后期 / 保修外期 / 换车升级期'),
+    (("--format", "xml"), '--format: 不认识 "xml"，可用：table / csv / json'),
     (("--date", "2026-02-30"), '--date: 无法识别的日期 "2026-02-30"（格式：YYYY-MM-DD）'),
 ])
 def test_vehicles_bad_options_are_usage_errors(fleet: Path, args: tuple[str, str], message: str) -> None:

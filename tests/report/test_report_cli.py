@@ -532,7 +532,7 @@ def test_churn_list_one_category_csv(kpi_world: World) -> None:
 
 def test_churn_unknown_category_is_a_usage_error(kpi_world: World) -> None:
     assert refusal(kpi_world.db, "churn", "--category", "其他流失", "--date", REPORT_DAY) == (
-        '--category 只能是 首保流失 / 定保流失 / 出保修期流失 / 流失返回，不是 "其他流失"')
+        '--category: 不认识 "其他流失"，可用：首保流失 / 定保流失 / 出保修期流失 / 流失返回')
 
 
 def test_churn_store_filter(kpi_world: World) -> None:
@@ -610,7 +610,7 @@ def test_bad_date_and_format_are_usage_errors(kpi_world: World) -> None:
     assert refusal(kpi_world.db, "report", "--date", "2026-11-31") == (
         '--date: 无法识别的日期 "2026-11-31"（格式：YYYY-MM-DD）')
     assert refusal(kpi_world.db, "report", "--date", REPORT_DAY, "--format", "xml") == (
-        '--format 只能是 table / csv / json，不是 "xml"')
+        '--format: 不认识 "xml"，可用：table / csv / json')
 
 
 def test_mid_month_report(kpi_world: World) -> None:

@@ -20,11 +20,24 @@ app = typer.Typer(
 )
 
 
+def show_version(value: bool) -> None:
+    """`lifecycle --version`: the installed distribution's version, then exit."""
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"lifecycle {version('lifecycle-cli')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    db: str = typer.Option(None, "--db", help="数据库：文件路径或 URL（默认 LIFECYCLE_DB，或用户数据目录）"),
-    rules: Path = typer.Option(None, "--rules", help="规则文件 TOML（默认 LIFECYCLE_RULES，或内置默认规则）"),
+    db: str = typer.Option(None, "--db", metavar="数据库",
+                           help="数据库：文件路径或 URL（默认 LIFECYCLE_DB，或用户数据目录）"),
+    rules: Path = typer.Option(None, "--rules", metavar="文件",
+                               help="规则文件 TOML（默认 LIFECYCLE_RULES，或内置默认规则）"),
+    version: bool = typer.Option(False, "--version", is_eager=True, expose_value=False, callback=show_version,
+                                 help="显示版本并退出"),
 ) -> None:
     """车辆生命周期管理 (lifecycle)。"""
     ctx.obj = Context(db=db, rules_path=rules)

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
-from typer.core import TyperGroup
 
+from lifecycle_cli.cli.choices import FORMAT
+from lifecycle_cli.cli.helptext import HelpGroup
 from lifecycle_cli.errors import BY_EXIT_CODE, DatabaseProblem, Interrupted, UserError
 
 if TYPE_CHECKING:
@@ -196,12 +197,11 @@ def fail(message: str, code: int = EXIT_PARTIAL) -> NoReturn:
     raise BY_EXIT_CODE[code](message)
 
 
-FORMATS = ("table", "csv", "json")
-
 # Options several verbs share, declared once.
-FormatOption = Annotated[str, typer.Option("--format", help="table / csv / json")]
+FormatOption = Annotated[str, typer.Option("--format", metavar="格式", callback=FORMAT.parse,
+                                           help="输出格式：table / csv / json")]
 EnglishHeadersOption = Annotated[bool, typer.Option("--english-headers", help="CSV 用英文表头")]
-StoreOption = Annotated[str | None, typer.Option("--store", help="只看此门店")]
+StoreOption = Annotated[str | None, typer.Option("--store", metavar="门店", help="只看此门店")]
 
 
 def explain_os_error(exc: BaseException) -> str | None:
@@ -231,7 +231,7 @@ def explain(exc: BaseException, context: Context | None) -> str | None:
 INTERRUPTED = "已中断"
 
 
-class LifecycleGroup(TyperGroup):
+class LifecycleGroup(HelpGroup):
     """The root command: the one place where an error becomes a message and an exit code, for every
     verb (also under CliRunner): ours (errors.py) with their class's code, the driver's and the file
     system's that the user can fix with 2, Ctrl-C with 130; anything else goes on to the entry
@@ -262,9 +262,3 @@ class LifecycleGroup(TyperGroup):
             typer.echo(str(error), err=True)
         raise typer.Exit(error.exit_code) from cause
 
-
-def check_format(fmt: str) -> str:
-    """A --format value, or a usage error."""
-    if fmt not in FORMATS:
-        fail(f"--format 只能是 {' / '.join(FORMATS)}，不是 \"{fmt}\"", EXIT_USAGE)
-    return fmt

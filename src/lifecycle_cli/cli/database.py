@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from lifecycle_cli.cli.common import EXIT_USAGE, FormatOption, check_format, fail, get_context
+from lifecycle_cli.cli.choices import FORMAT_NO_CSV
+from lifecycle_cli.cli.common import EXIT_USAGE, fail, get_context
+from lifecycle_cli.cli.helptext import HelpGroup, LifecycleCommand
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-db_app = typer.Typer(help="数据库：创建或升级结构（迁移），查看状态。", no_args_is_help=True,
+db_app = typer.Typer(cls=HelpGroup, help="数据库：创建或升级结构（迁移），查看状态。", no_args_is_help=True,
                      rich_markup_mode=None)
 
 
@@ -48,7 +50,7 @@ def _digest_text(stored: str | None, current: str) -> str:
     return f"{shown}（当前规则为 {current[:12]}：下一个使用数据库的命令会先按当前规则重算状态与任务）"
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", cls=LifecycleCommand)
 def upgrade_command(ctx: typer.Context) -> None:
     """创建或升级数据库结构到本程序的版本（SQLite 文件与 PostgreSQL 均可；不丢失数据）。"""
     from lifecycle_cli.render.output import say
@@ -71,15 +73,18 @@ def upgrade_command(ctx: typer.Context) -> None:
         say(f"数据库 {where}：{old} → {new}")
 
 
-@db_app.command("status")
-def status_command(ctx: typer.Context, fmt: FormatOption = "table") -> None:
+@db_app.command("status", cls=LifecycleCommand)
+def status_command(
+    ctx: typer.Context,
+    fmt: str = typer.Option("table", "--format", metavar="格式", callback=FORMAT_NO_CSV.parse,
+                            help="输出格式：table / json"),
+) -> None:
     """数据库状态：引擎、地址（隐藏密码）、结构版本、各表行数、各门店最近的交车与进厂日期。"""
     from lifecycle_cli.core.rules import state_digest
     from lifecycle_cli.render.output import print_table, say, write_json
     from lifecycle_cli.store.db import DatabaseError
     from lifecycle_cli.store.status import database_status
 
-    check_format(fmt)
     current = state_digest(get_context(ctx).rules())
     url, where, engine = _open(ctx)
     try:
@@ -95,8 +100,6 @@ def status_command(ctx: typer.Context, fmt: FormatOption = "table") -> None:
     if fmt == "json":
         write_json(data)
         return
-    if fmt == "csv":
-        fail("db status 只支持 --format table / json", EXIT_USAGE)
     engine_text = data["engine"] + (f" {data['server_version']}" if data["server_version"] else "")
     say(f"引擎：{engine_text}")
     say(f"数据库：{where}")
@@ -110,7 +113,7 @@ def status_command(ctx: typer.Context, fmt: FormatOption = "table") -> None:
                 title="各门店最近数据")
 
 
-@db_app.command("resync")
+@db_app.command("resync", cls=LifecycleCommand)
 def resync_command(ctx: typer.Context) -> None:
     """重新检索全部客户的回访任务（修复：日期水位越过了未生成任务的日子）；已记录的结果不受影响。"""
     from lifecycle_cli.cli.common import today

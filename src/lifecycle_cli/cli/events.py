@@ -7,18 +7,29 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lifecycle_cli.cli.choices import (
+    AGE_BAND,
+    CAMPAIGN_KIND,
+    CHANNEL,
+    CHURN_CATEGORY,
+    EVENT_KIND,
+    EVENT_STATUS,
+    FORMAT,
+    ROLE,
+    STAGE,
+)
 from lifecycle_cli.cli.common import (
     EXIT_PARTIAL,
     EXIT_USAGE,
     EnglishHeadersOption,
     FormatOption,
     StoreOption,
-    check_format,
     day_or_today,
     fail,
     get_context,
     parse_day,
 )
+from lifecycle_cli.cli.helptext import HelpGroup, LifecycleCommand
 
 if TYPE_CHECKING:
     from lifecycle_cli.core.rules import Rules
@@ -27,12 +38,14 @@ if TYPE_CHECKING:
     from lifecycle_cli.store.events import Selection
 
 event_app = typer.Typer(
+    cls=HelpGroup,
     help="随机节点事件：客户抱怨、维修救援、保修索赔、保修外故障，各生成回访任务。",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
 )
 campaign_app = typer.Typer(
+    cls=HelpGroup,
     help="客户服务活动：四季活动、主题服务活动、爱车养护沙龙……按细分客群在活动日生成回访任务。",
     no_args_is_help=True,
     add_completion=False,
@@ -114,29 +127,23 @@ def _event_record(row: dict[str, Any], rules: Rules) -> dict[str, Any]:
     }
 
 
-@event_app.command("add")
+@event_app.command("add", cls=LifecycleCommand)
 def event_add(
     ctx: typer.Context,
-    vin: str = typer.Argument(..., help="车架号"),
-    kind: str = typer.Argument(..., help="complaint 客户抱怨 / rescue 维修救援 / warranty_claim 保修索赔 / "
-                                         "breakdown 保修外故障"),
-    on: str = typer.Option(None, "--date", help="事件日期 YYYY-MM-DD（默认今天）"),
-    note: str = typer.Option("", "--note", help="说明"),
+    vin: str = typer.Argument(..., metavar="车架号", help="车架号"),
+    kind: str = typer.Argument(..., metavar="事件类型", callback=EVENT_KIND.parse,
+                               help="代码或名称：complaint 客户抱怨 / rescue 维修救援 / warranty_claim 保修索赔 / "
+                                    "breakdown 保修外故障（或规则文件中的其他事件类型）"),
+    on: str = typer.Option(None, "--date", metavar="日期", help="事件日期 YYYY-MM-DD（默认今天）"),
+    note: str = typer.Option("", "--note", metavar="文本", help="说明"),
 ) -> None:
     """记录一个事件，并生成次日的回访任务（抱怨处理后还有一次回访）。"""
-    from lifecycle_cli.core.events import accepted_kinds_text, find_event_kind
     from lifecycle_cli.render.output import say, warn
     from lifecycle_cli.service.events import add_event
 
     context = get_context(ctx)
     rules = context.rules()
-    try:
-        found = find_event_kind(kind, rules)
-        accepted = accepted_kinds_text(rules)
-    except (KeyError, TypeError, ValueError) as exc:
-        _rules_problem(exc)
-    if found is None:
-        fail(f"不认识的事件类型 \"{kind}\"，可用：{accepted}", EXIT_USAGE)
+    found = rules.events.kinds[kind]  # the code of a kind of these rules (EVENT_KIND checked it)
     day = day_or_today(on, rules)
     result = add_event(context.engine(), rules, vin, found, day, note)
     event = result.event
@@ -152,12 +159,12 @@ def event_add(
         say(f"回访任务 #{task['id']}：{name}，{task['due_date']}，负责人 {task['owner']}")
 
 
-@event_app.command("resolve")
+@event_app.command("resolve", cls=LifecycleCommand)
 def event_resolve(
     ctx: typer.Context,
-    event_id: int = typer.Argument(..., help="事件号（event add / event list 中的 #）"),
+    event_id: int = typer.Argument(..., metavar="事件号", help="事件号（event add / event list 中的 #）"),
     satisfied: bool = typer.Option(None, "--satisfied/--unsatisfied", help="客户对处理结果满意 / 不满意"),
-    on: str = typer.Option(None, "--date", help="处理完成日期 YYYY-MM-DD（默认今天）"),
+    on: str = typer.Option(None, "--date", metavar="日期", help="处理完成日期 YYYY-MM-DD（默认今天）"),
 ) -> None:
     """事件处理完毕：记录客户是否满意；客户抱怨在处理后次日再回访一次。"""
     from lifecycle_cli.render.output import say
@@ -180,36 +187,29 @@ def event_resolve(
         say(f"处理后回访任务 #{task['id']}：{name}，{task['due_date']}，负责人 {task['owner']}")
 
 
-@event_app.command("list")
+@event_app.command("list", cls=LifecycleCommand)
 def event_list(
     ctx: typer.Context,
-    kind: str = typer.Option(None, "--kind", help="只看此类型：complaint / rescue / warranty_claim / breakdown"),
-    status: str = typer.Option(None, "--status", help="open 处理中 / satisfied 满意 / unsatisfied 不满意"),
+    kind: str = typer.Option(None, "--kind", metavar="事件类型", callback=EVENT_KIND.parse,
+                             help="只看此类型：complaint 客户抱怨 / rescue 维修救援 / warranty_claim 保修索赔 / "
+                                  "breakdown 保修外故障"),
+    status: str = typer.Option(None, "--status", metavar="状态", callback=EVENT_STATUS.parse,
+                               help="只看此状态：open 处理中 / satisfied 满意 / unsatisfied 不满意"),
     store: StoreOption = None,
-    since: str = typer.Option(None, "--since", help="事件日期从 YYYY-MM-DD"),
-    until: str = typer.Option(None, "--until", help="事件日期到 YYYY-MM-DD"),
+    since: str = typer.Option(None, "--since", metavar="日期", help="事件日期从 YYYY-MM-DD"),
+    until: str = typer.Option(None, "--until", metavar="日期", help="事件日期到 YYYY-MM-DD"),
     fmt: FormatOption = "table",
     english_headers: EnglishHeadersOption = False,
 ) -> None:
     """事件清单（最新在前），含回访任务与处理状态。"""
-    from lifecycle_cli.core.events import STATUSES, accepted_kinds_text, find_event_kind
     from lifecycle_cli.render.output import write_records
     from lifecycle_cli.service.events import EventFilters, list_events
 
-    check_format(fmt)
     context = get_context(ctx)
     rules = context.rules()
-    code = None
-    if kind is not None:
-        found = find_event_kind(kind, rules)
-        if found is None:
-            fail(f"--kind 不认识 \"{kind}\"，可用：{accepted_kinds_text(rules)}", EXIT_USAGE)
-        code = found.code
-    if status is not None and status not in STATUSES:
-        fail(f"--status 只能是 {' / '.join(STATUSES)}，不是 \"{status}\"", EXIT_USAGE)
     first = parse_day(since, "--since") if since else None
     last = parse_day(until, "--until") if until else None
-    rows = list_events(context.engine(), EventFilters(kind=code, status=status, store=store, since=first, until=last))
+    rows = list_events(context.engine(), EventFilters(kind=kind, status=status, store=store, since=first, until=last))
     records = [_event_record(r, rules) for r in rows]
     if fmt == "table":
         for r in records:
@@ -224,27 +224,10 @@ def event_list(
 def _build_segment(rules: Rules, *, stages: list[str], bands: list[str], models: list[str], stores: list[str],
                    km_min: int | None, km_max: int | None, visits_min: int | None, visits_max: int | None,
                    churn: list[str]) -> Segment:
-    """The segment from the options, or a usage error naming the value and what is accepted."""
-    from lifecycle_cli.core.kpi import CHURN_CATEGORIES, CHURN_CODES
-    from lifecycle_cli.core.segments import Segment, churn_category, find_age_band, stage_index
+    """The segment from the options (stages, bands and churn categories already checked by their
+    choices), or a usage error naming the value and what is accepted."""
+    from lifecycle_cli.core.segments import Segment
 
-    for name in stages:
-        if stage_index(name, rules) is None:
-            fail(f"--stage 不认识 \"{name}\"，可用：{' / '.join(rules.stages.names)}", EXIT_USAGE)
-    band_codes = []
-    for text in bands:
-        band = find_age_band(text, rules)
-        if band is None:
-            accepted = " / ".join(f"{b.code}（{b.name}）" for b in rules.campaigns.age_bands)
-            fail(f"--age-band 不认识 \"{text}\"，可用：{accepted}", EXIT_USAGE)
-        band_codes.append(band.code)
-    categories = []
-    for text in churn:
-        category = churn_category(text)
-        if category is None:
-            accepted = " / ".join(f"{c}（{CHURN_CODES[c]}）" for c in CHURN_CATEGORIES)
-            fail(f"--churn-category 不认识 \"{text}\"，可用：{accepted}", EXIT_USAGE)
-        categories.append(category)
     for option, value in (("--km-min", km_min), ("--km-max", km_max), ("--visits-min", visits_min),
                           ("--visits-max", visits_max)):
         if value is not None and value < 0:
@@ -254,12 +237,12 @@ def _build_segment(rules: Rules, *, stages: list[str], bands: list[str], models:
     if visits_min is not None and visits_max is not None and visits_min > visits_max:
         fail(f"--visits-min {visits_min} 不能大于 --visits-max {visits_max}", EXIT_USAGE)
     return Segment(
-        stages=tuple(dict.fromkeys(s.strip() for s in stages)),
-        age_bands=tuple(dict.fromkeys(band_codes)),
+        stages=tuple(dict.fromkeys(stages)),
+        age_bands=tuple(dict.fromkeys(bands)),
         models=tuple(dict.fromkeys(m.strip() for m in models)),
         stores=tuple(dict.fromkeys(s.strip() for s in stores)),
         km_min=km_min, km_max=km_max, visits_min=visits_min, visits_max=visits_max,
-        churn_categories=tuple(dict.fromkeys(categories)),
+        churn_categories=tuple(dict.fromkeys(churn)),
     )
 
 
@@ -281,25 +264,34 @@ def _campaign_for_people(record: dict[str, Any], rules: Rules) -> dict[str, Any]
     }
 
 
-@campaign_app.command("add")
+@campaign_app.command("add", cls=LifecycleCommand)
 def campaign_add(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="活动名称，如 冬季免费检测"),
-    kind: str = typer.Option(..., "--kind", help="seasonal_campaign 四季活动 / theme_campaign 主题服务活动 / "
-                                                  "care_salon 爱车养护沙龙（或规则文件中的其他活动类型）"),
-    on: str = typer.Option(None, "--date", help="活动日期 YYYY-MM-DD（默认今天）：任务当天出现在回访清单"),
-    stages: list[str] = typer.Option(None, "--stage", help="活动日的生命周期阶段（可重复）"),
-    bands: list[str] = typer.Option(None, "--age-band", help="车龄段：0-1（1年内）/ 1-3 / 3-5 / 5+（5年以上）（可重复）"),
-    models: list[str] = typer.Option(None, "--model", help="车型（可重复）"),
-    channel: str = typer.Option(None, "--channel", help="phone 电话 / sms 短信（默认按活动类型）"),
-    role: str = typer.Option(None, "--owner-role", help="负责岗位，如 service_advisor（默认按活动类型）"),
-    stores: list[str] = typer.Option(None, "--store", help="门店（可重复）"),
-    km_min: int = typer.Option(None, "--km-min", help="活动日预计里程下限（含）"),
-    km_max: int = typer.Option(None, "--km-max", help="活动日预计里程上限（不含）"),
-    visits_min: int = typer.Option(None, "--visits-min", help="近12个月进厂次数下限（含）"),
-    visits_max: int = typer.Option(None, "--visits-max", help="近12个月进厂次数上限（含）"),
-    churn: list[str] = typer.Option(None, "--churn-category", help="流失类型：首保流失 / 定保流失 / 出保修期流失 / "
-                                                                   "流失返回（可重复）"),
+    name: str = typer.Argument(..., metavar="活动名称", help="活动名称，如 冬季免费检测"),
+    kind: str = typer.Option(..., "--kind", metavar="活动类型", callback=CAMPAIGN_KIND.parse,
+                             help="代码或名称：seasonal_campaign 四季活动 / theme_campaign 主题服务活动 / "
+                                  "care_salon 爱车养护沙龙（或规则文件中的其他活动类型）"),
+    on: str = typer.Option(None, "--date", metavar="日期",
+                           help="活动日期 YYYY-MM-DD（默认今天）：任务当天出现在回访清单"),
+    stages: list[str] = typer.Option(None, "--stage", metavar="阶段", callback=STAGE.parse,
+                                     help="活动日的生命周期阶段（可重复）：新车体验期 / 保内初期 / 保内后期 / "
+                                          "保修外期 / 换车升级期"),
+    bands: list[str] = typer.Option(None, "--age-band", metavar="车龄段", callback=AGE_BAND.parse,
+                                    help="车龄段（可重复）：0-1 1年内 / 1-3 1-3年 / 3-5 3-5年 / 5+ 5年以上"),
+    models: list[str] = typer.Option(None, "--model", metavar="车型", help="车型（可重复）"),
+    channel: str = typer.Option(None, "--channel", metavar="方式", callback=CHANNEL.parse,
+                                help="联系方式：phone 电话 / sms 短信（默认按活动类型）"),
+    role: str = typer.Option(None, "--owner-role", metavar="岗位", callback=ROLE.parse,
+                             help="负责岗位（默认按活动类型）：sales_manager 销售经理 / sales_consultant 销售顾问 / "
+                                  "service_advisor 服务顾问 / customer_care 客服专员 / service_manager 服务经理 / "
+                                  "insurance_specialist 续保专员"),
+    stores: list[str] = typer.Option(None, "--store", metavar="门店", help="门店（可重复）"),
+    km_min: int = typer.Option(None, "--km-min", metavar="公里", help="活动日预计里程下限（含）"),
+    km_max: int = typer.Option(None, "--km-max", metavar="公里", help="活动日预计里程上限（不含）"),
+    visits_min: int = typer.Option(None, "--visits-min", metavar="次数", help="近12个月进厂次数下限（含）"),
+    visits_max: int = typer.Option(None, "--visits-max", metavar="次数", help="近12个月进厂次数上限（含）"),
+    churn: list[str] = typer.Option(None, "--churn-category", metavar="流失类型", callback=CHURN_CATEGORY.parse,
+                                    help="流失类型（可重复）：首保流失 / 定保流失 / 出保修期流失 / 流失返回"),
     yes: bool = typer.Option(False, "--yes", "-y", help="不询问，直接创建（cron、脚本用）"),
     dry_run: bool = typer.Option(False, "--dry-run", help="只统计客群，不创建活动"),
 ) -> None:
@@ -331,21 +323,12 @@ def campaign_add(
 
 def _campaign_names(rules: Rules, name: str, kind: str, channel: str | None,
                     role: str | None) -> tuple[str, str, str]:
-    """The campaign's name (stripped), channel and owner role (the kind's by default), or a usage error."""
-    kinds = rules.campaigns.kinds
-    if kind not in kinds:
-        accepted = " / ".join(f"{k} {rules.touchpoints[k].name}" for k in kinds)
-        fail(f"--kind 不认识 \"{kind}\"，可用：{accepted}", EXIT_USAGE)
+    """The campaign's name (stripped), channel and owner role (the kind's by default), or a usage error
+    (the kind, and a channel or role given, were checked by their choices)."""
     if not name.strip():
         fail("活动名称不能为空", EXIT_USAGE)
-    tp = rules.touchpoints[kind]
-    channel = channel or tp.channel
-    role = role or tp.role
-    if channel not in rules.channels:
-        fail(f"--channel 不认识 \"{channel}\"，可用：{' / '.join(rules.channels)}", EXIT_USAGE)
-    if role not in rules.roles:
-        fail(f"--owner-role 不认识 \"{role}\"，可用：{' / '.join(rules.roles)}", EXIT_USAGE)
-    return name.strip(), channel, role
+    tp = rules.touchpoints[kind]  # its role and channel are in the rules' tables (checked when they load)
+    return name.strip(), channel or tp.channel, role or tp.role
 
 
 def _go_on(selection: Selection, options: CampaignOptions, rules: Rules, *, yes: bool, dry_run: bool) -> bool:
@@ -372,11 +355,11 @@ def _go_on(selection: Selection, options: CampaignOptions, rules: Rules, *, yes:
     return True
 
 
-@campaign_app.command("list")
+@campaign_app.command("list", cls=LifecycleCommand)
 def campaign_list(
     ctx: typer.Context,
-    since: str = typer.Option(None, "--since", help="活动日期从 YYYY-MM-DD"),
-    until: str = typer.Option(None, "--until", help="活动日期到 YYYY-MM-DD"),
+    since: str = typer.Option(None, "--since", metavar="日期", help="活动日期从 YYYY-MM-DD"),
+    until: str = typer.Option(None, "--until", metavar="日期", help="活动日期到 YYYY-MM-DD"),
     fmt: FormatOption = "table",
     english_headers: EnglishHeadersOption = False,
 ) -> None:
@@ -384,7 +367,6 @@ def campaign_list(
     from lifecycle_cli.render.output import write_records
     from lifecycle_cli.service.events import list_campaigns
 
-    check_format(fmt)
     context = get_context(ctx)
     rules = context.rules()
     first = parse_day(since, "--since") if since else None
@@ -399,11 +381,12 @@ def campaign_list(
                   title=f"活动清单（共 {len(records)} 个）")
 
 
-@campaign_app.command("show")
+@campaign_app.command("show", cls=LifecycleCommand)
 def campaign_show(
     ctx: typer.Context,
-    campaign_id: int = typer.Argument(..., help="活动号（campaign list 中的活动号）"),
-    fmt: str = typer.Option("table", "--format", help="table / csv（目标车辆）/ json"),
+    campaign_id: int = typer.Argument(..., metavar="活动号", help="活动号（campaign list 中的活动号）"),
+    fmt: str = typer.Option("table", "--format", metavar="格式", callback=FORMAT.parse,
+                            help="输出格式：table / csv（目标车辆）/ json"),
     english_headers: EnglishHeadersOption = False,
 ) -> None:
     """一个活动：客群、目标车辆、生成的任务与目前的回访结果。"""
@@ -411,7 +394,6 @@ def campaign_show(
     from lifecycle_cli.render.output import print_table, say, write_json, write_records
     from lifecycle_cli.service.events import campaign
 
-    check_format(fmt)
     context = get_context(ctx)
     rules = context.rules()
     record = _campaign_for_people(campaign(context.engine(), campaign_id), rules)

@@ -7,18 +7,19 @@ from typing import Any
 
 import typer
 
+from lifecycle_cli.cli.choices import FORMAT_NO_CSV, STAGE
 from lifecycle_cli.cli.common import (
     EXIT_USAGE,
     EnglishHeadersOption,
     FormatOption,
     StoreOption,
-    check_format,
     day_or_today,
     fail,
     get_context,
     parse_day,
     today,
 )
+from lifecycle_cli.cli.helptext import HelpGroup, LifecycleCommand
 
 VEHICLE_HEADERS = {
     "vin": "车架号",
@@ -42,10 +43,11 @@ KIND_LABELS = {"maintenance": "保养", "repair": "维修", "warranty": "保修"
 
 def vehicles_command(
     ctx: typer.Context,
-    on: str = typer.Option(None, "--date", help="日期 YYYY-MM-DD（默认门店时区的今天）"),
-    stage: str = typer.Option(None, "--stage", help="只列出此阶段，如 保内后期"),
+    on: str = typer.Option(None, "--date", metavar="日期", help="日期 YYYY-MM-DD（默认门店时区的今天）"),
+    stage: str = typer.Option(None, "--stage", metavar="阶段", callback=STAGE.parse,
+                              help="只列出此阶段：新车体验期 / 保内初期 / 保内后期 / 保修外期 / 换车升级期"),
     store: StoreOption = None,
-    model: str = typer.Option(None, "--model", help="车型"),
+    model: str = typer.Option(None, "--model", metavar="车型", help="只列出此车型"),
     fmt: FormatOption = "table",
     english_headers: EnglishHeadersOption = False,
 ) -> None:
@@ -53,11 +55,8 @@ def vehicles_command(
     from lifecycle_cli.render.output import write_records
     from lifecycle_cli.service.fleet import FleetOptions, vehicles
 
-    check_format(fmt)
     context = get_context(ctx)
     rules = context.rules()
-    if stage is not None and stage not in rules.stages.names:
-        fail(f"--stage 只能是 {' / '.join(rules.stages.names)}，不是 \"{stage}\"", EXIT_USAGE)
     options = FleetOptions(day=day_or_today(on, rules), stage=stage, store=store, model=model)
     records = vehicles(context.engine(), rules, options)
     write_records(records, VEHICLE_HEADERS, fmt, english_headers=english_headers,
@@ -66,15 +65,15 @@ def vehicles_command(
 
 def show_command(
     ctx: typer.Context,
-    key: str = typer.Argument(..., help="车架号、车牌号、手机号或客户编号"),
-    on: str = typer.Option(None, "--date", help="日期 YYYY-MM-DD（默认今天）"),
-    fmt: str = typer.Option("table", "--format", help="table / json"),
+    key: str = typer.Argument(..., metavar="查找", help="车架号、车牌号、手机号或客户编号"),
+    on: str = typer.Option(None, "--date", metavar="日期", help="日期 YYYY-MM-DD（默认今天）"),
+    fmt: str = typer.Option("table", "--format", metavar="格式", callback=FORMAT_NO_CSV.parse,
+                            help="输出格式：table / json"),
 ) -> None:
     """查看一位客户或一辆车：阶段及原因、里程读数（含回退标记）、进厂记录。"""
     from lifecycle_cli.render.output import write_json
     from lifecycle_cli.service.fleet import customers
 
-    check_format(fmt)
     context = get_context(ctx)
     rules = context.rules()
     day = day_or_today(on, rules)
@@ -89,8 +88,8 @@ def show_command(
 def register(app: typer.Typer) -> None:
     """Add the fleet verbs to the app."""
     app.add_typer(vehicle_app(), name="vehicle")
-    app.command("vehicles")(vehicles_command)
-    app.command("show")(show_command)
+    app.command("vehicles", cls=LifecycleCommand)(vehicles_command)
+    app.command("show", cls=LifecycleCommand)(show_command)
 
 
 def _show_customer(d: dict[str, Any], day: date) -> None:
@@ -138,12 +137,12 @@ DATE_LABELS = {
 
 def set_command(
     ctx: typer.Context,
-    vin: str = typer.Argument(..., help="车架号"),
-    insurance_expiry: str = typer.Option(None, "--insurance-expiry",
+    vin: str = typer.Argument(..., metavar="车架号", help="车架号"),
+    insurance_expiry: str = typer.Option(None, "--insurance-expiry", metavar="日期",
                                          help="保险到期 YYYY-MM-DD（同时设置商业险和交强险，续保后用）"),
-    commercial: str = typer.Option(None, "--commercial-expiry", help="商业险到期 YYYY-MM-DD"),
-    compulsory: str = typer.Option(None, "--compulsory-expiry", help="交强险到期 YYYY-MM-DD"),
-    inspection: str = typer.Option(None, "--inspection-due", help="年审到期 YYYY-MM-DD"),
+    commercial: str = typer.Option(None, "--commercial-expiry", metavar="日期", help="商业险到期 YYYY-MM-DD"),
+    compulsory: str = typer.Option(None, "--compulsory-expiry", metavar="日期", help="交强险到期 YYYY-MM-DD"),
+    inspection: str = typer.Option(None, "--inspection-due", metavar="日期", help="年审到期 YYYY-MM-DD"),
 ) -> None:
     """设置保险到期、年审到期日期；保险到期在到期前延后即记为续保，本期续保邀约随之关闭。"""
     from lifecycle_cli.core.insurance import expiry_too_far
@@ -184,6 +183,6 @@ def set_command(
 
 def vehicle_app() -> typer.Typer:
     """`lifecycle vehicle set`: correct one vehicle's insurance and inspection dates by hand."""
-    sub = typer.Typer(help="修改一辆车的档案（保险到期、年审到期）。", no_args_is_help=True, rich_markup_mode=None)
-    sub.command("set")(set_command)
+    sub = typer.Typer(cls=HelpGroup, help="修改一辆车的档案（保险到期、年审到期）。", no_args_is_help=True, rich_markup_mode=None)
+    sub.command("set", cls=LifecycleCommand)(set_command)
     return sub

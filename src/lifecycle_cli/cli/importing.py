@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from lifecycle_cli.cli.choices import IMPORT_KIND, VISIT_KIND
 from lifecycle_cli.cli.common import EXIT_USAGE, Context, fail, get_context, today
+from lifecycle_cli.cli.helptext import LifecycleCommand
 from lifecycle_cli.errors import RefusedInput
 
 if TYPE_CHECKING:
     from lifecycle_cli.ingest.pipeline import ImportOptions, ImportReport
-
-KIND_CHOICES = ("customers", "vehicles", "visits", "events")
-VISIT_KINDS = ("maintenance", "repair", "warranty", "accident", "other")
 
 
 def print_import_report(report: ImportReport, where: str) -> None:
@@ -66,13 +65,16 @@ def print_import_report(report: ImportReport, where: str) -> None:
 
 def import_command(
     ctx: typer.Context,
-    files: list[Path] = typer.Argument(..., help="客户、车辆、进厂记录、事件文件（CSV 或 xlsx，顺序不限）"),
-    kind: str = typer.Option(None, "--kind", help="强制文件类型：customers / vehicles / visits / events"),
-    encoding: str = typer.Option(None, "--encoding", help="强制 CSV 编码，如 gb18030、utf-8"),
-    sheet: str = typer.Option(None, "--sheet", help="xlsx 工作表名称（默认第一个）"),
-    date_format: str = typer.Option(None, "--date-format", help="非年在前的日期格式，如 %m/%d/%Y"),
-    visit_kind: str = typer.Option(None, "--visit-kind", help="没有维修类型列的工单文件的类型"),
-    rejects: Path = typer.Option(None, "--rejects", help="把被拒绝的行写入此目录，修改后可重新导入"),
+    files: list[Path] = typer.Argument(..., metavar="文件", help="客户、车辆、进厂记录、事件文件（CSV 或 xlsx，顺序不限）"),
+    kind: str = typer.Option(None, "--kind", metavar="类型", callback=IMPORT_KIND.parse,
+                             help="强制文件类型：customers 客户 / vehicles 车辆 / visits 进厂记录 / events 事件"),
+    encoding: str = typer.Option(None, "--encoding", metavar="编码", help="强制 CSV 编码，如 gb18030、utf-8"),
+    sheet: str = typer.Option(None, "--sheet", metavar="工作表", help="xlsx 工作表名称（默认第一个）"),
+    date_format: str = typer.Option(None, "--date-format", metavar="格式", help="非年在前的日期格式，如 %m/%d/%Y"),
+    visit_kind: str = typer.Option(None, "--visit-kind", metavar="类型", callback=VISIT_KIND.parse,
+                                   help="没有维修类型列的工单文件的类型：maintenance 保养 / repair 维修 / "
+                                        "warranty 保修 / accident 事故 / other 其他"),
+    rejects: Path = typer.Option(None, "--rejects", metavar="目录", help="把被拒绝的行写入此目录，修改后可重新导入"),
     dry_run: bool = typer.Option(False, "--dry-run", help="只检查文件，不写入数据库"),
     max_unpacked_mb: int = typer.Option(200, "--max-unpacked-mb", min=1, max=100_000, metavar="MB",
                                         help="xlsx 解压后的大小上限（MB，默认 200），防止压缩炸弹耗尽内存"),
@@ -81,10 +83,6 @@ def import_command(
     from lifecycle_cli.ingest.pipeline import ImportOptions
     from lifecycle_cli.service.importing import outcome
 
-    if kind is not None and kind not in KIND_CHOICES:
-        fail(f"--kind 只能是 {' / '.join(KIND_CHOICES)}，不是 \"{kind}\"", EXIT_USAGE)
-    if visit_kind is not None and visit_kind not in VISIT_KINDS:
-        fail(f"--visit-kind 只能是 {' / '.join(VISIT_KINDS)}，不是 \"{visit_kind}\"", EXIT_USAGE)
     context = get_context(ctx)
     options = ImportOptions(kind=kind, encoding=encoding, sheet=sheet, date_format=date_format,
                             visit_kind=visit_kind, rejects_dir=rejects, dry_run=dry_run,
@@ -117,8 +115,8 @@ def demo_command(ctx: typer.Context) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the import verbs to the app."""
-    app.command("import")(import_command)
-    app.command("demo")(demo_command)
+    app.command("import", cls=LifecycleCommand)(import_command)
+    app.command("demo", cls=LifecycleCommand)(demo_command)
 
 
 def _run_import(context: Context, files: list[Path], options: ImportOptions) -> ImportReport:

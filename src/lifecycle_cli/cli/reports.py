@@ -7,18 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lifecycle_cli.cli.choices import CHURN_CATEGORY, FORMAT
 from lifecycle_cli.cli.common import (
-    EXIT_USAGE,
     EnglishHeadersOption,
     FormatOption,
     StoreOption,
-    check_format,
     day_or_today,
-    fail,
     get_context,
     parse_month,
     today,
 )
+from lifecycle_cli.cli.helptext import LifecycleCommand
 
 if TYPE_CHECKING:
     from lifecycle_cli.core.rules import Rules
@@ -110,20 +109,20 @@ CHURN_COLUMNS = {
 def register(app: typer.Typer) -> None:
     """Add the report verbs to the app."""
 
-    @app.command("report")
+    @app.command("report", cls=LifecycleCommand)
     def report_command(
         ctx: typer.Context,
-        on: str = typer.Option(None, "--date", help="报表日期 YYYY-MM-DD（默认今天）"),
-        month: str = typer.Option(None, "--month", help="KPI 月份 YYYY-MM（默认报表日期所在月）"),
+        on: str = typer.Option(None, "--date", metavar="日期", help="报表日期 YYYY-MM-DD（默认今天）"),
+        month: str = typer.Option(None, "--month", metavar="月份", help="KPI 月份 YYYY-MM（默认报表日期所在月）"),
         store: StoreOption = None,
-        fmt: str = typer.Option("table", "--format", help="table / csv（KPI 表）/ json"),
+        fmt: str = typer.Option("table", "--format", metavar="格式", callback=FORMAT.parse,
+                                help="输出格式：table / csv（KPI 表）/ json"),
     ) -> None:
         """售后经理报表：阶段分布、KPI（含分子分母与目标）、流失分类、未来工作量。"""
         from lifecycle_cli.render.output import write_csv, write_json
         from lifecycle_cli.render.progress import progress_line
         from lifecycle_cli.service.report import report
 
-        check_format(fmt)
         context = get_context(ctx)
         rules = context.rules()
         options = _report_options(on, month, store, rules)
@@ -141,23 +140,20 @@ def register(app: typer.Typer) -> None:
         else:
             render_report(data, rules)
 
-    @app.command("churn")
+    @app.command("churn", cls=LifecycleCommand)
     def churn_command(
         ctx: typer.Context,
-        category: str = typer.Option(None, "--category", help="首保流失 / 定保流失 / 出保修期流失 / 流失返回"),
+        category: str = typer.Option(None, "--category", metavar="流失类型", callback=CHURN_CATEGORY.parse,
+                                     help="只看此流失类型：首保流失 / 定保流失 / 出保修期流失 / 流失返回"),
         store: StoreOption = None,
-        on: str = typer.Option(None, "--date", help="日期 YYYY-MM-DD（默认今天）"),
+        on: str = typer.Option(None, "--date", metavar="日期", help="日期 YYYY-MM-DD（默认今天）"),
         fmt: FormatOption = "table",
         english_headers: EnglishHeadersOption = False,
     ) -> None:
         """流失客户清单（招揽名单）：客户、电话、最近进厂、流失天数。"""
-        from lifecycle_cli.core.kpi import CHURN_CATEGORIES
         from lifecycle_cli.render.output import write_records
         from lifecycle_cli.service.report import churn_list
 
-        check_format(fmt)
-        if category is not None and category not in CHURN_CATEGORIES:
-            fail(f"--category 只能是 {' / '.join(CHURN_CATEGORIES)}，不是 \"{category}\"", EXIT_USAGE)
         context = get_context(ctx)
         rules = context.rules()
         options = _report_options(on, None, store, rules)

@@ -1,0 +1,133 @@
+"""How `--help` lays out a command for people reading Chinese.
+
+Click measures text in characters; a Chinese character takes two columns of a terminal, so its
+columns drift and its lines run past the edge. These classes lay the help out by display width
+(a line breaks between two Chinese characters, or at a space, never before a closing mark), and
+name each argument by its placeholder word alone (任务号; 文件… for several), where Typer adds the
+Python type (`<int>`, `<list[Path]>`). LifecycleCommand for every verb, HelpGroup for the groups.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import unicodedata
+from typing import Any
+
+from typer.core import TyperCommand, TyperGroup
+
+COL_MAX = 30  # the widest first column (option and placeholder) before the help goes to the next line
+SPACING = 2
+# A run of printable ASCII, a run of spaces, or one other character with the closing marks after it.
+_CHUNK = re.compile(r"[\x21-\x7e]+| +|.[，。、；：！？）》」』,.;:!?)]*", re.DOTALL)
+
+
+def width(text: str) -> int:
+    """The columns a terminal gives the text (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap(text: str, columns: int) -> list[str]:
+    """The text in lines of at most `columns` display columns (a longer word stands alone)."""
+    lines: list[str] = []
+    line, used = "", 0
+    for chunk in _CHUNK.findall(" ".join(text.split())):
+        size = width(chunk)
+        if chunk.isspace():
+            if line:
+                line, used = line + " ", used + 1
+            continue
+        if line.strip() and used + size > columns:
+            lines.append(line.rstrip())
+            line, used = "", 0
+        line, used = line + chunk, used + size
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+def write_rows(formatter: Any, rows: list[tuple[str, str]]) -> None:
+    """A definition list (option → help) aligned and wrapped by display width."""
+    if not rows:
+        return
+    first_col = min(max(width(first) for first, _ in rows), COL_MAX) + SPACING
+    indent = " " * formatter.current_indent
+    hang = " " * (formatter.current_indent + first_col)
+    columns = max(formatter.width - first_col - formatter.current_indent, 20)
+    for first, second in rows:
+        head = indent + first
+        lines = wrap(second, columns)
+        if not lines:
+            formatter.write(head + "\n")
+            continue
+        if width(first) <= first_col - SPACING:
+            head += " " * (first_col - width(first))
+        else:
+            head += "\n" + hang
+        formatter.write(head + lines[0] + "\n")
+        for line in lines[1:]:
+            formatter.write(hang + line + "\n")
+
+
+def write_help_text(command: Any, formatter: Any) -> None:
+    """The command's description, wrapped by display width."""
+    text = inspect.cleandoc(command.help or "").partition("\f")[0]
+    if not text:
+        return
+    formatter.write_paragraph()
+    columns = max(formatter.width - formatter.current_indent - formatter.indent_increment, 20)
+    pad = " " * (formatter.current_indent + formatter.indent_increment)
+    for number, paragraph in enumerate(text.split("\n\n")):
+        if number:
+            formatter.write("\n")
+        for line in wrap(paragraph, columns):
+            formatter.write(pad + line + "\n")
+
+
+def _param_rows(command: Any, ctx: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    arguments, options = [], []
+    for param in command.get_params(ctx):
+        record = param.get_help_record(ctx)
+        if record is None:
+            continue
+        if param.param_type_name == "argument":
+            word = param.metavar or str(param.name).upper()
+            arguments.append((word + ("…" if param.nargs != 1 else ""), record[1]))
+        else:
+            options.append(record)
+    return arguments, options
+
+
+def _write_sections(formatter: Any, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+    for title, rows in sections:
+        if rows:
+            with formatter.section(title):
+                write_rows(formatter, rows)
+
+
+class LifecycleCommand(TyperCommand):
+    """A verb: its help laid out by display width, its arguments named by their placeholder words."""
+
+    def format_help_text(self, ctx: Any, formatter: Any) -> None:
+        write_help_text(self, formatter)
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = _param_rows(self, ctx)
+        _write_sections(formatter, [("Arguments", arguments), ("Options", options)])
+
+
+class HelpGroup(TyperGroup):
+    """A group of verbs (lifecycle, event, campaign, db, vehicle): its help laid out by display width,
+    each sub-command with its whole first line of help."""
+
+    def format_help_text(self, ctx: Any, formatter: Any) -> None:
+        write_help_text(self, formatter)
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        _, options = _param_rows(self, ctx)
+        commands = []
+        for name in self.list_commands(ctx):
+            sub = self.get_command(ctx, name)
+            if sub is not None and not sub.hidden:
+                commands.append((name, sub.get_short_help_str(limit=1000)))
+        _write_sections(formatter, [("Options", options), ("Commands", commands)])
