@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -289,3 +289,18 @@ def test_an_unexpected_error_exits_70_with_the_debug_hint_and_not_its_text(
     err = capsys.readouterr().err
     assert err == ("lifecycle 内部错误（ValueError），请把命令和 LIFECYCLE_DEBUG=1 时的输出报告给维护者\n"
                    "（设置 LIFECYCLE_DEBUG=1 可查看详细信息）\n")
+
+
+def test_stored_stamps_are_the_commands_clock_not_the_machines(db: Path, files: Files) -> None:
+    """created_at / recorded_at come from the CLI's clock (LIFECYCLE_NOW in a replay)."""
+    import_world(db, files)
+    run_ok(db, "due", "--today")
+    task = sql_rows(db, "SELECT id FROM task WHERE status = 'open' ORDER BY id")[0][0]
+    run_ok(db, "done", str(task), "--result", "no_answer")
+    def instant(value: object) -> datetime:
+        stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        return stamp.astimezone(UTC) if stamp.tzinfo else stamp.replace(tzinfo=UTC)  # SQLite keeps UTC, naive
+
+    stamps = {instant(v) for (v,) in sql_rows(db, "SELECT created_at FROM task")}
+    stamps |= {instant(v) for (v,) in sql_rows(db, "SELECT recorded_at FROM outcome")}
+    assert stamps == {datetime.fromisoformat(NOW.replace("Z", "+00:00"))}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from lifecycle_cli.ingest.pipeline import ImportOptions
 from lifecycle_cli.render.progress import StepProgress, estimated_lines, terminal_progress
 from lifecycle_cli.service.importing import import_files
 from lifecycle_cli.store.db import open_database
+from lifecycle_cli.store.stamps import stamped
 from lifecycle_cli.store.tasks import sync_window
 
 ERASE = "\r\033[K"
@@ -114,7 +115,8 @@ def test_the_import_and_the_first_list_report_their_steps_to_the_end(tmp_path: P
     vins = [f"LVRHDA3KX0T{i:06d}" for i in range(n)]  # a wrong check digit is only a warning
     vehicles = write(tmp_path / "vehicles.csv", "vin,customer_id,delivery_date",
                      [f"{vin},C{i:03d},2024-0{1 + i % 9}-15" for i, vin in enumerate(vins)])
-    _, engine = open_database(f"sqlite:///{tmp_path / 'p.db'}", create=True)
+    _, opened = open_database(f"sqlite:///{tmp_path / 'p.db'}", create=True)
+    engine = stamped(opened, datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
     rules = load_rules()
     seen: list[tuple[str, int, int]] = []
 

@@ -68,11 +68,13 @@ class Context:
                 open_database,
                 resolve_url,
             )
+            from lifecycle_cli.store.stamps import stamped
 
             rules = self.rules()  # a bad rules file stops the command before the database is touched
             try:
                 self._url = resolve_url(self.db)
-                self._url, self._engine = open_database(self._url, create=create)
+                self._url, opened = open_database(self._url, create=create)
+                self._engine = stamped(opened, now_utc())  # rows stamped with the command's instant
             except DatabaseError:  # errors.DatabaseProblem: the root group says it
                 raise
             except Exception as exc:  # a URL or driver problem: say it without the password

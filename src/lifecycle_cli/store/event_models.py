@@ -6,10 +6,12 @@ Imported by store/db.py before the schema is created, so the tables exist in eve
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from lifecycle_cli.store.stamps import stamp
 
 
 class Event(SQLModel, table=True):
@@ -34,7 +36,7 @@ class Event(SQLModel, table=True):
     source: str = "cli"
     followup_task_id: int | None = Field(default=None, foreign_key="task.id")
     resolved_task_id: int | None = Field(default=None, foreign_key="task.id")
-    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime = Field(sa_column_kwargs={"default": stamp})
 
 
 class Campaign(SQLModel, table=True):
@@ -51,7 +53,7 @@ class Campaign(SQLModel, table=True):
     vehicles: int = 0
     customers: int = 0
     excluded_do_not_contact: int = 0
-    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime = Field(sa_column_kwargs={"default": stamp})
 
 
 class CampaignTarget(SQLModel, table=True):

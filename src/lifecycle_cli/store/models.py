@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from lifecycle_cli.store.stamps import stamp
 
 # Bump when the tables change; a database with an older version is refused until upgraded.
 SCHEMA_VERSION = 2
@@ -154,7 +156,7 @@ class Task(SQLModel, table=True):
     closed_on: date | None = None
     attempts: int = 0
     last_attempt: date | None = None
-    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime = Field(sa_column_kwargs={"default": stamp})
 
 
 class Outcome(SQLModel, table=True):
@@ -166,7 +168,7 @@ class Outcome(SQLModel, table=True):
     attempt_date: date = Field(index=True)
     note: str | None = None
     booked_for: date | None = None
-    recorded_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    recorded_at: datetime = Field(sa_column_kwargs={"default": stamp})
 
 
 class InsuranceChange(SQLModel, table=True):
