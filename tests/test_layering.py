@@ -80,3 +80,23 @@ def test_the_import_does_not_reach_into_what_depends_on_its_rows() -> None:
     found = [f"{where(p)}:{line} {name}" for p in modules() if where(p).startswith("ingest/")
              for line, name in imports_in(p) if name in ("lifecycle_cli.store.state", "lifecycle_cli.store.tasks")]
     assert found == []
+
+
+def runtime_imports_in(path: Path) -> list[tuple[int, str]]:
+    """The modules a module imports when it runs (not those under `if TYPE_CHECKING:`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(node) for block in ast.walk(tree)
+                   if isinstance(block, ast.If) and isinstance(block.test, ast.Name) and block.test.id == "TYPE_CHECKING"
+                   for node in ast.walk(block)}
+    return [(line, name) for line, name in imports_in(path)
+            if not any(id(n) in typing_only for n in ast.walk(tree)
+                       if isinstance(n, ast.Import | ast.ImportFrom) and n.lineno == line)]
+
+
+def test_the_cli_reaches_the_store_only_to_open_the_database() -> None:
+    """A verb parses options, makes one service call and renders: the storage is the service's."""
+    opening = {"lifecycle_cli.store.db", "lifecycle_cli.store.stamps"}
+    found = [f"{where(p)}:{line} {name}" for p in modules() if where(p).startswith("cli/")
+             for line, name in runtime_imports_in(p)
+             if name.startswith("lifecycle_cli.store") and name not in opening]
+    assert found == []

@@ -90,10 +90,10 @@ class Context:
         """Rebuild the stored state and tasks when the rules in force are not those they were built with."""
         from lifecycle_cli.render.output import warn
         from lifecycle_cli.render.progress import progress_line
-        from lifecycle_cli.store.rules_state import ensure_state_current
+        from lifecycle_cli.service.database import follow_rules
 
         with progress_line() as steps:
-            rebuilt = ensure_state_current(engine, rules, today(rules), steps)
+            rebuilt = follow_rules(engine, rules, today(rules), steps)
         if rebuilt is not None:
             t = rebuilt.tasks
             warn(f"规则与上次计算状态时不同：已按当前规则重算 {rebuilt.vehicles} 辆车、{rebuilt.customers} 位客户的状态"

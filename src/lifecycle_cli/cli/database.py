@@ -80,23 +80,20 @@ def status_command(
                             help="输出格式：table / json"),
 ) -> None:
     """数据库状态：引擎、地址（隐藏密码）、结构版本、各表行数、各门店最近的交车与进厂日期。"""
-    from lifecycle_cli.core.rules import state_digest
     from lifecycle_cli.render.output import print_table, say, write_json
+    from lifecycle_cli.service.database import status
     from lifecycle_cli.store.db import DatabaseError
-    from lifecycle_cli.store.status import database_status
 
-    current = state_digest(get_context(ctx).rules())
     url, where, engine = _open(ctx)
     try:
-        with engine.connect() as conn:
-            data = database_status(conn)
+        data = {"url": where, **status(engine, get_context(ctx).rules())}
     except DatabaseError:  # no tables (not initialised), or newer than this program: exit 2
         raise
     except Exception as exc:
         fail(_failure(exc, url, f"无法读取数据库 {where}"), EXIT_USAGE)
     finally:
         engine.dispose()
-    data = {"url": where, **data, "rules_digest_current": current}
+    current = data["rules_digest_current"]
     if fmt == "json":
         write_json(data)
         return
@@ -117,17 +114,15 @@ def status_command(
 def resync_command(ctx: typer.Context) -> None:
     """重新检索全部客户的回访任务（修复：日期水位越过了未生成任务的日子）；已记录的结果不受影响。"""
     from lifecycle_cli.cli.common import today
-    from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.render.output import say
     from lifecycle_cli.render.progress import progress_line
-    from lifecycle_cli.store.tasks import resync_all, synced_range
+    from lifecycle_cli.service.database import resync
 
     context = get_context(ctx)
     rules = context.rules()
     day = today(rules)
-    with progress_line() as steps, context.engine().begin() as conn:
-        counts = resync_all(conn, rules, day, HolidayCalendar(), steps)
-        covered = synced_range(conn)
-    through = covered[1] if covered else day
+    with progress_line() as steps:
+        done = resync(context.engine(), rules, day, steps)
+    counts, through = done.counts, done.through
     say(f"已重新检索全部客户的任务（{day} 起，至 {through}）：新增 {counts.created}，更新 {counts.updated}，"
         f"因进厂关闭 {counts.closed_by_visit}，取消 {counts.cancelled}")
