@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Select, and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.expression import FromClause
 
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.events import (
@@ -251,6 +252,27 @@ def select_segment(conn: Connection, rules: Rules, on: date, segment: Segment) -
     """The delivered cars the segment selects on `on`: one indexed SQL query for stage, age band,
     model, store, visit frequency and churn category; the projected km range over its rows."""
     v = vehicles_as_of(conn, on, rules)
+    query = _segment_query(v, rules, on, segment)
+    targets: list[dict[str, Any]] = []
+    excluded: list[dict[str, Any]] = []
+    use_km = segment.km_min is not None or segment.km_max is not None
+    for row in conn.execute(query).mappings():
+        record = dict(row)
+        record["stage"] = rules.stages.names[row["stage_index"]]
+        if row["last_reading_date"] is not None and row["daily_km_num"]:
+            km = projected_km_from_state(row["last_reading_date"], row["last_reading_km"] or 0,
+                                         row["daily_km_num"], row["daily_km_den"] or 1, on)
+        else:  # no stored state yet: the delivery reading at the default daily mileage
+            km = projected_km_from_state(row["delivery_date"], 0, rules.projection.default_daily_km, 1, on)
+        record["projected_km"] = int(km)
+        if use_km and not km_in_range(km, segment.km_min, segment.km_max):
+            continue
+        (excluded if row["do_not_contact"] else targets).append(record)
+    return Selection(targets=targets, excluded=excluded)
+
+
+def _segment_query(v: FromClause, rules: Rules, on: date, segment: Segment) -> Select[Any]:
+    """The segment's SQL over the cars `v` as of `on`: every filter but the projected km range."""
     stage_expr = stage_index_expr(v, on, rules)
     base = VEHICLES.alias("vb")
     c = CUSTOMERS
@@ -295,22 +317,7 @@ def select_segment(conn: Connection, rules: Rules, on: date, segment: Segment) -
             query = query.where(visits >= segment.visits_min)
         if segment.visits_max is not None:
             query = query.where(visits <= segment.visits_max)
-    targets: list[dict[str, Any]] = []
-    excluded: list[dict[str, Any]] = []
-    use_km = segment.km_min is not None or segment.km_max is not None
-    for row in conn.execute(query).mappings():
-        record = dict(row)
-        record["stage"] = rules.stages.names[row["stage_index"]]
-        if row["last_reading_date"] is not None and row["daily_km_num"]:
-            km = projected_km_from_state(row["last_reading_date"], row["last_reading_km"] or 0,
-                                         row["daily_km_num"], row["daily_km_den"] or 1, on)
-        else:  # no stored state yet: the delivery reading at the default daily mileage
-            km = projected_km_from_state(row["delivery_date"], 0, rules.projection.default_daily_km, 1, on)
-        record["projected_km"] = int(km)
-        if use_km and not km_in_range(km, segment.km_min, segment.km_max):
-            continue
-        (excluded if row["do_not_contact"] else targets).append(record)
-    return Selection(targets=targets, excluded=excluded)
+    return query
 
 
 def create_campaign(conn: Connection, rules: Rules, calendar: HolidayCalendar, *, name: str, kind: str, on: date,

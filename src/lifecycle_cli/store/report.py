@@ -219,8 +219,38 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
     store_cond = t.c.store == store if store else literal(True)
     in_month = o.c.attempt_date.between(first, upto)
     success = o.c.result.in_(("reached", "booked"))
+    follow_num, follow_den = _follow_up_counts(conn, in_month, success, store_cond)
+    invite_num, invite_den = _invitation_counts(conn, on, rules, in_month, success, store_cond)
+    info_num, info_den = _info_accuracy_counts(conn, in_month, store_cond)
+    car_store = v.c.store == store if store else literal(True)
+    delivered = and_(v.c.delivery_date.between(first, upto), car_store)
+    n = _car_counts(conn, v, on, first, last, car_store, delivered)
+    loyal_num, loyal_den = _loyal_counts(conn, v, on, rules, car_store)
+    referred, referral_den = _referral_counts(conn, v, delivered, n["sold"])
 
-    # 跟踪回访成功率: follow-up tasks with an outcome in the month; success: one reached/booked.
+    from lifecycle_cli.store.insurance import insurance_kpis
+
+    # 流失率: cars in a churn category on the report date / cars that have had a maintenance due date.
+    churn = churn_counts(conn, v, on, first, last, rules, store)
+    churned = sum(churn[c] for c in CHURN_CATEGORIES[:3])
+
+    return [
+        make_kpi("follow_up_success_rate", int(follow_num), int(follow_den), rules),
+        make_kpi("invite_success_rate", invite_num, invite_den, rules),
+        make_kpi("info_accuracy_rate", int(info_num), int(info_den), rules),
+        make_kpi("maintenance_visit_rate", n["came"], n["pending"] + n["answered"], rules),
+        make_kpi("first_service_rate", n["came_first"], n["pending_first"] + n["answered_first"], rules),
+        make_kpi("loyal_customer_ratio", int(loyal_num), int(loyal_den), rules),
+        make_kpi("referral_rate", referred, referral_den, rules),
+        make_kpi("churn_rate", churned, n["had_due"], rules),
+        *insurance_kpis(conn, v, on, first, last, rules, store),  # 续保率, 续保邀约成功率
+    ]
+
+
+def _follow_up_counts(conn: Connection, in_month: ColumnElement[bool], success: ColumnElement[bool],
+                      store_cond: ColumnElement[bool]) -> tuple[Any, Any]:
+    """跟踪回访成功率: follow-up tasks with an outcome in the month; success: one reached/booked."""
+    t, o = TASKS, OUTCOMES
     per_task = (
         select(t.c.id, func.max(case((success, 1), else_=0)).label("ok"))
         .join(o, o.c.task_id == t.c.id)
@@ -229,8 +259,13 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
         .subquery()
     )
     follow_den, follow_num = conn.execute(select(func.count(), func.coalesce(func.sum(per_task.c.ok), 0))).one()
+    return follow_num, follow_den
 
-    # 定保邀约成功率: invitations with a reached/booked outcome in the month; success: a visit within 30 days.
+
+def _invitation_counts(conn: Connection, on: date, rules: Rules, in_month: ColumnElement[bool],
+                       success: ColumnElement[bool], store_cond: ColumnElement[bool]) -> tuple[int, int]:
+    """定保邀约成功率: invitations with a reached/booked outcome in the month; success: a visit within 30 days."""
+    t, o = TASKS, OUTCOMES
     invited = conn.execute(
         select(t.c.id, t.c.vehicle_pk, func.min(o.c.attempt_date))
         .join(o, o.c.task_id == t.c.id)
@@ -249,23 +284,31 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
         1 for _, vpk, ok_on in invited
         if any(ok_on <= d <= min(ok_on + within, on) for d in visits_by_car.get(vpk, []))
     )
+    return invite_num, len(invited)
 
-    # 客户信息准确率: outcome records in the month that are not wrong_number / all.
+
+def _info_accuracy_counts(conn: Connection, in_month: ColumnElement[bool],
+                          store_cond: ColumnElement[bool]) -> tuple[Any, Any]:
+    """客户信息准确率: outcome records in the month that are not wrong_number / all."""
+    t, o = TASKS, OUTCOMES
     info_den, info_num = conn.execute(
         select(func.count(), func.coalesce(func.sum(case((o.c.result != "wrong_number", 1), else_=0)), 0))
         .select_from(o.join(t, t.c.id == o.c.task_id))
         .where(in_month, store_cond)
     ).one()
+    return info_num, info_den
 
-    # 定保入库率 / 首保入库率: cars whose next maintenance was due in the month; came in from 30 days before.
-    car_store = v.c.store == store if store else literal(True)
+
+def _car_counts(conn: Connection, v: FromClause, on: date, first: date, last: date, car_store: ColumnElement[bool],
+                delivered: ColumnElement[bool]) -> dict[str, int]:
+    """Every per-car count of the KPIs, in one pass over the vehicles.
+
+    定保入库率 / 首保入库率: cars whose next maintenance was due in the month; came in from 30 days before.
+    """
     pending = and_(v.c.service_due.between(first, last), v.c.delivery_date <= on, car_store)
     answered = and_(v.c.prev_service_due.between(first, last), v.c.delivery_date <= on, car_store)
     came = and_(answered, v.c.last_maintenance_date <= on, v.c.answered_in_window.is_(True))
-
-    delivered = and_(v.c.delivery_date.between(first, upto), car_store)
-    # Every per-car count of the KPIs, in one pass over the vehicles.
-    n = count_where(conn, v, {
+    return count_where(conn, v, {
         "pending": pending,
         "answered": answered,
         "came": came,
@@ -276,12 +319,11 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
         "had_due": and_(v.c.delivery_date <= on, car_store,
                         or_(v.c.service_due <= on, v.c.has_maintenance.is_(True))),
     })
-    due_all = n["pending"] + n["answered"]
-    came_all = n["came"]
-    due_first = n["pending_first"] + n["answered_first"]
-    came_first = n["came_first"]
 
-    # 忠诚客户比例: customers with >= 2 visits in the 12 months before the report date / with >= 1.
+
+def _loyal_counts(conn: Connection, v: FromClause, on: date, rules: Rules,
+                  car_store: ColumnElement[bool]) -> tuple[Any, Any]:
+    """忠诚客户比例: customers with >= 2 visits in the 12 months before the report date / with >= 1."""
     since = add_months(on, -rules.kpi.loyal_months)
     per_customer = (
         select(v.c.customer_pk, func.count().label("n"))
@@ -294,36 +336,21 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
         select(func.count(), func.coalesce(
             func.sum(case((per_customer.c.n >= rules.kpi.loyal_min_visits, 1), else_=0)), 0))
     ).one()
+    return loyal_num, loyal_den
 
-    # 客户转介率: vehicles delivered in the month whose customer has referred_by / delivered in the month.
+
+def _referral_counts(conn: Connection, v: FromClause, delivered: ColumnElement[bool], sold: int) -> tuple[int, int]:
+    """客户转介率: vehicles delivered in the month whose customer has referred_by / delivered in the month
+    (no denominator while no customer has a referred_by at all)."""
     has_referrals = conn.execute(
         select(func.count()).select_from(CUSTOMERS).where(
             CUSTOMERS.c.referred_by.is_not(None), cast(CUSTOMERS.c.referred_by, String) != "")
     ).scalar()
-    sold = n["sold"]
     referred = int(conn.execute(
         select(func.count()).select_from(v.join(CUSTOMERS, CUSTOMERS.c.id == v.c.customer_pk)).where(
             delivered, CUSTOMERS.c.referred_by.is_not(None), CUSTOMERS.c.referred_by != "")
     ).scalar() or 0)
-
-    from lifecycle_cli.store.insurance import insurance_kpis
-
-    # 流失率: cars in a churn category on the report date / cars that have had a maintenance due date.
-    churn = churn_counts(conn, v, on, first, last, rules, store)
-    churned = sum(churn[c] for c in CHURN_CATEGORIES[:3])
-    had_due = n["had_due"]
-
-    return [
-        make_kpi("follow_up_success_rate", int(follow_num), int(follow_den), rules),
-        make_kpi("invite_success_rate", invite_num, len(invited), rules),
-        make_kpi("info_accuracy_rate", int(info_num), int(info_den), rules),
-        make_kpi("maintenance_visit_rate", came_all, due_all, rules),
-        make_kpi("first_service_rate", came_first, due_first, rules),
-        make_kpi("loyal_customer_ratio", int(loyal_num), int(loyal_den), rules),
-        make_kpi("referral_rate", referred, sold if has_referrals else 0, rules),
-        make_kpi("churn_rate", churned, had_due, rules),
-        *insurance_kpis(conn, v, on, first, last, rules, store),  # 续保率, 续保邀约成功率
-    ]
+    return referred, sold if has_referrals else 0
 
 
 def phone_validity_kpi(conn: Connection, rules: Rules, store: str | None = None) -> Kpi:

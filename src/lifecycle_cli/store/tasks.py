@@ -8,7 +8,7 @@ window, plus those with open tasks in it. Their facts go through the pure schedu
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from lifecycle_cli.core.calllist import OpenTask, outcome_effect
 from lifecycle_cli.core.candidates import CandidateRanges, candidate_ranges, lookback_days
 from lifecycle_cli.core.insurance import RENEWAL_CODE
 from lifecycle_cli.core.rules import Rules
-from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Scheduler
+from lifecycle_cli.core.schedule import SCHEDULED_CODES, CustomerFacts, ScheduledTask, Scheduler
 from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.steps import Steps, reported
 from lifecycle_cli.store.bulk import chunks, in_keys
@@ -174,7 +174,6 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
     is opened again.
     """
     counts = SyncCounts()
-    start, end = scheduler.start, scheduler.end
     pks = sorted(set(customer_pks))
     for part in reported(chunks(pks, SYNC_BATCH), len(pks), "生成回访任务（位客户）", steps):
         facts = load_customer_facts(conn, part)
@@ -184,49 +183,8 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
         existing: dict[tuple[int, str, str, str], dict[str, Any]] = {}
         for row in conn.execute(select(TASKS).where(in_keys(conn, TASKS.c.customer_pk, part))).mappings():
             existing[(row["customer_pk"], row["vin"], row["code"], row["event_key"])] = dict(row)
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        closes: list[dict[str, Any]] = []
-        reopens: list[dict[str, Any]] = []
-        stored_for = {key[0] for key in existing}
-        for pk in part:
-            customer = facts.get(pk)
-            # A customer with stored tasks gets every task the rules produce around the window, so a
-            # stored one whose dates moved is found by its key; one without (a first sync) only needs
-            # the window's, and the scheduler then does not build the rest.
-            generated = scheduler.for_customer(customer, in_window=pk not in stored_for) if customer else []
-            keys = set()
-            for task in generated:
-                key = (pk, task.vin, task.code, task.event_key)
-                keys.add(key)
-                old = existing.get(key)
-                in_window = task.due_date <= end and task.window_end >= start
-                if old is None:
-                    if in_window and task.closed_by_visit is None:
-                        inserts.append(_task_row(task, pk, vehicle_pks))
-                    continue
-                if old["status"] != "open":
-                    if (old["status"] == "closed" and old["closed_reason"] == RULES_CHANGED and in_window
-                            and task.closed_by_visit is None):
-                        reopens.append({"_id": old["id"], **{c: _task_row(task, pk, vehicle_pks)[c] for c in MUTABLE}})
-                    continue
-                if task.closed_by_visit is not None:
-                    closes.append({"_id": old["id"], "status": "closed", "reason": task.closed_reason,
-                                   "on": task.closed_by_visit})
-                    counts.closed_by_visit += 1
-                    continue
-                new = _task_row(task, pk, vehicle_pks)
-                if not in_window:
-                    new["stage"] = old["stage"]  # the stage is only worked out for the window
-                if any(old[c] != new[c] for c in MUTABLE):
-                    updates.append({"_id": old["id"], **{c: new[c] for c in MUTABLE}})
-            for key, old in existing.items():
-                if key[0] != pk or key in keys or old["status"] != "open" or old["code"] not in SCHEDULED_CODES:
-                    continue
-                if old["due_date"] <= end and old["window_end"] >= start:
-                    reason = "do_not_contact" if customer is not None and customer.do_not_contact else cancel_reason
-                    closes.append({"_id": old["id"], "status": "closed", "reason": reason, "on": start})
-                    counts.cancelled += 1
+        inserts, updates, closes, reopens = _batch_changes(scheduler, part, facts, vehicle_pks, existing, counts,
+                                                           cancel_reason)
         if inserts:
             conn.execute(insert(TASKS), inserts)
             counts.created += len(inserts)
@@ -245,6 +203,57 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
             conn.execute(stmt, reopens)
             counts.reopened += len(reopens)
     return counts
+
+
+def _batch_changes(scheduler: Scheduler, part: Sequence[int], facts: dict[int, CustomerFacts],
+                   vehicle_pks: dict[str, int], existing: dict[tuple[int, str, str, str], dict[str, Any]],
+                   counts: SyncCounts, cancel_reason: str) -> tuple[list[dict[str, Any]], ...]:
+    """One batch's inserts, updates, closes and reopens: the generated tasks against the stored ones."""
+    start, end = scheduler.start, scheduler.end
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    closes: list[dict[str, Any]] = []
+    reopens: list[dict[str, Any]] = []
+    stored_for = {key[0] for key in existing}
+    for pk in part:
+        customer = facts.get(pk)
+        # A customer with stored tasks gets every task the rules produce around the window, so a
+        # stored one whose dates moved is found by its key; one without (a first sync) only needs
+        # the window's, and the scheduler then does not build the rest.
+        generated = scheduler.for_customer(customer, in_window=pk not in stored_for) if customer else []
+        keys = set()
+        for task in generated:
+            key = (pk, task.vin, task.code, task.event_key)
+            keys.add(key)
+            old = existing.get(key)
+            in_window = task.due_date <= end and task.window_end >= start
+            if old is None:
+                if in_window and task.closed_by_visit is None:
+                    inserts.append(_task_row(task, pk, vehicle_pks))
+                continue
+            if old["status"] != "open":
+                if (old["status"] == "closed" and old["closed_reason"] == RULES_CHANGED and in_window
+                        and task.closed_by_visit is None):
+                    reopens.append({"_id": old["id"], **{c: _task_row(task, pk, vehicle_pks)[c] for c in MUTABLE}})
+                continue
+            if task.closed_by_visit is not None:
+                closes.append({"_id": old["id"], "status": "closed", "reason": task.closed_reason,
+                               "on": task.closed_by_visit})
+                counts.closed_by_visit += 1
+                continue
+            new = _task_row(task, pk, vehicle_pks)
+            if not in_window:
+                new["stage"] = old["stage"]  # the stage is only worked out for the window
+            if any(old[c] != new[c] for c in MUTABLE):
+                updates.append({"_id": old["id"], **{c: new[c] for c in MUTABLE}})
+        for key, old in existing.items():
+            if key[0] != pk or key in keys or old["status"] != "open" or old["code"] not in SCHEDULED_CODES:
+                continue
+            if old["due_date"] <= end and old["window_end"] >= start:
+                reason = "do_not_contact" if customer is not None and customer.do_not_contact else cancel_reason
+                closes.append({"_id": old["id"], "status": "closed", "reason": reason, "on": start})
+                counts.cancelled += 1
+    return inserts, updates, closes, reopens
 
 
 def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar: HolidayCalendar, *,
