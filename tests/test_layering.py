@@ -100,3 +100,20 @@ def test_the_cli_reaches_the_store_only_to_open_the_database() -> None:
              for line, name in runtime_imports_in(p)
              if name.startswith("lifecycle_cli.store") and name not in opening]
     assert found == []
+
+
+def test_no_module_over_450_lines_and_no_function_over_60() -> None:
+    """Issue 16's size of a room (the migrations excepted: a schema is written out whole)."""
+    found = []
+    for path in modules():
+        if where(path).startswith("store/migrations/"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        if len(text.splitlines()) > 450:
+            found.append(f"{where(path)}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
+                length = node.end_lineno - node.lineno + 1
+                if length > 60:
+                    found.append(f"{where(path)}:{node.lineno} {node.name}: {length} lines")
+    assert found == []
