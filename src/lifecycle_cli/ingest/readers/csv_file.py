@@ -16,10 +16,9 @@ from lifecycle_cli.ingest.readers.encoding import (
 )
 from lifecycle_cli.ingest.readers.rows import (
     HEADER_SEARCH_ROWS,
-    choose_header,
     data_rows,
     first_records,
-    header_texts,
+    found_header,
 )
 from lifecycle_cli.ingest.table import FileRefused, Row, Table
 
@@ -85,10 +84,7 @@ def open_csv(path: Path, encoding: str | None, kind: str | None) -> Table:
         head_records.close()
     if not first:
         raise FileRefused(f"文件是空的：{path.name}")
-    header_index = choose_header([cells for _, cells in first], kind)
-    assert header_index is not None
-    header_line, header_cells = first[header_index]
-    header = header_texts(header_cells)
+    _, header_line, header = found_header(first, kind)
     width = len(header)
 
     def rows() -> Iterator[Row]:

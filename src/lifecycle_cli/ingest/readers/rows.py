@@ -146,16 +146,22 @@ def pick_sheet(names: list[str], sheet: str | None) -> str:
     return matches[0]
 
 
+def found_header(first: Sequence[tuple[int, Sequence[object]]], kind: str | None) -> tuple[int, int, list[str]]:
+    """The header among a file's first non-blank records: its place among them, its line and its
+    cells' texts."""
+    index = choose_header([cells for _, cells in first], kind)
+    assert index is not None
+    line, cells = first[index]
+    return index, line, header_texts(cells)
+
+
 def sheet_table(path: Path, sheet_name: str, stream: Iterator[tuple[int, list[object]]], kind: str | None,
                  close: Callable[[], None]) -> Table:
     """A Table over one worksheet's rows: the header found in the first rows, the rest streamed."""
     first = first_records(stream)
     if not first:
         raise FileRefused(f"文件是空的（工作表 {sheet_name} 没有数据）：{path.name}")
-    header_index = choose_header([cells for _, cells in first], kind)
-    assert header_index is not None
-    header_line, header_cells = first[header_index]
-    header = header_texts(header_cells)
+    header_index, header_line, header = found_header(first, kind)
     width = len(header)
 
     def rows() -> Iterator[Row]:
