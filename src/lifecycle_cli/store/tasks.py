@@ -35,8 +35,9 @@ SYNC_KEYS = ("tasks_synced_from", "tasks_synced_through")
 # Why a task the rules in force no longer produce was closed when the rules changed: a later sync
 # whose rules produce it again opens it again (the same task_id, its attempts kept).
 RULES_CHANGED = "rules_changed"
-
 SYNC_BATCH = 1000
+# The columns of a stored task that a sync brings in step with the rules.
+MUTABLE = ("rule_date", "due_date", "window_end", "stage", "owner", "role", "channel", "store")
 
 
 def customers_due_between(conn: Connection, rules: Rules, first: date, last: date,
@@ -151,9 +152,6 @@ def _task_row(task: ScheduledTask, customer_pk: int, vehicle_pks: dict[str, int]
     }
 
 
-MUTABLE = ("rule_date", "due_date", "window_end", "stage", "owner", "role", "channel", "store")
-
-
 @dataclass
 class SyncCounts:
     """What a sync did to the stored tasks."""
@@ -214,7 +212,9 @@ def _batch_changes(scheduler: Scheduler, part: Sequence[int], facts: dict[int, C
     updates: list[dict[str, Any]] = []
     closes: list[dict[str, Any]] = []
     reopens: list[dict[str, Any]] = []
-    stored_for = {key[0] for key in existing}
+    stored_for: dict[int, list[tuple[tuple[int, str, str, str], dict[str, Any]]]] = defaultdict(list)
+    for item in existing.items():  # each customer's stored tasks, grouped once (not scanned per customer)
+        stored_for[item[0][0]].append(item)
     for pk in part:
         customer = facts.get(pk)
         # A customer with stored tasks gets every task the rules produce around the window, so a
@@ -246,8 +246,8 @@ def _batch_changes(scheduler: Scheduler, part: Sequence[int], facts: dict[int, C
                 new["stage"] = old["stage"]  # the stage is only worked out for the window
             if any(old[c] != new[c] for c in MUTABLE):
                 updates.append({"_id": old["id"], **{c: new[c] for c in MUTABLE}})
-        for key, old in existing.items():
-            if key[0] != pk or key in keys or old["status"] != "open" or old["code"] not in SCHEDULED_CODES:
+        for key, old in stored_for.get(pk, ()):
+            if key in keys or old["status"] != "open" or old["code"] not in SCHEDULED_CODES:
                 continue
             if old["due_date"] <= end and old["window_end"] >= start:
                 reason = "do_not_contact" if customer is not None and customer.do_not_contact else cancel_reason
