@@ -88,3 +88,9 @@ def row_vin(ctx: ImportContext, p: RowParser, row: Row, report: FileReport, *, w
     if warn and vin.warning:
         ctx.say(report, row.line, p.header_of("vin"), vin.warning, "warning", "vin_check_digit")
     return vin.value
+
+
+def not_found(what: str, key: str, files: str) -> str:
+    """Why a row naming a car or an owner that nobody imported is rejected (one wording for every kind):
+    '车架号 "X" 不存在（数据库和本次导入的车辆文件中都没有）'."""
+    return f'{what} "{key}" 不存在（数据库和本次导入的{files}文件中都没有）'

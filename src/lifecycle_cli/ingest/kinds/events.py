@@ -10,7 +10,7 @@ from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.events import accepted_kinds_text, find_event_kind
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.context import FileJob
-from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, row_vin
+from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, not_found, row_vin
 from lifecycle_cli.ingest.kinds import vehicles
 from lifecycle_cli.ingest.parsing import RowError, RowParser
 from lifecycle_cli.ingest.report import FileReport
@@ -70,7 +70,7 @@ class Events(Kind):
             pk = vehicle_ids.get(values["vin"])
             if pk is None:
                 self.ctx.reject(job, row, job.parser.header_of("vin"),
-                                f'车架号 "{values["vin"]}" 不存在（数据库和本次导入的车辆文件中都没有）')
+                                not_found("车架号", values["vin"], "车辆"))
                 continue
             items.append(NewEvent(vehicle_pk=pk, kind=kinds[values["kind"]], event_date=values["event_date"],
                                   note=values["note"], source="import"))

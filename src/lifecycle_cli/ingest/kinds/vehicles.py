@@ -9,7 +9,7 @@ from typing import Any
 from lifecycle_cli.core.insurance import expiry_too_far
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.context import FileJob
-from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, row_vin
+from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, not_found, row_vin
 from lifecycle_cli.ingest.kinds import customers
 from lifecycle_cli.ingest.parsing import RowError, RowParser, parse_plate, put
 from lifecycle_cli.ingest.report import FileReport
@@ -146,7 +146,7 @@ class Vehicles(Kind):
             pk = customer_ids.get(values["customer_id"])
             if pk is None:
                 self.ctx.reject(job, row, job.parser.header_of("customer_id"),
-                                f'客户 "{values["customer_id"]}" 不存在（数据库和本次导入的客户文件中都没有）')
+                                not_found("客户", values["customer_id"], "客户"))
                 continue
             record = {k: v for k, v in values.items() if k != "customer_id"}
             record["customer_pk"] = pk

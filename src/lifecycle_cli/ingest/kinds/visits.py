@@ -8,7 +8,7 @@ from typing import Any
 
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.context import FileJob, ImportContext
-from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, row_vin
+from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, not_found, row_vin
 from lifecycle_cli.ingest.kinds import vehicles
 from lifecycle_cli.ingest.parsing import RowParser, parse_plate, put
 from lifecycle_cli.ingest.report import FileReport
@@ -124,7 +124,7 @@ class Visits(Kind):
                 pk = vehicle_ids.get(values["vin"])
                 if pk is None:
                     self.ctx.reject(job, row, job.parser.header_of("vin"),
-                                    f'车架号 "{values["vin"]}" 不存在（数据库和本次导入的车辆文件中都没有）')
+                                    not_found("车架号", values["vin"], "车辆"))
                     continue
             else:
                 found = plates.get(values["plate"], [])
