@@ -14,7 +14,7 @@ from lifecycle_cli.files import OutputRefused
 from lifecycle_cli.ingest.pipeline import ImportRefused
 from lifecycle_cli.store.db import DatabaseMissing, SchemaError
 from lifecycle_cli.store.events import EventRefused, EventResolved
-from lifecycle_cli.store.tasks import OutcomeRefused, TaskClosed
+from lifecycle_cli.store.outcomes import OutcomeRefused, TaskClosed
 
 
 @pytest.mark.parametrize(("error", "code"), [

@@ -8,11 +8,13 @@ from sqlmodel import SQLModel
 from lifecycle_cli.store import tables
 from lifecycle_cli.store.event_models import Campaign, CampaignTarget, Event
 from lifecycle_cli.store.models import (
+    Assignment,
     Customer,
     InsuranceChange,
     Meta,
     OdometerReading,
     Outcome,
+    Staff,
     Task,
     Vehicle,
     Visit,
@@ -30,6 +32,8 @@ HANDLES = {
     "EVENTS": (Event, "event"),
     "CAMPAIGNS": (Campaign, "campaign"),
     "TARGETS": (CampaignTarget, "campaign_target"),
+    "STAFF": (Staff, "staff"),
+    "ASSIGNMENTS": (Assignment, "assignment"),
 }
 
 

@@ -3,7 +3,7 @@
 Pure. For the days [first, last], `candidate_ranges` gives per criterion the range of a stored
 anchor (delivery, maintenance due, warranty end, yearly dates, expiries, visits, care phase)
 whose car or customer may have a task falling due in those days — a superset, so the scheduler
-run over the candidates finds every task. store/tasks.py only turns the ranges into SQL.
+run over the candidates finds every task. store/candidates.py only turns the ranges into SQL.
 
 A phone task falls due on the next working day after its rule date, so a task of a rule date
 up to HOLIDAY_SHIFT before `first` can still fall due in the days: the same margin bounds the

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from lifecycle_cli.core.calllist import CustomerLine
     from lifecycle_cli.core.rules import Rules
     from lifecycle_cli.steps import Steps
-    from lifecycle_cli.store.tasks import TaskView
+    from lifecycle_cli.store.tasklist import TaskView
 
 
 @dataclass
@@ -49,7 +49,8 @@ def call_list(engine: Engine, rules: Rules, today: date, options: CallListOption
     """Materialise the window's tasks (facts up to today; store/tasks.sync_window) and build its lines."""
     from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.core.calllist import build_call_list
-    from lifecycle_cli.store.tasks import open_tasks, sync_window
+    from lifecycle_cli.store.tasklist import open_tasks
+    from lifecycle_cli.store.tasks import sync_window
 
     start, end = options.day, options.end
     calendar = HolidayCalendar()

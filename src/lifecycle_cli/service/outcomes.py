@@ -32,8 +32,8 @@ class Recorded:
 
 
 def record(engine: Engine, rules: Rules, today: date, options: OutcomeOptions) -> Recorded:
-    """Record the attempt under the write lock; store.tasks.OutcomeRefused / TaskClosed when it cannot be."""
-    from lifecycle_cli.store.tasks import record_outcome
+    """Record the attempt under the write lock; store.outcomes.OutcomeRefused / TaskClosed when it cannot be."""
+    from lifecycle_cli.store.outcomes import record_outcome
 
     with engine.begin() as conn:
         task = record_outcome(conn, rules, options.task_id, options.result, options.day, note=options.note,

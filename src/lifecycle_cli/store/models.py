@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from lifecycle_cli.store.stamps import stamp
 
 # Bump when the tables change; a database with an older version is refused until upgraded.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Meta(SQLModel, table=True):
@@ -40,6 +40,9 @@ class Customer(SQLModel, table=True):
     # The day the care-call rhythm counts from (last contact, visit or delivery) and its phase.
     care_anchor: date | None = None
     care_phase: int | None = Field(default=None, index=True)
+    # The number the desk found bad (wrong_number / invalid_number / not_owner): while `phone` is
+    # still this number the customer's phone tasks are closed; an import bringing another clears it.
+    bad_phone: str | None = None
 
 
 class Vehicle(SQLModel, table=True):
@@ -156,6 +159,10 @@ class Task(SQLModel, table=True):
     closed_on: date | None = None
     attempts: int = 0
     last_attempt: date | None = None
+    # Capacity levelling (care-desk §2): the first day the task may be listed again after its line
+    # was deferred (顺延), and how many times it was; due_date never changes.
+    list_from: date | None = None
+    deferred_days: int = 0
     created_at: datetime = Field(sa_column_kwargs={"default": stamp})
 
 
@@ -168,6 +175,14 @@ class Outcome(SQLModel, table=True):
     attempt_date: date = Field(index=True)
     note: str | None = None
     booked_for: date | None = None
+    # Who recorded it (`done --by`, or the call sheet's owner), the call sheet's list date (a sheet
+    # read twice records nothing new), the satisfaction score (1-5), the reason (declined, win-back).
+    recorded_by: str | None = None
+    list_date: date | None = None
+    score: int | None = None
+    reason: str | None = None
+    # Withdrawn with `done --undo`: kept as history, counted nowhere.
+    withdrawn: bool = False
     recorded_at: datetime = Field(sa_column_kwargs={"default": stamp})
 
 
@@ -181,3 +196,30 @@ class InsuranceChange(SQLModel, table=True):
     old_expiry: date
     new_expiry: date | None = None
     changed_on: date = Field(index=True)
+
+
+class Staff(SQLModel, table=True):
+    """A person of the store (人员): keyed by (store, name); re-imports update, nobody is deleted."""
+
+    __table_args__ = (UniqueConstraint("store", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    store: str = ""  # '' when the staff file gives no store (a one-store database)
+    name: str
+    role: str
+    daily_capacity: int | None = None  # None: the role's default in the rules
+    active: bool = True
+    away_from: date | None = None
+    away_until: date | None = None
+
+
+class Assignment(SQLModel, table=True):
+    """A customer's assigned person of a role (专属): stable, changed only when that person leaves."""
+
+    __table_args__ = (UniqueConstraint("customer_pk", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_pk: int = Field(foreign_key="customer.id")
+    role: str
+    staff_pk: int = Field(foreign_key="staff.id", index=True)
+    assigned_on: date

@@ -11,11 +11,13 @@ from sqlmodel import SQLModel
 
 from lifecycle_cli.store.event_models import Campaign, CampaignTarget, Event
 from lifecycle_cli.store.models import (
+    Assignment,
     Customer,
     InsuranceChange,
     Meta,
     OdometerReading,
     Outcome,
+    Staff,
     Task,
     Vehicle,
     Visit,
@@ -41,3 +43,5 @@ INSURANCE_CHANGES = table_of(InsuranceChange)
 EVENTS = table_of(Event)
 CAMPAIGNS = table_of(Campaign)
 TARGETS = table_of(CampaignTarget)
+STAFF = table_of(Staff)
+ASSIGNMENTS = table_of(Assignment)

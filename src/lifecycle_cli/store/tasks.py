@@ -13,23 +13,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import ColumnElement
 
 from lifecycle_cli.core.calendar import HolidayCalendar
-from lifecycle_cli.core.calllist import OpenTask, outcome_effect
-from lifecycle_cli.core.candidates import CandidateRanges, candidate_ranges, lookback_days
-from lifecycle_cli.core.insurance import RENEWAL_CODE
+from lifecycle_cli.core.candidates import lookback_days
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, CustomerFacts, ScheduledTask, Scheduler
-from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.steps import Steps, reported
 from lifecycle_cli.store.bulk import chunks, in_keys
-from lifecycle_cli.store.db import begin_now, serialize_writers
+from lifecycle_cli.store.candidates import (
+    customers_due_between,
+    customers_with_ended_renewal_steps,
+    customers_with_open_tasks,
+)
+from lifecycle_cli.store.db import serialize_writers
 from lifecycle_cli.store.facts import load_customer_facts
-from lifecycle_cli.store.state import refresh_customers
-from lifecycle_cli.store.tables import CUSTOMERS, INSURANCE_CHANGES, META, OUTCOMES, TASKS, VEHICLES, VISITS
+from lifecycle_cli.store.tables import META, TASKS, VEHICLES
 
 SYNC_KEYS = ("tasks_synced_from", "tasks_synced_through")
 # Why a task the rules in force no longer produce was closed when the rules changed: a later sync
@@ -38,68 +38,6 @@ RULES_CHANGED = "rules_changed"
 SYNC_BATCH = 1000
 # The columns of a stored task that a sync brings in step with the rules.
 MUTABLE = ("rule_date", "due_date", "window_end", "stage", "owner", "role", "channel", "store")
-
-
-def customers_due_between(conn: Connection, rules: Rules, first: date, last: date,
-                          calendar: HolidayCalendar) -> set[int]:
-    """Customers who may have a task falling due in [first, last] (an indexed superset): the ranges of
-    core.candidates, one indexed query per criterion."""
-    ranges = candidate_ranges(rules, first, last, calendar)
-    v, c = VEHICLES, CUSTOMERS
-    found: set[int] = set()
-    for condition in _vehicle_conditions(ranges):
-        found.update(conn.execute(select(v.c.customer_pk).where(condition, v.c.delivery_date <= ranges.delivered_by))
-                     .scalars())
-    visits = select(v.c.customer_pk).join(VISITS, VISITS.c.vehicle_pk == v.c.id).where(
-        VISITS.c.visit_date.between(*ranges.visit))
-    found.update(conn.execute(visits).scalars())
-    found.update(conn.execute(select(c.c.id).where(c.c.birthday_mmdd.in_(ranges.birthday_mmdd))).scalars())
-    if ranges.care_phases is None:
-        found.update(conn.execute(select(c.c.id).where(c.c.care_anchor.is_not(None))).scalars())
-    else:
-        found.update(conn.execute(select(c.c.id).where(c.c.care_phase.in_(ranges.care_phases))).scalars())
-    if ranges.greeting:
-        found.update(conn.execute(select(v.c.customer_pk).where(v.c.delivery_date <= ranges.delivered_by)).scalars())
-    return found
-
-
-def _vehicle_conditions(ranges: CandidateRanges) -> list[ColumnElement[bool]]:
-    """The criteria on a car's stored state and dates (each ANDed with delivered_by by the caller)."""
-    v = VEHICLES
-    # An expiry that moved on one of these days (import or `vehicle set` after the synced days): its
-    # open steps close.
-    moved = select(INSURANCE_CHANGES.c.vehicle_pk).where(INSURANCE_CHANGES.c.changed_on.between(*ranges.expiry_changed))
-    return [
-        v.c.delivery_date.between(*ranges.delivery),
-        v.c.service_due.between(*ranges.service_due),
-        v.c.warranty_end.between(*ranges.warranty_end),
-        v.c.delivery_mmdd.in_(ranges.anniversary_mmdd),
-        and_(v.c.upgrade_mmdd.in_(ranges.upgrade_mmdd), v.c.upgrade_date <= ranges.delivered_by),
-        *(v.c.insurance_expiry.between(*days) for days in ranges.insurance_expiry),
-        v.c.inspection_due.between(*ranges.inspection_due),
-        v.c.id.in_(moved),
-        # No inspection date in the data: the computed dues are whole months after the delivery date.
-        and_(v.c.inspection_due.is_(None), v.c.delivery_mmdd.in_(ranges.registration_mmdd),
-             v.c.delivery_date <= ranges.registered_by),
-    ]
-
-
-def customers_with_ended_renewal_steps(conn: Connection, rules: Rules, today: date) -> set[int]:
-    """Customers with an open renewal step whose time on the list ended lately: the scheduler closes it
-    (next step came, expiry passed or moved) even when its day was synced ahead of time."""
-    since = today - timedelta(days=lookback_days(rules))
-    query = select(TASKS.c.customer_pk).where(
-        TASKS.c.code == RENEWAL_CODE, TASKS.c.status == "open", TASKS.c.window_end.between(since, today - timedelta(days=1))
-    )
-    return set(conn.execute(query).scalars())
-
-
-def customers_with_open_tasks(conn: Connection, start: date, end: date) -> set[int]:
-    """Customers with a stored open task whose time on the list meets [start, end]."""
-    query = select(TASKS.c.customer_pk).where(
-        TASKS.c.status == "open", TASKS.c.due_date <= end, TASKS.c.window_end >= start
-    )
-    return set(conn.execute(query).scalars())
 
 
 def synced_range(conn: Connection) -> tuple[date, date] | None:
@@ -313,138 +251,3 @@ def resync_customers(conn: Connection, rules: Rules, customer_pks: Iterable[int]
         return SyncCounts()
     scheduler = Scheduler(rules=rules, today=today, start=today, end=covered[1], calendar=calendar)
     return sync_customers(conn, scheduler, customer_pks, steps)
-
-
-@dataclass(slots=True)
-class TaskView:
-    """An open task with what the list shows about its customer and vehicle."""
-
-    task: OpenTask
-    vin: str
-    plate: str | None
-    stage: str
-    customer_id: str
-    name: str | None
-    phone: str | None
-    store: str | None
-
-
-def open_tasks(conn: Connection, start: date, end: date, *, owner: str | None = None, role: str | None = None,
-               store: str | None = None, code: str | None = None) -> list[TaskView]:
-    """Open tasks whose time on the list meets [start, end], of customers who may be contacted.
-
-    The filters (one person's, one role's, one store's or one kind of task) are applied in SQL,
-    so a desk's list reads only its own rows.
-    """
-    query = open_tasks_query(start, end, owner=owner, role=role, store=store, code=code)
-    return [
-        TaskView(
-            task=OpenTask(task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt,
-                          owner_, role_, channel, store_),
-            vin=vin, plate=plate, stage=stage, customer_id=customer_id, name=name, phone=phone, store=store_,
-        )
-        for (task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt, owner_, role_,
-             channel, store_, vin, stage, customer_id, name, phone, plate) in conn.execute(query).all()
-    ]
-
-
-def open_tasks_query(start: date, end: date, *, owner: str | None = None, role: str | None = None,
-                     store: str | None = None, code: str | None = None) -> Select[Any]:
-    """The query of open_tasks (read through ix_task_open_window: live windows and the days ahead)."""
-    t, c = TASKS, CUSTOMERS
-    query = (
-        select(t.c.id, t.c.customer_pk, t.c.code, t.c.rule_date, t.c.due_date, t.c.window_end, t.c.attempts,
-               t.c.last_attempt, t.c.owner, t.c.role, t.c.channel, t.c.store, t.c.vin, t.c.stage,
-               c.c.customer_id, c.c.name, c.c.phone, VEHICLES.c.plate)
-        .join(c, c.c.id == t.c.customer_pk)
-        .outerjoin(VEHICLES, VEHICLES.c.id == t.c.vehicle_pk)
-        .where(t.c.status == "open", t.c.due_date <= end, t.c.window_end >= start, c.c.do_not_contact.is_(False))
-    )
-    for column, value in (("owner", owner), ("role", role), ("store", store), ("code", code)):
-        if value is not None:
-            query = query.where(t.c[column] == value)
-    return query
-
-
-class OutcomeRefused(RefusedInput):
-    """An outcome that cannot be recorded (no such task, an attempt before the task existed)."""
-
-
-class TaskClosed(NotDone):
-    """An outcome on a task already closed: nothing recorded."""
-
-
-def record_outcome(conn: Connection, rules: Rules, task_id: int, result: str, on: date, *, today: date,
-                   note: str | None = None, booked_for: date | None = None) -> dict[str, Any]:
-    """Record one attempt on a task and apply its effect; returns the task after it.
-
-    Refused (OutcomeRefused): a task id that cannot exist (0, negative, beyond the id column's
-    range) or does not, an attempt dated before the task existed; TaskClosed: a closed task.
-    """
-    if not 0 < task_id <= _max_id(conn):
-        raise OutcomeRefused(f"任务号 {task_id} 不存在")
-    # Two desks recording on one task at once take turns, and the second sees the first's attempt
-    # (both are counted, or the task is closed and the second refused): SQLite's write lock is
-    # taken before the task is read (BEGIN IMMEDIATE), PostgreSQL locks the row (FOR UPDATE).
-    begin_now(conn, write=True)
-    row = conn.execute(select(TASKS).where(TASKS.c.id == task_id).with_for_update()).mappings().first()
-    if row is None:
-        raise OutcomeRefused(f"任务号 {task_id} 不存在")
-    if row["status"] != "open":
-        raise TaskClosed(
-            f"任务 {task_id} 已关闭（{row['closed_reason'] or row['status']}，{row['closed_on'] or ''}），未做任何更改"
-        )
-    existed = _task_existed_from(row, rules.timezone, today)
-    if on < existed:
-        raise OutcomeRefused(f"--date: 尝试日期 {on} 早于任务 {task_id} 出现的日期（{existed}），未做任何更改")
-    effect = outcome_effect(result, row["attempts"], rules)
-    conn.execute(insert(OUTCOMES).values(task_id=task_id, result=result, attempt_date=on, note=note,
-                                         booked_for=booked_for))
-    values: dict[str, Any] = {"attempts": effect.attempts, "last_attempt": on, "status": effect.status}
-    if effect.status != "open":
-        values.update(closed_reason=effect.closed_reason, closed_on=on)
-    conn.execute(update(TASKS).where(TASKS.c.id == task_id, TASKS.c.status == "open").values(**values))
-    if effect.successful_contact:
-        _note_contact(conn, rules, row["customer_pk"], on)
-    return {**dict(row), **values}
-
-
-def _max_id(conn: Connection) -> int:
-    """The largest id the task table can hold: PostgreSQL's INTEGER, SQLite's 64-bit rowid."""
-    return 2**31 - 1 if conn.dialect.name == "postgresql" else 2**63 - 1
-
-
-def _task_existed_from(row: Any, timezone: str, today: date) -> date:
-    """The first day an attempt on a task makes sense: the day it was stored (store time zone), or
-    its rule / due date if earlier (tasks stored late for days gone by), or the store's today if
-    earlier still: the task exists now, and a replay's clock (LIFECYCLE_NOW) runs behind the real
-    one that stamped created_at, so a call made today on a task stored ahead is never refused."""
-    from datetime import UTC
-    from zoneinfo import ZoneInfo
-
-    days = [row["rule_date"], row["due_date"], today]
-    created = row["created_at"]
-    if created is not None:
-        created = created if created.tzinfo else created.replace(tzinfo=UTC)  # SQLite keeps it naive, UTC
-        days.append(created.astimezone(ZoneInfo(timezone)).date())
-    return min(days)
-
-
-def _note_contact(conn: Connection, rules: Rules, customer_pk: int, on: date) -> None:
-    """A successful contact restarts the care-call rhythm."""
-    last = conn.execute(select(CUSTOMERS.c.last_contact).where(CUSTOMERS.c.id == customer_pk)).scalar()
-    if last is not None and last >= on:
-        return
-    conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(last_contact=on))
-    refresh_customers(conn, [customer_pk], rules)
-
-
-def task_outcomes(conn: Connection, task_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    """The recorded attempts of these tasks, oldest first."""
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for part in chunks(sorted(set(task_ids))):
-        query = select(OUTCOMES).where(OUTCOMES.c.task_id.in_(part)).order_by(OUTCOMES.c.id)
-        for row in conn.execute(query).mappings():
-            out[row["task_id"]].append(dict(row))
-    return out
-

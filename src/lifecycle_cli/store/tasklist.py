@@ -1,0 +1,64 @@
+"""The open tasks a call list reads: each with what the list shows about its customer and vehicle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.engine import Connection
+
+from lifecycle_cli.core.calllist import OpenTask
+from lifecycle_cli.store.tables import CUSTOMERS, TASKS, VEHICLES
+
+
+@dataclass(slots=True)
+class TaskView:
+    """An open task with what the list shows about its customer and vehicle."""
+
+    task: OpenTask
+    vin: str
+    plate: str | None
+    stage: str
+    customer_id: str
+    name: str | None
+    phone: str | None
+    store: str | None
+
+
+def open_tasks(conn: Connection, start: date, end: date, *, owner: str | None = None, role: str | None = None,
+               store: str | None = None, code: str | None = None) -> list[TaskView]:
+    """Open tasks whose time on the list meets [start, end], of customers who may be contacted.
+
+    The filters (one person's, one role's, one store's or one kind of task) are applied in SQL,
+    so a desk's list reads only its own rows.
+    """
+    query = open_tasks_query(start, end, owner=owner, role=role, store=store, code=code)
+    return [
+        TaskView(
+            task=OpenTask(task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt,
+                          owner_, role_, channel, store_),
+            vin=vin, plate=plate, stage=stage, customer_id=customer_id, name=name, phone=phone, store=store_,
+        )
+        for (task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt, owner_, role_,
+             channel, store_, vin, stage, customer_id, name, phone, plate) in conn.execute(query).all()
+    ]
+
+
+def open_tasks_query(start: date, end: date, *, owner: str | None = None, role: str | None = None,
+                     store: str | None = None, code: str | None = None) -> Select[Any]:
+    """The query of open_tasks (read through ix_task_open_window: live windows and the days ahead)."""
+    t, c = TASKS, CUSTOMERS
+    query = (
+        select(t.c.id, t.c.customer_pk, t.c.code, t.c.rule_date, t.c.due_date, t.c.window_end, t.c.attempts,
+               t.c.last_attempt, t.c.owner, t.c.role, t.c.channel, t.c.store, t.c.vin, t.c.stage,
+               c.c.customer_id, c.c.name, c.c.phone, VEHICLES.c.plate)
+        .join(c, c.c.id == t.c.customer_pk)
+        .outerjoin(VEHICLES, VEHICLES.c.id == t.c.vehicle_pk)
+        .where(t.c.status == "open", t.c.due_date <= end, t.c.window_end >= start, c.c.do_not_contact.is_(False))
+    )
+    for column, value in (("owner", owner), ("role", role), ("store", store), ("code", code)):
+        if value is not None:
+            query = query.where(t.c[column] == value)
+    return query
