@@ -23,7 +23,7 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-_COLUMNS = {
+_COLUMNS: dict[str, list[sa.Column[object]]] = {
     "task": [
         sa.Column("list_from", sa.Date(), nullable=True),
         sa.Column("deferred_days", sa.Integer(), nullable=False, server_default="0"),
