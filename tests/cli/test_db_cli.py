@@ -127,6 +127,7 @@ def test_a_version_2_database_gets_the_care_desk_tables_and_columns_from_db_upgr
     """Version 3 adds staff, assignment and columns of task / outcome / customer, keeping every row."""
     engine = engine_of(world)
     with engine.begin() as conn:
+        conn.execute(text("DROP TABLE workload"))
         conn.execute(text("DROP TABLE assignment"))
         conn.execute(text("DROP TABLE staff"))
         for table, column in (("task", "list_from"), ("task", "deferred_days"), ("outcome", "recorded_by"),

@@ -18,6 +18,7 @@ from lifecycle_cli.store.models import (
     Task,
     Vehicle,
     Visit,
+    Workload,
 )
 
 HANDLES = {
@@ -34,6 +35,7 @@ HANDLES = {
     "TARGETS": (CampaignTarget, "campaign_target"),
     "STAFF": (Staff, "staff"),
     "ASSIGNMENTS": (Assignment, "assignment"),
+    "WORKLOADS": (Workload, "workload"),
 }
 
 

@@ -223,3 +223,19 @@ class Assignment(SQLModel, table=True):
     role: str
     staff_pk: int = Field(foreign_key="staff.id", index=True)
     assigned_on: date
+
+
+class Workload(SQLModel, table=True):
+    """One person's levelled day (care-desk §2), written when the day's list is levelled: capacity, lines
+    listed, lines deferred to a later day, tasks closed because deferral ran past their window."""
+
+    __table_args__ = (UniqueConstraint("day", "store", "owner"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(index=True)
+    store: str = ""
+    owner: str
+    capacity: int
+    listed: int = 0
+    deferred: int = 0
+    lapsed_capacity: int = 0

@@ -21,6 +21,7 @@ from lifecycle_cli.store.models import (
     Task,
     Vehicle,
     Visit,
+    Workload,
 )
 
 
@@ -45,3 +46,4 @@ CAMPAIGNS = table_of(Campaign)
 TARGETS = table_of(CampaignTarget)
 STAFF = table_of(Staff)
 ASSIGNMENTS = table_of(Assignment)
+WORKLOADS = table_of(Workload)

@@ -4,6 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-02 01:00:00
 
+- `workload` (one person's levelled day: capacity, listed, deferred, lapsed for capacity);
 - `staff` (人员: store, name, role, daily capacity, active, leave) and `assignment` (a customer's
   assigned person of a role, 专属);
 - task: `list_from` / `deferred_days` (a line pushed to a later day by capacity, 顺延);
@@ -71,6 +72,21 @@ def upgrade() -> None:
             sa.UniqueConstraint("customer_pk", "role"),
         )
         op.create_index("ix_assignment_staff_pk", "assignment", ["staff_pk"], unique=False)
+    if "workload" not in tables:
+        op.create_table(
+            "workload",
+            sa.Column("id", sa.Integer(), nullable=False),
+            sa.Column("day", sa.Date(), nullable=False),
+            sa.Column("store", sa.String(), nullable=False),
+            sa.Column("owner", sa.String(), nullable=False),
+            sa.Column("capacity", sa.Integer(), nullable=False),
+            sa.Column("listed", sa.Integer(), nullable=False),
+            sa.Column("deferred", sa.Integer(), nullable=False),
+            sa.Column("lapsed_capacity", sa.Integer(), nullable=False),
+            sa.PrimaryKeyConstraint("id"),
+            sa.UniqueConstraint("day", "store", "owner"),
+        )
+        op.create_index("ix_workload_day", "workload", ["day"], unique=False)
     for table, columns in _COLUMNS.items():
         have = {c["name"] for c in inspector.get_columns(table)}
         for column in columns:
@@ -84,6 +100,8 @@ def downgrade() -> None:
         with op.batch_alter_table(table) as batch:
             for column in columns:
                 batch.drop_column(column.name)
+    op.drop_index("ix_workload_day", table_name="workload")
+    op.drop_table("workload")
     op.drop_index("ix_assignment_staff_pk", table_name="assignment")
     op.drop_table("assignment")
     op.drop_table("staff")
