@@ -280,7 +280,7 @@ def test_rejects_file_can_be_fixed_and_reimported(db: Path, files: Files, tmp_pa
 def test_bad_options_are_usage_errors(db: Path, files: Files) -> None:
     customers, _, _ = write_base(files)
     assert refusal(db, "import", "--kind", "cars", customers) == (
-        '--kind: 不认识 "cars"，可用：customers 客户 / vehicles 车辆 / visits 进厂记录 / events 事件')
+        '--kind: 不认识 "cars"，可用：customers 客户 / vehicles 车辆 / visits 进厂记录 / events 事件 / staff 人员')
     missing = run(db, "import", files.folder / "nope.csv")
     assert (missing.exit_code, missing.stderr) == (
         2, f"{files.folder / 'nope.csv'}: 整个文件未导入：文件不存在：{files.folder / 'nope.csv'}\n")

@@ -44,12 +44,13 @@ def test_normalize_header(text: str, expected: str) -> None:
 
 
 def test_canonical_and_required_columns() -> None:
-    assert KINDS == ("customers", "vehicles", "visits", "events")
+    assert KINDS == ("customers", "vehicles", "visits", "events", "staff")
     assert REQUIRED_COLUMNS == {
         "customers": ("customer_id",),
         "vehicles": ("vin", "customer_id", "delivery_date"),
         "visits": ("vin", "visit_date", "mileage_km"),
         "events": ("vin", "event_date", "kind"),
+        "staff": ("name", "role"),
     }
     for kind in KINDS:
         assert set(REQUIRED_COLUMNS[kind]) <= set(CANONICAL_COLUMNS[kind])

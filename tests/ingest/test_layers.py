@@ -116,10 +116,11 @@ def test_the_registry_is_the_list_of_kinds() -> None:
     """Detection, the landing order, the summary's labels and --kind all come from registry.KINDS."""
     from lifecycle_cli.ingest import headers, pipeline, registry
 
-    assert tuple(registry.KINDS) == ("customers", "vehicles", "visits", "events")
+    assert tuple(registry.KINDS) == ("customers", "vehicles", "visits", "events", "staff")
     assert tuple(registry.KINDS) == headers.KINDS
     assert tuple(registry.KINDS) == registry.KIND_CHOICES
-    assert pipeline.KIND_LABELS == {"customers": "客户", "vehicles": "车辆", "visits": "进厂记录", "events": "事件"}
+    assert pipeline.KIND_LABELS == {"customers": "客户", "vehicles": "车辆", "visits": "进厂记录", "events": "事件",
+                                   "staff": "人员"}
     assert {kind.name for kind in registry.DETECT_ORDER} == set(registry.KINDS)
     for name, kind in registry.KINDS.items():
         assert kind.name == name

@@ -65,9 +65,10 @@ def print_import_report(report: ImportReport, where: str) -> None:
 
 def import_command(
     ctx: typer.Context,
-    files: list[Path] = typer.Argument(..., metavar="文件", help="客户、车辆、进厂记录、事件文件（CSV 或 xlsx，顺序不限）"),
+    files: list[Path] = typer.Argument(..., metavar="文件", help="客户、车辆、进厂记录、事件、人员文件（CSV 或 xlsx，顺序不限）"),
     kind: str = typer.Option(None, "--kind", metavar="类型", callback=IMPORT_KIND.parse,
-                             help="强制文件类型：customers 客户 / vehicles 车辆 / visits 进厂记录 / events 事件"),
+                             help="强制文件类型：customers 客户 / vehicles 车辆 / visits 进厂记录 / events 事件 /"
+                                  " staff 人员"),
     encoding: str = typer.Option(None, "--encoding", metavar="编码", help="强制 CSV 编码，如 gb18030、utf-8"),
     sheet: str = typer.Option(None, "--sheet", metavar="工作表", help="xlsx 工作表名称（默认第一个）"),
     date_format: str = typer.Option(None, "--date-format", metavar="格式", help="非年在前的日期格式，如 %m/%d/%Y"),

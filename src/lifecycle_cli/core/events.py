@@ -23,6 +23,7 @@ from lifecycle_cli.core.schedule import (
     vehicle_projection,
     warranty_end,
 )
+from lifecycle_cli.core.staffing import Staffing
 
 # An event's status: open until resolved, then resolved satisfied or unsatisfied.
 STATUSES = ("open", "satisfied", "unsatisfied")
@@ -52,11 +53,12 @@ def accepted_kinds_text(rules: Rules) -> str:
 
 
 def event_task(rules: Rules, calendar: HolidayCalendar, code: str, customer: CustomerFacts,
-               vehicle: VehicleFacts, event_key: str, rule_date: date, projection: Projection) -> ScheduledTask:
+               vehicle: VehicleFacts, event_key: str, rule_date: date, projection: Projection,
+               staffing: Staffing | None = None) -> ScheduledTask:
     """A follow-up task built exactly as the scheduler builds its tasks (owner, stage, holiday shift)."""
     # The window covers the task whatever a holiday does to its due date (the stage is shown then).
     scheduler = Scheduler(rules=rules, today=rule_date, start=rule_date, end=rule_date + timedelta(days=366),
-                          calendar=calendar)
+                          calendar=calendar, staffing=staffing or Staffing())
     return scheduler._task(code, customer, vehicle, event_key, rule_date, projection=projection)
 
 

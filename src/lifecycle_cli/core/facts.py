@@ -58,6 +58,15 @@ class CustomerFacts:
     last_contact: date | None = None
     vehicles: tuple[VehicleFacts, ...] = ()
     store: str | None = None
+    # The customer's assigned person of each role (专属), (role, name) of active staff only.
+    assigned: tuple[tuple[str, str], ...] = ()
+
+    def assigned_to(self, role: str) -> str | None:
+        """The customer's assigned person of `role`, if any."""
+        for assigned_role, name in self.assigned:
+            if assigned_role == role:
+                return name
+        return None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from lifecycle_cli.core.insurance import (
 )
 from lifecycle_cli.core.mileage import Projection
 from lifecycle_cli.core.rules import Rules, Touchpoint
+from lifecycle_cli.core.staffing import Staffing, named_person
 from lifecycle_cli.core.stages import add_years, stage_on
 
 # The facts and a vehicle's dates live in core/facts.py; named here too for the scheduler's users.
@@ -119,6 +120,8 @@ class Scheduler:
     # The real today, when `today` is a later day being looked at: closures that only the passing of
     # time makes (a renewal step replaced by the next, a lapse) apply up to it. None: `today`.
     now: date | None = None
+    # The store's active people (care-desk §1): owners are people once there is a staff file.
+    staffing: Staffing = field(default_factory=Staffing)
     # Set while for_customer(in_window=True) runs: tasks that cannot meet the window are not built.
     _pruning: bool = field(default=False, init=False, repr=False, compare=False)
 
@@ -182,11 +185,9 @@ class Scheduler:
         if vehicle is not None and projection is not None and due <= self.end and end >= self.start:
             on = max(rule_date, vehicle.delivery_date)
             stage = stage_on(vehicle.delivery_date, on, projection.projected_km(on), self.rules).stage
-        owner = self.rules.role_label(role)
-        if vehicle is not None and role == "sales_consultant" and vehicle.sales_consultant:
-            owner = vehicle.sales_consultant
-        if vehicle is not None and role == "service_advisor" and vehicle.service_advisor:
-            owner = vehicle.service_advisor
+        store = (vehicle.store if vehicle is not None else None) or customer.store
+        named = named_person(role, vehicle.sales_consultant, vehicle.service_advisor) if vehicle is not None else None
+        owner = self.staffing.owner(role, store, named, customer.assigned_to(role), self.rules.role_label(role))
         return ScheduledTask(
             code=code,
             customer_id=customer.customer_id,
@@ -202,7 +203,7 @@ class Scheduler:
             channel=tp.channel,
             hint=tp.hint,
             stage=stage,
-            store=(vehicle.store if vehicle is not None else None) or customer.store,
+            store=store,
             closed_by_visit=closed_by_visit,
         )
 

@@ -15,6 +15,7 @@ from lifecycle_cli.core.kpi import CHURN_CATEGORIES, CHURN_CODES, latest_deliver
 from lifecycle_cli.core.mileage import Projection, Reading
 from lifecycle_cli.core.rule_sections import AgeBand
 from lifecycle_cli.core.rules import Rules
+from lifecycle_cli.core.staffing import Staffing, named_person
 
 
 def _norm(text: str) -> str:
@@ -70,13 +71,12 @@ def km_in_range(km: Fraction | int, km_min: int | None, km_max: int | None) -> b
     return (km_min is None or km >= km_min) and (km_max is None or km < km_max)
 
 
-def owner_for(role: str, rules: Rules, *, sales_consultant: str | None, service_advisor: str | None) -> str:
-    """Who makes the call: the car's named person for a personal role, else the role's name."""
-    if role == "sales_consultant" and sales_consultant:
-        return sales_consultant
-    if role == "service_advisor" and service_advisor:
-        return service_advisor
-    return rules.role_label(role)
+def owner_for(role: str, rules: Rules, *, sales_consultant: str | None, service_advisor: str | None,
+              store: str | None = None, assigned: str | None = None, staffing: Staffing | None = None) -> str:
+    """Who makes the call, as for the scheduler's tasks (core/staffing.py): the car's named person when
+    active staff of the role, else the customer's assigned person, else the named person or the role's name."""
+    named = named_person(role, sales_consultant, service_advisor)
+    return (staffing or Staffing()).owner(role, store, named, assigned, rules.role_label(role))
 
 
 @dataclass(frozen=True)

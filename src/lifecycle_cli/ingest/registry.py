@@ -7,6 +7,7 @@ from __future__ import annotations
 from lifecycle_cli.ingest.kind import Kind
 from lifecycle_cli.ingest.kinds.customers import Customers
 from lifecycle_cli.ingest.kinds.events import Events
+from lifecycle_cli.ingest.kinds.staff import Staff
 from lifecycle_cli.ingest.kinds.vehicles import Vehicles
 from lifecycle_cli.ingest.kinds.visits import Visits
 
@@ -19,6 +20,7 @@ KINDS: dict[str, type[Kind]] = {
         Vehicles,
         Visits,
         Events,
+        Staff,
     )
 }
 

@@ -31,18 +31,21 @@ INTERRUPTED = "导入被中断，数据库保持导入前的状态"
 class StateAndTasks:
     """What an import's rows change beyond themselves, in the import's transaction: the stored
     projection state of the cars and customers it touched (and of the customers whose cars
-    changed), then those customers' tasks from the store's today (ingest.pipeline.AfterLanding)."""
+    changed), their assigned people (and everyone's when the people changed), then those customers'
+    tasks from the store's today (ingest.pipeline.AfterLanding)."""
 
     rules: Rules
     today: date
 
     def refresh(self, conn: Any, vehicles: set[int], customers: set[int], steps: Steps | None) -> set[int]:
+        from lifecycle_cli.store.staff import bring_assignments_in_step
         from lifecycle_cli.store.state import customers_of_vehicles, refresh_customers, refresh_vehicles
 
         refresh_vehicles(conn, vehicles, self.rules, steps)
         touched = customers | customers_of_vehicles(conn, vehicles)
         refresh_customers(conn, touched, self.rules, steps)
-        return touched
+        # People (a staff file) and new customers: assignments, and the customers whose owners moved.
+        return touched | bring_assignments_in_step(conn, self.rules, self.today, touched)
 
     def resync(self, conn: Any, customers: set[int], steps: Steps | None) -> None:
         from lifecycle_cli.core.calendar import HolidayCalendar
@@ -98,11 +101,11 @@ class Demo:
 
 
 def demo(engine: Engine, rules: Rules, today: date, folder: Path) -> Demo:
-    """Import the bundled sample store (customers, vehicles, visits) and build today's call list."""
+    """Import the bundled sample store (customers, vehicles, visits, staff) and build today's call list."""
     from lifecycle_cli.ingest.pipeline import ImportOptions
     from lifecycle_cli.service.calllist import CallListOptions, call_list
 
-    files = [folder / "customers.csv", folder / "vehicles.csv", folder / "visits.csv"]
+    files = [folder / "customers.csv", folder / "vehicles.csv", folder / "visits.csv", folder / "staff.csv"]
     report = import_files(engine, rules, files, ImportOptions(today=today))
     inserted = {f.kind or "": f.inserted for f in report.files}
     return Demo(inserted, call_list(engine, rules, today, CallListOptions(day=today)))

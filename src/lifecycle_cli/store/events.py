@@ -40,6 +40,7 @@ from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.store.bulk import chunks
 from lifecycle_cli.store.facts import load_vehicle_facts
 from lifecycle_cli.store.report import churn_conditions, stage_index_expr, vehicles_as_of
+from lifecycle_cli.store.staff import assignments_of, load_staffing
 from lifecycle_cli.store.tables import (
     CAMPAIGNS,
     CUSTOMERS,
@@ -105,12 +106,14 @@ def _insert_task(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _customer_facts(conn: Connection, customer_pks: Sequence[int]) -> dict[int, tuple[CustomerFacts, bool]]:
-    """customer pk -> (the facts a task needs: id and store, do-not-contact)."""
+    """customer pk -> (the facts a task needs: id, store and assigned people, do-not-contact)."""
     out: dict[int, tuple[CustomerFacts, bool]] = {}
+    assigned = assignments_of(conn, customer_pks)
     for part in chunks(sorted(set(customer_pks))):
         query = select(CUSTOMERS.c.id, CUSTOMERS.c.customer_id, CUSTOMERS.c.store, CUSTOMERS.c.do_not_contact)
         for pk, cid, store, dnc in conn.execute(query.where(CUSTOMERS.c.id.in_(part))):
-            out[pk] = (CustomerFacts(customer_id=cid, store=store, do_not_contact=bool(dnc)), bool(dnc))
+            facts = CustomerFacts(customer_id=cid, store=store, do_not_contact=bool(dnc), assigned=assigned.get(pk, ()))
+            out[pk] = (facts, bool(dnc))
     return out
 
 
@@ -123,6 +126,7 @@ def add_events(conn: Connection, rules: Rules, calendar: HolidayCalendar,
     """
     facts = load_vehicle_facts(conn, [i.vehicle_pk for i in items])
     customers = _customer_facts(conn, [customer_pk for customer_pk, _ in facts.values()])
+    staffing = load_staffing(conn)
     out: list[EventResult | EventRefused] = []
     for item in items:
         customer_pk, vehicle = facts[item.vehicle_pk]
@@ -151,7 +155,7 @@ def add_events(conn: Connection, rules: Rules, calendar: HolidayCalendar,
         event_id = int(conn.execute(insert(EVENTS).values(**values)).inserted_primary_key[0])  # type: ignore[index]
         projection = vehicle_projection(vehicle, rules, day)
         scheduled = event_task(rules, calendar, kind.followup, customer, vehicle, f"event:{event_id}",
-                               followup_date(kind, rules, day), projection)
+                               followup_date(kind, rules, day), projection, staffing)
         task = _insert_task(conn, _task_row(scheduled, customer_pk, item.vehicle_pk))
         conn.execute(update(EVENTS).where(EVENTS.c.id == event_id).values(followup_task_id=task["id"]))
         out.append(EventResult(event={**values, "id": event_id, "followup_task_id": task["id"]}, created=True,
@@ -180,7 +184,7 @@ def resolve_event(conn: Connection, rules: Rules, calendar: HolidayCalendar, eve
         _, vehicle = load_vehicle_facts(conn, [row["vehicle_pk"]])[row["vehicle_pk"]]
         customer, _ = _customer_facts(conn, [row["customer_pk"]])[row["customer_pk"]]
         scheduled = event_task(rules, calendar, kind.followup, customer, vehicle, f"event:{event_id}:resolved",
-                               rule_date, vehicle_projection(vehicle, rules, rule_date))
+                               rule_date, vehicle_projection(vehicle, rules, rule_date), load_staffing(conn))
         task = _insert_task(conn, _task_row(scheduled, row["customer_pk"], row["vehicle_pk"]))
         values["resolved_task_id"] = task["id"]
     conn.execute(update(EVENTS).where(EVENTS.c.id == event_id).values(**values))
@@ -333,11 +337,14 @@ def create_campaign(conn: Connection, rules: Rules, calendar: HolidayCalendar, *
     first_car: dict[int, dict[str, Any]] = {}
     for target in selection.targets:
         first_car.setdefault(target["customer_pk"], target)  # rows come ordered by customer, then VIN
+    staffing = load_staffing(conn)
+    assigned = assignments_of(conn, list(first_car)) if staffing.active else {}
     rows = [
         {"customer_pk": pk, "vehicle_pk": car["id"], "vin": car["vin"], "code": kind, "event_key": event_key,
          "rule_date": on, "due_date": due, "window_end": due + timedelta(days=tp.window_days), "stage": car["stage"],
          "owner": owner_for(role, rules, sales_consultant=car["sales_consultant"],
-                            service_advisor=car["service_advisor"]),
+                            service_advisor=car["service_advisor"], store=car["store"] or car["customer_store"],
+                            assigned=dict(assigned.get(pk, ())).get(role), staffing=staffing),
          "role": role, "channel": channel, "store": car["store"] or car["customer_store"], "status": "open",
          "attempts": 0}
         for pk, car in first_car.items()

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from lifecycle_cli.core.insurance import ExpiryChange
 from lifecycle_cli.core.schedule import CustomerFacts, VehicleFacts, VisitFact
 from lifecycle_cli.store.bulk import chunks, fetch_in
+from lifecycle_cli.store.staff import assignments_of
 from lifecycle_cli.store.tables import CUSTOMERS, INSURANCE_CHANGES, READINGS, VEHICLES, VISITS
 
 
@@ -69,7 +70,7 @@ def load_vehicle_facts(conn: Connection, vehicle_pks: Iterable[int]) -> dict[int
 
 
 def load_customer_facts(conn: Connection, customer_pks: Iterable[int]) -> dict[int, CustomerFacts]:
-    """customer pk -> facts (with every vehicle and its history) for the given customers."""
+    """customer pk -> facts (with every vehicle and its history, their assigned people) for the given customers."""
     pks = sorted(set(customer_pks))
     customers: list[tuple[Any, ...]] = []
     vehicle_pks: list[int] = []
@@ -80,6 +81,7 @@ def load_customer_facts(conn: Connection, customer_pks: Iterable[int]) -> dict[i
     by_customer: dict[int, list[VehicleFacts]] = defaultdict(list)
     for customer_pk, facts in load_vehicle_facts(conn, vehicle_pks).values():
         by_customer[customer_pk].append(facts)
+    assigned = assignments_of(conn, pks)
     return {
         pk: CustomerFacts(
             customer_id=customer_id,
@@ -88,6 +90,7 @@ def load_customer_facts(conn: Connection, customer_pks: Iterable[int]) -> dict[i
             last_contact=last_contact,
             vehicles=tuple(sorted(by_customer[pk], key=lambda v: v.vin)),
             store=store,
+            assigned=assigned.get(pk, ()),
         )
         for pk, customer_id, birthday, do_not_contact, last_contact, store in customers
     }

@@ -29,6 +29,7 @@ from lifecycle_cli.store.candidates import (
 )
 from lifecycle_cli.store.db import serialize_writers
 from lifecycle_cli.store.facts import load_customer_facts
+from lifecycle_cli.store.staff import load_staffing
 from lifecycle_cli.store.tables import META, TASKS, VEHICLES
 
 SYNC_KEYS = ("tasks_synced_from", "tasks_synced_through")
@@ -236,7 +237,8 @@ def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar
             new_range = (need_from, end)
     candidates |= customers_with_ended_renewal_steps(conn, rules, today)
     facts_until = max(start, today)
-    scheduler = Scheduler(rules=rules, today=facts_until, start=start, end=end, calendar=calendar, now=today)
+    scheduler = Scheduler(rules=rules, today=facts_until, start=start, end=end, calendar=calendar, now=today,
+                          staffing=load_staffing(conn))
     counts = sync_customers(conn, scheduler, candidates, steps, cancel_reason)
     if new_range != covered:
         _set_synced_range(conn, *new_range)
@@ -249,5 +251,6 @@ def resync_customers(conn: Connection, rules: Rules, customer_pks: Iterable[int]
     covered = synced_range(conn)
     if covered is None or covered[1] < today:
         return SyncCounts()
-    scheduler = Scheduler(rules=rules, today=today, start=today, end=covered[1], calendar=calendar)
+    scheduler = Scheduler(rules=rules, today=today, start=today, end=covered[1], calendar=calendar,
+                          staffing=load_staffing(conn))
     return sync_customers(conn, scheduler, customer_pks, steps)
