@@ -50,6 +50,14 @@ def levelled_lines(conn: Connection, rules: Rules, tasks: Iterable[OpenTask], st
                    today: date, calendar: HolidayCalendar, store: str | None = None) -> list[CustomerLine]:
     """The lines of [start, end], levelled; when `start` is today, today's levelling is stored (first
     run) or kept (later runs)."""
+    levels = level_window(conn, rules, tasks, start, end, today=today, calendar=calendar, store=store)
+    return [line for level in levels for line in level.lines]
+
+
+def level_window(conn: Connection, rules: Rules, tasks: Iterable[OpenTask], start: date, end: date, *,
+                 today: date, calendar: HolidayCalendar, store: str | None = None) -> list[DayLevel]:
+    """Level the days [start, end] (core/capacity.level_days); today's levelling, when `start` is today,
+    is stored the first time and kept after."""
     desk = load_desk(conn, rules, store)
     following = next_list_day(calendar.is_statutory_holiday)
     stored = start == today
@@ -63,7 +71,7 @@ def levelled_lines(conn: Connection, rules: Rules, tasks: Iterable[OpenTask], st
     levels = level_days(tasks, start, end, rules, desk, following, used=used, levelled=levelled)
     if stored and levels and levels[0].day == today:
         save_level(conn, levels[0])
-    return [line for level in levels for line in level.lines]
+    return levels
 
 
 def save_level(conn: Connection, level: DayLevel) -> None:
@@ -109,17 +117,3 @@ def _save_workloads(conn: Connection, level: DayLevel) -> None:
         conn.execute(update(w).where(w.c.id == bindparam("wid")).values(
             listed=bindparam("listed"), deferred=bindparam("deferred"), lapsed_capacity=bindparam("lapsed")),
             updates)
-
-
-def workload_rows(conn: Connection, first: date, last: date, store: str | None = None) -> list[dict[str, Any]]:
-    """The stored levelled days of [first, last] (one row per person and day), by day then owner."""
-    w = WORKLOADS
-    query = (select(w.c.owner, w.c.day, w.c.store, w.c.capacity, w.c.listed, w.c.deferred, w.c.lapsed_capacity)
-             .where(w.c.day.between(first, last)))
-    if store is not None:
-        query = query.where(w.c.store == store)
-    return [{"owner": owner, "date": day, "store": store_, "capacity": capacity, "listed": listed,
-             "deferred": deferred, "lapsed_capacity": lapsed}
-            for owner, day, store_, capacity, listed, deferred, lapsed in conn.execute(query.order_by(w.c.day,
-                                                                                                    w.c.store,
-                                                                                                    w.c.owner))]
