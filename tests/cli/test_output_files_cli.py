@@ -8,12 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_helpers import DAY, Files, customer, make_vin, run, run_ok, vehicle
+from cli_helpers import DAY, Files, customer, due_tasks, make_vin, run, run_ok, vehicle
 
 from lifecycle_cli.render.filenames import short_hash
 
 # Five customers whose cars were delivered 2026-11-16: the 7-day call is due on DAY and owned by
-# the car's sales consultant, so `--code delivery_call_7d` lists one line per car, per consultant.
+# the car's sales consultant, so `--code delivery_call_7d` lists one line per car, per consultant
+# (the 24-hour calls were made: a line belongs to its top task's owner, care-desk §9).
 NAMES = {
     "C1": '=HYPERLINK("http://x","点我")',
     "C2": "张\x1b[31m伟\x07",
@@ -32,7 +33,14 @@ def tricky(db: Path, files: Files) -> Path:
     vehicles = [vehicle(make_vin(500 + n), cid, "2026-11-16", plate=f"粤B{n:05d}", sales=CONSULTANTS[cid],
                         model="+CX-5") for n, cid in enumerate(NAMES, 1)]
     run_ok(db, "import", files.customers(customers), files.vehicles(vehicles))
+    make_the_24h_calls(db)
     return db
+
+
+def make_the_24h_calls(db: Path) -> None:
+    """The sales manager's 24-hour calls done, so the 7-day call tops each customer's line on DAY."""
+    for task in due_tasks(db, "--date", "2026-11-17", "--code", "delivery_call_24h"):
+        run_ok(db, "done", task["task_id"], "--result", "reached", "--date", "2026-11-17")
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -161,6 +169,7 @@ def test_the_piped_list_carries_no_escape_and_a_tab_does_not_shift_columns(db: P
     vehicles = [vehicle(make_vin(601), "C1", "2026-11-16", sales="陈\u202e晨"),
                 vehicle(make_vin(602), "C2", "2026-11-16", sales="陈晨")]
     run_ok(db, "import", files.customers(customers), files.vehicles(vehicles))
+    make_the_24h_calls(db)
     stdout = run_ok(db, "due", *SEVEN_DAY).stdout
 
     lines = stdout.splitlines()

@@ -76,7 +76,7 @@ def due_command(
     use_today: bool = typer.Option(False, "--today", help="今天（门店时区；不给日期时的默认值）"),
     on: str = typer.Option(None, "--date", metavar="日期", help="清单日期 YYYY-MM-DD"),
     days: int = typer.Option(1, "--days", min=1, max=366, metavar="天数", help="往后几天（按天分组）"),
-    owner: str = typer.Option(None, "--owner", metavar="姓名", help="只看此负责人的任务"),
+    owner: str = typer.Option(None, "--owner", metavar="姓名", help="只看此负责人的清单（与其分文件相同）"),
     role: str = typer.Option(None, "--role", metavar="岗位", callback=ROLE.parse,
                              help="只看此岗位（代码或名称）：sales_manager 销售经理 / sales_consultant 销售顾问 / "
                                   "service_advisor 服务顾问 / customer_care 客服专员 / service_manager 服务经理 / "
@@ -95,6 +95,8 @@ def due_command(
                                   "warranty_claim_followup 保修索赔回访 / breakdown_followup 保修外车辆故障回访 / "
                                   "seasonal_campaign 四季活动 / theme_campaign 主题服务活动 / care_salon 爱车养护沙龙"),
     no_overdue: bool = typer.Option(False, "--no-overdue", help="不显示逾期任务"),
+    no_capacity: bool = typer.Option(False, "--no-capacity",
+                                     help="不按产能顺延：列出全部到期任务（经理查看积压）"),
     fmt: FormatOption = "table",
     english_headers: EnglishHeadersOption = False,
     split_by: str = typer.Option(None, "--split-by", metavar="方式", callback=SPLIT_BY.parse,
@@ -108,7 +110,7 @@ def due_command(
     rules = context.rules()
     _check_due_options(use_today=use_today, on=on, split_by=split_by, out=out)
     options = CallListOptions(day=day_or_today(on, rules), days=days, owner=owner, role=role, store=store,
-                              code=code, include_overdue=not no_overdue)
+                              code=code, include_overdue=not no_overdue, capacity=not no_capacity)
     if split_by is None:
         show_call_list(context, options, fmt, english_headers)
     else:

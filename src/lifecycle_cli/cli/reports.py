@@ -87,6 +87,19 @@ def render_report(data: dict[str, Any], rules: Rules) -> None:
         [[w["owner"], w["overdue"], *[w["by_day"].get(d, "") for d in days], w["total"]] for w in data["workload"]],
         title=f"未来 {rules.call_list.ahead_days} 天工作量（按负责人、按天的待办任务）",
     )
+    print_table(list(WORKLOAD_COLUMNS.values()), [[w[k] for k in WORKLOAD_COLUMNS] for w in data["workload_days"]],
+                title="产能（按负责人、按天：本月已过的天与今天为已定清单，之后为预测）")
+
+
+# The report's levelled days (care-desk §2), for `report --workload` and the report's table.
+WORKLOAD_COLUMNS = {
+    "owner": "负责人",
+    "date": "日期",
+    "capacity": "产能",
+    "listed": "已列入",
+    "deferred": "顺延",
+    "lapsed_capacity": "超出产能过期",
+}
 
 
 CHURN_COLUMNS = {
@@ -117,9 +130,12 @@ def register(app: typer.Typer) -> None:
         store: StoreOption = None,
         fmt: str = typer.Option("table", "--format", metavar="格式", callback=FORMAT.parse,
                                 help="输出格式：table / csv（KPI 表）/ json"),
+        workload_only: bool = typer.Option(False, "--workload",
+                                           help="只输出各负责人每天的产能、已列入、顺延、超出产能过期"),
+        english_headers: EnglishHeadersOption = False,
     ) -> None:
         """售后经理报表：阶段分布、KPI（含分子分母与目标）、流失分类、未来工作量。"""
-        from lifecycle_cli.render.output import write_csv, write_json
+        from lifecycle_cli.render.output import write_csv, write_json, write_records
         from lifecycle_cli.render.progress import progress_line
         from lifecycle_cli.service.report import report
 
@@ -129,7 +145,10 @@ def register(app: typer.Typer) -> None:
         engine = context.engine()
         with progress_line() as steps:  # a report before any `due` after a big import stores the days ahead
             data = report(engine, rules, today(rules), options, steps)
-        if fmt == "json":
+        if workload_only:
+            write_records(data["workload_days"], WORKLOAD_COLUMNS, fmt, english_headers=english_headers,
+                          title=f"产能（{options.day}）")
+        elif fmt == "json":
             write_json(data)
         elif fmt == "csv":
             write_csv(

@@ -6,7 +6,7 @@ Pure: open tasks and dates in, ordered lines out.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -39,6 +39,9 @@ class OpenTask:
     role: str = ""
     channel: str = "phone"
     store: str | None = None
+    # Capacity levelling (core/capacity.py): not listed before `list_from`; how often it was deferred.
+    list_from: date | None = None
+    deferred_days: int = 0
 
 
 @dataclass(slots=True)
@@ -57,6 +60,8 @@ class CustomerLine:
     day: date
     customer_key: int
     tasks: tuple[ListedTask, ...]
+    # Who takes the line instead of its top task's owner (that person is away: core/capacity.py).
+    assigned: str | None = None
 
     @property
     def overdue_days(self) -> int:
@@ -64,14 +69,27 @@ class CustomerLine:
         return max(t.overdue_days for t in self.tasks)
 
     @property
+    def deferred_days(self) -> int:
+        """The most times any task on the line was deferred (顺延; 0 when none was)."""
+        return max(t.task.deferred_days for t in self.tasks)
+
+    @property
     def owner(self) -> str:
-        """Who makes the call: the owner of the line's top task."""
-        return self.tasks[0].task.owner
+        """Who makes the call: the owner of the line's top task (or who stands in for them)."""
+        return self.assigned if self.assigned is not None else self.tasks[0].task.owner
+
+    @property
+    def store(self) -> str:
+        """The store of the line's top task ('' when none): capacity is per store."""
+        return self.tasks[0].task.store or ""
 
 
 def first_list_day(task: OpenTask, start: date, end: date) -> date | None:
-    """The first day in [start, end] the task is on the list (a no-answer comes back the next day)."""
+    """The first day in [start, end] the task is on the list (a no-answer comes back the next day; a
+    deferred task from its `list_from`)."""
     day = max(start, task.due_date)
+    if task.list_from is not None and task.list_from > day:
+        day = task.list_from
     if task.last_attempt is not None and task.last_attempt >= day:
         day = task.last_attempt + timedelta(days=1)
     if day > end or day > task.window_end:
@@ -83,7 +101,6 @@ def build_call_list(
     tasks: Iterable[OpenTask], start: date, end: date, rules: Rules, *, include_overdue: bool = True
 ) -> list[CustomerLine]:
     """The lines of the days [start, end]: each task on its first list day, merged per customer per day."""
-    rank = rules.call_list.priority_of
     grouped: dict[tuple[date, int], list[ListedTask]] = defaultdict(list)
     for task in tasks:
         day = first_list_day(task, start, end)
@@ -93,17 +110,25 @@ def build_call_list(
         if overdue and not include_overdue:
             continue
         grouped[(day, task.customer_key)].append(ListedTask(task=task, day=day, overdue_days=overdue))
+    return merge_lines(grouped, rules)
+
+
+def merge_lines(grouped: dict[tuple[date, int], list[ListedTask]], rules: Rules) -> list[CustomerLine]:
+    """One line per (day, customer), its tasks by priority; the lines in the list's order (§9: priority,
+    then days overdue, more first, then due date, then task_id)."""
+    rank = rules.call_list.priority_of
     lines = []
     for (day, customer), listed in grouped.items():
-        listed.sort(key=lambda t: (rank(t.task.code), -t.overdue_days, t.task.task_id))
+        listed.sort(key=lambda t: (rank(t.task.code), -t.overdue_days, t.task.due_date, t.task.task_id))
         lines.append(CustomerLine(day=day, customer_key=customer, tasks=tuple(listed)))
-    lines.sort(key=lambda line: (
-        line.day,
-        rank(line.tasks[0].task.code),
-        -line.overdue_days,
-        line.tasks[0].task.task_id,
-    ))
+    lines.sort(key=lambda line: line_order(line, rank))
     return lines
+
+
+def line_order(line: CustomerLine, rank: Callable[[str], int]) -> tuple[date, int, int, date, int]:
+    """Where a line stands in its day's list (§9 Priority and its ties)."""
+    top = line.tasks[0].task
+    return (line.day, rank(top.code), -line.overdue_days, top.due_date, top.task_id)
 
 
 @dataclass(frozen=True)

@@ -279,6 +279,7 @@ def sections(data: Mapping[str, Any]) -> dict[str, Any]:
         "kpi": _kpi(data["kpi"]),
         "roles": {str(k): str(v) for k, v in data["roles"].items()},
         "channels": {str(k): str(v) for k, v in data["channels"].items()},
+        "capacity": {str(k): int(v) for k, v in data["capacity"].items()},
         "call_list": CallListSection(ahead_days=int(data["call_list"]["ahead_days"]),
                                      priority=_texts(data["call_list"]["priority"])),
         "touchpoints": touchpoints,

@@ -59,6 +59,8 @@ class Rules:
     roles: Mapping[str, str]
     channels: Mapping[str, str]
     call_list: CallListSection
+    # [capacity]: a role's lines per person per day (care-desk §2), by role code.
+    capacity: Mapping[str, int]
     touchpoints: Mapping[str, Touchpoint]
     care: CareSection
     holidays: tuple[Festival, ...]
@@ -158,8 +160,9 @@ def check_file(path: Path) -> list[str]:
 
 
 # Sections and keys the stored state and the scheduled tasks never read (labels, texts, report
-# targets, the list's order, events and campaigns written when added): changing them needs no rebuild.
-DISPLAY_ONLY_SECTIONS = ("roles", "channels", "events", "campaigns")
+# targets, the list's order, events and campaigns written when added, capacity: a day is levelled
+# when its list is first made): changing them needs no rebuild.
+DISPLAY_ONLY_SECTIONS = ("roles", "channels", "events", "campaigns", "capacity")
 DISPLAY_ONLY_KPI = ("names", "targets", "lower_is_better")
 DISPLAY_ONLY_TOUCHPOINT = ("name", "moment", "hint")
 

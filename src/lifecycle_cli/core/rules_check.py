@@ -6,7 +6,8 @@ Every problem is one line `key: reason` (the key dotted, list entries counted fr
 - keys: every key must exist in the defaults (a misspelt one is named with the nearest valid key),
   except in the tables keyed by a code, where new entries are allowed and each is checked against
   the keys its siblings may have: `[touchpoints.*]` (new task codes, e.g. a campaign kind),
-  `[events.kinds.*]` (new event kinds), `[roles]` and `[channels]` (new labels). `[kpi.targets]`
+  `[events.kinds.*]` (new event kinds), `[roles]` and `[channels]` (new labels), `[capacity]`
+  (a role's daily lines). `[kpi.targets]`
   and `[kpi.lower_is_better]` are keyed by the KPIs of `[kpi.names]`;
 - types: a value has the type of its default (integer, number, text, true/false, list, table;
   a TOML date where a number belongs is refused);
@@ -26,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Tables keyed by a code: new entries are allowed; the value checks every entry against.
-OPEN_TABLES = ("touchpoints", "events.kinds", "roles", "channels")
+OPEN_TABLES = ("touchpoints", "events.kinds", "roles", "channels", "capacity")
 # Tables keyed by the KPI codes of [kpi.names], with their value's type.
 KPI_TABLES: dict[str, Any] = {"kpi.targets": 0.0, "kpi.lower_is_better": True}
 # Keys a new entry of an open table must have.
@@ -41,6 +42,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "projection.window_days": (1, 3660),
     "schedule.churn_after_days": (1, 3660),
     "call_list.ahead_days": (1, 366),
+    "capacity.*": (1, 10_000),  # lines a person can finish in a day, by role
     "touchpoints.care_call.offset_days": (1, 3660),  # the care-call rhythm: every N days
     "insurance.steps_before_days[]": (1, 3660),
     "campaigns.age_bands[].from_months": (0, 1200),

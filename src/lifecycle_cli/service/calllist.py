@@ -27,6 +27,8 @@ class CallListOptions:
     store: str | None = None
     code: str | None = None
     include_overdue: bool = True
+    # Level each owner's day to their capacity (care-desk §2); False: everything due (the backlog view).
+    capacity: bool = True
 
     @property
     def end(self) -> date:
@@ -46,9 +48,12 @@ class CallList:
 
 def call_list(engine: Engine, rules: Rules, today: date, options: CallListOptions,
               steps: Steps | None = None) -> CallList:
-    """Materialise the window's tasks (facts up to today; store/tasks.sync_window) and build its lines."""
+    """Materialise the window's tasks (facts up to today; store/tasks.sync_window) and build its lines,
+    levelled to each owner's capacity (today's levelling stored: store/levelling.py) unless
+    `options.capacity` is off; the filters apply after levelling, by the line's owner."""
     from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.core.calllist import build_call_list
+    from lifecycle_cli.store.levelling import levelled_lines
     from lifecycle_cli.store.tasklist import open_tasks
     from lifecycle_cli.store.tasks import sync_window
 
@@ -56,13 +61,41 @@ def call_list(engine: Engine, rules: Rules, today: date, options: CallListOption
     calendar = HolidayCalendar()
     with engine.begin() as conn:
         sync_window(conn, rules, start, end, calendar, today=today, steps=steps)
-        selected = open_tasks(conn, start, end, owner=options.owner, role=options.role, store=options.store,
-                              code=options.code)
+        selected = open_tasks(conn, start, end, store=options.store)
+        tasks = [v.task for v in selected]
+        if options.capacity:
+            lines = levelled_lines(conn, rules, tasks, start, end, today=today, calendar=calendar,
+                                   store=options.store)
+        else:
+            lines = build_call_list(tasks, start, end, rules)
     by_id = {v.task.task_id: v for v in selected}
-    lines = build_call_list([v.task for v in selected], start, end, rules, include_overdue=options.include_overdue)
+    lines = filter_lines(lines, options)
     # Asked of the window's years, not of what this run happened to schedule: stored tasks count too.
     missing = [y for y in range(start.year, end.year + 1) if not calendar.has_data(y)]
     return CallList(options, CallListLines(lines, by_id, rules), missing)
+
+
+def filter_lines(lines: list[CustomerLine], options: CallListOptions) -> list[CustomerLine]:
+    """The lines the options ask for, after levelling: one owner's lines (the line's owner: the same
+    lines as that person's split file), one role's (the line's top task's), the lines holding a kind of
+    task (only those tasks shown), without overdue tasks."""
+    from lifecycle_cli.core.calllist import CustomerLine
+
+    if options.owner is None and options.role is None and options.code is None and options.include_overdue:
+        return lines
+    kept = []
+    for line in lines:
+        if options.owner is not None and line.owner != options.owner:
+            continue
+        if options.role is not None and line.tasks[0].task.role != options.role:
+            continue
+        tasks = tuple(t for t in line.tasks
+                      if (options.code is None or t.task.code == options.code)
+                      and (options.include_overdue or not t.overdue_days))
+        if tasks:
+            kept.append(line if len(tasks) == len(line.tasks)
+                        else CustomerLine(line.day, line.customer_key, tasks, assigned=line.owner))
+    return kept
 
 
 def _task_json(view: TaskView, rules: Rules) -> dict[str, Any]:
@@ -82,6 +115,7 @@ def _task_json(view: TaskView, rules: Rules) -> dict[str, Any]:
         "owner": t.owner,
         "attempts": t.attempts,
         "hint": tp.hint if tp else "",
+        "deferred_days": t.deferred_days,
     }
 
 
@@ -95,8 +129,12 @@ def line_json(line: CustomerLine, views: dict[int, TaskView], rules: Rules) -> d
         "phone": first.phone or "",
         "owner": line.owner,
         "overdue_days": line.overdue_days,
+        "deferred_days": line.deferred_days,
         "tasks": [
-            {**_task_json(views[lt.task.task_id], rules), "overdue_days": lt.overdue_days} for lt in line.tasks
+            # deferred_days of the task as listed (a forecast day's carried copy), not as stored
+            {**_task_json(views[lt.task.task_id], rules), "overdue_days": lt.overdue_days,
+             "deferred_days": lt.task.deferred_days}
+            for lt in line.tasks
         ],
     }
 

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
+    from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.core.rules import Rules
     from lifecycle_cli.steps import Steps
 
@@ -38,13 +39,14 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
         phone_validity_kpi,
         stage_distribution,
         vehicles_as_of,
-        workload,
     )
     from lifecycle_cli.store.tasks import sync_window
+    from lifecycle_cli.store.workload import workload
 
     day, first, last, store = options.day, options.first, options.last, options.store
     with engine.begin() as conn:
-        sync_window(conn, rules, day, day + timedelta(days=rules.call_list.ahead_days - 1), HolidayCalendar(),
+        calendar = HolidayCalendar()
+        sync_window(conn, rules, day, day + timedelta(days=rules.call_list.ahead_days - 1), calendar,
                     today=today, steps=steps)
         v = vehicles_as_of(conn, day, rules)
         stages = stage_distribution(conn, v, day, rules, store)
@@ -53,6 +55,7 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
         figures.append(phone_validity_kpi(conn, rules, store))  # the numbers an import flagged invalid
         churn = churn_counts(conn, v, day, first, last, rules, store)
         load = workload(conn, day, rules.call_list.ahead_days, store)
+        days = workload_days(conn, rules, today, options, calendar)
     return {
         "date": day,
         "month": options.month,
@@ -65,7 +68,28 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
         },
         "churn": churn,
         "workload": load,
+        "workload_days": days,
     }
+
+
+def workload_days(conn: Connection, rules: Rules, today: date, options: ReportOptions,
+                  calendar: HolidayCalendar) -> list[dict[str, Any]]:
+    """Each person's levelled days (care-desk §2): the KPI month's days up to the report date and today
+    as stored, then the days ahead (call_list.ahead_days from the report date) levelled in memory."""
+    from lifecycle_cli.store.levelling import level_window
+    from lifecycle_cli.store.tasklist import open_tasks
+    from lifecycle_cli.store.workload import forecast_rows, workload_rows
+
+    day, store = options.day, options.store
+    rows = workload_rows(conn, options.first, min(day, today), store)
+    start, end = max(day, today), day + timedelta(days=rules.call_list.ahead_days - 1)
+    if start <= end:
+        tasks = [v.task for v in open_tasks(conn, start, end, store=store)]
+        levels = level_window(conn, rules, tasks, start, end, today=today, calendar=calendar, store=store)
+        if start == today and not any(r["date"] == today for r in rows):  # levelled just now
+            rows += workload_rows(conn, today, today, store)
+        rows += forecast_rows(levels, today)
+    return rows
 
 
 def churn_list(engine: Engine, rules: Rules, options: ReportOptions, category: str | None) -> list[dict[str, Any]]:

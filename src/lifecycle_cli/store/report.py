@@ -1,4 +1,5 @@
-"""The manager's report: stage distribution, KPIs, churn and workload, with set-based queries.
+"""The manager's report: stage distribution, KPIs and churn, with set-based queries (the workload:
+store/workload.py).
 
 Stage and churn figures use the projection state stored per vehicle (computed by the rules
 core from every reading known), so they scale to a million cars without loading rows.
@@ -367,36 +368,6 @@ def phone_validity_kpi(conn: Connection, rules: Rules, store: str | None = None)
         .where(c.c.phone.is_not(None), c.c.phone != "", _customer_filter(store))
     ).one()
     return make_kpi("phone_valid_rate", int(num), int(den), rules)
-
-
-def workload(conn: Connection, on: date, days: int, store: str | None = None) -> list[dict[str, Any]]:
-    """Open tasks per owner per day for the days ahead, and overdue open tasks per owner."""
-    t = TASKS
-    end = on + timedelta(days=days - 1)
-    store_cond = t.c.store == store if store else literal(True)
-    owners: dict[str, dict[str, Any]] = {}
-
-    def entry(owner: str) -> dict[str, Any]:
-        return owners.setdefault(owner or "未分配", {"owner": owner or "未分配", "overdue": 0, "total": 0,
-                                                     "by_day": {}})
-
-    ahead = (
-        select(t.c.owner, t.c.due_date, func.count())
-        .where(t.c.status == "open", t.c.due_date.between(on, end), store_cond)
-        .group_by(t.c.owner, t.c.due_date)
-    )
-    for owner, day, n in conn.execute(ahead):
-        e = entry(owner)
-        e["by_day"][day.isoformat()] = n
-        e["total"] += n
-    overdue = (
-        select(t.c.owner, func.count())
-        .where(t.c.status == "open", t.c.due_date < on, t.c.window_end >= on, store_cond)
-        .group_by(t.c.owner)
-    )
-    for owner, n in conn.execute(overdue):
-        entry(owner)["overdue"] = n
-    return sorted(owners.values(), key=lambda e: (-(e["total"] + e["overdue"]), e["owner"]))
 
 
 def event_kpis(conn: Connection, on: date, first: date, last: date, rules: Rules,

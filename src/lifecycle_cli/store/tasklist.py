@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.calllist import OpenTask
@@ -27,38 +27,38 @@ class TaskView:
     store: str | None
 
 
-def open_tasks(conn: Connection, start: date, end: date, *, owner: str | None = None, role: str | None = None,
-               store: str | None = None, code: str | None = None) -> list[TaskView]:
+def open_tasks(conn: Connection, start: date, end: date, *, store: str | None = None) -> list[TaskView]:
     """Open tasks whose time on the list meets [start, end], of customers who may be contacted.
 
-    The filters (one person's, one role's, one store's or one kind of task) are applied in SQL,
-    so a desk's list reads only its own rows.
+    Only the store is filtered here (capacity is per store, so one store's list reads only its rows);
+    the other filters (owner, role, code) apply after levelling, by the line's owner (service/calllist.py).
     """
-    query = open_tasks_query(start, end, owner=owner, role=role, store=store, code=code)
+    query = open_tasks_query(start, end, store=store)
     return [
         TaskView(
             task=OpenTask(task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt,
-                          owner_, role_, channel, store_),
+                          owner_, role_, channel, store_, list_from, deferred_days),
             vin=vin, plate=plate, stage=stage, customer_id=customer_id, name=name, phone=phone, store=store_,
         )
         for (task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt, owner_, role_,
-             channel, store_, vin, stage, customer_id, name, phone, plate) in conn.execute(query).all()
+             channel, store_, list_from, deferred_days, vin, stage, customer_id, name, phone, plate)
+        in conn.execute(query).all()
     ]
 
 
-def open_tasks_query(start: date, end: date, *, owner: str | None = None, role: str | None = None,
-                     store: str | None = None, code: str | None = None) -> Select[Any]:
-    """The query of open_tasks (read through ix_task_open_window: live windows and the days ahead)."""
+def open_tasks_query(start: date, end: date, *, store: str | None = None) -> Select[Any]:
+    """The query of open_tasks (read through ix_task_open_window: live windows and the days ahead;
+    a task deferred past `end` is left out)."""
     t, c = TASKS, CUSTOMERS
     query = (
         select(t.c.id, t.c.customer_pk, t.c.code, t.c.rule_date, t.c.due_date, t.c.window_end, t.c.attempts,
-               t.c.last_attempt, t.c.owner, t.c.role, t.c.channel, t.c.store, t.c.vin, t.c.stage,
-               c.c.customer_id, c.c.name, c.c.phone, VEHICLES.c.plate)
+               t.c.last_attempt, t.c.owner, t.c.role, t.c.channel, t.c.store, t.c.list_from, t.c.deferred_days,
+               t.c.vin, t.c.stage, c.c.customer_id, c.c.name, c.c.phone, VEHICLES.c.plate)
         .join(c, c.c.id == t.c.customer_pk)
         .outerjoin(VEHICLES, VEHICLES.c.id == t.c.vehicle_pk)
-        .where(t.c.status == "open", t.c.due_date <= end, t.c.window_end >= start, c.c.do_not_contact.is_(False))
+        .where(t.c.status == "open", t.c.due_date <= end, t.c.window_end >= start, c.c.do_not_contact.is_(False),
+               or_(t.c.list_from.is_(None), t.c.list_from <= end))
     )
-    for column, value in (("owner", owner), ("role", role), ("store", store), ("code", code)):
-        if value is not None:
-            query = query.where(t.c[column] == value)
+    if store is not None:
+        query = query.where(t.c.store == store)
     return query
