@@ -3,6 +3,7 @@ here, the work in service/calllist.py and service/outcomes.py, the output in ren
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,48 +116,117 @@ def due_command(
         split_call_list(context, options, out, english_headers)
 
 
+_RESULT_HELP = ("回访结果（代码或名称）：reached 接通 / no_answer 未接通 / switched_off 关机 / suspended 停机 / "
+                "booked 已预约 / reschedule 改约 / declined 拒绝 / wrong_number 号码错误 / invalid_number 空号 / "
+                "not_owner 非本人 / vehicle_sold 车已卖 / do_not_contact 要求免打扰 / sent 已发送")
+
+
 def done_command(
     ctx: typer.Context,
-    task_id: int = typer.Argument(..., metavar="任务号", help="任务号（清单中 # 后的数字）"),
-    result: str = typer.Option(..., "--result", metavar="结果", callback=RESULT.parse,
-                               help="回访结果（代码或名称）：reached 接通 / no_answer 未接通 / booked 已预约 / "
-                                    "declined 拒绝 / wrong_number 号码错误"),
+    task_id: int = typer.Argument(None, metavar="任务号", help="任务号（清单中 # 后的数字）"),
+    result: str = typer.Option(None, "--result", metavar="结果", callback=RESULT.parse, help=_RESULT_HELP),
     note: str = typer.Option(None, "--note", metavar="文本", help="备注"),
     booked_for: str = typer.Option(None, "--booked-for", metavar="日期",
-                                   help="预约到店日期 YYYY-MM-DD（booked 时）"),
+                                   help="预约到店日期 YYYY-MM-DD（booked / reschedule 时）"),
+    score: int = typer.Option(None, "--score", metavar="分数",
+                              help="满意度 1–5（接通 / 已预约的交车回访和维修保养后回访）"),
+    reason: str = typer.Option(None, "--reason", metavar="原因", help="原因（拒绝、流失）"),
     on: str = typer.Option(None, "--date", metavar="日期", help="尝试日期 YYYY-MM-DD（默认今天）"),
+    by: str = typer.Option(None, "--by", metavar="姓名", help="记录人（--from 时默认为清单的负责人）"),
+    sheet: Path = typer.Option(None, "--from", metavar="文件",
+                               help="读回由 due 导出并填好 结果 / 备注 / 预约日期 / 满意度 / 原因 的回访清单（CSV / xlsx）"),
+    undo: bool = typer.Option(False, "--undo", help="撤销此任务最近一次回访结果（保留为已撤销记录）"),
 ) -> None:
-    """记录一次回访结果。"""
-    from lifecycle_cli.service.outcomes import OutcomeOptions, record
-
+    """记录回访结果：一个任务（任务号 --result），或整份填好的回访清单（--from 文件）；--undo 撤销。"""
     context = get_context(ctx)
     rules = context.rules()
     now = today(rules)
     day = day_or_today(on, rules)
     within_a_year(day, now, "--date")
+    if sheet is not None:
+        if task_id is not None or result is not None or undo:
+            fail("--from 不能与任务号、--result、--undo 一起使用", EXIT_USAGE)
+        _done_from(context, rules, now, sheet, day, by)
+        return
+    if task_id is None:
+        fail("请给出任务号（或用 --from 文件 读回整份回访清单）", EXIT_USAGE)
+    if undo:
+        if result is not None:
+            fail("--undo 不能与 --result 一起使用", EXIT_USAGE)
+        _undo(context, rules, task_id)
+        return
+    if result is None:
+        fail("缺少 --result（回访结果）", EXIT_USAGE)
+    _done_one(context, rules, now, day, task_id, result, note=note, booked_for=booked_for, score=score,
+              reason=reason, by=by)
+
+
+def _done_one(context: Context, rules: Rules, now: date, day: date, task_id: int, result: str, *,
+              note: str | None, booked_for: str | None, score: int | None, reason: str | None,
+              by: str | None) -> None:
+    from lifecycle_cli.service.outcomes import OutcomeOptions, record
+
     booked = parse_day(booked_for, "--booked-for") if booked_for else None
-    if booked is not None and result != "booked":
-        fail("--booked-for 只用于 --result booked", EXIT_USAGE)
+    if booked is not None and result not in ("booked", "reschedule"):
+        fail("--booked-for 只用于 --result booked（已预约）或 reschedule（改约）", EXIT_USAGE)
     if booked is not None:
         within_a_year(booked, now, "--booked-for", not_before=day, before_what="尝试日期")
-    options = OutcomeOptions(task_id, result, day, note=note, booked_for=booked)
+    options = OutcomeOptions(task_id, result, day, note=note, booked_for=booked, score=score, reason=reason,
+                             recorded_by=by)
     _say_recorded(record(context.engine(), rules, now, options), options, rules)
 
 
-def _say_recorded(done: Recorded, options: OutcomeOptions, rules: Rules) -> None:
+def _done_from(context: Context, rules: Rules, now: date, sheet: Path, day: date, by: str | None) -> None:
+    from lifecycle_cli.ingest.readers import FileRefused
+    from lifecycle_cli.render.output import say, warn
+    from lifecycle_cli.service.outcomes import record_sheet
+
+    try:
+        done = record_sheet(context.engine(), rules, now, sheet, day, by)
+    except FileRefused as exc:
+        fail(f"--from：{exc}", EXIT_USAGE)
+    for message in done.rejected:
+        warn(message)
+    say(f"{sheet.name}：已记录 {done.recorded} 条，跳过 {done.skipped} 条，拒绝 {len(done.rejected)} 条")
+    if done.rejected:
+        fail(f"{len(done.rejected)} 行未记录（见上），其余已记录", EXIT_PARTIAL)
+
+
+def _undo(context: Context, rules: Rules, task_id: int) -> None:
     from lifecycle_cli.core.calllist import OUTCOME_LABELS
+    from lifecycle_cli.render.output import say
+    from lifecycle_cli.service.outcomes import undo
+
+    outcome, done = undo(context.engine(), rules, task_id)
+    state = "任务重新打开" if done.task["status"] == "open" else "任务仍为关闭"
+    say(f"已撤销：任务 {task_id}（{done.name}）{outcome['attempt_date']} 的「{OUTCOME_LABELS.get(outcome['result'], '')}」，"
+        f"{state}")
+
+
+def _say_recorded(done: Recorded, options: OutcomeOptions, rules: Rules) -> None:
+    from lifecycle_cli.core.calllist import OUTCOME_LABELS, closed_reason_label
     from lifecycle_cli.render.output import say
 
     task, task_id, name = done.task, options.task_id, done.name
     label = OUTCOME_LABELS[options.result]
-    if task["status"] == "open":
+    extra = f"，预约 {options.booked_for}" if options.booked_for else ""
+    if options.result == "reschedule":
+        say(f"已记录：任务 {task_id}（{name}）改约{extra}")
+    elif task["status"] == "open":
         left = rules.schedule.max_attempts - task["attempts"]
         say(f"已记录：任务 {task_id}（{name}）{label}，第 {task['attempts']} 次尝试；"
-            f"明天再回访（还可尝试 {left} 次）")
+            f"下一个工作日再回访（还可尝试 {left} 次）")
     elif task["closed_reason"] == "unreachable":
-        say(f"已记录：任务 {task_id}（{name}）{label}，已尝试 {task['attempts']} 次，任务关闭（无法联系）")
+        say(f"已记录：任务 {task_id}（{name}）{label}，已尝试 {task['attempts']} 次，任务关闭（"
+            f"{closed_reason_label('unreachable')}）")
+    elif options.result in ("wrong_number", "invalid_number", "not_owner"):
+        say(f"已记录：任务 {task_id}（{name}）{label}，号码已标记为无效，该客户的电话任务已关闭，"
+            "导入新号码后恢复")
+    elif options.result == "vehicle_sold":
+        say(f"已记录：任务 {task_id}（{name}）{label}，该车的待办任务已关闭")
+    elif options.result == "do_not_contact":
+        say(f"已记录：任务 {task_id}（{name}）{label}，该客户已设为免打扰，不再出现在任何清单")
     else:
-        extra = f"，预约 {options.booked_for}" if options.booked_for else ""
         say(f"已记录：任务 {task_id}（{name}）{label}{extra}，任务完成")
 
 
