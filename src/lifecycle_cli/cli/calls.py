@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from lifecycle_cli.cli.choices import RESULT, ROLE, SPLIT_BY, TASK_CODE
+from lifecycle_cli.cli.choices import DUE_FORMAT, RESULT, ROLE, SPLIT_BY, TASK_CODE
 from lifecycle_cli.cli.common import (
     EXIT_PARTIAL,
     EXIT_USAGE,
     Context,
     EnglishHeadersOption,
-    FormatOption,
     StoreOption,
     day_or_today,
     fail,
@@ -50,8 +49,28 @@ def show_call_list(context: Context, options: CallListOptions, fmt: str, english
     render_call_list(compute_call_list(context, options), fmt, english_headers)
 
 
-def split_call_list(context: Context, options: CallListOptions, out: Path, english_headers: bool = False) -> None:
-    """One CSV per owner in the folder `out`: an `out` that cannot be a folder is refused before any
+def sheet_call_list(context: Context, options: CallListOptions, out: Path, english_headers: bool = False) -> None:
+    """The call sheet as one workbook (`due --format xlsx --out FILE`); exit 2 when it cannot be written."""
+    from lifecycle_cli.files import OutputRefused
+    from lifecycle_cli.render.calllist import holiday_notes, sheet_headers, task_rows
+    from lifecycle_cli.render.callsheet import write_sheet_workbook
+    from lifecycle_cli.render.output import say
+
+    if out.is_dir():
+        fail(f"--out：{out} 已是一个文件夹（--format xlsx 不带 --split-by 时 --out 是一个文件）", EXIT_USAGE)
+    calls = compute_call_list(context, options)
+    holiday_notes(calls)
+    try:
+        write_sheet_workbook(out, sheet_headers(english_headers), task_rows(calls.lines),
+                             title=f"回访清单 {options.day}")
+    except OutputRefused as exc:
+        fail(f"--out：{exc}", EXIT_USAGE)
+    say(str(out))
+
+
+def split_call_list(context: Context, options: CallListOptions, out: Path, english_headers: bool = False,
+                    fmt: str = "csv") -> None:
+    """One call sheet per owner in the folder `out`: an `out` that cannot be a folder is refused before any
     work (exit 2); a file that cannot be written is reported and the others are still written (exit 1)."""
     from lifecycle_cli.files import OutputRefused, check_directory
     from lifecycle_cli.render.calllist import write_split_files
@@ -60,16 +79,23 @@ def split_call_list(context: Context, options: CallListOptions, out: Path, engli
         check_directory(out)
     except OutputRefused as exc:
         fail(f"--out：{exc}", EXIT_USAGE)
-    failed, owners = write_split_files(compute_call_list(context, options), out, english_headers)
+    failed, owners = write_split_files(compute_call_list(context, options), out, english_headers, fmt)
     if failed:
         fail(f"{failed} 位负责人的清单未写入（共 {owners} 位），其余已写入 {out}", EXIT_PARTIAL)
 
 
-def _check_due_options(*, use_today: bool, on: str | None, split_by: str | None, out: Path | None) -> None:
+def _check_due_options(*, use_today: bool, on: str | None, split_by: str | None, out: Path | None,
+                       fmt: str) -> None:
     if use_today and on:
         fail("--today 和 --date 只能给一个", EXIT_USAGE)
-    if (split_by is None) != (out is None):
+    if split_by is not None and out is None:
         fail("--split-by owner 需要和 --out DIR 一起使用", EXIT_USAGE)
+    if fmt == "xlsx" and out is None:
+        fail("--format xlsx 需要 --out 文件（或与 --split-by owner 一起用 --out 目录）", EXIT_USAGE)
+    if split_by is None and out is not None and fmt != "xlsx":
+        fail("--out 只用于 --format xlsx（一个文件）或 --split-by owner（一个目录）", EXIT_USAGE)
+    if split_by is not None and fmt not in ("csv", "xlsx", "table"):
+        fail("--split-by owner 写 CSV 或 xlsx 文件（--format csv / xlsx）", EXIT_USAGE)
 
 
 def due_command(
@@ -96,24 +122,28 @@ def due_command(
                                   "warranty_claim_followup 保修索赔回访 / breakdown_followup 保修外车辆故障回访 / "
                                   "seasonal_campaign 四季活动 / theme_campaign 主题服务活动 / care_salon 爱车养护沙龙"),
     no_overdue: bool = typer.Option(False, "--no-overdue", help="不显示逾期任务"),
-    fmt: FormatOption = "table",
+    fmt: str = typer.Option("table", "--format", metavar="格式", callback=DUE_FORMAT.parse,
+                            help="输出格式：table / csv / json / xlsx（回访清单工作簿，需要 --out）"),
     english_headers: EnglishHeadersOption = False,
     split_by: str = typer.Option(None, "--split-by", metavar="方式", callback=SPLIT_BY.parse,
-                                 help="owner 负责人：每位负责人一个 CSV 文件"),
-    out: Path = typer.Option(None, "--out", metavar="目录", help="--split-by 的输出目录"),
+                                 help="owner 负责人：每位负责人一个回访清单文件（CSV，或 --format xlsx）"),
+    out: Path = typer.Option(None, "--out", metavar="路径",
+                             help="--split-by 的输出目录；--format xlsx 不分人时的输出文件"),
 ) -> None:
     """回访清单：每位客户每天一行，合并当天所有任务，按优先级排序。"""
     from lifecycle_cli.service.calllist import CallListOptions
 
     context = get_context(ctx)
     rules = context.rules()
-    _check_due_options(use_today=use_today, on=on, split_by=split_by, out=out)
+    _check_due_options(use_today=use_today, on=on, split_by=split_by, out=out, fmt=fmt)
     options = CallListOptions(day=day_or_today(on, rules), days=days, owner=owner, role=role, store=store,
                               code=code, include_overdue=not no_overdue)
-    if split_by is None:
-        show_call_list(context, options, fmt, english_headers)
+    if split_by is not None:
+        split_call_list(context, options, out, english_headers, "xlsx" if fmt == "xlsx" else "csv")
+    elif fmt == "xlsx":
+        sheet_call_list(context, options, out, english_headers)
     else:
-        split_call_list(context, options, out, english_headers)
+        show_call_list(context, options, fmt, english_headers)
 
 
 _RESULT_HELP = ("回访结果（代码或名称）：reached 接通 / no_answer 未接通 / switched_off 关机 / suspended 停机 / "
