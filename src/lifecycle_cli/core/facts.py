@@ -58,6 +58,8 @@ class CustomerFacts:
     last_contact: date | None = None
     vehicles: tuple[VehicleFacts, ...] = ()
     store: str | None = None
+    # The desk found the current number bad (wrong_number / invalid_number / not_owner): no phone tasks.
+    phone_bad: bool = False
 
 
 @dataclass(frozen=True)

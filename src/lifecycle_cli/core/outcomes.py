@@ -66,13 +66,13 @@ SHEET_KEY_COLUMNS = {
 
 
 def _norm(word: str) -> str:
-    return "".join(word.split()).casefold()
+    """Spaces, case, '_' and '-' do not matter ("Switched Off" = switched_off)."""
+    return "".join(word.split()).casefold().replace("_", "").replace("-", "")
 
 
 _RESULT_WORDS = {_norm(w): code for code, name in OUTCOME_LABELS.items() for w in (code, name)}
 
 
 def result_code(word: str) -> str | None:
-    """The result code a person's word names (the code or its Chinese name; spaces and case do
-    not matter), or None."""
+    """The result code a person's word names (the code or its Chinese name), or None."""
     return _RESULT_WORDS.get(_norm(word))

@@ -94,8 +94,10 @@ def _day_table(day: date, day_lines: Sequence[dict[str, Any]]) -> None:
     styles = []
     for number, line in enumerate(day_lines, 1):
         tasks = line["tasks"]
-        names = "；".join(
-            f"{t['name']}#{t['task_id']}" + (f"(逾期{t['overdue_days']}天)" if t["overdue_days"] else "")
+        # A space before each "#id" and after each "；": a narrow terminal wraps there, so an id is
+        # never split across lines (print_table folds, never cuts).
+        names = "； ".join(
+            f"{t['name']} #{t['task_id']}" + (f"(逾期{t['overdue_days']}天)" if t["overdue_days"] else "")
             + ("(短信)" if t["channel"] == "sms" else "")
             for t in tasks
         )
