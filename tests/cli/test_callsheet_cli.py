@@ -307,3 +307,26 @@ def test_every_task_id_and_phone_is_readable_on_a_narrow_terminal(world: Path, w
         assert line["phone"] in words  # whole, on one line
         for task in line["tasks"]:
             assert f"#{task['task_id']}" in words
+
+
+# --------------------------------------------------------------------------- KPIs
+
+
+def kpi_figures(db: Path) -> dict[str, tuple[int, int]]:
+    import json
+
+    data = json.loads(run_ok(db, "report", "--date", DAY, "--month", "2026-11", "--format", "json").stdout)
+    return {code: (k["numerator"], k["denominator"]) for code, k in data["kpis"].items()
+            if code in ("info_accuracy_rate", "phone_valid_rate", "follow_up_success_rate")}
+
+
+def test_kpis_count_the_bad_number_family_and_ignore_withdrawn_outcomes(world: Path) -> None:
+    assert kpi_figures(world) == {"info_accuracy_rate": (0, 0), "phone_valid_rate": (6, 6),
+                                  "follow_up_success_rate": (0, 0)}
+    follow = task_id_of(world, DAY, "C102", "post_service_followup")
+    run_ok(world, "done", follow, "--result", "reached", "--date", DAY)
+    run_ok(world, "done", follow, "--undo")
+    assert kpi_figures(world)["follow_up_success_rate"] == (0, 0)  # withdrawn: counted nowhere
+    run_ok(world, "done", follow, "--result", "not_owner", "--date", DAY)
+    assert kpi_figures(world) == {"info_accuracy_rate": (0, 1), "phone_valid_rate": (5, 6),
+                                  "follow_up_success_rate": (0, 1)}
