@@ -330,3 +330,33 @@ def test_kpis_count_the_bad_number_family_and_ignore_withdrawn_outcomes(world: P
     run_ok(world, "done", follow, "--result", "not_owner", "--date", DAY)
     assert kpi_figures(world) == {"info_accuracy_rate": (0, 1), "phone_valid_rate": (5, 6),
                                   "follow_up_success_rate": (0, 1)}
+
+
+# --------------------------------------------------------------------------- the audit export
+
+
+def test_outcomes_exports_the_call_records_without_phones(world: Path, tmp_path: Path) -> None:
+    import json
+
+    from openpyxl import load_workbook
+
+    call = task_id_of(world, DAY, "C100", "delivery_call_24h")
+    run_ok(world, "done", call, "--result", "接通", "--score", "4", "--note", "很满意", "--by", "刘芳", "--date", DAY)
+    follow = task_id_of(world, DAY, "C102", "post_service_followup")
+    run_ok(world, "done", follow, "--result", "拒绝", "--reason", "价格", "--date", DAY)
+    run_ok(world, "done", follow, "--undo")
+    records = json.loads(run_ok(world, "outcomes", "--month", "2026-11", "--format", "json").stdout)
+    assert [(r["date"], r["person"], r["customer_id"], r["task_id"], r["result"], r["result_name"], r["note"],
+             r["score"], r["reason"], r["withdrawn"]) for r in records] == [
+        (DAY, "刘芳", "C100", call, "reached", "接通", "很满意", 4, None, False),
+        (DAY, None, "C102", follow, "declined", "拒绝", None, None, "价格", True),
+    ]
+    assert json.loads(run_ok(world, "outcomes", "--from", "2026-11-24", "--to", "2026-11-30", "--format",
+                             "json").stdout) == []
+    csv_text = run_ok(world, "outcomes", "--month", "2026-11", "--format", "csv").stdout
+    assert "13812345" not in csv_text and "记录人" in csv_text and "已撤销" in csv_text
+    out = tmp_path / "audit.xlsx"
+    run_ok(world, "outcomes", "--month", "2026-11", "--format", "xlsx", "--out", out)
+    sheet = load_workbook(out).active
+    assert sheet.cell(1, 1).value == "日期" and sheet.max_row == 3
+    assert refusal(world, "outcomes", "--format", "xlsx") == "--format xlsx 需要 --out 文件"

@@ -31,8 +31,9 @@ def _cell_value(value: Any, as_text: bool) -> Any:
 
 
 def write_sheet_workbook(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Any]], *,
-                         title: str = "回访清单") -> Path:
-    """Write the call sheet workbook atomically (files.save_workbook); OutputRefused when it cannot."""
+                         title: str = "回访清单", dropdown: bool = True) -> Path:
+    """Write the call sheet workbook atomically (files.save_workbook); OutputRefused when it cannot.
+    dropdown=False: no result drop-down (an export of records, not a sheet to fill in)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -44,7 +45,7 @@ def write_sheet_workbook(path: Path, headers: Sequence[str], rows: Sequence[Sequ
     workbook = Workbook()
     sheet = workbook.active
     assert isinstance(sheet, Worksheet)
-    sheet.title = "回访清单"
+    sheet.title = title[:31]  # Excel's limit
     sheet.append(list(headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -56,12 +57,12 @@ def write_sheet_workbook(path: Path, headers: Sequence[str], rows: Sequence[Sequ
         letter = get_column_letter(index)
         dated = any(isinstance(r[index - 1], date) for r in rows[:50])
         for (cell,) in sheet.iter_rows(min_row=2, max_row=last, min_col=index, max_col=index):
-            if text_at[index - 1] or header in _RESULT_HEADERS:
+            if text_at[index - 1] or (dropdown and header in _RESULT_HEADERS):
                 cell.number_format = "@"
             elif dated:
                 cell.number_format = "yyyy-mm-dd"
         sheet.column_dimensions[letter].width = _WIDE.get(header, 12)
-        if header in _RESULT_HEADERS:
+        if dropdown and header in _RESULT_HEADERS:
             names = ",".join(OUTCOME_LABELS.values())
             validation = DataValidation(type="list", formula1=f'"{names}"', allow_blank=True,
                                         showErrorMessage=False)

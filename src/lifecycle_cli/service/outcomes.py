@@ -103,3 +103,17 @@ def _line_of(message: str) -> int:
         return int(message.split(":")[1])
     except (IndexError, ValueError):
         return 0
+
+
+def records(engine: Engine, rules: Rules, first: date, last: date, store: str | None = None) -> list[dict[str, Any]]:
+    """`outcomes`: the call records of the days, each with its task's name and the result in Chinese."""
+    from lifecycle_cli.core.calllist import OUTCOME_LABELS
+    from lifecycle_cli.store.outcomes import outcome_records
+
+    with engine.connect() as conn:
+        rows = outcome_records(conn, first, last, store)
+    for row in rows:
+        row["task"] = _name(rules, row["code"])
+        row["result_name"] = OUTCOME_LABELS.get(row["result"], row["result"])
+        row["withdrawn"] = bool(row["withdrawn"])
+    return rows

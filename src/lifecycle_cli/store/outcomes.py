@@ -212,3 +212,19 @@ def task_outcomes(conn: Connection, task_ids: Iterable[int]) -> dict[int, list[d
         for row in conn.execute(query).mappings():
             out[row["task_id"]].append(dict(row))
     return out
+
+
+def outcome_records(conn: Connection, first: date, last: date, store: str | None = None) -> list[dict[str, Any]]:
+    """The call records of the days [first, last] for the maker's audit, oldest first (no phones)."""
+    o, t, c = OUTCOMES, TASKS, CUSTOMERS
+    query = (
+        select(o.c.attempt_date.label("date"), o.c.recorded_by.label("person"), c.c.customer_id,
+               c.c.name.label("customer_name"), t.c.id.label("task_id"), t.c.code, o.c.result, o.c.note,
+               o.c.score, o.c.reason, o.c.booked_for, o.c.list_date, o.c.withdrawn, t.c.store)
+        .join(t, t.c.id == o.c.task_id).join(c, c.c.id == t.c.customer_pk)
+        .where(o.c.attempt_date.between(first, last))
+        .order_by(o.c.attempt_date, o.c.id)
+    )
+    if store is not None:
+        query = query.where(t.c.store == store)
+    return [dict(row) for row in conn.execute(query).mappings()]
