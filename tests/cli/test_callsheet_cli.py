@@ -248,10 +248,16 @@ def test_scores_only_on_reached_or_booked_delivery_and_post_service_calls(world:
         assert "满意度" in done.stderr and len(outcomes(world, task)) == 0
 
 
-def test_an_attempt_after_today_is_refused(world: Path) -> None:
+def test_a_sheet_row_booked_without_a_date_is_rejected(world: Path, tmp_path: Path) -> None:
+    header, rows = csv_sheet(world)
     call = task_id_of(world, DAY, "C100", "delivery_call_24h")
-    assert refusal(world, "done", call, "--result", "reached", "--date", "2026-11-24") == (
-        "--date: 尝试日期 2026-11-24 晚于今天（2026-11-23），未做任何更改")
+    [row] = [r for r in rows if r[header.index("任务号")] == str(call)]
+    row[header.index("结果")] = "已预约"
+    path = tmp_path / "b.csv"
+    path.write_text(",".join(header) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    result = run(world, "done", "--from", path, "--date", DAY)
+    assert result.exit_code == 1
+    assert f"b.csv:2: 预约日期: 任务 {call}：已预约 / 改约需要预约日期" in result.stderr
 
 
 # --------------------------------------------------------------------------- undo

@@ -47,6 +47,9 @@ CLOSED_REASON_LABELS = {
     "lapsed": "已过期",
     "lapsed_capacity": "超出产能过期",
     "rules_changed": "规则变更",
+    "renewed": "已续保",
+    "next_step": "已进入下一步",
+    "superseded": "到期日已变更",
 }
 
 

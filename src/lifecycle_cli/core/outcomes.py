@@ -32,9 +32,10 @@ class Attempt:
 
 def attempt_problem(attempt: Attempt, code: str | None = None) -> tuple[str, str] | None:
     """(field, Chinese reason) of what makes the attempt impossible, or None. Without the task's
-    code, the score is checked only against the result."""
+    code, the score is checked only against the result. A booking date is needed for reschedule,
+    and for booked on a call sheet (`done TASK --result booked` may leave it out)."""
     result, booked = attempt.result, attempt.booked_for
-    if result in BOOKING_OUTCOMES and booked is None:
+    if booked is None and (result == "reschedule" or (result == "booked" and attempt.list_date is not None)):
         return "booked_for", "已预约 / 改约需要预约日期"
     if booked is not None and result not in BOOKING_OUTCOMES:
         return "booked_for", "预约日期只用于已预约或改约"

@@ -360,14 +360,15 @@ def _campaign_task_stats(conn: Connection, campaign_ids: Sequence[int]) -> dict[
     keys = {f"campaign:{cid}": cid for cid in campaign_ids}
     for part in chunks(sorted(keys)):
         query = (select(TASKS.c.event_key, TASKS.c.status, func.count())
-                 .where(TASKS.c.event_key.in_(part), OUTCOMES.c.withdrawn.is_(False)).group_by(TASKS.c.event_key, TASKS.c.status))
+                 .where(TASKS.c.event_key.in_(part)).group_by(TASKS.c.event_key, TASKS.c.status))
         for key, status, n in conn.execute(query):
             entry = stats[keys[key]]
             entry["tasks"] += n
             entry["open" if status == "open" else "closed"] += n
         query = (select(TASKS.c.event_key, OUTCOMES.c.result, func.count())
                  .join(OUTCOMES, OUTCOMES.c.task_id == TASKS.c.id)
-                 .where(TASKS.c.event_key.in_(part), OUTCOMES.c.withdrawn.is_(False)).group_by(TASKS.c.event_key, OUTCOMES.c.result))
+                 .where(TASKS.c.event_key.in_(part), OUTCOMES.c.withdrawn.is_(False))
+                 .group_by(TASKS.c.event_key, OUTCOMES.c.result))
         for key, result, n in conn.execute(query):
             stats[keys[key]]["outcomes"][result] += n
     for entry in stats.values():

@@ -98,8 +98,6 @@ def _check_attempt(conn: Connection, rules: Rules, row: Any, attempt: Attempt, t
     existed = _task_existed_from(row, rules.timezone, today)
     if attempt.day < existed:
         raise OutcomeRefused(f"--date: 尝试日期 {attempt.day} 早于任务 {task_id} 出现的日期（{existed}），未做任何更改")
-    if attempt.day > today:
-        raise OutcomeRefused(f"--date: 尝试日期 {attempt.day} 晚于今天（{today}），未做任何更改")
     problem = attempt_problem(attempt, row["code"])
     if problem is not None:
         raise OutcomeRefused(f"任务 {task_id}：{problem[1]}", problem[0])
