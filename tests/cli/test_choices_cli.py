@@ -55,7 +55,7 @@ def test_import_kind_and_visit_kind_take_chinese_names(db: Path, files: Files) -
     ("args", "message"),
     [
         (("due", "--role", "janitor"), f'--role: 不认识 "janitor"，可用：{ROLES}'),
-        (("due", "--format", "xml"), '--format: 不认识 "xml"，可用：table / csv / json'),
+        (("due", "--format", "xml"), '--format: 不认识 "xml"，可用：table / csv / json / xlsx'),
         (("due", "--split-by", "store", "--out", "x"), '--split-by: 不认识 "store"，可用：owner 负责人'),
         (("done", "1", "--result", "maybe"), f'--result: 不认识 "maybe"，可用：{RESULTS}'),
         (("show", "C1", "--format", "csv"), '--format: 不认识 "csv"，可用：table / json'),
