@@ -14,7 +14,9 @@ from lifecycle_cli.cli.app import app
 
 ROLES = ("sales_manager 销售经理 / sales_consultant 销售顾问 / service_advisor 服务顾问 / customer_care 客服专员 / "
          "service_manager 服务经理 / insurance_specialist 续保专员 / aftersales_manager 售后经理 / general_manager 总经理")
-RESULTS = "reached 接通 / no_answer 未接通 / booked 已预约 / declined 拒绝 / wrong_number 号码错误"
+RESULTS = ("reached 接通 / no_answer 未接通 / switched_off 关机 / suspended 停机 / booked 已预约 / reschedule 改约 / "
+           "declined 拒绝 / wrong_number 号码错误 / invalid_number 空号 / not_owner 非本人 / vehicle_sold 车已卖 / "
+           "do_not_contact 要求免打扰 / sent 已发送")
 EVENT_KINDS = "complaint 客户抱怨 / rescue 维修救援 / warranty_claim 保修索赔 / breakdown 保修外故障"
 
 
@@ -53,7 +55,7 @@ def test_import_kind_and_visit_kind_take_chinese_names(db: Path, files: Files) -
     ("args", "message"),
     [
         (("due", "--role", "janitor"), f'--role: 不认识 "janitor"，可用：{ROLES}'),
-        (("due", "--format", "xml"), '--format: 不认识 "xml"，可用：table / csv / json'),
+        (("due", "--format", "xml"), '--format: 不认识 "xml"，可用：table / csv / json / xlsx'),
         (("due", "--split-by", "store", "--out", "x"), '--split-by: 不认识 "store"，可用：owner 负责人'),
         (("done", "1", "--result", "maybe"), f'--result: 不认识 "maybe"，可用：{RESULTS}'),
         (("show", "C1", "--format", "csv"), '--format: 不认识 "csv"，可用：table / json'),

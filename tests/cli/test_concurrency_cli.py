@@ -98,6 +98,6 @@ def test_six_no_answers_on_one_task_at_once_record_at_most_max_attempts(db: Path
     results = sorted(finish(p) for p in procs)
     assert [code for code, _, _ in results] == [0, 0, 0, 1, 1, 1], results
     for _code, _out, err in results[3:]:
-        assert err.startswith(f"任务 {task} 已关闭（unreachable，{DAY}），未做任何更改"), err
+        assert err.startswith(f"任务 {task} 已关闭（无法联系，{DAY}），未做任何更改"), err
     assert attempts_and_outcomes(db, task) == (3, 3)
     assert sql_rows(db, "select status, closed_reason from task where id = ?", (task,)) == [("closed", "unreachable")]

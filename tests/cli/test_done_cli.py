@@ -80,7 +80,7 @@ def test_booked_with_a_date_closes_the_task(world: Path, call: int) -> None:
 
 def test_booked_for_needs_result_booked_and_a_real_date(world: Path, call: int) -> None:
     assert refusal(world, "done", call, "--result", "reached", "--booked-for", "2026-11-28") == (
-        "--booked-for 只用于 --result booked")
+        "--booked-for 只用于 --result booked（已预约）或 reschedule（改约）")
     assert refusal(world, "done", call, "--result", "booked", "--booked-for", "11/28") == (
         '--booked-for: 无法识别的日期 "11/28"（格式：YYYY-MM-DD）')
     assert outcomes(world, call) == []
@@ -90,7 +90,7 @@ def test_booked_for_needs_result_booked_and_a_real_date(world: Path, call: int) 
 def test_no_answer_comes_back_the_next_day_not_the_same_day(world: Path, call: int) -> None:
     result = run_ok(world, "done", call, "--result", "no_answer")  # today (the clock says DAY)
 
-    assert "明天" in result.stdout
+    assert "下一个工作日再回访" in result.stdout
     assert call not in listed_ids(world, DAY)
     [again] = [t for t in due_tasks(world, "--date", "2026-11-24") if t["task_id"] == call]
     assert again["attempts"] == 1
@@ -108,13 +108,15 @@ def test_three_no_answers_close_the_task_as_unreachable(world: Path, call: int) 
         assert call in listed_ids(world, day), day
         [task] = [t for t in due_tasks(world, "--date", day) if t["task_id"] == call]
         assert task["attempts"] == attempt - 1
-        result = run_ok(world, "done", call, "--result", "no_answer", "--date", day)
+        result = run_ok(world, "done", call, "--result", "no_answer", "--date", day,
+                        env={"LIFECYCLE_NOW": f"{day}T02:00:00Z"})
     assert "无法联系" in result.stdout
     assert call not in listed_ids(world, "2026-11-26")
     before = outcomes(world, call)
     assert [r[0] for r in before] == ["no_answer"] * 3
 
-    fourth = run(world, "done", call, "--result", "reached", "--date", "2026-11-26")
+    fourth = run(world, "done", call, "--result", "reached", "--date", "2026-11-26",
+                 env={"LIFECYCLE_NOW": "2026-11-26T02:00:00Z"})
 
     assert (fourth.exit_code, closed_as(fourth.stderr)) == (1, (call, "2026-11-25"))
     assert outcomes(world, call) == before  # nothing changed
@@ -141,7 +143,9 @@ def test_unknown_task_id_exits_2(world: Path, call: int) -> None:
 
 def test_a_result_not_in_the_list_exits_2_and_records_nothing(world: Path, call: int) -> None:
     assert refusal(world, "done", call, "--result", "maybe") == (
-        '--result: 不认识 "maybe"，可用：reached 接通 / no_answer 未接通 / booked 已预约 / declined 拒绝 / wrong_number 号码错误')
+        '--result: 不认识 "maybe"，可用：reached 接通 / no_answer 未接通 / switched_off 关机 / suspended 停机 / '
+        'booked 已预约 / reschedule 改约 / declined 拒绝 / wrong_number 号码错误 / invalid_number 空号 / '
+        'not_owner 非本人 / vehicle_sold 车已卖 / do_not_contact 要求免打扰 / sent 已发送')
     assert outcomes(world, call) == []
     assert call in listed_ids(world, DAY)
 

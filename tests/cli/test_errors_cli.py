@@ -70,7 +70,7 @@ def test_real_refusals_through_the_cli(world: Path, files: Files) -> None:
     run_ok(world, "done", call, "--result", "reached", "--date", DAY)
     cases = [
         (("done", "999999", "--result", "reached", "--date", DAY), 2, "任务号 999999 不存在\n"),
-        (("done", call, "--result", "reached", "--date", DAY), 1, f"任务 {call} 已关闭（reached，{DAY}），未做任何更改\n"),
+        (("done", call, "--result", "reached", "--date", DAY), 1, f"任务 {call} 已关闭（接通，{DAY}），未做任何更改\n"),
         (("show", "nobody"), 1, "找不到 \"nobody\"：没有匹配的车架号、车牌号、手机号或客户编号\n"),
         (("campaign", "show", "9"), 2, "活动 9 不存在（lifecycle campaign list 可查看活动号）\n"),
         (("vehicle", "set", "NOSUCHVIN", "--inspection-due", "2027-01-01"), 1, "找不到车架号 \"NOSUCHVIN\"\n"),

@@ -83,7 +83,7 @@ def test_each_step_is_on_the_renewal_list(db: Path, files: Files) -> None:
 def test_the_table_shows_the_renewal_list(db: Path, files: Files) -> None:
     load(db, files, STEPS)
     out = run_ok(db, "due", "--date", DAY, "--code", RENEWAL).stdout
-    assert "续保邀约#" in out and "续保专员" in out and "客户C2" in out
+    assert "续保邀约 #" in out and "续保专员" in out and "客户C2" in out
 
 
 def test_a_step_falling_due_on_a_new_day_is_found_by_the_indexed_search(db: Path, files: Files) -> None:
@@ -119,7 +119,7 @@ def test_renewal_by_import_closes_the_task_and_the_next_expiry_follows(db: Path,
     assert "更新" in result.stdout
     assert closed(db, step) == ("closed", "renewed", "2026-11-25")  # the import brings the tasks in step
     refused = run(db, "done", step, "--result", "reached", env=later)
-    assert refused.exit_code == 1 and "renewed" in refused.stderr
+    assert refused.exit_code == 1 and "已续保" in refused.stderr
     assert "C2" not in renewals(db, "2026-11-25", later)
     assert "C2" not in renewals(db, "2026-12-16", later)  # no −7 call for the renewed expiry
     assert renewals(db, "2027-10-24", later)["C2"]["due_date"] == "2027-10-24"  # the new expiry − 60
@@ -160,7 +160,7 @@ def test_the_expiry_passing_closes_the_task_as_lapsed(db: Path, files: Files) ->
     assert "C3" not in renewals(db, "2026-12-01", after)
     assert closed(db, step) == ("closed", "lapsed", "2026-12-01")
     refused = run(db, "done", step, "--result", "reached", env=after)
-    assert refused.exit_code == 1 and "lapsed" in refused.stderr
+    assert refused.exit_code == 1 and "已过期" in refused.stderr
 
 
 # -- bad input -------------------------------------------------------------------------------

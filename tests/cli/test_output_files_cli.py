@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_helpers import DAY, Files, customer, due_tasks, make_vin, run, run_ok, vehicle
+from cli_helpers import DAY, STORE, Files, customer, due_tasks, make_vin, run, run_ok, vehicle
 
 from lifecycle_cli.render.filenames import short_hash
 
@@ -71,11 +71,11 @@ def test_owners_a_slash_b_and_a_underscore_b_get_two_files_with_all_their_rows(t
         [row] = read_csv(path)
         owners[row["owner"]] = path.name
     assert owners == {
-        "a/b": f"{DAY}_a_b_{short_hash('a/b')}.csv",
-        "a_b": f"{DAY}_a_b.csv",
-        "Wang": f"{DAY}_Wang_{short_hash('Wang')}.csv",  # one file on a case-insensitive disk too
-        "wang": f"{DAY}_wang_{short_hash('wang')}.csv",
-        "陈晨": f"{DAY}_陈晨.csv",
+        "a/b": f"{DAY}_{STORE}_a_b_{short_hash('a/b')}.csv",
+        "a_b": f"{DAY}_{STORE}_a_b.csv",
+        "Wang": f"{DAY}_{STORE}_Wang_{short_hash('Wang')}.csv",  # one file on a case-insensitive disk too
+        "wang": f"{DAY}_{STORE}_wang_{short_hash('wang')}.csv",
+        "陈晨": f"{DAY}_{STORE}_陈晨.csv",
     }
     assert f"提示：负责人「a/b」的清单写入 {owners['a/b']}" in stderr
     assert "负责人「a_b」" not in stderr and "负责人「陈晨」" not in stderr
@@ -83,7 +83,7 @@ def test_owners_a_slash_b_and_a_underscore_b_get_two_files_with_all_their_rows(t
 
 def test_one_owner_that_cannot_be_written_does_not_stop_the_others(tricky: Path, tmp_path: Path) -> None:
     out = tmp_path / "calls"
-    blocked = out / f"{DAY}_a_b.csv"
+    blocked = out / f"{DAY}_{STORE}_a_b.csv"
     blocked.mkdir(parents=True)  # a folder already sits where a_b's file goes
     code, stdout, stderr = split(tricky, out)
 

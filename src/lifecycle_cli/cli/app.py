@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from lifecycle_cli.cli import calls, database, events, fleet, importing, reports, rules
+from lifecycle_cli.cli import calls, database, events, fleet, importing, outcomes, reports, rules
 from lifecycle_cli.cli.common import Context, LifecycleGroup
 
 app = typer.Typer(
@@ -47,6 +47,7 @@ def main_options(
 importing.register(app)
 fleet.register(app)
 calls.register(app)
+outcomes.register(app)
 reports.register(app)
 rules.register(app)
 app.add_typer(events.event_app, name="event")

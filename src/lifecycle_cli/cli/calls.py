@@ -3,18 +3,18 @@ here, the work in service/calllist.py and service/outcomes.py, the output in ren
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from lifecycle_cli.cli.choices import RESULT, ROLE, SPLIT_BY, TASK_CODE
+from lifecycle_cli.cli.choices import DUE_FORMAT, RESULT, ROLE, SPLIT_BY, TASK_CODE
 from lifecycle_cli.cli.common import (
     EXIT_PARTIAL,
     EXIT_USAGE,
     Context,
     EnglishHeadersOption,
-    FormatOption,
     StoreOption,
     day_or_today,
     fail,
@@ -49,8 +49,28 @@ def show_call_list(context: Context, options: CallListOptions, fmt: str, english
     render_call_list(compute_call_list(context, options), fmt, english_headers)
 
 
-def split_call_list(context: Context, options: CallListOptions, out: Path, english_headers: bool = False) -> None:
-    """One CSV per owner in the folder `out`: an `out` that cannot be a folder is refused before any
+def sheet_call_list(context: Context, options: CallListOptions, out: Path, english_headers: bool = False) -> None:
+    """The call sheet as one workbook (`due --format xlsx --out FILE`); exit 2 when it cannot be written."""
+    from lifecycle_cli.files import OutputRefused
+    from lifecycle_cli.render.calllist import holiday_notes, sheet_headers, task_rows
+    from lifecycle_cli.render.callsheet import write_sheet_workbook
+    from lifecycle_cli.render.output import say
+
+    if out.is_dir():
+        fail(f"--out：{out} 已是一个文件夹（--format xlsx 不带 --split-by 时 --out 是一个文件）", EXIT_USAGE)
+    calls = compute_call_list(context, options)
+    holiday_notes(calls)
+    try:
+        write_sheet_workbook(out, sheet_headers(english_headers), task_rows(calls.lines),
+                             title=f"回访清单 {options.day}")
+    except OutputRefused as exc:
+        fail(f"--out：{exc}", EXIT_USAGE)
+    say(str(out))
+
+
+def split_call_list(context: Context, options: CallListOptions, out: Path, english_headers: bool = False,
+                    fmt: str = "csv") -> None:
+    """One call sheet per owner in the folder `out`: an `out` that cannot be a folder is refused before any
     work (exit 2); a file that cannot be written is reported and the others are still written (exit 1)."""
     from lifecycle_cli.files import OutputRefused, check_directory
     from lifecycle_cli.render.calllist import write_split_files
@@ -59,16 +79,23 @@ def split_call_list(context: Context, options: CallListOptions, out: Path, engli
         check_directory(out)
     except OutputRefused as exc:
         fail(f"--out：{exc}", EXIT_USAGE)
-    failed, owners = write_split_files(compute_call_list(context, options), out, english_headers)
+    failed, owners = write_split_files(compute_call_list(context, options), out, english_headers, fmt)
     if failed:
         fail(f"{failed} 位负责人的清单未写入（共 {owners} 位），其余已写入 {out}", EXIT_PARTIAL)
 
 
-def _check_due_options(*, use_today: bool, on: str | None, split_by: str | None, out: Path | None) -> None:
+def _check_due_options(*, use_today: bool, on: str | None, split_by: str | None, out: Path | None,
+                       fmt: str) -> None:
     if use_today and on:
         fail("--today 和 --date 只能给一个", EXIT_USAGE)
-    if (split_by is None) != (out is None):
+    if split_by is not None and out is None:
         fail("--split-by owner 需要和 --out DIR 一起使用", EXIT_USAGE)
+    if fmt == "xlsx" and out is None:
+        fail("--format xlsx 需要 --out 文件（或与 --split-by owner 一起用 --out 目录）", EXIT_USAGE)
+    if split_by is None and out is not None and fmt != "xlsx":
+        fail("--out 只用于 --format xlsx（一个文件）或 --split-by owner（一个目录）", EXIT_USAGE)
+    if split_by is not None and fmt not in ("csv", "xlsx", "table"):
+        fail("--split-by owner 写 CSV 或 xlsx 文件（--format csv / xlsx）", EXIT_USAGE)
 
 
 def due_command(
@@ -97,68 +124,141 @@ def due_command(
     no_overdue: bool = typer.Option(False, "--no-overdue", help="不显示逾期任务"),
     no_capacity: bool = typer.Option(False, "--no-capacity",
                                      help="不按产能顺延：列出全部到期任务（经理查看积压）"),
-    fmt: FormatOption = "table",
+    fmt: str = typer.Option("table", "--format", metavar="格式", callback=DUE_FORMAT.parse,
+                            help="输出格式：table / csv / json / xlsx（回访清单工作簿，需要 --out）"),
     english_headers: EnglishHeadersOption = False,
     split_by: str = typer.Option(None, "--split-by", metavar="方式", callback=SPLIT_BY.parse,
-                                 help="owner 负责人：每位负责人一个 CSV 文件"),
-    out: Path = typer.Option(None, "--out", metavar="目录", help="--split-by 的输出目录"),
+                                 help="owner 负责人：每位负责人一个回访清单文件（CSV，或 --format xlsx）"),
+    out: Path = typer.Option(None, "--out", metavar="路径",
+                             help="--split-by 的输出目录；--format xlsx 不分人时的输出文件"),
 ) -> None:
     """回访清单：每位客户每天一行，合并当天所有任务，按优先级排序。"""
     from lifecycle_cli.service.calllist import CallListOptions
 
     context = get_context(ctx)
     rules = context.rules()
-    _check_due_options(use_today=use_today, on=on, split_by=split_by, out=out)
+    _check_due_options(use_today=use_today, on=on, split_by=split_by, out=out, fmt=fmt)
     options = CallListOptions(day=day_or_today(on, rules), days=days, owner=owner, role=role, store=store,
                               code=code, include_overdue=not no_overdue, capacity=not no_capacity)
-    if split_by is None:
-        show_call_list(context, options, fmt, english_headers)
+    if split_by is not None:
+        split_call_list(context, options, out, english_headers, "xlsx" if fmt == "xlsx" else "csv")
+    elif fmt == "xlsx":
+        sheet_call_list(context, options, out, english_headers)
     else:
-        split_call_list(context, options, out, english_headers)
+        show_call_list(context, options, fmt, english_headers)
+
+
+_RESULT_HELP = ("回访结果（代码或名称）：reached 接通 / no_answer 未接通 / switched_off 关机 / suspended 停机 / "
+                "booked 已预约 / reschedule 改约 / declined 拒绝 / wrong_number 号码错误 / invalid_number 空号 / "
+                "not_owner 非本人 / vehicle_sold 车已卖 / do_not_contact 要求免打扰 / sent 已发送")
 
 
 def done_command(
     ctx: typer.Context,
-    task_id: int = typer.Argument(..., metavar="任务号", help="任务号（清单中 # 后的数字）"),
-    result: str = typer.Option(..., "--result", metavar="结果", callback=RESULT.parse,
-                               help="回访结果（代码或名称）：reached 接通 / no_answer 未接通 / booked 已预约 / "
-                                    "declined 拒绝 / wrong_number 号码错误"),
+    task_id: int = typer.Argument(None, metavar="任务号", help="任务号（清单中 # 后的数字）"),
+    result: str = typer.Option(None, "--result", metavar="结果", callback=RESULT.parse, help=_RESULT_HELP),
     note: str = typer.Option(None, "--note", metavar="文本", help="备注"),
     booked_for: str = typer.Option(None, "--booked-for", metavar="日期",
-                                   help="预约到店日期 YYYY-MM-DD（booked 时）"),
+                                   help="预约到店日期 YYYY-MM-DD（booked / reschedule 时）"),
+    score: int = typer.Option(None, "--score", metavar="分数",
+                              help="满意度 1–5（接通 / 已预约的交车回访和维修保养后回访）"),
+    reason: str = typer.Option(None, "--reason", metavar="原因", help="原因（拒绝、流失）"),
     on: str = typer.Option(None, "--date", metavar="日期", help="尝试日期 YYYY-MM-DD（默认今天）"),
+    by: str = typer.Option(None, "--by", metavar="姓名", help="记录人（--from 时默认为清单的负责人）"),
+    sheet: Path = typer.Option(None, "--from", metavar="文件",
+                               help="读回由 due 导出并填好 结果 / 备注 / 预约日期 / 满意度 / 原因 的回访清单（CSV / xlsx）"),
+    undo: bool = typer.Option(False, "--undo", help="撤销此任务最近一次回访结果（保留为已撤销记录）"),
 ) -> None:
-    """记录一次回访结果。"""
-    from lifecycle_cli.service.outcomes import OutcomeOptions, record
-
+    """记录回访结果：一个任务（任务号 --result），或整份填好的回访清单（--from 文件）；--undo 撤销。"""
     context = get_context(ctx)
     rules = context.rules()
     now = today(rules)
     day = day_or_today(on, rules)
     within_a_year(day, now, "--date")
+    if sheet is not None:
+        if task_id is not None or result is not None or undo:
+            fail("--from 不能与任务号、--result、--undo 一起使用", EXIT_USAGE)
+        _done_from(context, rules, now, sheet, day, by)
+        return
+    if task_id is None:
+        fail("请给出任务号（或用 --from 文件 读回整份回访清单）", EXIT_USAGE)
+    if undo:
+        if result is not None:
+            fail("--undo 不能与 --result 一起使用", EXIT_USAGE)
+        _undo(context, rules, task_id)
+        return
+    if result is None:
+        fail("缺少 --result（回访结果）", EXIT_USAGE)
+    _done_one(context, rules, now, day, task_id, result, note=note, booked_for=booked_for, score=score,
+              reason=reason, by=by)
+
+
+def _done_one(context: Context, rules: Rules, now: date, day: date, task_id: int, result: str, *,
+              note: str | None, booked_for: str | None, score: int | None, reason: str | None,
+              by: str | None) -> None:
+    from lifecycle_cli.service.outcomes import OutcomeOptions, record
+
     booked = parse_day(booked_for, "--booked-for") if booked_for else None
-    if booked is not None and result != "booked":
-        fail("--booked-for 只用于 --result booked", EXIT_USAGE)
+    if booked is not None and result not in ("booked", "reschedule"):
+        fail("--booked-for 只用于 --result booked（已预约）或 reschedule（改约）", EXIT_USAGE)
     if booked is not None:
         within_a_year(booked, now, "--booked-for", not_before=day, before_what="尝试日期")
-    options = OutcomeOptions(task_id, result, day, note=note, booked_for=booked)
+    options = OutcomeOptions(task_id, result, day, note=note, booked_for=booked, score=score, reason=reason,
+                             recorded_by=by)
     _say_recorded(record(context.engine(), rules, now, options), options, rules)
 
 
-def _say_recorded(done: Recorded, options: OutcomeOptions, rules: Rules) -> None:
+def _done_from(context: Context, rules: Rules, now: date, sheet: Path, day: date, by: str | None) -> None:
+    from lifecycle_cli.ingest.readers import FileRefused
+    from lifecycle_cli.render.output import say, warn
+    from lifecycle_cli.service.outcomes import record_sheet
+
+    try:
+        done = record_sheet(context.engine(), rules, now, sheet, day, by)
+    except FileRefused as exc:
+        fail(f"--from：{exc}", EXIT_USAGE)
+    for message in done.rejected:
+        warn(message)
+    say(f"{sheet.name}：已记录 {done.recorded} 条，跳过 {done.skipped} 条，拒绝 {len(done.rejected)} 条")
+    if done.rejected:
+        fail(f"{len(done.rejected)} 行未记录（见上），其余已记录", EXIT_PARTIAL)
+
+
+def _undo(context: Context, rules: Rules, task_id: int) -> None:
     from lifecycle_cli.core.calllist import OUTCOME_LABELS
+    from lifecycle_cli.render.output import say
+    from lifecycle_cli.service.outcomes import undo
+
+    outcome, done = undo(context.engine(), rules, task_id)
+    state = "任务重新打开" if done.task["status"] == "open" else "任务仍为关闭"
+    say(f"已撤销：任务 {task_id}（{done.name}）{outcome['attempt_date']} 的「{OUTCOME_LABELS.get(outcome['result'], '')}」，"
+        f"{state}")
+
+
+def _say_recorded(done: Recorded, options: OutcomeOptions, rules: Rules) -> None:
+    from lifecycle_cli.core.calllist import OUTCOME_LABELS, closed_reason_label
     from lifecycle_cli.render.output import say
 
     task, task_id, name = done.task, options.task_id, done.name
     label = OUTCOME_LABELS[options.result]
-    if task["status"] == "open":
+    extra = f"，预约 {options.booked_for}" if options.booked_for else ""
+    if options.result == "reschedule":
+        say(f"已记录：任务 {task_id}（{name}）改约{extra}")
+    elif task["status"] == "open":
         left = rules.schedule.max_attempts - task["attempts"]
         say(f"已记录：任务 {task_id}（{name}）{label}，第 {task['attempts']} 次尝试；"
-            f"明天再回访（还可尝试 {left} 次）")
+            f"下一个工作日再回访（还可尝试 {left} 次）")
     elif task["closed_reason"] == "unreachable":
-        say(f"已记录：任务 {task_id}（{name}）{label}，已尝试 {task['attempts']} 次，任务关闭（无法联系）")
+        say(f"已记录：任务 {task_id}（{name}）{label}，已尝试 {task['attempts']} 次，任务关闭（"
+            f"{closed_reason_label('unreachable')}）")
+    elif options.result in ("wrong_number", "invalid_number", "not_owner"):
+        say(f"已记录：任务 {task_id}（{name}）{label}，号码已标记为无效，该客户的电话任务已关闭，"
+            "导入新号码后恢复")
+    elif options.result == "vehicle_sold":
+        say(f"已记录：任务 {task_id}（{name}）{label}，该车的待办任务已关闭")
+    elif options.result == "do_not_contact":
+        say(f"已记录：任务 {task_id}（{name}）{label}，该客户已设为免打扰，不再出现在任何清单")
     else:
-        extra = f"，预约 {options.booked_for}" if options.booked_for else ""
         say(f"已记录：任务 {task_id}（{name}）{label}{extra}，任务完成")
 
 

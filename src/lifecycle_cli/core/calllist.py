@@ -12,15 +12,50 @@ from datetime import date, timedelta
 
 from lifecycle_cli.core.rules import Rules
 
-OUTCOMES = ("reached", "no_answer", "booked", "declined", "wrong_number")
+# The result codes of care-desk §5, in the order the desk meets them, with their Chinese names.
 OUTCOME_LABELS = {
     "reached": "接通",
     "no_answer": "未接通",
+    "switched_off": "关机",
+    "suspended": "停机",
     "booked": "已预约",
+    "reschedule": "改约",
     "declined": "拒绝",
     "wrong_number": "号码错误",
+    "invalid_number": "空号",
+    "not_owner": "非本人",
+    "vehicle_sold": "车已卖",
+    "do_not_contact": "要求免打扰",
+    "sent": "已发送",
 }
+OUTCOMES = tuple(OUTCOME_LABELS)
+# Retried the next working day, at most max_attempts (then closed as unreachable).
+RETRY_OUTCOMES = frozenset({"no_answer", "switched_off", "suspended"})
+# The customer's phone is wrong: flagged (customer.bad_phone) and their open phone tasks closed.
+BAD_PHONE_OUTCOMES = frozenset({"wrong_number", "invalid_number", "not_owner"})
+# A contact (care-desk §9): the customer was spoken to; the rest are attempts.
+CONTACT_OUTCOMES = frozenset({"reached", "booked", "reschedule", "declined", "vehicle_sold", "do_not_contact"})
 SUCCESSFUL_OUTCOMES = frozenset({"reached", "booked"})
+# Results a satisfaction score (1-5) may come with, and the tasks it may be asked on.
+SCORED_OUTCOMES = frozenset({"reached", "booked"})
+SCORED_CODES = frozenset({"post_service_followup", "delivery_call_24h", "delivery_call_7d", "visit_45d"})
+# How a task was closed, for people (the outcome's own name, or what closed it otherwise).
+CLOSED_REASON_LABELS = {
+    **OUTCOME_LABELS,
+    "unreachable": "无法联系",
+    "visit": "已到店",
+    "lapsed": "已过期",
+    "lapsed_capacity": "超出产能过期",
+    "rules_changed": "规则变更",
+    "renewed": "已续保",
+    "next_step": "已进入下一步",
+    "superseded": "到期日已变更",
+}
+
+
+def closed_reason_label(reason: str | None) -> str:
+    """A closed task's reason in Chinese (an unknown code shown as 已关闭, never the code)."""
+    return CLOSED_REASON_LABELS.get(reason or "", "已关闭")
 
 
 @dataclass(slots=True)
@@ -133,21 +168,37 @@ def line_order(line: CustomerLine, rank: Callable[[str], int]) -> tuple[date, in
 
 @dataclass(frozen=True)
 class OutcomeEffect:
-    """What recording an outcome does to its task."""
+    """What recording an outcome does to its task, and beyond it.
+
+    scope: what else closes — "task" (only this one), "phone" (the customer's open phone tasks:
+    the number is bad), "vehicle" (the car's open tasks: it was sold), "customer" (do not contact).
+    """
 
     attempts: int
     status: str
     closed_reason: str | None
     successful_contact: bool
+    contact: bool = False
+    scope: str = "task"
 
 
 def outcome_effect(result: str, attempts_before: int, rules: Rules) -> OutcomeEffect:
-    """An attempt's effect: no_answer retries until max_attempts (then unreachable), others close the task."""
+    """An attempt's effect: no_answer / switched_off / suspended retry until max_attempts (then
+    unreachable); the bad-number family closes the customer's phone tasks, vehicle_sold the car's,
+    do_not_contact takes the customer off every list; the others close the task."""
     if result not in OUTCOMES:
         raise ValueError(result)
     attempts = attempts_before + 1
-    if result == "no_answer":
+    if result in RETRY_OUTCOMES:
         if attempts >= rules.schedule.max_attempts:
             return OutcomeEffect(attempts, "closed", "unreachable", False)
         return OutcomeEffect(attempts, "open", None, False)
-    return OutcomeEffect(attempts, "closed", result, result in SUCCESSFUL_OUTCOMES)
+    return OutcomeEffect(attempts, "closed", result, result in SUCCESSFUL_OUTCOMES,
+                         contact=result in CONTACT_OUTCOMES, scope=outcome_scope(result))
+
+
+def outcome_scope(result: str) -> str:
+    """What a closing result closes beyond its task (OutcomeEffect.scope)."""
+    if result in BAD_PHONE_OUTCOMES:
+        return "phone"
+    return {"vehicle_sold": "vehicle", "do_not_contact": "customer"}.get(result, "task")

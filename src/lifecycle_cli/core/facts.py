@@ -60,6 +60,8 @@ class CustomerFacts:
     store: str | None = None
     # The customer's assigned person of each role (专属), (role, name) of active staff only.
     assigned: tuple[tuple[str, str], ...] = ()
+    # The desk found the current number bad (wrong_number / invalid_number / not_owner): no phone tasks.
+    phone_bad: bool = False
 
     def assigned_to(self, role: str) -> str | None:
         """The customer's assigned person of `role`, if any."""

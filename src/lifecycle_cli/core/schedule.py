@@ -143,6 +143,8 @@ class Scheduler:
             tasks.extend(self._customer_tasks(customer))
         finally:
             self._pruning = False
+        if customer.phone_bad:
+            tasks = [t for t in tasks if t.channel != "phone"]
         if not in_window:
             return tasks
         return [t for t in tasks if t.due_date <= self.end and t.window_end >= self.start]

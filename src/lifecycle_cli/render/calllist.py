@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lifecycle_cli.core.outcomes import DESK_COLUMNS
 from lifecycle_cli.render.output import print_table, say, warn, write_csv, write_csv_file, write_json
 
 if TYPE_CHECKING:
@@ -27,23 +28,38 @@ TASK_COLUMNS = {
     "due_date": "应办日期",
     "original_due_date": "原定日期",
     "overdue_days": "逾期天数",
+    "deferred_days": "顺延次数",
     "stage": "生命周期阶段",
     "channel": "方式",
     "role": "岗位",
     "owner": "负责人",
+    "task_owner": "任务负责人",
     "attempts": "已尝试次数",
     "hint": "话术要点",
 }
 
 
+# The call sheet (CSV, xlsx, split files): every task column, then the empty columns the desk fills
+# in and `done --from` reads back (core/outcomes.py DESK_COLUMNS).
+SHEET_COLUMNS = {**TASK_COLUMNS, **DESK_COLUMNS}
+
+
+def sheet_headers(english_headers: bool) -> list[str]:
+    """The call sheet's headers, Chinese or English."""
+    return list(SHEET_COLUMNS) if english_headers else list(SHEET_COLUMNS.values())
+
+
 def task_rows(lines: Iterable[dict[str, Any]]) -> list[list[Any]]:
-    """One CSV row per task, in the columns of TASK_COLUMNS."""
+    """One call-sheet row per task, in the columns of SHEET_COLUMNS: 负责人 is the line's owner (who
+    makes the call), 任务负责人 the task's; the desk's columns are empty."""
     rows = []
+    blank = [""] * len(DESK_COLUMNS)
     for line in lines:
         for task in line["tasks"]:
             values = {**task, "day": line["date"], "customer_id": line["customer_id"],
-                      "customer_name": line["name"], "phone": line["phone"]}
-            rows.append([values[k] for k in TASK_COLUMNS])
+                      "customer_name": line["name"], "phone": line["phone"], "owner": line["owner"],
+                      "task_owner": task["owner"], "deferred_days": task.get("deferred_days", 0)}
+            rows.append([values[k] for k in TASK_COLUMNS] + blank)
     return rows
 
 
@@ -61,8 +77,7 @@ def render_call_list(calls: CallList, fmt: str, english_headers: bool = False) -
         write_json(lines)
         return
     if fmt == "csv":
-        headers = list(TASK_COLUMNS) if english_headers else list(TASK_COLUMNS.values())
-        write_csv(headers, task_rows(lines))
+        write_csv(sheet_headers(english_headers), task_rows(lines))
         return
     if not lines:
         say(f"{start} 起 {days} 天内没有待办回访。" if days > 1 else f"{start} 没有待办回访。")
@@ -79,8 +94,10 @@ def _day_table(day: date, day_lines: Sequence[dict[str, Any]]) -> None:
     styles = []
     for number, line in enumerate(day_lines, 1):
         tasks = line["tasks"]
-        names = "；".join(
-            f"{t['name']}#{t['task_id']}" + (f"(逾期{t['overdue_days']}天)" if t["overdue_days"] else "")
+        # A space before each "#id" and after each "；": a narrow terminal wraps there, so an id is
+        # never split across lines (print_table folds, never cuts).
+        names = "； ".join(
+            f"{t['name']} #{t['task_id']}" + (f"(逾期{t['overdue_days']}天)" if t["overdue_days"] else "")
             + ("(短信)" if t["channel"] == "sms" else "")
             for t in tasks
         )
@@ -95,38 +112,52 @@ def _day_table(day: date, day_lines: Sequence[dict[str, Any]]) -> None:
         rows,
         title=f"回访清单 {day}：{len(day_lines)} 位客户，{task_count} 项任务",
         styles=styles,
+        whole=(2,),  # the phone is dialled: never wrapped or cut; the task ids wrap, never cut
     )
 
 
-def write_split_files(calls: CallList, out: Path, english_headers: bool = False) -> tuple[int, int]:
-    """One CSV per owner in the folder `out` (checked before), each path printed on stdout. Two owners
-    never share a file (render.filenames); a file that cannot be written is reported and the others
-    are still written. Returns (owners whose file was not written, owners)."""
+def write_split_files(calls: CallList, out: Path, english_headers: bool = False,
+                      fmt: str = "csv") -> tuple[int, int]:
+    """One call sheet (CSV, or xlsx with fmt="xlsx") per owner in the folder `out` (checked before),
+    named `{date}_{store}_{owner}`, each path printed on stdout. Two owners never share a file
+    (render.filenames); a file that cannot be written is reported and the others are still written.
+    Returns (owners whose file was not written, owners)."""
     from lifecycle_cli.files import OutputRefused
-    from lifecycle_cli.render.filenames import unique_file_names
+    from lifecycle_cli.render.callsheet import write_sheet_workbook
+    from lifecycle_cli.render.filenames import safe_part, unique_file_names
 
     holiday_notes(calls)
     start, days = calls.options.day, calls.options.days
-    by_owner: dict[str, list[dict[str, Any]]] = {}
+    by_owner: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for line in calls.lines:
-        by_owner.setdefault(line["owner"] or "", []).append(line)
-    headers = list(TASK_COLUMNS) if english_headers else list(TASK_COLUMNS.values())
-    suffix = start.isoformat() if days == 1 else f"{start.isoformat()}_{days}d"
-    names = unique_file_names(by_owner, prefix=f"{suffix}_", empty=UNASSIGNED)
+        by_owner.setdefault((line.get("store") or "", line["owner"] or ""), []).append(line)
+    headers = sheet_headers(english_headers)
+    day_part = start.isoformat() if days == 1 else f"{start.isoformat()}_{days}d"
+    suffix = f".{fmt}"
+    names: dict[tuple[str, str], str] = {}
+    for store in sorted({store for store, _ in by_owner}):
+        prefix = f"{day_part}_{safe_part(store)}_" if store else f"{day_part}_"
+        of_store = unique_file_names([o for s, o in by_owner if s == store], prefix=prefix, suffix=suffix,
+                                     empty=UNASSIGNED)
+        names.update({(store, o): name for o, name in of_store.items()})
     failed = 0
-    for owner_name, owner_lines in sorted(by_owner.items()):
-        path = out / names[owner_name]
+    for (store, owner_name), owner_lines in sorted(by_owner.items()):
+        path = out / names[(store, owner_name)]
         shown = owner_name or UNASSIGNED
         try:
             if path.is_dir():
                 raise OutputRefused(f"{path} 已是一个文件夹")
-            write_csv_file(path, headers, task_rows(owner_lines))
+            if fmt == "xlsx":
+                write_sheet_workbook(path, headers, task_rows(owner_lines), title=f"{day_part} {shown}")
+            else:
+                write_csv_file(path, headers, task_rows(owner_lines))
         except OutputRefused as exc:
             failed += 1
             warn(f"负责人「{shown}」的清单未写入：{exc}")
             continue
         say(str(path))
-        if path.name != f"{suffix}_{shown}.csv":
+        plain = f"{day_part}_{store}_{shown}{suffix}" if store else f"{day_part}_{shown}{suffix}"
+        if path.name != plain:
             warn(f"提示：负责人「{shown}」的清单写入 {path.name}（原名含文件名不能用的字符、过长，"
                  "或与其他负责人只差大小写 / 特殊字符，文件名已改写并加编号）")
     return failed, len(by_owner)

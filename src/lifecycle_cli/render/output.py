@@ -167,8 +167,12 @@ def print_table(
     title: str | None = None,
     stream: TextIO | None = None,
     styles: Sequence[str | None] | None = None,
+    whole: Sequence[int] = (),
 ) -> None:
-    """A rich table on a terminal; tab-separated plain lines when piped or under cron."""
+    """A rich table on a terminal; tab-separated plain lines when piped or under cron.
+
+    On a narrow terminal cells wrap (fold), never cut with an ellipsis; the columns in `whole`
+    (a phone number) are never wrapped either."""
     stream = stream or sys.stdout
     if not is_terminal(stream):
         if title:
@@ -182,11 +186,16 @@ def print_table(
         return
     # Headers as Text and the title markup-escaped: a plain str would be read as rich markup ("[/]").
     table = Table(title=escape(screen_text(title)) if title else None, show_lines=False, header_style="bold cyan")
-    for header in headers:
-        table.add_column(Text(screen_text(header)))
-    for index, row in enumerate(rows):
+    texts = [[Text(screen_text(text_cell(v))) for v in row] for row in rows]
+    for number, header in enumerate(headers):
+        if number in whole:
+            widest = max([t.cell_len for row in texts for t in row[number:number + 1]], default=0)
+            table.add_column(Text(screen_text(header)), no_wrap=True, min_width=widest, overflow="fold")
+        else:
+            table.add_column(Text(screen_text(header)), overflow="fold")
+    for index, row_texts in enumerate(texts):
         style = styles[index] if styles is not None else None
-        table.add_row(*[Text(screen_text(text_cell(v))) for v in row], style=style)
+        table.add_row(*row_texts, style=style)
     console(stream).print(table)
 
 

@@ -127,6 +127,7 @@ def line_json(line: CustomerLine, views: dict[int, TaskView], rules: Rules) -> d
         "customer_id": first.customer_id,
         "name": first.name or "",
         "phone": first.phone or "",
+        "store": first.store,
         "owner": line.owner,
         "overdue_days": line.overdue_days,
         "deferred_days": line.deferred_days,

@@ -374,7 +374,8 @@ def _campaign_task_stats(conn: Connection, campaign_ids: Sequence[int]) -> dict[
             entry["open" if status == "open" else "closed"] += n
         query = (select(TASKS.c.event_key, OUTCOMES.c.result, func.count())
                  .join(OUTCOMES, OUTCOMES.c.task_id == TASKS.c.id)
-                 .where(TASKS.c.event_key.in_(part)).group_by(TASKS.c.event_key, OUTCOMES.c.result))
+                 .where(TASKS.c.event_key.in_(part), OUTCOMES.c.withdrawn.is_(False))
+                 .group_by(TASKS.c.event_key, OUTCOMES.c.result))
         for key, result, n in conn.execute(query):
             stats[keys[key]]["outcomes"][result] += n
     for entry in stats.values():
@@ -425,7 +426,7 @@ def campaign_detail(conn: Connection, campaign_id: int) -> dict[str, Any] | None
     task_ids = sorted({r["task_id"] for r in targets if r["task_id"] is not None})
     for part in chunks(task_ids):
         query2 = (select(OUTCOMES.c.task_id, OUTCOMES.c.result, OUTCOMES.c.attempt_date)
-                  .where(OUTCOMES.c.task_id.in_(part)).order_by(OUTCOMES.c.id))
+                  .where(OUTCOMES.c.task_id.in_(part), OUTCOMES.c.withdrawn.is_(False)).order_by(OUTCOMES.c.id))
         for task_id, result, day in conn.execute(query2):
             last[task_id] = (result, day)
     for r in targets:

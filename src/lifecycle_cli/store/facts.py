@@ -76,7 +76,7 @@ def load_customer_facts(conn: Connection, customer_pks: Iterable[int]) -> dict[i
     vehicle_pks: list[int] = []
     for part in chunks(pks):
         customers.extend(fetch_in(conn, CUSTOMERS, ("id", "customer_id", "birthday", "do_not_contact",
-                                                    "last_contact", "store"), "id", part))
+                                                    "last_contact", "store", "phone", "bad_phone"), "id", part))
         vehicle_pks.extend(pk for (pk,) in fetch_in(conn, VEHICLES, ("id",), "customer_pk", part))
     by_customer: dict[int, list[VehicleFacts]] = defaultdict(list)
     for customer_pk, facts in load_vehicle_facts(conn, vehicle_pks).values():
@@ -91,6 +91,7 @@ def load_customer_facts(conn: Connection, customer_pks: Iterable[int]) -> dict[i
             vehicles=tuple(sorted(by_customer[pk], key=lambda v: v.vin)),
             store=store,
             assigned=assigned.get(pk, ()),
+            phone_bad=bad_phone is not None and bad_phone == (phone or ""),
         )
-        for pk, customer_id, birthday, do_not_contact, last_contact, store in customers
+        for pk, customer_id, birthday, do_not_contact, last_contact, store, phone, bad_phone in customers
     }

@@ -143,7 +143,8 @@ def insurance_kpis(conn: Connection, v: FromClause, on: date, first: date, last:
     per_task = (
         select(t.c.id, func.max(case((o.c.result == "booked", 1), else_=0)).label("ok"))
         .join(o, o.c.task_id == t.c.id)
-        .where(t.c.code == RENEWAL_CODE, o.c.attempt_date.between(first, upto), store_cond)
+        .where(t.c.code == RENEWAL_CODE, o.c.attempt_date.between(first, upto), o.c.withdrawn.is_(False),
+               store_cond)
         .group_by(t.c.id)
         .subquery()
     )

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from lifecycle_cli.core.calllist import outcome_effect
+from lifecycle_cli.core.calllist import closed_reason_label, outcome_effect, outcome_scope
+from lifecycle_cli.core.outcomes import Attempt, attempt_problem
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.store.bulk import chunks
@@ -20,46 +21,155 @@ from lifecycle_cli.store.tables import CUSTOMERS, OUTCOMES, TASKS
 
 
 class OutcomeRefused(RefusedInput):
-    """An outcome that cannot be recorded (no such task, an attempt before the task existed)."""
+    """An outcome that cannot be recorded (no such task, an attempt before the task existed).
+    column: the call-sheet column it is about (task_id, customer_id, result, booked_for, score)."""
+
+    def __init__(self, message: str, column: str = "result") -> None:
+        super().__init__(message)
+        self.column = column
 
 
 class TaskClosed(NotDone):
-    """An outcome on a task already closed: nothing recorded."""
+    """An outcome on a task already closed: nothing recorded. closed_reason says how it closed."""
+
+    def __init__(self, message: str, closed_reason: str | None = None) -> None:
+        super().__init__(message)
+        self.closed_reason = closed_reason
 
 
-def record_outcome(conn: Connection, rules: Rules, task_id: int, result: str, on: date, *, today: date,
-                   note: str | None = None, booked_for: date | None = None) -> dict[str, Any]:
+class AlreadyRecorded(NotDone):
+    """A call sheet's row recorded before (same task, same list date): nothing recorded."""
+
+
+def record_outcome(conn: Connection, rules: Rules, attempt: Attempt, *, today: date) -> dict[str, Any]:
     """Record one attempt on a task and apply its effect; returns the task after it.
 
     Refused (OutcomeRefused): a task id that cannot exist (0, negative, beyond the id column's
-    range) or does not, an attempt dated before the task existed; TaskClosed: a closed task.
+    range) or does not, another customer's task, an attempt dated before the task existed or after
+    today, a booking, score or reschedule that does not fit; TaskClosed: a closed task;
+    AlreadyRecorded: the sheet's row was recorded before. Nothing is written before every check passed.
     """
+    task_id = attempt.task_id
     if not 0 < task_id <= _max_id(conn):
-        raise OutcomeRefused(f"任务号 {task_id} 不存在")
+        raise OutcomeRefused(f"任务号 {task_id} 不存在", "task_id")
     # Two desks recording on one task at once take turns, and the second sees the first's attempt
     # (both are counted, or the task is closed and the second refused): SQLite's write lock is
     # taken before the task is read (BEGIN IMMEDIATE), PostgreSQL locks the row (FOR UPDATE).
     begin_now(conn, write=True)
     row = conn.execute(select(TASKS).where(TASKS.c.id == task_id).with_for_update()).mappings().first()
     if row is None:
-        raise OutcomeRefused(f"任务号 {task_id} 不存在")
-    if row["status"] != "open":
-        raise TaskClosed(
-            f"任务 {task_id} 已关闭（{row['closed_reason'] or row['status']}，{row['closed_on'] or ''}），未做任何更改"
-        )
-    existed = _task_existed_from(row, rules.timezone, today)
-    if on < existed:
-        raise OutcomeRefused(f"--date: 尝试日期 {on} 早于任务 {task_id} 出现的日期（{existed}），未做任何更改")
-    effect = outcome_effect(result, row["attempts"], rules)
-    conn.execute(insert(OUTCOMES).values(task_id=task_id, result=result, attempt_date=on, note=note,
-                                         booked_for=booked_for))
+        raise OutcomeRefused(f"任务号 {task_id} 不存在", "task_id")
+    _check_attempt(conn, rules, row, attempt, today)
+    if attempt.result == "reschedule":
+        _insert(conn, attempt, row["code"])
+        _note_contact(conn, rules, row["customer_pk"], attempt.day)
+        return dict(row)
+    effect = outcome_effect(attempt.result, row["attempts"], rules)
+    on = attempt.day
+    _insert(conn, attempt, row["code"])
     values: dict[str, Any] = {"attempts": effect.attempts, "last_attempt": on, "status": effect.status}
     if effect.status != "open":
         values.update(closed_reason=effect.closed_reason, closed_on=on)
     conn.execute(update(TASKS).where(TASKS.c.id == task_id, TASKS.c.status == "open").values(**values))
-    if effect.successful_contact:
-        _note_contact(conn, rules, row["customer_pk"], on)
+    _apply_scope(conn, effect.scope, row, attempt.result, on)
+    _note_contact(conn, rules, row["customer_pk"], on)
     return {**dict(row), **values}
+
+
+def _check_attempt(conn: Connection, rules: Rules, row: Any, attempt: Attempt, today: date) -> None:
+    """Every reason the attempt cannot be recorded on this task, raised before anything is written."""
+    task_id, result = attempt.task_id, attempt.result
+    if attempt.customer_id is not None:
+        owner = conn.execute(select(CUSTOMERS.c.customer_id).where(CUSTOMERS.c.id == row["customer_pk"])).scalar()
+        if owner != attempt.customer_id:
+            raise OutcomeRefused(f"任务 {task_id} 不属于客户 {attempt.customer_id}（清单来自另一个数据库？）",
+                                 "customer_id")
+    if attempt.list_date is not None and conn.execute(
+        select(OUTCOMES.c.id).where(OUTCOMES.c.task_id == task_id, OUTCOMES.c.list_date == attempt.list_date,
+                                    OUTCOMES.c.withdrawn.is_(False)).limit(1)
+    ).first() is not None:
+        raise AlreadyRecorded(f"任务 {task_id} 在 {attempt.list_date} 的清单上已记录过")
+    if result == "reschedule":
+        if row["status"] == "open" or row["closed_reason"] != "booked":
+            raise OutcomeRefused(f"任务 {task_id} 没有预约，不能改约（先记录 已预约）")
+    elif row["status"] != "open":
+        raise TaskClosed(f"任务 {task_id} 已关闭（{closed_reason_label(row['closed_reason'])}，"
+                         f"{row['closed_on'] or ''}），未做任何更改", row["closed_reason"])
+    existed = _task_existed_from(row, rules.timezone, today)
+    if attempt.day < existed:
+        raise OutcomeRefused(f"--date: 尝试日期 {attempt.day} 早于任务 {task_id} 出现的日期（{existed}），未做任何更改")
+    problem = attempt_problem(attempt, row["code"])
+    if problem is not None:
+        raise OutcomeRefused(f"任务 {task_id}：{problem[1]}", problem[0])
+
+
+def _insert(conn: Connection, attempt: Attempt, code: str) -> None:
+    conn.execute(insert(OUTCOMES).values(
+        task_id=attempt.task_id, result=attempt.result, attempt_date=attempt.day, note=attempt.note,
+        booked_for=attempt.booked_for, recorded_by=attempt.recorded_by, list_date=attempt.list_date,
+        score=attempt.score, reason=attempt.reason,
+    ))
+
+
+def _apply_scope(conn: Connection, scope: str, row: Any, result: str, on: date) -> None:
+    """Beyond the task: a bad number closes the customer's open phone tasks and flags the number,
+    a sold car closes its open tasks, do-not-contact takes the customer off every list."""
+    customer_pk = row["customer_pk"]
+    close = {"status": "closed", "closed_reason": result, "closed_on": on}
+    t = TASKS
+    if scope == "phone":
+        phone = conn.execute(select(CUSTOMERS.c.phone).where(CUSTOMERS.c.id == customer_pk)).scalar()
+        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(bad_phone=phone or ""))
+        conn.execute(update(t).where(t.c.customer_pk == customer_pk, t.c.status == "open",
+                                     t.c.channel == "phone").values(**close))
+    elif scope == "vehicle" and row["vehicle_pk"] is not None:
+        conn.execute(update(t).where(t.c.vehicle_pk == row["vehicle_pk"], t.c.status == "open").values(**close))
+    elif scope == "customer":
+        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(do_not_contact=True))
+        conn.execute(update(t).where(t.c.customer_pk == customer_pk, t.c.status == "open").values(**close))
+
+
+def undo_outcome(conn: Connection, task_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Withdraw the task's latest outcome (kept as withdrawn) and undo its effect: the task reopens
+    when that outcome closed it (attempts and last attempt from the outcomes left), the tasks it
+    closed beyond this one reopen, a number it flagged or a do-not-contact it set is cleared.
+    Returns (the outcome withdrawn, the task after). OutcomeRefused when there is nothing to undo."""
+    begin_now(conn, write=True)
+    row = conn.execute(select(TASKS).where(TASKS.c.id == task_id).with_for_update()).mappings().first() \
+        if 0 < task_id <= _max_id(conn) else None
+    if row is None:
+        raise OutcomeRefused(f"任务号 {task_id} 不存在", "task_id")
+    o = OUTCOMES
+    kept = [dict(r) for r in conn.execute(
+        select(o).where(o.c.task_id == task_id, o.c.withdrawn.is_(False)).order_by(o.c.id)).mappings()]
+    if not kept:
+        raise OutcomeRefused(f"任务 {task_id} 没有可撤销的回访结果")
+    last = kept.pop()
+    conn.execute(update(o).where(o.c.id == last["id"]).values(withdrawn=True))
+    values: dict[str, Any] = {}
+    if last["result"] != "reschedule":
+        attempts = [k for k in kept if k["result"] != "reschedule"]
+        values = {"attempts": len(attempts), "last_attempt": attempts[-1]["attempt_date"] if attempts else None}
+        if row["status"] != "open" and row["closed_on"] == last["attempt_date"] and row["closed_reason"] in (
+                last["result"], "unreachable"):
+            values.update(status="open", closed_reason=None, closed_on=None)
+        conn.execute(update(TASKS).where(TASKS.c.id == task_id).values(**values))
+        _undo_scope(conn, row, last)
+    return last, {**dict(row), **values}
+
+
+def _undo_scope(conn: Connection, row: Any, last: dict[str, Any]) -> None:
+    scope = outcome_scope(last["result"])
+    if scope == "task":
+        return
+    t, customer_pk = TASKS, row["customer_pk"]
+    closed_with = (t.c.status == "closed", t.c.closed_reason == last["result"], t.c.closed_on == last["attempt_date"])
+    same = t.c.vehicle_pk == row["vehicle_pk"] if scope == "vehicle" else t.c.customer_pk == customer_pk
+    conn.execute(update(t).where(same, *closed_with).values(status="open", closed_reason=None, closed_on=None))
+    if scope == "phone":
+        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(bad_phone=None))
+    elif scope == "customer":
+        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(do_not_contact=False))
 
 
 def _max_id(conn: Connection) -> int:
@@ -84,7 +194,7 @@ def _task_existed_from(row: Any, timezone: str, today: date) -> date:
 
 
 def _note_contact(conn: Connection, rules: Rules, customer_pk: int, on: date) -> None:
-    """A successful contact restarts the care-call rhythm."""
+    """Any attempt (a contact or not, a message sent too) restarts the care-call rhythm (§3)."""
     last = conn.execute(select(CUSTOMERS.c.last_contact).where(CUSTOMERS.c.id == customer_pk)).scalar()
     if last is not None and last >= on:
         return
@@ -100,3 +210,19 @@ def task_outcomes(conn: Connection, task_ids: Iterable[int]) -> dict[int, list[d
         for row in conn.execute(query).mappings():
             out[row["task_id"]].append(dict(row))
     return out
+
+
+def outcome_records(conn: Connection, first: date, last: date, store: str | None = None) -> list[dict[str, Any]]:
+    """The call records of the days [first, last] for the maker's audit, oldest first (no phones)."""
+    o, t, c = OUTCOMES, TASKS, CUSTOMERS
+    query = (
+        select(o.c.attempt_date.label("date"), o.c.recorded_by.label("person"), c.c.customer_id,
+               c.c.name.label("customer_name"), t.c.id.label("task_id"), t.c.code, o.c.result, o.c.note,
+               o.c.score, o.c.reason, o.c.booked_for, o.c.list_date, o.c.withdrawn, t.c.store)
+        .join(t, t.c.id == o.c.task_id).join(c, c.c.id == t.c.customer_pk)
+        .where(o.c.attempt_date.between(first, last))
+        .order_by(o.c.attempt_date, o.c.id)
+    )
+    if store is not None:
+        query = query.where(t.c.store == store)
+    return [dict(row) for row in conn.execute(query).mappings()]

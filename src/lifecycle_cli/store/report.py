@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
+from lifecycle_cli.core.calllist import BAD_PHONE_OUTCOMES
 from lifecycle_cli.core.kpi import (
     CHURN_CATEGORIES,
     FOLLOW_UP_CODES,
@@ -218,7 +219,7 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
     upto = min(last, on)
     t, o = TASKS, OUTCOMES
     store_cond = t.c.store == store if store else literal(True)
-    in_month = o.c.attempt_date.between(first, upto)
+    in_month = and_(o.c.attempt_date.between(first, upto), o.c.withdrawn.is_(False))  # undone: counted nowhere
     success = o.c.result.in_(("reached", "booked"))
     follow_num, follow_den = _follow_up_counts(conn, in_month, success, store_cond)
     invite_num, invite_den = _invitation_counts(conn, on, rules, in_month, success, store_cond)
@@ -290,10 +291,10 @@ def _invitation_counts(conn: Connection, on: date, rules: Rules, in_month: Colum
 
 def _info_accuracy_counts(conn: Connection, in_month: ColumnElement[bool],
                           store_cond: ColumnElement[bool]) -> tuple[Any, Any]:
-    """客户信息准确率: outcome records in the month that are not wrong_number / all."""
+    """客户信息准确率: outcome records in the month not of the bad-number family / all."""
     t, o = TASKS, OUTCOMES
     info_den, info_num = conn.execute(
-        select(func.count(), func.coalesce(func.sum(case((o.c.result != "wrong_number", 1), else_=0)), 0))
+        select(func.count(), func.coalesce(func.sum(case((o.c.result.not_in(BAD_PHONE_OUTCOMES), 1), else_=0)), 0))
         .select_from(o.join(t, t.c.id == o.c.task_id))
         .where(in_month, store_cond)
     ).one()
@@ -357,14 +358,14 @@ def _referral_counts(conn: Connection, v: FromClause, delivered: ColumnElement[b
 def phone_validity_kpi(conn: Connection, rules: Rules, store: str | None = None) -> Kpi:
     """客户号码有效率: customers whose recorded phone is a valid number / customers with a phone.
 
-    An import keeps an invalid number and flags it (`phone_valid`): data-formats says it counts
-    against 客户信息准确率, whose pinned figure only sees call outcomes (wrong_number), so the
-    flagged numbers are shown beside it with the same target. Customers carry no dates: it is the
+    An import keeps an invalid number and flags it (`phone_valid`), and so does the desk (`bad_phone`,
+    while it is still the number): both count as invalid. Customers carry no dates: it is the
     stored data as it stands, whatever the report date.
     """
     c = CUSTOMERS
+    valid = and_(c.c.phone_valid.is_(True), or_(c.c.bad_phone.is_(None), c.c.bad_phone != c.c.phone))
     den, num = conn.execute(
-        select(func.count(), func.coalesce(func.sum(case((c.c.phone_valid.is_(True), 1), else_=0)), 0))
+        select(func.count(), func.coalesce(func.sum(case((valid, 1), else_=0)), 0))
         .where(c.c.phone.is_not(None), c.c.phone != "", _customer_filter(store))
     ).one()
     return make_kpi("phone_valid_rate", int(num), int(den), rules)
@@ -398,7 +399,7 @@ def event_kpis(conn: Connection, on: date, first: date, last: date, rules: Rules
         attempts: dict[int, list[tuple[date, str]]] = defaultdict(list)
         for part in chunks(sorted({r["followup_task_id"] for r in rows if r["followup_task_id"] is not None})):
             query = select(OUTCOMES.c.task_id, OUTCOMES.c.attempt_date, OUTCOMES.c.result).where(
-                OUTCOMES.c.task_id.in_(part), OUTCOMES.c.attempt_date <= on)
+                OUTCOMES.c.task_id.in_(part), OUTCOMES.c.attempt_date <= on, OUTCOMES.c.withdrawn.is_(False))
             for task_id, day, result in conn.execute(query):
                 attempts[task_id].append((day, result))
         return timeliness_counts(

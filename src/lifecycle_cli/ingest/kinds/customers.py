@@ -70,6 +70,7 @@ def land_customers(kind: Kind, conn: Any, rows: list[dict[str, Any]], report: Fi
     counts, ids = bulk.upsert_customers(conn, rows)
     kind.ctx.count(report, counts)
     kind.ctx.touched_customers.update(ids[key] for key in counts.changed)
+    bulk.clear_bad_phones(conn, [ids[key] for key in counts.changed])
 
 
 class Customers(Kind):
