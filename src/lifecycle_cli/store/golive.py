@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
+from lifecycle_cli.core.facts import CustomerFacts
 from lifecycle_cli.core.golive import created_at_go_live, followup_codes
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.store.stamps import STAMP
@@ -66,6 +67,13 @@ class GoLive:
             day = self.dates[key] = self.today
             self.new.add(key)
         return day
+
+    def meet(self, customer: CustomerFacts) -> None:
+        """The stores of a customer a sync searched (its cars' stores, else its own) are live from now on."""
+        for vehicle in customer.vehicles:
+            self.of(vehicle.store or customer.store)
+        if not customer.vehicles:
+            self.of(customer.store)
 
     def creates(self, code: str, store: str | None, due_date: date, window_end: date) -> bool:
         """Whether a task first found now is created (core/golive.py's rule with its store's go-live)."""

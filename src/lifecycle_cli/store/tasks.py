@@ -166,6 +166,8 @@ def _batch_changes(scheduler: Scheduler, part: Sequence[int], facts: dict[int, C
         # stored one whose dates moved is found by its key; one without (a first sync) only needs
         # the window's, and the scheduler then does not build the rest.
         generated = scheduler.for_customer(customer, in_window=pk not in stored_for) if customer else []
+        if customer is not None:
+            golive.meet(customer)
         keys = set()
         for task in generated:
             key = (pk, task.vin, task.code, task.event_key)
