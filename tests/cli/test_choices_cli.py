@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from lifecycle_cli.cli.app import app
 
 ROLES = ("sales_manager 销售经理 / sales_consultant 销售顾问 / service_advisor 服务顾问 / customer_care 客服专员 / "
-         "service_manager 服务经理 / insurance_specialist 续保专员")
+         "service_manager 服务经理 / insurance_specialist 续保专员 / aftersales_manager 售后经理 / general_manager 总经理")
 RESULTS = "reached 接通 / no_answer 未接通 / booked 已预约 / declined 拒绝 / wrong_number 号码错误"
 EVENT_KINDS = "complaint 客户抱怨 / rescue 维修救援 / warranty_claim 保修索赔 / breakdown 保修外故障"
 

@@ -215,7 +215,8 @@ def test_role_filter(world: Path) -> None:
     assert set(codes_by_customer(lines)) == {"C101", "C102", "C105"}
     assert refusal(world, "due", "--date", DAY, "--role", "janitor") == (
         '--role: 不认识 "janitor"，可用：sales_manager 销售经理 / sales_consultant 销售顾问 / service_advisor 服务顾问 / '
-        'customer_care 客服专员 / service_manager 服务经理 / insurance_specialist 续保专员')
+        'customer_care 客服专员 / service_manager 服务经理 / insurance_specialist 续保专员 / aftersales_manager 售后经理 / '
+        'general_manager 总经理')
 
 
 def test_birthday_greeting_is_a_customer_level_sms(world: Path) -> None:

@@ -80,7 +80,7 @@ def due_command(
     role: str = typer.Option(None, "--role", metavar="岗位", callback=ROLE.parse,
                              help="只看此岗位（代码或名称）：sales_manager 销售经理 / sales_consultant 销售顾问 / "
                                   "service_advisor 服务顾问 / customer_care 客服专员 / service_manager 服务经理 / "
-                                  "insurance_specialist 续保专员"),
+                                  "insurance_specialist 续保专员 / aftersales_manager 售后经理 / general_manager 总经理"),
     store: StoreOption = None,
     code: str = typer.Option(None, "--code", metavar="任务代码", callback=TASK_CODE.parse,
                              help="只看此任务（代码或名称）：delivery_call_24h 交车24小时感谢回访 / "

@@ -286,7 +286,7 @@ def campaign_add(
     role: str = typer.Option(None, "--owner-role", metavar="岗位", callback=ROLE.parse,
                              help="负责岗位（默认按活动类型）：sales_manager 销售经理 / sales_consultant 销售顾问 / "
                                   "service_advisor 服务顾问 / customer_care 客服专员 / service_manager 服务经理 / "
-                                  "insurance_specialist 续保专员"),
+                                  "insurance_specialist 续保专员 / aftersales_manager 售后经理 / general_manager 总经理"),
     stores: list[str] = typer.Option(None, "--store", metavar="门店", help="门店（可重复）"),
     km_min: int = typer.Option(None, "--km-min", metavar="公里", help="活动日预计里程下限（含）"),
     km_max: int = typer.Option(None, "--km-max", metavar="公里", help="活动日预计里程上限（不含）"),
