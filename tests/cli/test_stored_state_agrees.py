@@ -40,6 +40,7 @@ from cli_helpers import (
 )
 
 from lifecycle_cli.core.calendar import HolidayCalendar
+from lifecycle_cli.core.golive import created_at_go_live
 from lifecycle_cli.core.rules import load_rules
 from lifecycle_cli.core.schedule import CustomerFacts, Scheduler, VehicleFacts, VisitFact, vehicle_projection
 from lifecycle_cli.core.stages import stage_on
@@ -222,9 +223,11 @@ def test_report_stage_counts_are_the_rules_core_stage_of_every_car(imported: tup
 
 
 def pure_call_list(store: Store, day: date, days: int) -> Counter[tuple[str, str, str, str]]:
-    """(customer, vin, code, due date) of every task the rules core puts on the lists of `days` days from `day`."""
+    """(customer, vin, code, due date) of every task the rules core puts on the lists of `days` days from `day`,
+    for a store that went live on the first morning (core/golive.py: history before it is not created)."""
     end = day + timedelta(days=days - 1)
-    scheduler = Scheduler(rules=load_rules(), today=day, start=day, end=end, calendar=HolidayCalendar())
+    rules = load_rules()
+    scheduler = Scheduler(rules=rules, today=day, start=day, end=end, calendar=HolidayCalendar())
     out: Counter[tuple[str, str, str, str]] = Counter()
     for row in store.customers:
         customer = CustomerFacts(
@@ -238,7 +241,8 @@ def pure_call_list(store: Store, day: date, days: int) -> Counter[tuple[str, str
         )
         # Every task the rules produce, then the window's (the scheduler's own pruning is not trusted here).
         for task in scheduler.for_customer(customer, in_window=False):
-            if task.due_date <= end and task.window_end >= day and task.closed_by_visit is None:
+            if (task.due_date <= end and task.window_end >= day and task.closed_by_visit is None
+                    and created_at_go_live(task.code, task.due_date, task.window_end, MORNINGS[0], rules)):
                 out[(customer.customer_id, task.vin, task.code, task.due_date.isoformat())] += 1
     return out
 

@@ -74,5 +74,6 @@ def test_a_greeting_day_in_the_days_searches_everyone() -> None:
 
 
 def test_lookback_is_the_longest_stay_on_the_list_plus_the_margin() -> None:
-    # An invitation stays from due - 7 until churn_winback at due + 90; churn_winback itself 180 days.
-    assert lookback_days(RULES) == 180 + HOLIDAY_SHIFT.days
+    # The longest stay: the first renewal step (60 days before the expiry, until the next step); a
+    # holiday shifts the list date and extends the window (one margin each).
+    assert lookback_days(RULES) == 60 + 2 * HOLIDAY_SHIFT.days

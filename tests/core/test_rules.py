@@ -80,9 +80,34 @@ def test_default_touchpoints_match_the_spec_table(
     assert tp.name and tp.hint
 
 
-def test_defaults_invitations_stay_until_churn() -> None:
-    until_churn = {code for code, tp in DEFAULTS.touchpoints.items() if tp.until_churn}
-    assert until_churn == {"first_service_invite", "service_invite"}
+@pytest.mark.parametrize(
+    ("code", "window_days"),
+    [
+        ("delivery_call_24h", 3), ("delivery_call_7d", 7), ("visit_45d", 14), ("post_service_followup", 7),
+        ("first_service_invite", 14), ("service_invite", 14), ("churn_winback", 30), ("trade_in_offer", 30),
+        ("care_call", 14), ("complaint_followup", 7), ("rescue_followup", 7), ("warranty_claim_followup", 7),
+        ("breakdown_followup", 7), ("purchase_anniversary", 0), ("birthday_greeting", 0), ("holiday_greeting", 0),
+    ],
+)
+def test_default_windows_are_the_care_desk_table(code: str, window_days: int) -> None:
+    # care-desk §3: how long a task stays worth a call (it lapses the day after).
+    assert DEFAULTS.touchpoints[code].window_days == window_days
+
+
+def test_defaults_second_invitation_go_live_and_roles() -> None:
+    assert (DEFAULTS.schedule.second_invite_after_days, DEFAULTS.schedule.care_active_months) == (30, 24)
+    assert DEFAULTS.go_live.history_days == 7
+    assert (DEFAULTS.roles["aftersales_manager"], DEFAULTS.roles["general_manager"]) == ("售后经理", "总经理")
+
+
+def test_default_priority_is_the_pinned_order() -> None:
+    # care-desk §9 "Priority" (no_show_followup / complaint_escalation: no touchpoints yet, left out).
+    phone = [c for c in DEFAULTS.call_list.priority if DEFAULTS.touchpoints[c].channel == "phone"]
+    assert phone == [
+        "complaint_followup", "rescue_followup", "warranty_claim_followup", "breakdown_followup",
+        "delivery_call_24h", "delivery_call_7d", "visit_45d", "post_service_followup", "first_service_invite",
+        "service_invite", "insurance_renewal_invite", "inspection_reminder", "warranty_expiry_check",
+        "churn_winback", "trade_in_offer", "seasonal_campaign", "theme_campaign", "care_salon", "care_call"]
 
 
 def test_defaults_festivals_are_spring_midautumn_national_day() -> None:

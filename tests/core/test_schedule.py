@@ -422,8 +422,8 @@ RULE_CASES = [
         D1,
         date(2026, 5, 31),
         "care_call",
-        [("after:2026-03-10:1", date(2026, 5, 9))],
-        id="care_call-60-days-after-delivery-without-contact",
+        [],
+        id="care_call-not-before-the-first-invitation-closed",
     ),
     pytest.param(
         person(car(date(2025, 6, 1)), last_contact=date(2026, 3, 10)),
@@ -470,7 +470,8 @@ RULE_CASES = [
 def test_due_date_rule(
     customer: CustomerFacts, today: date, start: date, end: date, code: str, expected: list[tuple[str, date]]
 ) -> None:
-    found = of_code(tasks_of(customer, today, start, end), code)
+    # (an invitation's second step has its own table: test_invitation_steps_and_win_back)
+    found = [t for t in of_code(tasks_of(customer, today, start, end), code) if not t.event_key.endswith(":step:2")]
     assert [(t.event_key, t.rule_date) for t in found] == expected
     for task in found:
         channel = RULES.touchpoints[code].channel
@@ -544,29 +545,54 @@ def test_open_invitation_has_no_closing_visit() -> None:
     assert invite.closed_by_visit is None
 
 
+# first service due 2025-05-10: the invitation's list date 05-03 is in the Labour Day holiday
+# (05-01..05-05), so it is listed 05-06 .. 05-20 (14 days); the second step (二次邀约) 06-09 .. 06-23;
+# churn_winback 08-08 .. 09-07 (30 days). Each lapses the day after its last list day.
 @pytest.mark.parametrize(
-    ("day", "codes"),
+    ("day", "keys"),
     [
-        pytest.param(
-            date(2025, 8, 7), ["first_service_invite"], id="invitation-listed-until-day-before-churn"
-        ),
-        pytest.param(date(2025, 8, 8), ["churn_winback"], id="churn-takes-over-on-due-plus-90"),
-        pytest.param(date(2026, 2, 4), ["churn_winback"], id="churn-listed-180-days"),
-        pytest.param(date(2026, 2, 5), [], id="churn-lapses-after-180-days"),
+        pytest.param(date(2025, 5, 5), [], id="invitation-not-before-its-shifted-list-day"),
+        pytest.param(date(2025, 5, 6), [("first_service_invite", "first")], id="invitation-listed"),
+        pytest.param(date(2025, 5, 20), [("first_service_invite", "first")], id="invitation-last-list-day"),
+        pytest.param(date(2025, 5, 21), [], id="invitation-lapsed-the-day-after"),
+        pytest.param(date(2025, 6, 8), [], id="second-step-not-before-due-plus-30"),
+        pytest.param(date(2025, 6, 9), [("first_service_invite", "first:step:2")], id="second-step-listed"),
+        pytest.param(date(2025, 6, 23), [("first_service_invite", "first:step:2")], id="second-step-last-list-day"),
+        pytest.param(date(2025, 6, 24), [], id="second-step-lapsed-the-day-after"),
+        pytest.param(date(2025, 8, 8), [("churn_winback", "first")], id="win-back-on-due-plus-90"),
+        pytest.param(date(2025, 9, 7), [("churn_winback", "first")], id="win-back-last-list-day-30-days"),
+        pytest.param(date(2025, 9, 8), [], id="win-back-lapsed-the-day-after"),
     ],
 )
-def test_invitation_stays_until_churn_takes_over(day: date, codes: list[str]) -> None:
-    # first due 2025-05-10: invitation 05-03 listed until 08-07; churn 08-08 (window 180 days -> 2026-02-04)
+def test_invitation_steps_and_win_back(day: date, keys: list[tuple[str, str]]) -> None:
     tasks = tasks_of(person(car(D2)), day, day, day)
-    found = sorted(t.code for t in tasks if t.code in ("first_service_invite", "churn_winback"))
-    assert found == codes
+    found = sorted((t.code, t.event_key) for t in tasks if t.code in ("first_service_invite", "churn_winback"))
+    assert found == keys
+    for task in tasks:
+        if task.event_key.endswith(":step:2"):
+            assert task.name == "首保邀约（二次邀约）"
+
+
+@pytest.mark.parametrize(
+    ("visit", "closed_by"),
+    [
+        pytest.param(date(2025, 4, 20), None, id="visit-before-the-first-list-day-closes-nothing"),
+        pytest.param(date(2025, 5, 15), date(2025, 5, 15), id="visit-during-step-1-closes-both-steps"),
+        pytest.param(date(2025, 6, 1), date(2025, 6, 1), id="visit-between-the-steps-closes-step-2"),
+    ],
+)
+def test_only_a_visit_cancels_the_invitation_steps(visit: date, closed_by: date | None) -> None:
+    customer = person(car(D2, rep("r1", visit, 3000)))
+    tasks = run(customer, date(2025, 7, 1), date(2025, 5, 1), date(2025, 6, 30)).for_customer(customer, in_window=False)
+    second = [t for t in tasks if t.event_key == "first:step:2"]
+    assert [t.closed_by_visit for t in second] == [closed_by]
 
 
 def test_churned_car_that_came_back_leaves_the_first_chain() -> None:
     customer = person(car(D2, mnt("m1", date(2025, 9, 1), 3000)))
     tasks = tasks_of(customer, date(2025, 9, 10), D2, date(2026, 12, 31))
     assert [t for t in tasks if t.event_key == "first"] == []
-    assert only(tasks, "service_invite").event_key == "after:2025-09-01"
+    assert [t.event_key for t in of_code(tasks, "service_invite")] == ["after:2025-09-01", "after:2025-09-01:step:2"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -593,7 +619,7 @@ def test_phone_task_in_national_day_2026_moves_to_next_working_day_sms_does_not(
         date(2026, 10, 8),
         date(2026, 10, 7),
     )
-    assert call_24h.window_end == date(2026, 10, 22)  # the window runs from the day it is listed
+    assert call_24h.window_end == date(2026, 10, 11)  # the window runs from the day it is listed
     anniversary = only(tasks, "purchase_anniversary")
     assert (anniversary.channel, anniversary.due_date, anniversary.original_due_date) == (
         "sms",
@@ -658,16 +684,16 @@ def test_do_not_contact_customer_gets_no_tasks() -> None:
     ("start", "end", "listed"),
     [
         pytest.param(date(2026, 1, 6), date(2026, 1, 6), True, id="follow-up-on-its-due-day"),
-        pytest.param(date(2026, 1, 20), date(2026, 1, 20), True, id="overdue-follow-up-14-days-still-listed"),
-        pytest.param(date(2026, 1, 21), date(2026, 1, 21), False, id="follow-up-window-closed-before-start"),
+        pytest.param(date(2026, 1, 9), date(2026, 1, 9), True, id="overdue-follow-up-3-days-still-listed"),
+        pytest.param(date(2026, 1, 10), date(2026, 1, 10), False, id="follow-up-window-closed-before-start"),
         pytest.param(
-            date(2026, 1, 21), date(2026, 2, 28), False, id="closed-window-not-returned-in-a-later-range"
+            date(2026, 1, 10), date(2026, 2, 28), False, id="closed-window-not-returned-in-a-later-range"
         ),
         pytest.param(date(2026, 1, 5), date(2026, 1, 5), False, id="follow-up-not-yet-due-after-end"),
     ],
 )
 def test_window_filtering_of_a_follow_up(start: date, end: date, listed: bool) -> None:
-    # delivered 2026-01-05: delivery_call_24h on 01-06, window 14 days -> 01-20
+    # delivered 2026-01-05: delivery_call_24h on 01-06, window 3 days -> 01-09
     tasks = tasks_of(person(car(date(2026, 1, 5))), start, start, end)
     assert bool(of_code(tasks, "delivery_call_24h")) is listed
 
@@ -687,9 +713,9 @@ def test_sms_greeting_lapses_after_its_day(day: date, listed: bool) -> None:
 def test_overdue_post_service_followup_within_window_is_returned() -> None:
     customer = person(car(date(2025, 6, 1), rep("r1", date(2026, 3, 2), 9000)))
     task = only(
-        tasks_of(customer, date(2026, 3, 19), date(2026, 3, 19), date(2026, 3, 19)), "post_service_followup"
+        tasks_of(customer, date(2026, 3, 12), date(2026, 3, 12), date(2026, 3, 12)), "post_service_followup"
     )
-    assert (task.due_date, task.window_end) == (date(2026, 3, 5), date(2026, 3, 19))
+    assert (task.due_date, task.window_end) == (date(2026, 3, 5), date(2026, 3, 12))
 
 
 def test_task_natural_keys_are_stable_across_windows() -> None:
@@ -802,20 +828,20 @@ def test_maintenance_visit_after_today_is_not_seen_yet() -> None:
     customer = person(car(D1, mnt("m1", date(2026, 6, 1), 4000)))
     before = tasks_of(customer, date(2026, 5, 31), date(2026, 5, 31), date(2026, 12, 31))
     after = tasks_of(customer, date(2026, 6, 1), date(2026, 6, 1), date(2026, 12, 31))
-    assert [t.event_key for t in of_code(before, "first_service_invite")] == ["first"]
+    assert [t.event_key for t in of_code(before, "first_service_invite")] == ["first", "first:step:2"]
     assert of_code(after, "first_service_invite") == []
-    assert [t.event_key for t in of_code(after, "service_invite")] == ["after:2026-06-01"]
+    assert [t.event_key for t in of_code(after, "service_invite")] == ["after:2026-06-01", "after:2026-06-01:step:2"]
 
 
-# The first rule date of a fixed-date task (14 days on the list) built around the window 2026-06-15..06-28.
-EDGE = date(2026, 6, 15) - timedelta(days=14) - HOLIDAY_SHIFT
+# The first rule date of the 24-hour call (3 days on the list) built around the window 2026-06-15..06-28.
+EDGE = date(2026, 6, 15) - timedelta(days=3) - HOLIDAY_SHIFT
 
 
 @pytest.mark.parametrize(
     ("delivered", "built"),
     [
         pytest.param(date(2021, 6, 15), set(), id="five-years-ago-none"),
-        # window 2026-06-15..06-28; a fixed date is built from 06-15 - 14 (its window) - HOLIDAY_SHIFT
+        # window 2026-06-15..06-28; a fixed date is built from 06-15 - its window - HOLIDAY_SHIFT
         pytest.param(date(2026, 3, 1), set(), id="windows-ended-long-before"),
         pytest.param(date(2026, 4, 10), {"visit_45d"}, id="visit_45d-within-the-holiday-margin"),
         # the 24-hour call (delivery + 1) just before / on the first rule date built

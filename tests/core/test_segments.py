@@ -167,7 +167,7 @@ def test_event_task_is_built_like_a_scheduled_task() -> None:
         "rescue_followup", "王强", "保内后期", "天河店", "event:1")
     assert task.rule_date == date(2026, 10, 1)
     assert task.due_date > task.rule_date  # 国庆节: a phone task moves to the next working day
-    assert task.window_end == task.due_date + timedelta(days=14)
+    assert task.window_end == task.due_date + timedelta(days=7)  # no holiday inside 10-08..10-15
 
 
 def test_warranty_ends_by_age_or_by_projected_km() -> None:

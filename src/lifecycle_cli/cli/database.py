@@ -108,6 +108,11 @@ def status_command(
     print_table(["门店", "车辆", "最近交车", "最近进厂"],
                 [[s["store"] or "-", s["vehicles"], s["last_delivery"], s["last_visit"]] for s in data["stores"]],
                 title="各门店最近数据")
+    if data["go_live"]:
+        print_table(["门店", "上线日期"], [[store or "-", day] for store, day in data["go_live"].items()],
+                    title="各门店上线日期（首次生成回访清单之日）")
+    else:
+        say("上线日期：尚未上线（首次运行 due / report / messages 或 db resync 之日即为上线日期）")
 
 
 @db_app.command("resync", cls=LifecycleCommand)

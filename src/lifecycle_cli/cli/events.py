@@ -157,6 +157,8 @@ def event_add(
     if task is not None:
         name = rules.touchpoints[task["code"]].name
         say(f"回访任务 #{task['id']}：{name}，{task['due_date']}，负责人 {task['owner']}")
+    else:
+        say("回访期限在门店上线（首次生成回访清单）之前已过，不生成回访任务")
 
 
 @event_app.command("resolve", cls=LifecycleCommand)

@@ -20,6 +20,44 @@ from lifecycle_cli.core.rules import Festival
 # (core/candidates.py); tests/core/test_calendar.py holds it above every push the data has.
 HOLIDAY_SHIFT = timedelta(days=14)
 
+# Statutory holiday days counted up to each day of the calendar's data (a prefix count), so the
+# holiday days inside a window are two lookups, not a loop over its days (1M cars: ~15 tasks each).
+_HOLIDAY_DAYS = sorted(d.toordinal() for d in chinese_calendar.holidays)
+_FIRST = _HOLIDAY_DAYS[0] if _HOLIDAY_DAYS else 0
+_BEFORE: list[int] = []  # _BEFORE[i]: holiday days strictly before ordinal _FIRST + i
+if _HOLIDAY_DAYS:
+    _held = set(_HOLIDAY_DAYS)
+    _count = 0
+    for _ordinal in range(_FIRST, _HOLIDAY_DAYS[-1] + 2):
+        _BEFORE.append(_count)
+        _count += _ordinal in _held
+
+
+def _holidays_before(ordinal: int) -> int:
+    """Statutory holiday days strictly before the day of this ordinal."""
+    i = ordinal - _FIRST
+    if i <= 0:
+        return 0
+    return _BEFORE[min(i, len(_BEFORE) - 1)]
+
+
+def holiday_days_between(first: date, last: date) -> int:
+    """How many statutory holiday days lie in [first, last] (0 when last < first)."""
+    if last < first:
+        return 0
+    return _holidays_before(last.toordinal() + 1) - _holidays_before(first.toordinal())
+
+
+def extended_window_end(due: date, days: int) -> date:
+    """The last list day of a window of `days` days after `due`, extended by the statutory holiday
+    days inside it (care-desk §9): the `days`-th non-holiday day after `due` (`due` itself for 0)."""
+    end = due + timedelta(days=days)
+    extra = holiday_days_between(due + timedelta(days=1), end)
+    while extra:
+        start, end = end + timedelta(days=1), end + timedelta(days=extra)
+        extra = holiday_days_between(start, end)
+    return end
+
 
 @dataclass
 class HolidayCalendar:

@@ -37,13 +37,14 @@ def mmdd_set(start: date, end: date) -> tuple[str, ...]:
 
 
 def lookback_days(rules: Rules) -> int:
-    """How long before a window a task can have fallen due and still be on the list."""
+    """How long before a window a task can have fallen due and still be on the list: the longest
+    window (a holiday extends a phone task's window by the holiday days inside it: one more margin)."""
     tp = rules.touchpoints
     longest = max(tp[c].window_days for c in tp)
-    # An invitation stays until churn_winback takes over: lead + churn_after days.
-    # A renewal step stays at most until the expiry; an inspection reminder until the due date.
-    return max(longest, rules.schedule.invite_lead_days + rules.schedule.churn_after_days,
-               rules.insurance.steps_before_days[0], rules.inspection.before_days) + HOLIDAY_SHIFT.days
+    # A renewal step stays at most until the expiry; an inspection reminder until the due date; the
+    # warranty check until the warranty's end.
+    return max(longest, rules.insurance.steps_before_days[0], rules.inspection.before_days,
+               rules.schedule.warranty_check_before_days) + 2 * HOLIDAY_SHIFT.days
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class CandidateRanges:
 
     delivered_by: date
     delivery: DateRange  # delivery calls and the 1.5-month visit call: delivery_date
-    service_due: DateRange  # maintenance invitation (due - lead) and churn_winback (due + churn_after)
+    service_due: DateRange  # invitation (due - lead), its second step (due + second_invite_after), churn_winback
     warranty_end: DateRange  # warranty check (end - before)
     anniversary_mmdd: tuple[str, ...]  # purchase anniversary: delivery_mmdd
     upgrade_mmdd: tuple[str, ...]  # trade-in offers, yearly from upgrade_date (<= delivered_by)
@@ -81,7 +82,7 @@ def candidate_ranges(rules: Rules, first: date, last: date, calendar: HolidayCal
     return CandidateRanges(
         delivered_by=last,
         delivery=(shifted - delivery_offset, last),
-        service_due=(shifted - timedelta(days=schedule.churn_after_days),
+        service_due=(shifted - timedelta(days=max(schedule.churn_after_days, schedule.second_invite_after_days)),
                      last + timedelta(days=schedule.invite_lead_days)),
         warranty_end=(shifted + check_before, last + check_before),
         anniversary_mmdd=mmdd_set(first, last),

@@ -58,6 +58,8 @@ class ScheduleSection:
     upgrade_months: int
     upgrade_km: int
     max_attempts: int
+    second_invite_after_days: int
+    care_active_months: int
     maintenance_kinds: frozenset[str]
 
 
@@ -94,6 +96,13 @@ class KpiSection:
 
 
 @dataclass(frozen=True)
+class GoLiveSection:
+    """[go_live]: how much history the first morning carries (tasks listed up to this many days before)."""
+
+    history_days: int
+
+
+@dataclass(frozen=True)
 class CallListSection:
     """[call_list]: the days every run materialises ahead, and the priority order of task codes."""
 
@@ -121,7 +130,6 @@ class Touchpoint:
     hint: str
     offset_days: int = 0
     window_days: int = 0
-    until_churn: bool = False
 
 
 @dataclass(frozen=True)
@@ -220,7 +228,6 @@ def touchpoint(code: str, tp: Mapping[str, Any]) -> Touchpoint:
         hint=str(tp.get("hint", "")),
         offset_days=int(tp.get("offset_days", 0)),
         window_days=int(tp.get("window_days", 0)),
-        until_churn=tp.get("window") == "until_churn",
     )
 
 
@@ -280,6 +287,7 @@ def sections(data: Mapping[str, Any]) -> dict[str, Any]:
         "roles": {str(k): str(v) for k, v in data["roles"].items()},
         "channels": {str(k): str(v) for k, v in data["channels"].items()},
         "capacity": {str(k): int(v) for k, v in data["capacity"].items()},
+        "go_live": _section(GoLiveSection, data["go_live"]),
         "call_list": CallListSection(ahead_days=int(data["call_list"]["ahead_days"]),
                                      priority=_texts(data["call_list"]["priority"])),
         "touchpoints": touchpoints,

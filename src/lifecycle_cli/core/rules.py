@@ -19,6 +19,7 @@ from lifecycle_cli.core.rule_sections import (
     CareSection,
     EventsSection,
     Festival,
+    GoLiveSection,
     InspectionSection,
     InsuranceSection,
     KpiSection,
@@ -58,6 +59,7 @@ class Rules:
     kpi: KpiSection
     roles: Mapping[str, str]
     channels: Mapping[str, str]
+    go_live: GoLiveSection
     call_list: CallListSection
     # [capacity]: a role's lines per person per day (care-desk §2), by role code.
     capacity: Mapping[str, int]

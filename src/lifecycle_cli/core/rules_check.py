@@ -256,8 +256,6 @@ class _Checker:
         codes = d["touchpoints"]
         for code, tp in codes.items():
             where = f"touchpoints.{code}"
-            if "window" in tp and tp["window"] != "until_churn":
-                self.say(f"{where}.window", f"只能是 \"until_churn\"，{_not(tp['window'])}")
             for key, table in (("role", "roles"), ("channel", "channels")):
                 if key in tp and tp[key] not in d[table]:
                     self.say(f"{where}.{key}", f"[{table}] 中没有 {_shown(tp[key])}"

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from lifecycle_cli.core.calendar import HOLIDAY_SHIFT, HolidayCalendar, greeting_date
+from lifecycle_cli.core.calendar import HOLIDAY_SHIFT, HolidayCalendar, extended_window_end, greeting_date
 from lifecycle_cli.core.facts import (
     CustomerFacts,
     MaintenanceDue,
@@ -35,10 +35,10 @@ from lifecycle_cli.core.insurance import (
 from lifecycle_cli.core.mileage import Projection
 from lifecycle_cli.core.rules import Rules, Touchpoint
 from lifecycle_cli.core.staffing import Staffing, named_person
-from lifecycle_cli.core.stages import add_years, stage_on
+from lifecycle_cli.core.stages import add_months, add_years, stage_on
 
 # The facts and a vehicle's dates live in core/facts.py; named here too for the scheduler's users.
-__all__ = ["INVITATION_CODES", "RENEWAL_HORIZON_DAYS", "SCHEDULED_CODES", "CustomerFacts", "MaintenanceDue",
+__all__ = ["INVITATION_CODES", "RENEWAL_HORIZON_DAYS", "SCHEDULED_CODES", "SECOND_STEP", "SECOND_STEP_NAME", "CustomerFacts", "MaintenanceDue",
            "ScheduledTask", "Scheduler", "VehicleFacts", "VisitFact", "maintenance_visits", "next_maintenance",
            "upgrade_date", "vehicle_projection", "warranty_end", "yearly_date"]
 
@@ -66,6 +66,9 @@ SCHEDULED_CODES = frozenset(
 # How far before a window the scheduler still produces renewal / inspection tasks (so stored ones
 # whose expiry moved or passed are matched by key and closed).
 RENEWAL_HORIZON_DAYS = 400
+# The event key suffix and the name suffix of an invitation's second step (二次邀约).
+SECOND_STEP = ":step:2"
+SECOND_STEP_NAME = "（二次邀约）"
 # Invitations a visit closes (邀约: the car came in).
 INVITATION_CODES = frozenset({"first_service_invite", "service_invite", "churn_winback", "warranty_expiry_check"})
 
@@ -124,6 +127,8 @@ class Scheduler:
     staffing: Staffing = field(default_factory=Staffing)
     # Set while for_customer(in_window=True) runs: tasks that cannot meet the window are not built.
     _pruning: bool = field(default=False, init=False, repr=False, compare=False)
+    # Per car of the customer being scheduled: the day its first invitation closes (care calls wait for it).
+    _care_blocked: dict[str, date | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def for_customer(self, customer: CustomerFacts, *, in_window: bool = True) -> list[ScheduledTask]:
         """Every task of this customer whose time on the list meets the window.
@@ -135,6 +140,7 @@ class Scheduler:
             return []
         tasks: list[ScheduledTask] = []
         self._pruning = in_window
+        self._care_blocked.clear()
         try:
             for vehicle in customer.vehicles:
                 if vehicle.delivery_date > self.today:
@@ -158,7 +164,8 @@ class Scheduler:
         if rule_date > self.end:
             return True
         if window_end is None:
-            latest = rule_date + timedelta(days=self.rules.touchpoints[code].window_days)
+            # The window's holiday extension, counted from the rule date: the due date's shift is the margin.
+            latest = extended_window_end(rule_date, self.rules.touchpoints[code].window_days)
         else:
             latest = max(window_end, rule_date)
         return latest + HOLIDAY_SHIFT < self.start
@@ -181,7 +188,12 @@ class Scheduler:
         tp: Touchpoint = self.rules.touchpoints[code]
         role = role or tp.role
         due = self.calendar.next_working_day(rule_date) if tp.channel == "phone" else rule_date
-        end = window_end if window_end is not None else due + timedelta(days=tp.window_days)
+        if window_end is not None:
+            end = window_end
+        elif tp.channel == "phone":
+            end = extended_window_end(due, tp.window_days)  # extended by the holiday days inside it
+        else:
+            end = due + timedelta(days=tp.window_days)
         stage = ""
         # The stage is shown on the list: worked out only for tasks that can meet the window.
         if vehicle is not None and projection is not None and due <= self.end and end >= self.start:
@@ -198,7 +210,7 @@ class Scheduler:
             rule_date=rule_date,
             due_date=due,
             window_end=end,
-            name=tp.name,
+            name=tp.name + SECOND_STEP_NAME if event_key.endswith(SECOND_STEP) else tp.name,
             moment=tp.moment,
             role=role,
             owner=owner,
@@ -216,7 +228,7 @@ class Scheduler:
         stored tasks are matched, i.e. unless pruning.)"""
         if rule_date > self.end:
             return False
-        return rule_date + timedelta(days=self.rules.touchpoints[code].window_days) + HOLIDAY_SHIFT >= self.start
+        return extended_window_end(rule_date, self.rules.touchpoints[code].window_days) + HOLIDAY_SHIFT >= self.start
 
     def _first_visit_between(self, vehicle: VehicleFacts, first: date, last: date) -> date | None:
         """The first visit of any kind in [first, min(last, today)]: the car came in."""
@@ -236,20 +248,15 @@ class Scheduler:
                 yield self._task(code, customer, vehicle, delivered.isoformat(), on, projection=proj)
 
         nxt = next_maintenance(vehicle, proj, rules, self.today)
-        churn_date = nxt.due + timedelta(days=rules.schedule.churn_after_days)
-        invite_code = "first_service_invite" if nxt.first else "service_invite"
-        invite_date = nxt.due - timedelta(days=rules.schedule.invite_lead_days)
-        if not self._pruned(invite_code, invite_date, churn_date - timedelta(days=1)):
-            invite = self._task(invite_code, customer, vehicle, nxt.event_key, invite_date,
-                                window_end=churn_date - timedelta(days=1), projection=proj)
-            yield _with_visit(invite, self._first_visit_between(vehicle, invite.due_date, invite.window_end))
-        if not self._pruned("churn_winback", churn_date):
-            churn = self._task("churn_winback", customer, vehicle, nxt.event_key, churn_date, projection=proj)
-            yield _with_visit(churn, self._first_visit_between(vehicle, churn.due_date, churn.window_end))
+        yield from self._invitations(customer, vehicle, proj, nxt)
 
-        check_date = warranty_end(vehicle, proj, rules) - timedelta(days=rules.schedule.warranty_check_before_days)
-        if not self._pruned("warranty_expiry_check", check_date):
-            check = self._task("warranty_expiry_check", customer, vehicle, "warranty", check_date, projection=proj)
+        end = warranty_end(vehicle, proj, rules)
+        check_date = end - timedelta(days=rules.schedule.warranty_check_before_days)
+        if not self._pruned("warranty_expiry_check", check_date, end):
+            check = self._task("warranty_expiry_check", customer, vehicle, "warranty", check_date,
+                               window_end=end, projection=proj)
+            if check.window_end < check.due_date:  # a holiday pushed the call past the warranty's end
+                check = replace(check, window_end=check.due_date)
             yield _with_visit(check, self._first_visit_between(vehicle, check.due_date, check.window_end))
 
         enter = upgrade_date(vehicle, proj, rules)
@@ -278,6 +285,52 @@ class Scheduler:
 
         yield from self._renewal_tasks(customer, vehicle, proj)
         yield from self._inspection_tasks(customer, vehicle, proj)
+
+    def _invitations(self, customer: CustomerFacts, vehicle: VehicleFacts, proj: Projection,
+                     nxt: MaintenanceDue) -> Iterator[ScheduledTask]:
+        """The maintenance invitation (due - lead), its second step (二次邀约, due + second_invite_after_days)
+        and churn_winback (due + churn_after_days): a visit from the first step's list day on closes
+        the invitation's steps, one from the win-back's list day on closes the win-back."""
+        schedule = self.rules.schedule
+        self._care_blocked[vehicle.vin] = _care_blocked_until(vehicle, nxt, self.rules, self.calendar, self.today)
+        code = "first_service_invite" if nxt.first else "service_invite"
+        invite_date = nxt.due - timedelta(days=schedule.invite_lead_days)
+        opened = self.calendar.next_working_day(invite_date)  # the first step's list day
+        if not self._pruned(code, invite_date):
+            first = self._task(code, customer, vehicle, nxt.event_key, invite_date, projection=proj)
+            yield _with_visit(first, self._first_visit_between(vehicle, opened, first.window_end))
+        second_date = nxt.due + timedelta(days=schedule.second_invite_after_days)
+        if not self._pruned(code, second_date):
+            second = self._task(code, customer, vehicle, nxt.event_key + SECOND_STEP, second_date, projection=proj)
+            yield _with_visit(second, self._first_visit_between(vehicle, opened, second.window_end))
+        churn_date = nxt.due + timedelta(days=schedule.churn_after_days)
+        if not self._pruned("churn_winback", churn_date):
+            churn = self._task("churn_winback", customer, vehicle, nxt.event_key, churn_date, projection=proj)
+            yield _with_visit(churn, self._first_visit_between(vehicle, churn.due_date, churn.window_end))
+
+    def _care_calls(self, customer: CustomerFacts, delivered: list[VehicleFacts]) -> Iterator[ScheduledTask]:
+        """双月关怀: every care.every_days after the last attempted or successful contact of any kind, only
+        while the customer had a visit or a delivery in the care_active_months before the call, and not
+        before each car's first service came or its invitation closed."""
+        rules = self.rules
+        active = [v.delivery_date for v in delivered]
+        active += [visit.date for v in delivered for visit in v.visits if visit.date <= self.today]
+        if not active:
+            return
+        contacts = list(active)
+        if customer.last_contact is not None and customer.last_contact <= self.today:
+            contacts.append(customer.last_contact)
+        last, last_active = max(contacts), max(active)
+        every = rules.care.every_days
+        not_before = max(self._care_blocked.get(v.vin) or date.min for v in delivered)
+        # The first occurrence whose time on the list can still meet the window (holiday shift and extension).
+        k = max(1, ((self.start - last).days - rules.care.window_days - 2 * HOLIDAY_SHIFT.days) // every)
+        while (call := last + timedelta(days=every * k)) <= self.end:
+            if add_months(call, -rules.schedule.care_active_months) > last_active:
+                return  # no visit or delivery in the months before: churned, campaigns not care calls
+            if call >= not_before:
+                yield self._task("care_call", customer, None, f"after:{last.isoformat()}:{k}", call)
+            k += 1
 
     def _renewal_tasks(self, customer: CustomerFacts, vehicle: VehicleFacts,
                        proj: Projection) -> Iterator[ScheduledTask]:
@@ -344,18 +397,7 @@ class Scheduler:
                 if not self._pruned("birthday_greeting", birthday):
                     yield self._task("birthday_greeting", customer, None, str(year), birthday)
 
-        contacts = [v.delivery_date for v in delivered]
-        contacts += [visit.date for v in delivered for visit in v.visits if visit.date <= self.today]
-        if customer.last_contact is not None and customer.last_contact <= self.today:
-            contacts.append(customer.last_contact)
-        if contacts:
-            last = max(contacts)
-            every = rules.care.every_days
-            # The first occurrence whose time on the list can still meet the window.
-            k = max(1, ((self.start - last).days - rules.care.window_days - HOLIDAY_SHIFT.days) // every)
-            while (call := last + timedelta(days=every * k)) <= self.end:
-                yield self._task("care_call", customer, None, f"after:{last.isoformat()}:{k}", call)
-                k += 1
+        yield from self._care_calls(customer, delivered)
 
         if delivered:
             for festival in rules.holidays:
@@ -363,6 +405,20 @@ class Scheduler:
                     day = greeting_date(festival, year, self.calendar)
                     if self.start <= day <= self.end:
                         yield self._task("holiday_greeting", customer, None, f"{festival.name}:{year}", day)
+
+
+def _care_blocked_until(vehicle: VehicleFacts, nxt: MaintenanceDue, rules: Rules, calendar: HolidayCalendar,
+                        today: date) -> date | None:
+    """While a car's first service has not come, the day its invitation (both steps) closes: the first
+    visit from the first step's list day on, else the day after the second step's last list day."""
+    if not nxt.first:
+        return None
+    schedule = rules.schedule
+    opened = calendar.next_working_day(nxt.due - timedelta(days=schedule.invite_lead_days))
+    second = calendar.next_working_day(nxt.due + timedelta(days=schedule.second_invite_after_days))
+    closed = extended_window_end(second, rules.touchpoints["first_service_invite"].window_days) + timedelta(days=1)
+    visits = [v.date for v in vehicle.visits if opened <= v.date < closed and v.date <= today]
+    return min(visits) if visits else closed
 
 
 def _with_visit(task: ScheduledTask, visit_date: date | None) -> ScheduledTask:

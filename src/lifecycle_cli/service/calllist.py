@@ -98,13 +98,22 @@ def filter_lines(lines: list[CustomerLine], options: CallListOptions) -> list[Cu
     return kept
 
 
+def task_name(code: str, event_key: str, rules: Rules) -> str:
+    """A task's name: its touchpoint's, with （二次邀约） for an invitation's second step."""
+    from lifecycle_cli.core.schedule import SECOND_STEP, SECOND_STEP_NAME
+
+    tp = rules.touchpoints.get(code)
+    name = tp.name if tp else code
+    return name + SECOND_STEP_NAME if event_key.endswith(SECOND_STEP) else name
+
+
 def _task_json(view: TaskView, rules: Rules) -> dict[str, Any]:
     t = view.task
     tp = rules.touchpoints.get(t.code)
     return {
         "task_id": t.task_id,
         "code": t.code,
-        "name": tp.name if tp else t.code,
+        "name": task_name(t.code, view.event_key, rules),
         "vin": view.vin,
         "plate": view.plate or "",
         "due_date": t.due_date,

@@ -39,6 +39,7 @@ from lifecycle_cli.core.stages import add_months
 from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.store.bulk import chunks
 from lifecycle_cli.store.facts import load_vehicle_facts
+from lifecycle_cli.store.golive import event_followup_created
 from lifecycle_cli.store.report import churn_conditions, stage_index_expr, vehicles_as_of
 from lifecycle_cli.store.staff import assignments_of, load_staffing
 from lifecycle_cli.store.tables import (
@@ -156,6 +157,12 @@ def add_events(conn: Connection, rules: Rules, calendar: HolidayCalendar,
         projection = vehicle_projection(vehicle, rules, day)
         scheduled = event_task(rules, calendar, kind.followup, customer, vehicle, f"event:{event_id}",
                                followup_date(kind, rules, day), projection, staffing)
+        if not event_followup_created(conn, rules, scheduled.code, scheduled.store, scheduled.due_date,
+                                      scheduled.window_end):
+            # Its window closed before the store went live (history): the event is kept, no call is due.
+            out.append(EventResult(event={**values, "id": event_id, "followup_task_id": None}, created=True,
+                                   warnings=warnings))
+            continue
         task = _insert_task(conn, _task_row(scheduled, customer_pk, item.vehicle_pk))
         conn.execute(update(EVENTS).where(EVENTS.c.id == event_id).values(followup_task_id=task["id"]))
         out.append(EventResult(event={**values, "id": event_id, "followup_task_id": task["id"]}, created=True,

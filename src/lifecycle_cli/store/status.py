@@ -1,4 +1,4 @@
-"""What `lifecycle db status` shows: engine, schema, row counts, the latest data per store."""
+"""What `lifecycle db status` shows: engine, schema, row counts, the latest data and go-live per store."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from lifecycle_cli.store.db import HEAD_REVISION, DatabaseMissing, check_not_newer, location, schema_state
+from lifecycle_cli.store.golive import go_live_dates
 from lifecycle_cli.store.models import SCHEMA_VERSION
 from lifecycle_cli.store.tables import META, VEHICLES, VISITS
 
@@ -40,8 +41,10 @@ def database_status(conn: Connection) -> dict[str, Any]:
             stores.append({"store": store, "vehicles": int(vehicles.get(store, 0)),
                            "last_delivery": deliveries.get(store), "last_visit": visits.get(store)})
     digest = None
+    go_live: dict[str, Any] = {}
     if "meta" in tables:  # the rules the stored state was built with (store/rules_state.py)
         digest = conn.execute(select(META.c.value).where(META.c.key == "rules_digest")).scalar()
+        go_live = dict(sorted(go_live_dates(conn).items()))  # each store's first task sync (store/golive.py)
     version = conn.dialect.server_version_info
     return {
         "engine": conn.dialect.name,
@@ -54,4 +57,5 @@ def database_status(conn: Connection) -> dict[str, Any]:
         "tables": counts,
         "stores": stores,
         "rules_digest": digest,
+        "go_live": go_live,
     }

@@ -25,6 +25,7 @@ class TaskView:
     name: str | None
     phone: str | None
     store: str | None
+    event_key: str = ""  # an invitation's second step ends with ':step:2' (named 二次邀约)
 
 
 def open_tasks(conn: Connection, start: date, end: date, *, store: str | None = None) -> list[TaskView]:
@@ -39,9 +40,10 @@ def open_tasks(conn: Connection, start: date, end: date, *, store: str | None = 
             task=OpenTask(task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt,
                           owner_, role_, channel, store_, list_from, deferred_days),
             vin=vin, plate=plate, stage=stage, customer_id=customer_id, name=name, phone=phone, store=store_,
+            event_key=event_key,
         )
         for (task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt, owner_, role_,
-             channel, store_, list_from, deferred_days, vin, stage, customer_id, name, phone, plate)
+             channel, store_, list_from, deferred_days, vin, stage, customer_id, name, phone, plate, event_key)
         in conn.execute(query).all()
     ]
 
@@ -53,7 +55,8 @@ def open_tasks_query(start: date, end: date, *, store: str | None = None) -> Sel
     query = (
         select(t.c.id, t.c.customer_pk, t.c.code, t.c.rule_date, t.c.due_date, t.c.window_end, t.c.attempts,
                t.c.last_attempt, t.c.owner, t.c.role, t.c.channel, t.c.store, t.c.list_from, t.c.deferred_days,
-               t.c.vin, t.c.stage, c.c.customer_id, c.c.name, c.c.phone, VEHICLES.c.plate)
+               t.c.vin, t.c.stage, c.c.customer_id, c.c.name, c.c.phone, VEHICLES.c.plate,
+               t.c.event_key)
         .join(c, c.c.id == t.c.customer_pk)
         .outerjoin(VEHICLES, VEHICLES.c.id == t.c.vehicle_pk)
         .where(t.c.status == "open", t.c.due_date <= end, t.c.window_end >= start, c.c.do_not_contact.is_(False),

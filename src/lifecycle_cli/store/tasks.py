@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, case, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.candidates import lookback_days
+from lifecycle_cli.core.insurance import RENEWAL_CODE
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, CustomerFacts, ScheduledTask, Scheduler
 from lifecycle_cli.steps import Steps, reported
@@ -29,6 +30,7 @@ from lifecycle_cli.store.candidates import (
 )
 from lifecycle_cli.store.db import serialize_writers
 from lifecycle_cli.store.facts import load_customer_facts
+from lifecycle_cli.store.golive import GoLive, adopt_earlier_release
 from lifecycle_cli.store.staff import load_staffing
 from lifecycle_cli.store.tables import META, TASKS, VEHICLES
 
@@ -36,6 +38,9 @@ SYNC_KEYS = ("tasks_synced_from", "tasks_synced_through")
 # Why a task the rules in force no longer produce was closed when the rules changed: a later sync
 # whose rules produce it again opens it again (the same task_id, its attempts kept).
 RULES_CHANGED = "rules_changed"
+# Why a task nobody worked closed the day after its window's last list day (care-desk §2, §9).
+LAPSED = "lapsed"
+LAPSED_CAPACITY = "lapsed_capacity"
 SYNC_BATCH = 1000
 # The columns of a stored task that a sync brings in step with the rules.
 MUTABLE = ("rule_date", "due_date", "window_end", "stage", "owner", "role", "channel", "store")
@@ -59,6 +64,7 @@ def resync_all(conn: Connection, rules: Rules, today: date, calendar: HolidayCal
     (`cancel_reason` RULES_CHANGED) it is how the tasks follow the new rules.
     """
     serialize_writers(conn)
+    adopt_earlier_release(conn, rules)  # before the watermark that tells an earlier release's database goes
     conn.execute(delete(META).where(META.c.key.in_(SYNC_KEYS)))
     return sync_window(conn, rules, today, today, calendar, today=today, steps=steps, cancel_reason=cancel_reason)
 
@@ -100,15 +106,16 @@ class SyncCounts:
     closed_by_visit: int = 0
     cancelled: int = 0
     reopened: int = 0
+    lapsed: int = 0
 
 
-def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterable[int],
+def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterable[int], golive: GoLive,
                    steps: Steps | None = None, cancel_reason: str = "superseded") -> SyncCounts:
     """Bring the stored tasks of these customers in step with the scheduler for its window.
 
     An open scheduled task the scheduler no longer produces is closed with `cancel_reason`
     (do_not_contact for such a customer); one closed as RULES_CHANGED that it produces again
-    is opened again.
+    is opened again. A task not stored yet is created only as the stores' go-live allows (`golive`).
     """
     counts = SyncCounts()
     pks = sorted(set(customer_pks))
@@ -121,7 +128,7 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
         for row in conn.execute(select(TASKS).where(in_keys(conn, TASKS.c.customer_pk, part))).mappings():
             existing[(row["customer_pk"], row["vin"], row["code"], row["event_key"])] = dict(row)
         inserts, updates, closes, reopens = _batch_changes(scheduler, part, facts, vehicle_pks, existing, counts,
-                                                           cancel_reason)
+                                                           cancel_reason, golive)
         if inserts:
             conn.execute(insert(TASKS), inserts)
             counts.created += len(inserts)
@@ -144,7 +151,7 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
 
 def _batch_changes(scheduler: Scheduler, part: Sequence[int], facts: dict[int, CustomerFacts],
                    vehicle_pks: dict[str, int], existing: dict[tuple[int, str, str, str], dict[str, Any]],
-                   counts: SyncCounts, cancel_reason: str) -> tuple[list[dict[str, Any]], ...]:
+                   counts: SyncCounts, cancel_reason: str, golive: GoLive) -> tuple[list[dict[str, Any]], ...]:
     """One batch's inserts, updates, closes and reopens: the generated tasks against the stored ones."""
     start, end = scheduler.start, scheduler.end
     inserts: list[dict[str, Any]] = []
@@ -160,6 +167,8 @@ def _batch_changes(scheduler: Scheduler, part: Sequence[int], facts: dict[int, C
         # stored one whose dates moved is found by its key; one without (a first sync) only needs
         # the window's, and the scheduler then does not build the rest.
         generated = scheduler.for_customer(customer, in_window=pk not in stored_for) if customer else []
+        if customer is not None:
+            golive.meet(customer)
         keys = set()
         for task in generated:
             key = (pk, task.vin, task.code, task.event_key)
@@ -167,7 +176,8 @@ def _batch_changes(scheduler: Scheduler, part: Sequence[int], facts: dict[int, C
             old = existing.get(key)
             in_window = task.due_date <= end and task.window_end >= start
             if old is None:
-                if in_window and task.closed_by_visit is None:
+                if in_window and task.closed_by_visit is None and golive.creates(task.code, task.store, task.due_date,
+                                                                                   task.window_end):
                     inserts.append(_task_row(task, pk, vehicle_pks))
                 continue
             if old["status"] != "open":
@@ -214,6 +224,8 @@ def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar
     due tasks. The synced range only grows when the new days join it without a gap.
     """
     serialize_writers(conn)
+    adopt_earlier_release(conn, rules)
+    golive = GoLive(conn, rules, today, starts=True)
     end = max(end, start + timedelta(days=rules.call_list.ahead_days - 1))
     need_from = start - timedelta(days=lookback_days(rules))
     covered = synced_range(conn)
@@ -239,10 +251,33 @@ def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar
     facts_until = max(start, today)
     scheduler = Scheduler(rules=rules, today=facts_until, start=start, end=end, calendar=calendar, now=today,
                           staffing=load_staffing(conn))
-    counts = sync_customers(conn, scheduler, candidates, steps, cancel_reason)
+    counts = sync_customers(conn, scheduler, candidates, golive, steps, cancel_reason)
+    golive.save(conn)
     if new_range != covered:
         _set_synced_range(conn, *new_range)
+    counts.lapsed = close_lapsed(conn, today)
     return counts
+
+
+def close_lapsed(conn: Connection, today: date) -> int:
+    """Close every open task whose window ended before today: `lapsed` (nobody worked it), or
+    `lapsed_capacity` when capacity deferred it (deferred_days > 0), on the day after its last list
+    day. Set-based: one UPDATE per distinct window end, found through ix_task_open_window. Renewal
+    steps close with their own reasons (the scheduler's next_step / lapsed / renewed)."""
+    t = TASKS
+    ended = select(t.c.window_end).where(t.c.status == "open", t.c.window_end < today).distinct()
+    days = sorted(conn.execute(ended).scalars())
+    if not days:
+        return 0
+    stmt = (update(t)
+            .where(t.c.status == "open", t.c.window_end == bindparam("_end"), t.c.code != RENEWAL_CODE)
+            .values(status="closed", closed_on=bindparam("_on"),
+                    closed_reason=case((t.c.deferred_days > 0, LAPSED_CAPACITY), else_=LAPSED)))
+    closed = 0
+    for part in chunks(days, SYNC_BATCH):
+        result = conn.execute(stmt, [{"_end": day, "_on": day + timedelta(days=1)} for day in part])
+        closed += max(result.rowcount or 0, 0)
+    return closed
 
 
 def resync_customers(conn: Connection, rules: Rules, customer_pks: Iterable[int], today: date,
@@ -253,4 +288,5 @@ def resync_customers(conn: Connection, rules: Rules, customer_pks: Iterable[int]
         return SyncCounts()
     scheduler = Scheduler(rules=rules, today=today, start=today, end=covered[1], calendar=calendar,
                           staffing=load_staffing(conn))
-    return sync_customers(conn, scheduler, customer_pks, steps)
+    # An import never starts a store's go-live: a store not live yet is filtered as if it went live today.
+    return sync_customers(conn, scheduler, customer_pks, GoLive(conn, rules, today, starts=False), steps)
