@@ -254,3 +254,19 @@ def sql_rows(db: Path | str, sql: str, params: Sequence[Any] = ()) -> list[tuple
     with psycopg.connect(conninfo) as pg:
         rows = pg.execute(sql.replace("?", "%s"), tuple(params)).fetchall()  # type: ignore[arg-type]
     return [tuple(v.isoformat() if isinstance(v, date) else v for v in row) for row in rows]
+
+
+def live_since(db: Path | str, day: str) -> None:
+    """The database's stores went live on `day` (care-desk §4): for tests of the rules on days before
+    the clock's today, where go-live (the first sync's today) would otherwise keep history off the list.
+    Writes meta `go_live:<store>` for every store the data names and for customers without one."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{db}" if isinstance(db, Path) else str(db))
+    with engine.begin() as conn:
+        stores = {""} | {s for (s,) in conn.execute(text(
+            "SELECT store FROM customer WHERE store IS NOT NULL UNION SELECT store FROM vehicle WHERE store IS NOT NULL"))}
+        conn.execute(text("DELETE FROM meta WHERE key LIKE 'go_live:%'"))
+        for store in sorted(stores):
+            conn.execute(text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"k": f"go_live:{store}", "v": day})
+    engine.dispose()
