@@ -6,6 +6,9 @@ on the clock the README states (LIFECYCLE_NOW), and the lines shown under each c
 what the command prints (stdout and stderr as a terminal shows them; runs of spaces and tabs are
 one space). A line `...` stands for any number of lines; otherwise the lines shown are
 consecutive, from the first line of the output. A line ending in `[y/N]: y` answers the prompt.
+A later `<!-- example clock: ... -->` line moves the clock for the examples after it (a week's
+mornings). A fenced block after `<!-- example file: PATH -->` is a file a person wrote (a call
+sheet filled in by the desk): it is written to PATH in the scratch folder at that point of the session.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 MARKER = "<!-- example -->"
 CLOCK = re.compile(r"<!-- example clock: (\S+) -->")
+FILE = re.compile(r"<!-- example file: (\S+) -->")
 ELLIPSIS = "..."
 
 
@@ -35,14 +39,31 @@ class Example:
     line: int
     command: str
     expected: list[str] = field(default_factory=list)
+    clock: str = ""
+    # A file a person wrote at this point (not a command): its path and lines.
+    writes: str | None = None
 
 
 def _examples(text: str) -> tuple[str, list[Example]]:
     lines = text.splitlines()
     clock = next((m.group(1) for m in map(CLOCK.search, lines) if m), "")
+    first_clock = clock
     examples: list[Example] = []
     index = 0
     while index < len(lines):
+        if (moved := CLOCK.search(lines[index])) is not None:
+            clock = moved.group(1)
+        if (written := FILE.search(lines[index])) is not None:
+            index += 1
+            assert lines[index].startswith("```"), f"README.md:{index + 1}: a file example must be a fenced block"
+            index += 1
+            body: list[str] = []
+            while not lines[index].startswith("```"):
+                body.append(lines[index])
+                index += 1
+            examples.append(Example(index + 1, "", body, clock, written.group(1)))
+            index += 1
+            continue
         if lines[index].strip() != MARKER:
             index += 1
             continue
@@ -56,12 +77,12 @@ def _examples(text: str) -> tuple[str, list[Example]]:
                 while command.endswith("\\"):
                     index += 1
                     command = command[:-1] + " " + lines[index].strip()
-                examples.append(Example(start + 1, command))
-            elif examples:
+                examples.append(Example(start + 1, command, clock=clock))
+            elif examples and examples[-1].writes is None:
                 examples[-1].expected.append(text_line)
             index += 1
         index += 1
-    return clock, examples
+    return first_clock, examples
 
 
 def _normal(line: str) -> str:
@@ -116,7 +137,12 @@ def test_the_readme_examples_print_what_the_readme_shows(tmp_path: Path) -> None
     (tmp_path / "sample_data").symlink_to(ROOT / "sample_data")
     problems = []
     for example in examples:
-        code, output = _run(example, tmp_path, clock)
+        if example.writes is not None:
+            target = tmp_path / example.writes
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("\n".join(example.expected) + "\n", encoding="utf-8")
+            continue
+        code, output = _run(example, tmp_path, example.clock or clock)
         if code not in (0, 1):
             problems.append(f"README.md:{example.line}: exit {code}: {example.command}\n" + "\n".join(output[-5:]))
             continue

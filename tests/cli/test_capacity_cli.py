@@ -125,6 +125,21 @@ def test_no_capacity_shows_the_backlog(store: tuple[Path, dict[str, str]]) -> No
     assert all(line["deferred_days"] == 0 for line in backlog + levelled)  # nothing was pushed yet
 
 
+def test_the_backlog_after_levelling_still_shows_the_deferred_lines(store: tuple[Path, dict[str, str]]) -> None:
+    """The manager's view is everything due, whatever today's levelling already pushed to tomorrow."""
+    db, env = store
+    env = {**env, **clock(START)}
+    levelled = due_lines(db, env=env)  # today's levelling stored: the rest is deferred
+    backlog = due_lines(db, "--no-capacity", env=env)
+    assert phone_lines_by_owner(levelled) == {"销售经理": 2, "客服专员": 2}
+    # A 24-hour call pushed past its 3-day window closed lapsed_capacity: no longer due.
+    lapsed = sql_rows(db, "SELECT count(*) FROM task WHERE closed_reason = 'lapsed_capacity'")[0][0]
+    assert lapsed == 1
+    assert phone_lines_by_owner(backlog) == {"销售经理": 12 - lapsed, "客服专员": 3}
+    deferred = [line for line in backlog if line["deferred_days"]]
+    assert len(deferred) == len(backlog) - len(levelled) and all(line["deferred_days"] == 1 for line in deferred)
+
+
 def test_forecast_levels_each_day_and_carries_the_rest(store: tuple[Path, dict[str, str]]) -> None:
     db, env = store
     env = {**env, **clock(START)}

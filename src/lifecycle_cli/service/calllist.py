@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, overload
 
@@ -61,13 +61,13 @@ def call_list(engine: Engine, rules: Rules, today: date, options: CallListOption
     calendar = HolidayCalendar()
     with engine.begin() as conn:
         sync_window(conn, rules, start, end, calendar, today=today, steps=steps)
-        selected = open_tasks(conn, start, end, store=options.store)
-        tasks = [v.task for v in selected]
+        # The backlog view (no capacity) lists what is due whatever levelling deferred.
+        selected = open_tasks(conn, start, end, store=options.store, levelled=options.capacity)
         if options.capacity:
-            lines = levelled_lines(conn, rules, tasks, start, end, today=today, calendar=calendar,
-                                   store=options.store)
+            lines = levelled_lines(conn, rules, [v.task for v in selected], start, end, today=today,
+                                   calendar=calendar, store=options.store)
         else:
-            lines = build_call_list(tasks, start, end, rules)
+            lines = build_call_list([replace(v.task, list_from=None) for v in selected], start, end, rules)
     by_id = {v.task.task_id: v for v in selected}
     lines = filter_lines(lines, options)
     # Asked of the window's years, not of what this run happened to schedule: stored tasks count too.

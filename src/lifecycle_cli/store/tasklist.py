@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, true
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.calllist import OpenTask
@@ -28,13 +28,14 @@ class TaskView:
     event_key: str = ""  # an invitation's second step ends with ':step:2' (named 二次邀约)
 
 
-def open_tasks(conn: Connection, start: date, end: date, *, store: str | None = None) -> list[TaskView]:
+def open_tasks(conn: Connection, start: date, end: date, *, store: str | None = None,
+               levelled: bool = True) -> list[TaskView]:
     """Open tasks whose time on the list meets [start, end], of customers who may be contacted.
 
     Only the store is filtered here (capacity is per store, so one store's list reads only its rows);
     the other filters (owner, role, code) apply after levelling, by the line's owner (service/calllist.py).
     """
-    query = open_tasks_query(start, end, store=store)
+    query = open_tasks_query(start, end, store=store, levelled=levelled)
     return [
         TaskView(
             task=OpenTask(task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt,
@@ -48,7 +49,7 @@ def open_tasks(conn: Connection, start: date, end: date, *, store: str | None = 
     ]
 
 
-def open_tasks_query(start: date, end: date, *, store: str | None = None) -> Select[Any]:
+def open_tasks_query(start: date, end: date, *, store: str | None = None, levelled: bool = True) -> Select[Any]:
     """The query of open_tasks (read through ix_task_open_window: live windows and the days ahead;
     a task deferred past `end` is left out)."""
     t, c = TASKS, CUSTOMERS
@@ -60,7 +61,7 @@ def open_tasks_query(start: date, end: date, *, store: str | None = None) -> Sel
         .join(c, c.c.id == t.c.customer_pk)
         .outerjoin(VEHICLES, VEHICLES.c.id == t.c.vehicle_pk)
         .where(t.c.status == "open", t.c.due_date <= end, t.c.window_end >= start, c.c.do_not_contact.is_(False),
-               or_(t.c.list_from.is_(None), t.c.list_from <= end))
+               or_(t.c.list_from.is_(None), t.c.list_from <= end) if levelled else true())
     )
     if store is not None:
         query = query.where(t.c.store == store)
