@@ -118,9 +118,9 @@ def test_the_round_trip_records_good_rows_names_bad_ones_and_twice_records_nothi
     result = run(world, "done", "--from", path, "--date", DAY, "--by", "刘芳")
 
     assert result.exit_code == 1
-    assert f"sheet.xlsx:{foreign}: 结果: 无法识别的回访结果「也许」" in result.stderr
-    assert f"sheet.xlsx:{last}: 客户编号: 任务 {call} 不属于客户 C999（清单来自另一个数据库？）" in result.stderr
-    assert "sheet.xlsx：已记录 3 条，跳过 1 条，拒绝 2 条" in result.stdout
+    assert f"{path}:{foreign}: 结果: 无法识别的回访结果「也许」" in result.stderr
+    assert f"{path}:{last}: 客户编号: 任务 {call} 不属于客户 C999（清单来自另一个数据库？）" in result.stderr
+    assert f"{path}：已记录 3 条，跳过 1 条，拒绝 2 条" in result.stdout  # the path as given
     assert outcomes(world, call) == [("reached", DAY, "客户满意", None, "刘芳", DAY, 5, 0)]
     assert outcomes(world, follow) == [("no_answer", DAY, None, None, "刘芳", DAY, None, 0)]
     assert outcomes(world, booked) == [("booked", DAY, None, "2026-11-28", "刘芳", DAY, None, 0)]
@@ -161,7 +161,7 @@ def test_a_file_that_is_not_a_call_sheet_is_refused(world: Path, tmp_path: Path)
     path = tmp_path / "x.csv"
     path.write_text("a,b\n1,2\n", encoding="utf-8")
     assert refusal(world, "done", "--from", path) == (
-        "--from：x.csv: 不是回访清单：缺少列 任务号、结果（请用 lifecycle due 导出的 CSV / xlsx）")
+        f"--from：{path}: 不是回访清单：缺少列 任务号、结果（请用 lifecycle due 导出的 CSV / xlsx）")
 
 
 # --------------------------------------------------------------------------- result codes

@@ -219,7 +219,7 @@ def _done_from(context: Context, rules: Rules, now: date, sheet: Path, day: date
         fail(f"--from：{exc}", EXIT_USAGE)
     for message in done.rejected:
         warn(message)
-    say(f"{sheet.name}：已记录 {done.recorded} 条，跳过 {done.skipped} 条，拒绝 {len(done.rejected)} 条")
+    say(f"{sheet}：已记录 {done.recorded} 条，跳过 {done.skipped} 条，拒绝 {len(done.rejected)} 条")
     if done.rejected:
         fail(f"{len(done.rejected)} 行未记录（见上），其余已记录", EXIT_PARTIAL)
 

@@ -75,7 +75,7 @@ def read_call_sheet(path: Path) -> CallSheet:
                 columns[key] = (index, str(header).strip())
         missing = [_COLUMNS[k] for k in _REQUIRED if k not in columns]
         if missing:
-            raise FileRefused(f"{path.name}: 不是回访清单：缺少列 {'、'.join(missing)}"
+            raise FileRefused(f"{path}: 不是回访清单：缺少列 {'、'.join(missing)}"
                               "（请用 lifecycle due 导出的 CSV / xlsx）")
         for row in table.rows:
             _read_row(sheet, row, columns)

@@ -98,6 +98,7 @@ def _day_table(day: date, day_lines: Sequence[dict[str, Any]]) -> None:
         # never split across lines (print_table folds, never cuts).
         names = "； ".join(
             f"{t['name']} #{t['task_id']}" + (f"(逾期{t['overdue_days']}天)" if t["overdue_days"] else "")
+            + (f"(顺延{t['deferred_days']}次)" if t.get("deferred_days") else "")
             + ("(短信)" if t["channel"] == "sms" else "")
             for t in tasks
         )

@@ -69,7 +69,7 @@ def record_sheet(engine: Engine, rules: Rules, today: date, path: Path, day: dat
 
     sheet = read_call_sheet(path)
     done = SheetResult(skipped=sheet.blank)
-    name = path.name
+    name = str(path)  # the path as given, like the import's messages
     done.rejected.extend(f"{name}:{p.line}: {p.column}: {p.reason}" for p in sheet.problems)
     with engine.begin() as conn:
         for row in sheet.rows:
