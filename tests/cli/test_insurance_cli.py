@@ -17,6 +17,7 @@ from cli_helpers import (
     Files,
     customer,
     due_tasks,
+    live_since,
     make_vin,
     refusal,
     run,
@@ -89,6 +90,7 @@ def test_the_table_shows_the_renewal_list(db: Path, files: Files) -> None:
 def test_a_step_falling_due_on_a_new_day_is_found_by_the_indexed_search(db: Path, files: Files) -> None:
     cars = [*STEPS, insured("C5", "2026-12-24"), insured("C6", "2027-01-23")]
     load(db, files, cars)
+    live_since(db, "2026-10-25")  # the desk listed C5's −60 step (10-25) on its day (care-desk §4)
     today = renewals(db, DAY)  # the synced days now end on DAY
     assert sorted(today) == ["C1", "C2", "C3", "C5"]  # C5: the last day of its −60 step
     nxt = renewals(db, "2026-11-24")
@@ -209,6 +211,9 @@ def test_renewal_kpis_numerators_denominators_and_null(db: Path, files: Files) -
     cars = [insured("K1", "2026-12-10"), insured("K2", "2026-12-20"), insured("K3", "2026-12-05"),
             insured("K4", "2027-01-15")]
     load(db, files, cars)
+    # The desk has worked the list since November: K2's −30 step (11-20) and K4's −60 step (11-16) were
+    # listed on their days and are still the open steps on 12-02 (care-desk §4).
+    live_since(db, "2026-11-01")
     run_ok(db, "vehicle", "set", VINS["K1"], "--insurance-expiry", "2027-12-10")  # renewed in time (11-23)
 
     december = at("2026-12-02")

@@ -120,8 +120,13 @@ def refusal(db: Path, *args: Any) -> str:
     return result.stderr.removesuffix("\n")
 
 
-def run_json(db: Path, *args: Any) -> Any:
-    return json.loads(run_ok(db, *args, "--format", "json").stdout)
+def run_json(db: Path, *args: Any, env: Mapping[str, str | None] | None = None) -> Any:
+    return json.loads(run_ok(db, *args, "--format", "json", env=env).stdout)
+
+
+def morning(day: str) -> dict[str, str | None]:
+    """The clock of the desk working `day`'s list on that day (a window closes as the clock passes it)."""
+    return {"LIFECYCLE_NOW": f"{day}T04:00:00Z"}
 
 
 def import_world(db: Path, folder: Path, customers: list[dict[str, Any]], vehicles: list[dict[str, Any]],
@@ -134,8 +139,9 @@ def import_world(db: Path, folder: Path, customers: list[dict[str, Any]], vehicl
 
 
 def task_id(db: Path, day: str, customer_id: str, code: str) -> int:
-    """The id of the one task with this code on this customer's line of `due --date day`."""
-    lines = run_json(db, "due", "--date", day)
+    """The id of the one task with this code on this customer's line of `due --date day`, listed on that
+    day (the first list a database prints is its go-live, care-desk §4)."""
+    lines = run_json(db, "due", "--date", day, env=morning(day))
     found = [t["task_id"] for line in lines if line["customer_id"] == customer_id
              for t in line["tasks"] if t["code"] == code]
     assert len(found) == 1, f"expected one {code} for {customer_id} on {day}, got {found}"
@@ -143,11 +149,13 @@ def task_id(db: Path, day: str, customer_id: str, code: str) -> int:
 
 
 def done(db: Path, tid: int, result: str, day: str) -> None:
-    run_ok(db, "done", tid, "--result", result, "--date", day)
+    """The outcome of a call made on `day`, recorded that day."""
+    run_ok(db, "done", tid, "--result", result, "--date", day, env=morning(day))
 
 
-def report(db: Path, *args: Any, day: str = REPORT_DAY, month: str = MONTH) -> dict[str, Any]:
-    data: dict[str, Any] = run_json(db, "report", "--date", day, "--month", month, *args)
+def report(db: Path, *args: Any, day: str = REPORT_DAY, month: str = MONTH,
+           env: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = run_json(db, "report", "--date", day, "--month", month, *args, env=env)
     return data
 
 
@@ -385,7 +393,8 @@ def kpi_world(tmp_path_factory: pytest.TempPathFactory, module_db: DbMaker) -> W
     done(db, k01, "reached", "2026-11-02")
     done(db, task_id(db, "2026-11-03", "K11", "first_service_invite"), "reached", "2026-11-03")
     k12 = task_id(db, "2026-11-05", "K12", "first_service_invite")
-    run_ok(db, "done", k12, "--result", "booked", "--booked-for", "2026-11-12", "--date", "2026-11-05")
+    run_ok(db, "done", k12, "--result", "booked", "--booked-for", "2026-11-12", "--date", "2026-11-05",
+           env=morning("2026-11-05"))
     done(db, task_id(db, "2026-11-07", "K13", "first_service_invite"), "no_answer", "2026-11-07")
     done(db, task_id(db, "2026-11-10", "K02", "delivery_call_24h"), "no_answer", "2026-11-10")
     done(db, task_id(db, "2026-11-12", "K05", "delivery_call_7d"), "wrong_number", "2026-11-12")
@@ -670,30 +679,32 @@ def test_a_past_date_report_leaves_the_call_list_alone(tmp_path: Path, new_db: C
     vin = make_vin(600)
     import_world(db, tmp_path / "data", [customer("P1", 1)], [vehicle(vin, "P1", "2025-06-10")],
                  [visit(vin, "2026-11-15", 20000, "repair")])
-    # The repair visit of 11-15 gives a post_service_followup due 11-18, open until 12-02.
+    # The repair visit of 11-15 gives a post_service_followup due 11-18, listed until 11-25 (7 days).
     task = task_id(db, "2026-11-20", "P1", "post_service_followup")
-    report(db, day="2026-11-10")  # looking back at an earlier day must not change the desk's list
+    # Looking back at an earlier day (on the desk's 11-20) must not change the desk's list.
+    report(db, day="2026-11-10", env=morning("2026-11-20"))
     assert task_id(db, "2026-11-21", "P1", "post_service_followup") == task
 
 
 # --------------------------------------------------------------------------- month boundaries
 #
-# Report date 2026-12-05. Each car's delivery_call_24h (due D + 1) gets outcomes on chosen days:
+# Report date 2026-12-05. The desk went live on 10-01 and works each day's list on that day. Each
+# car's delivery_call_24h (due D + 1, listed until due + 3) gets outcomes on chosen days:
 #   B1 delivered 10-29 (due 10-30): reached 10-31                 (October)
 #   B2 delivered 10-30 (due 10-31): reached 11-01                 (first day of November)
 #   B3 delivered 11-28 (due 11-29): reached 11-30                 (last day of November)
 #   B4 delivered 11-29 (due 11-30): reached 12-01                 (first day of December)
-#   B5 delivered 11-25 (due 11-26): wrong_number 11-30            (November)
+#   B5 delivered 11-26 (due 11-27): wrong_number 11-30            (November; its window's last day)
 #   B6 delivered 11-27 (due 11-28): no_answer 11-30, reached 12-01
 # First services (no visits): X1 delivered 2026-08-31 -> due min(11-30, 08-31 + 125 d) = 11-30;
 #                             X2 delivered 2026-09-01 -> due 12-01.
 # Invitations reached on 10-31 (the visits are imported on 12-02, after the calls):
-#   Y1 delivered 07-25: first due min(10-25, 07-25 + 125 d = 11-27) = 10-25, invite due 10-18 (still open
-#      on 10-31: it stays until churn). Reached 10-31; maintenance visit 11-30 = 30 days later -> success.
-#   Y2 delivered 07-26: due 10-26, invite 10-19. Reached 10-31; maintenance visit 12-01 = 31 days -> no.
+#   Y1 delivered 07-25: first due min(10-25, 07-25 + 125 d = 11-27) = 10-25, invite listed 10-18 .. 11-01
+#      (due - 7 .. due + 7). Reached 10-31; maintenance visit 11-30 = 30 days later -> success.
+#   Y2 delivered 07-26: due 10-26, invite 10-19 .. 11-02. Reached 10-31; maintenance visit 12-01 = 31 days -> no.
 
 BOUNDARY_CARS = {"B1": "2026-10-29", "B2": "2026-10-30", "B3": "2026-11-28", "B4": "2026-11-29",
-                 "B5": "2026-11-25", "B6": "2026-11-27", "X1": "2026-08-31", "X2": "2026-09-01",
+                 "B5": "2026-11-26", "B6": "2026-11-27", "X1": "2026-08-31", "X2": "2026-09-01",
                  "Y1": "2026-07-25", "Y2": "2026-07-26"}
 
 
@@ -704,6 +715,7 @@ def boundary_world(tmp_path_factory: pytest.TempPathFactory, module_db: DbMaker)
     vins = {key: make_vin(300 + i) for i, key in enumerate(BOUNDARY_CARS)}
     import_world(db, folder / "data", [customer(key, i) for i, key in enumerate(BOUNDARY_CARS)],
                  [vehicle(vins[key], key, day) for key, day in BOUNDARY_CARS.items()], [])
+    run_ok(db, "due", "--date", "2026-10-01", env=morning("2026-10-01"))  # go-live: the first list printed
     code = "delivery_call_24h"
     b1, b2 = task_id(db, "2026-10-31", "B1", code), task_id(db, "2026-10-31", "B2", code)
     done(db, b1, "reached", "2026-10-31")
@@ -771,12 +783,14 @@ def test_month_defaults_to_the_report_dates_month(boundary_world: World) -> None
 
 # --------------------------------------------------------------------------- workload
 #
-# Report date 2026-11-30: the window is 11-30 .. 12-13 (14 days). The report materialises the tasks.
+# Report date 2026-11-30: the window is 11-30 .. 12-13 (14 days). The report materialises the tasks
+# (its sync is the store's go-live: 11-30).
 #   WA delivered 11-29, sales 李娜: 24h due 11-30 (销售经理, the role: no named sales manager);
 #      7d due 12-06 (李娜)
-#   WB delivered 11-20, sales 陈晨: 24h due 11-21, open until 11-21 + 14 = 12-05 -> overdue (销售经理);
-#      7d due 11-27, open until 12-11 -> overdue (陈晨)
+#   WB delivered 11-20, sales 陈晨: 24h due 11-21, listed until 11-24 (3 days): lapsed, not counted;
+#      7d due 11-27, listed until 12-04 -> overdue (陈晨)
 #   WC delivered 2025-06-10, repair visit 11-28: post_service_followup due 12-01 (客服专员)
+#   WD delivered 11-28, sales 周婷: 24h due 11-29, listed until 12-02 -> overdue (销售经理); 7d due 12-05 (周婷)
 #   WE delivered 10-29, advisor 孙丽: visit_45d due 12-13 (the 14th day: in)
 #   WF delivered 10-30, advisor 孙丽: visit_45d due 12-14 (the 15th day: out)
 #   (Their 24h/7d calls lapsed before 11-30; first-service invites are due in 2027.)
@@ -785,6 +799,7 @@ WORKLOAD_CARS = {
     "WA": ("2026-11-29", "李娜", "王强"),
     "WB": ("2026-11-20", "陈晨", "王强"),
     "WC": ("2025-06-10", "李娜", "赵磊"),
+    "WD": ("2026-11-28", "周婷", "王强"),
     "WE": ("2026-10-29", "周婷", "孙丽"),
     "WF": ("2026-10-30", "周婷", "孙丽"),
 }
@@ -805,12 +820,13 @@ def workload_world(tmp_path_factory: pytest.TempPathFactory, module_db: DbMaker)
 def test_workload_per_owner_per_day_and_overdue(workload_world: World) -> None:
     load = report(workload_world.db)["workload"]
     by_owner = {w["owner"]: w for w in load}
-    assert set(by_owner) == {"销售经理", "李娜", "陈晨", "客服专员", "孙丽"}
+    assert set(by_owner) == {"销售经理", "李娜", "陈晨", "客服专员", "孙丽", "周婷"}
     assert by_owner["销售经理"] == {"owner": "销售经理", "overdue": 1, "total": 1, "by_day": {"2026-11-30": 1}}
     assert by_owner["李娜"] == {"owner": "李娜", "overdue": 0, "total": 1, "by_day": {"2026-12-06": 1}}
     assert by_owner["陈晨"] == {"owner": "陈晨", "overdue": 1, "total": 0, "by_day": {}}
     assert by_owner["客服专员"] == {"owner": "客服专员", "overdue": 0, "total": 1, "by_day": {"2026-12-01": 1}}
     assert by_owner["孙丽"] == {"owner": "孙丽", "overdue": 0, "total": 1, "by_day": {"2026-12-13": 1}}
+    assert by_owner["周婷"] == {"owner": "周婷", "overdue": 0, "total": 1, "by_day": {"2026-12-05": 1}}
     # The busiest owner first (1 open + 1 overdue).
     assert load[0]["owner"] == "销售经理"
 
@@ -820,6 +836,6 @@ def test_a_month_with_no_outcomes_and_no_referrals_is_null(workload_world: World
     for code in ("follow_up_success_rate", "invite_success_rate", "info_accuracy_rate"):
         kpi = data["kpis"][code]
         assert (kpi["numerator"], kpi["denominator"], kpi["value"], kpi["met"]) == (0, 0, None, None), code
-    # Two cars delivered in November (WA, WB) but no customer has referred_by: null, not 0%.
+    # Three cars delivered in November (WA, WB, WD) but no customer has referred_by: null, not 0%.
     referral = data["kpis"]["referral_rate"]
     assert (referral["value"], referral["met"], referral["target"]) == (None, None, 0.06)
