@@ -204,11 +204,13 @@ def test_the_bad_number_family_closes_the_customers_phone_tasks_until_a_new_numb
     assert sql_rows(world, "select bad_phone from customer where customer_id = 'C101'") == [("13812345602",)]
     run_ok(world, "import", files.customers([customer("C101", "李静", 22)], name="new.csv"))
     assert sql_rows(world, "select bad_phone from customer where customer_id = 'C101'") == [(None,)]
-    assert care_calls(world, "C101") == ["2027-01-22"]  # 60 days after the attempt
+    # On the attempt's rhythm (every 60 days from 11-23; from the delivery of 11-22 it would be 05-21), the
+    # first call after car 111's first-service invitation closed (二次邀约 through 2027-04-07, care-desk §3).
+    assert care_calls(world, "C101") == ["2027-05-22"]
 
 
 def care_calls(db: Path, customer_id: str) -> list[str]:
-    return [t["due_date"] for t in due_tasks(db, "--date", "2027-01-15", "--days", "14", "--code", "care_call")
+    return [t["due_date"] for t in due_tasks(db, "--date", "2027-05-15", "--days", "14", "--code", "care_call")
             if t["customer_id"] == customer_id]
 
 

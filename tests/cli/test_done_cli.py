@@ -63,11 +63,12 @@ def test_reached_closes_the_task(world: Path, call: int) -> None:
 
 
 def test_reached_restarts_the_care_call_rhythm(world: Path, call: int) -> None:
-    # Without the call, C100's care call comes 60 days after the delivery (2026-11-22): 2027-01-21.
+    # Without the call, C100's care calls come every 60 days after the delivery (2026-11-22), the first
+    # after the car's first-service invitation closed (二次邀约 through 2027-04-07, care-desk §3): 2027-05-21.
     run_ok(world, "done", call, "--result", "reached", "--date", DAY)
-    care = [t for t in due_tasks(world, "--date", "2027-01-20", "--days", "3", "--code", "care_call")
+    care = [t for t in due_tasks(world, "--date", "2027-05-20", "--days", "3", "--code", "care_call")
             if t["customer_id"] == "C100"]
-    assert [t["due_date"] for t in care] == ["2027-01-22"]  # 60 days after the successful contact
+    assert [t["due_date"] for t in care] == ["2027-05-22"]  # every 60 days from the successful contact
 
 
 def test_booked_with_a_date_closes_the_task(world: Path, call: int) -> None:

@@ -15,6 +15,7 @@ from cli_helpers import (
     due_lines,
     due_tasks,
     import_world,
+    live_since,
     make_vin,
     refusal,
     run,
@@ -32,6 +33,11 @@ TASK_KEYS = {"task_id", "code", "name", "vin", "plate", "due_date", "original_du
 
 def codes_by_customer(lines: list[dict[str, Any]]) -> dict[str, list[str]]:
     return {line["customer_id"]: [t["code"] for t in line["tasks"]] for line in lines}
+
+
+def morning(day: str) -> dict[str, str]:
+    """The clock of 09:00 in Shanghai on `day`: a test that replays that day's morning."""
+    return {"LIFECYCLE_NOW": f"{day}T01:00:00Z"}
 
 
 # --------------------------------------------------------------------------- shape and content
@@ -71,10 +77,13 @@ def test_the_delivery_call_7d_is_owned_by_the_vehicle_sales_consultant(world: Pa
     owners = {line["customer_id"]: [(t["code"], t["owner"], t["role"]) for t in line["tasks"]] for line in lines}
     assert owners == {"C100": [("delivery_call_7d", "李娜", "sales_consultant")],
                       "C101": [("delivery_call_7d", "陈晨", "sales_consultant")]}
-    # Unworked, the 24h call of 11-23 is still on that day's list, 6 days overdue, above the 7d call.
+    # Unworked, the 24h call of 11-23 stays until its window's last day (11-26, 3 days overdue); by 11-29 it
+    # has lapsed and the 7d call, on the consultant's line, covers it (care-desk §3).
+    line = next(x for x in due_lines(world, "--date", "2026-11-26") if x["customer_id"] == "C100")
+    assert [(t["code"], t["overdue_days"]) for t in line["tasks"]] == [("delivery_call_24h", 3)]
     line = next(x for x in due_lines(world, "--date", "2026-11-29") if x["customer_id"] == "C100")
-    assert [(t["code"], t["overdue_days"]) for t in line["tasks"]] == [("delivery_call_24h", 6),
-                                                                      ("delivery_call_7d", 0)]
+    assert [(t["code"], t["overdue_days"]) for t in line["tasks"]] == [("delivery_call_7d", 0)]
+    assert line["owner"] == "李娜"
 
 
 def test_two_tasks_of_one_customer_on_one_day_are_merged_highest_priority_first(world: Path) -> None:
@@ -147,14 +156,26 @@ def test_overdue_follow_up_carries_over_until_its_window_closes(world: Path) -> 
 
 def test_an_overdue_task_is_listed_on_the_last_day_of_its_window(db: Path, files: Files) -> None:
     import_world(db, files)
-    lines = {line["customer_id"]: line for line in due_lines(db, "--date", "2026-11-22")}
-    assert lines["C103"]["overdue_days"] == 14  # due 11-08, window 14 days: still there on 11-22
+    live_since(db, "2026-11-01")  # live before C103's visit: the window is the rule looked at, not go-live
+    lines = {line["customer_id"]: line for line in due_lines(db, "--date", "2026-11-15", env=morning("2026-11-15"))}
+    assert lines["C103"]["overdue_days"] == 7  # due 11-08, window 7 days: still there on 11-15
+    # ... and gone the next morning, closed as lapsed (nobody worked it).
+    assert "C103" not in {line["customer_id"] for line in due_lines(db, "--date", "2026-11-16",
+                                                                    env=morning("2026-11-16"))}
+    assert sql_rows(db, "select closed_reason, closed_on from task where code = 'post_service_followup' "
+                        "and due_date = '2026-11-08'") == [("lapsed", "2026-11-16")]
 
 
 def test_asking_for_an_earlier_day_after_a_later_one_shows_that_days_list(world: Path) -> None:
-    due_lines(world, "--date", DAY)
-    lines = {line["customer_id"]: line for line in due_lines(world, "--date", "2026-11-22")}
-    assert lines["C103"]["overdue_days"] == 14
+    # The morning of 11-15 (lists are levelled from a store's first sync, so a day before it lists nothing):
+    # a look at 11-20 first, whose list does not hold C103 (its window ended 11-15) ...
+    live_since(world, "2026-11-01")  # live before C103's visit: the window is the rule looked at, not go-live
+    assert "C103" not in {line["customer_id"] for line in due_lines(world, "--date", "2026-11-20",
+                                                                    env=morning("2026-11-15"))}
+    # ... then 11-15's own list still finds it, due 11-08, 7 days overdue.
+    lines = {line["customer_id"]: line for line in due_lines(world, "--date", "2026-11-15",
+                                                              env=morning("2026-11-15"))}
+    assert lines["C103"]["overdue_days"] == 7
 
 
 def test_looking_ahead_does_not_lose_the_tasks_of_the_days_in_between(world: Path) -> None:
@@ -320,24 +341,27 @@ def holidays(db: Path, files: Files) -> Path:
            files.customers([customer("C200", "周杰", 20), customer("C201", "吴芳", 21, birthday="1988-10-01")]),
            files.vehicles([vehicle(vin, "C200", "2026-09-24", plate="粤A20000", sales="李娜")]),
            env={"LIFECYCLE_NOW": "2026-09-24T02:00:00Z"})
+    live_since(db, "2026-09-24")  # the rules of days before the clock's today
     return db
 
 
 def test_a_phone_task_on_national_day_moves_to_the_next_working_day(holidays: Path) -> None:
-    assert due_tasks(holidays, "--date", "2026-10-01", "--days", "7", "--code", "delivery_call_7d") == []
+    assert due_tasks(holidays, "--date", "2026-10-01", "--days", "7", "--code", "delivery_call_7d",
+                     env=morning("2026-10-01")) == []
 
-    [task] = due_tasks(holidays, "--date", "2026-10-08", "--code", "delivery_call_7d")
+    [task] = due_tasks(holidays, "--date", "2026-10-08", "--code", "delivery_call_7d", env=morning("2026-10-08"))
     assert (task["due_date"], task["original_due_date"]) == ("2026-10-08", "2026-10-01")
     assert task["overdue_days"] == 0  # counted from the day it is on the list
 
 
 def test_a_phone_task_on_mid_autumn_moves_too(holidays: Path) -> None:
-    [task] = due_tasks(holidays, "--date", "2026-09-25", "--days", "7", "--code", "delivery_call_24h")
+    [task] = due_tasks(holidays, "--date", "2026-09-25", "--days", "7", "--code", "delivery_call_24h",
+                       env=morning("2026-09-25"))
     assert (task["due_date"], task["original_due_date"]) == ("2026-09-28", "2026-09-25")
 
 
 def test_an_sms_greeting_on_a_holiday_is_not_moved(holidays: Path) -> None:
-    tasks = due_tasks(holidays, "--date", "2026-10-01")
+    tasks = due_tasks(holidays, "--date", "2026-10-01", env=morning("2026-10-01"))
 
     [greeting] = [t for t in tasks if t["customer_id"] == "C201"]
     assert greeting["code"] == "birthday_greeting"

@@ -182,13 +182,17 @@ def _batch_changes(scheduler: Scheduler, part: Sequence[int], facts: dict[int, C
                 continue
             if old["status"] != "open":
                 if (old["status"] == "closed" and old["closed_reason"] == RULES_CHANGED and in_window
-                        and task.closed_by_visit is None):
+                        and task.closed_by_visit is None and _kept_at_go_live(old, task, golive)):
                     reopens.append({"_id": old["id"], **{c: _task_row(task, pk, vehicle_pks)[c] for c in MUTABLE}})
                 continue
             if task.closed_by_visit is not None:
                 closes.append({"_id": old["id"], "status": "closed", "reason": task.closed_reason,
                                "on": task.closed_by_visit})
                 counts.closed_by_visit += 1
+                continue
+            if not _kept_at_go_live(old, task, golive):
+                closes.append({"_id": old["id"], "status": "closed", "reason": cancel_reason, "on": start})
+                counts.cancelled += 1
                 continue
             new = _task_row(task, pk, vehicle_pks)
             if not in_window:
@@ -203,6 +207,15 @@ def _batch_changes(scheduler: Scheduler, part: Sequence[int], facts: dict[int, C
                 closes.append({"_id": old["id"], "status": "closed", "reason": reason, "on": start})
                 counts.cancelled += 1
     return inserts, updates, closes, reopens
+
+
+def _kept_at_go_live(old: dict[str, Any], task: ScheduledTask, golive: GoLive) -> bool:
+    """Whether a stored task keeps its place with the dates the rules give it now: a task nobody tried
+    that moved (a rules change, new facts) to a list date go-live never creates is not kept, as a
+    fresh database would not have it; one that did not move is never filtered again."""
+    if old["due_date"] == task.due_date or old["attempts"]:
+        return True
+    return golive.creates(task.code, task.store, task.due_date, task.window_end)
 
 
 def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar: HolidayCalendar, *,
