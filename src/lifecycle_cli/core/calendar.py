@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 from lunardate import LunarDate
@@ -48,6 +49,7 @@ def holiday_days_between(first: date, last: date) -> int:
     return _holidays_before(last.toordinal() + 1) - _holidays_before(first.toordinal())
 
 
+@lru_cache(maxsize=1 << 16)
 def extended_window_end(due: date, days: int) -> date:
     """The last list day of a window of `days` days after `due`, extended by the statutory holiday
     days inside it (care-desk §9): the `days`-th non-holiday day after `due` (`due` itself for 0)."""
@@ -91,6 +93,13 @@ class HolidayCalendar:
         """The day itself, or the first day after it that is not a statutory holiday."""
         while self.is_statutory_holiday(day):
             day += timedelta(days=1)
+        return day
+
+    def earliest_shifted_into(self, day: date) -> date:
+        """The earliest rule date a phone task can have and still fall due on `day` or later: `day`
+        itself, or the first of the statutory holidays running up to it (they push a task past them)."""
+        while self.is_statutory_holiday(day - timedelta(days=1)):
+            day -= timedelta(days=1)
         return day
 
     def holiday_start(self, festival_day: date) -> date:

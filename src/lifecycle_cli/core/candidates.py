@@ -66,38 +66,54 @@ class CandidateRanges:
     visit: DateRange  # post-service follow-ups: visit_date
     birthday_mmdd: tuple[str, ...]  # birthday greetings: birthday_mmdd
     care_phases: tuple[int, ...] | None  # care calls: care_phase in these; None: every customer with an anchor
+    care_active_from: date  # ... whose care_anchor is no older (a visit or delivery in the active months)
     greeting: bool  # a festival greeting day is in: every customer with a delivered car
 
 
-def candidate_ranges(rules: Rules, first: date, last: date, calendar: HolidayCalendar) -> CandidateRanges:
-    """The anchor ranges of every task that can fall due in [first, last] (see CandidateRanges)."""
+def candidate_ranges(rules: Rules, first: date, last: date, calendar: HolidayCalendar,
+                     go_live: date | None = None) -> CandidateRanges:
+    """The anchor ranges of every task that can fall due in [first, last] (see CandidateRanges).
+
+    `go_live`: the go-live of a database's first sync (core/golive.py): only delivery calls and
+    post-service follow-ups are created for list dates older than its history days; care calls,
+    win-backs, trade-in offers and greetings fall due no earlier than go-live itself."""
     tp = rules.touchpoints
     shifted = first - HOLIDAY_SHIFT  # the earliest rule date that a holiday can push into the days
+    # The earliest rule dates of the other tasks (exact: only holidays right before a day push into it).
+    anchored = shifted if go_live is None else max(
+        shifted, calendar.earliest_shifted_into(go_live - timedelta(days=rules.go_live.history_days)))
     schedule = rules.schedule
     delivery_offset = timedelta(days=max(tp[c].offset_days for c in DELIVERY_CODES))
     check_before = timedelta(days=schedule.warranty_check_before_days)
     before = timedelta(days=rules.inspection.before_days)
     residues, first_months = inspection_month_offsets(rules)
     greetings = (greeting_date(f, y, calendar) for f in rules.holidays for y in range(first.year, last.year + 2))
+    # The relationship tasks' earliest rule date (a holiday may shift a phone one later) and day.
+    related = shifted if go_live is None else max(shifted, calendar.earliest_shifted_into(go_live))
+    greeted = first if go_live is None else max(first, go_live)
     return CandidateRanges(
         delivered_by=last,
         delivery=(shifted - delivery_offset, last),
-        service_due=(shifted - timedelta(days=max(schedule.churn_after_days, schedule.second_invite_after_days)),
+        # the second invitation step (due + after), the win-back (due + churn_after, from go-live)
+        service_due=(min(anchored - timedelta(days=schedule.second_invite_after_days),
+                         related - timedelta(days=schedule.churn_after_days)),
                      last + timedelta(days=schedule.invite_lead_days)),
-        warranty_end=(shifted + check_before, last + check_before),
-        anniversary_mmdd=mmdd_set(first, last),
-        upgrade_mmdd=mmdd_set(shifted, last),
-        insurance_expiry=tuple((shifted + timedelta(days=s), last + timedelta(days=s))
+        warranty_end=(anchored + check_before, last + check_before),
+        anniversary_mmdd=mmdd_set(greeted, last),
+        upgrade_mmdd=mmdd_set(related, last),
+        insurance_expiry=tuple((anchored + timedelta(days=s), last + timedelta(days=s))
                                for s in rules.insurance.steps_before_days),
-        inspection_due=(shifted + before, last + before),
+        inspection_due=(anchored + before, last + before),
         expiry_changed=(first, last),
-        registration_mmdd=tuple(registration_mmdds(shifted + before, last + before, residues)),
+        registration_mmdd=tuple(registration_mmdds(anchored + before, last + before, residues)),
         # add_months clamps at a month's end: a car registered up to 3 days later has its due then too.
         registered_by=add_months(last + before, -first_months) + timedelta(days=3),
         visit=(shifted - timedelta(days=tp["post_service_followup"].offset_days), last),
-        birthday_mmdd=mmdd_set(first, last),
-        care_phases=_care_phases(rules, shifted, last),
-        greeting=any(first <= day <= last for day in greetings),
+        birthday_mmdd=mmdd_set(greeted, last),
+        care_phases=_care_phases(rules, related, last),
+        # add_months clamps at a month's end: a few days' margin.
+        care_active_from=add_months(related, -rules.schedule.care_active_months) - timedelta(days=3),
+        greeting=any(greeted <= day <= last for day in greetings),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from lifecycle_cli.core.calendar import HOLIDAY_SHIFT
 from lifecycle_cli.core.rules import Rules
 
 # Created only for list dates on or after go-live.
@@ -38,3 +39,13 @@ def created_at_go_live(code: str, due_date: date, window_end: date, go_live: dat
 def followup_codes(rules: Rules) -> frozenset[str]:
     """The follow-up task codes of the event kinds (complaint, rescue, claim, breakdown ...)."""
     return frozenset(kind.followup for kind in rules.events.kinds.values())
+
+
+def first_sync_lookback_days(rules: Rules) -> int:
+    """How long before go-live a task created at a database's first sync can have its list date: the
+    history days, or a task kept while in its window (delivery calls, post-service and event
+    follow-ups), whose window a holiday may extend (one HOLIDAY_SHIFT) and whose list date a holiday
+    may have pushed (another). The first sync searches only these days, not the whole lookback."""
+    tp = rules.touchpoints
+    kept = [tp[code].window_days for code in WHILE_IN_WINDOW | followup_codes(rules) if code in tp]
+    return rules.go_live.history_days + max(kept, default=0) + 2 * HOLIDAY_SHIFT.days

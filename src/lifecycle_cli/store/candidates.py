@@ -20,10 +20,10 @@ from lifecycle_cli.store.tables import CUSTOMERS, INSURANCE_CHANGES, TASKS, VEHI
 
 
 def customers_due_between(conn: Connection, rules: Rules, first: date, last: date,
-                          calendar: HolidayCalendar) -> set[int]:
+                          calendar: HolidayCalendar, go_live: date | None = None) -> set[int]:
     """Customers who may have a task falling due in [first, last] (an indexed superset): the ranges of
-    core.candidates, one indexed query per criterion."""
-    ranges = candidate_ranges(rules, first, last, calendar)
+    core.candidates, one indexed query per criterion (`go_live`: see candidate_ranges)."""
+    ranges = candidate_ranges(rules, first, last, calendar, go_live)
     v, c = VEHICLES, CUSTOMERS
     found: set[int] = set()
     for condition in _vehicle_conditions(ranges):
@@ -33,10 +33,13 @@ def customers_due_between(conn: Connection, rules: Rules, first: date, last: dat
         VISITS.c.visit_date.between(*ranges.visit))
     found.update(conn.execute(visits).scalars())
     found.update(conn.execute(select(c.c.id).where(c.c.birthday_mmdd.in_(ranges.birthday_mmdd))).scalars())
+    # Care calls: the anchor's phase, of customers active lately (the anchor is no older than their
+    # last visit or delivery, which must fall in the active months before the call).
+    active = c.c.care_anchor >= ranges.care_active_from
     if ranges.care_phases is None:
-        found.update(conn.execute(select(c.c.id).where(c.c.care_anchor.is_not(None))).scalars())
+        found.update(conn.execute(select(c.c.id).where(active)).scalars())
     else:
-        found.update(conn.execute(select(c.c.id).where(c.c.care_phase.in_(ranges.care_phases))).scalars())
+        found.update(conn.execute(select(c.c.id).where(c.c.care_phase.in_(ranges.care_phases), active)).scalars())
     if ranges.greeting:
         found.update(conn.execute(select(v.c.customer_pk).where(v.c.delivery_date <= ranges.delivered_by)).scalars())
     return found

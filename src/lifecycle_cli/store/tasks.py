@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.candidates import lookback_days
+from lifecycle_cli.core.golive import first_sync_lookback_days
 from lifecycle_cli.core.insurance import RENEWAL_CODE
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, CustomerFacts, ScheduledTask, Scheduler
@@ -253,7 +254,13 @@ def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar
         new_range = (covered[0], max(covered[1], end)) if joins else covered
     else:
         candidates = customers_with_open_tasks(conn, start, end)
-        candidates |= customers_due_between(conn, rules, need_from, end, calendar)
+        search_from, going_live = need_from, None
+        if not golive.dates:
+            # The database's first sync: every store goes live today, so nothing listed before the
+            # go-live history (core/golive.py) can be created; relationship calls start today.
+            search_from = max(need_from, today - timedelta(days=first_sync_lookback_days(rules)))
+            going_live = today
+        candidates |= customers_due_between(conn, rules, search_from, end, calendar, going_live)
         if covered is not None and need_from <= covered[1] + timedelta(days=1) and end >= covered[0]:
             new_range = (min(covered[0], need_from), max(covered[1], end))  # overlaps: one range
         elif covered is not None and covered[1] > end:
