@@ -114,7 +114,7 @@ def test_the_import_and_the_first_list_report_their_steps_to_the_end(tmp_path: P
                       [f"C{i:03d},客户{i},138123456{i:02d}" for i in range(n)])
     vins = [f"LVRHDA3KX0T{i:06d}" for i in range(n)]  # a wrong check digit is only a warning
     vehicles = write(tmp_path / "vehicles.csv", "vin,customer_id,delivery_date",
-                     [f"{vin},C{i:03d},2024-0{1 + i % 9}-15" for i, vin in enumerate(vins)])
+                     [f"{vin},C{i:03d},2026-11-{10 + i % 9:02d}" for i, vin in enumerate(vins)])
     _, opened = open_database(f"sqlite:///{tmp_path / 'p.db'}", create=True)
     engine = stamped(opened, datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
     rules = load_rules()
