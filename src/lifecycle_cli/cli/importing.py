@@ -108,8 +108,8 @@ def demo_command(ctx: typer.Context) -> None:
         rules = context.rules()
         done = demo(context.engine(create=True), rules, today(rules), folder)
         counts = done.inserted
-        say(f"示例门店已导入临时数据库：客户 {counts.get('customers', 0)}，车辆 {counts.get('vehicles', 0)}，"
-            f"进厂记录 {counts.get('visits', 0)}")
+        say(f"示例门店已导入临时数据库：人员 {counts.get('staff', 0)}，客户 {counts.get('customers', 0)}，"
+            f"车辆 {counts.get('vehicles', 0)}，进厂记录 {counts.get('visits', 0)}")
         render_call_list(done.calls, "table")
         context.close()
 
