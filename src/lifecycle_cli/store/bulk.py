@@ -198,7 +198,7 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
     return sorted(columns)
 
 
-def _merge(rows: list[dict[str, Any]], key_of: Any, existing: dict[Any, dict[str, Any]],
+def merge_rows(rows: list[dict[str, Any]], key_of: Any, existing: dict[Any, dict[str, Any]],
            counts: UpsertCounts) -> tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]:
     """Sort a batch into new rows (with their insert-only defaults) and changes of stored ones.
 
@@ -232,7 +232,7 @@ def _merge(rows: list[dict[str, Any]], key_of: Any, existing: dict[Any, dict[str
     return pending, updates
 
 
-def _update_rows(conn: Connection, table: Table, updates: Iterable[dict[str, Any]]) -> None:
+def update_rows(conn: Connection, table: Table, updates: Iterable[dict[str, Any]]) -> None:
     """UPDATE changed rows keyed by "_pk", one executemany per set of columns."""
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for values in updates:
@@ -252,11 +252,11 @@ def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str
         for record in fetch_in(conn, table, names, key_column, part):
             found = dict(zip(names, record, strict=True))
             existing[found[key_column]] = found
-    pending, updates = _merge(rows, itemgetter(key_column), existing, counts)
+    pending, updates = merge_rows(rows, itemgetter(key_column), existing, counts)
     counts.changed = set(pending) | set(updates)
     new_ids = _assign_ids(conn, table, pending)
     insert_by_shape(conn, table, pending.values())
-    _update_rows(conn, table, updates.values())
+    update_rows(conn, table, updates.values())
     ids = {k: v["id"] for k, v in existing.items()}
     ids.update(new_ids)
     missing = [k for k in keys if k not in ids]
@@ -335,12 +335,12 @@ def upsert_visits(conn: Connection, rows: list[dict[str, Any]]) -> UpsertCounts:
                 m = dict(record._mapping)
                 existing[(m["vehicle_pk"], m["visit_date"], m["mileage_km"])] = m
         c = UpsertCounts()
-        pending, updates = _merge(without_ro, itemgetter("vehicle_pk", "visit_date", "mileage_km"), existing, c)
+        pending, updates = merge_rows(without_ro, itemgetter("vehicle_pk", "visit_date", "mileage_km"), existing, c)
         c.changed = {pk for pk, _, _ in pending} | {pk for pk, _, _ in updates}
         c.before = {}
         counts.add(c)
         insert_by_shape(conn, VISITS, pending.values())
-        _update_rows(conn, VISITS, updates.values())
+        update_rows(conn, VISITS, updates.values())
     return counts
 
 

@@ -16,6 +16,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import and_, case, func, insert, or_, select, update
@@ -24,7 +25,15 @@ from sqlalchemy.engine import Connection
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES
 from lifecycle_cli.core.staffing import PERSONAL_ROLES, Staffing, named_person
-from lifecycle_cli.store.bulk import INSERT_ONLY, UpsertCounts, chunks, in_keys, insert_by_shape, update_by_pk
+from lifecycle_cli.store.bulk import (
+    UpsertCounts,
+    chunks,
+    in_keys,
+    insert_by_shape,
+    merge_rows,
+    update_by_pk,
+    update_rows,
+)
 from lifecycle_cli.store.tables import ASSIGNMENTS, CUSTOMERS, META, STAFF, TASKS, VEHICLES
 
 __all__ = ["assignments_of", "bring_assignments_in_step", "load_staffing", "upsert_staff"]
@@ -48,38 +57,12 @@ def upsert_staff(conn: Connection, rows: list[dict[str, Any]]) -> UpsertCounts:
         for record in conn.execute(select(*[STAFF.c[c] for c in names]).where(STAFF.c.store.in_(part))):
             found = dict(zip(names, record, strict=True))
             existing[(found["store"], found["name"])] = found
-    pending: dict[tuple[str, str], dict[str, Any]] = {}
-    updates: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in rows:
-        defaults = row.pop(INSERT_ONLY, None) or {}
-        key = (row["store"], row["name"])
-        if key in pending:
-            pending[key].update(row)
-            counts.updated += 1
-            continue
-        old = existing.get(key)
-        if old is None:
-            pending[key] = {**defaults, **row}
-            counts.inserted += 1
-            continue
-        if any(old[c] is not None and old[c] != v for c, v in defaults.items()):
-            counts.kept += 1
-        changed = {c: v for c, v in row.items() if old[c] != v}
-        if changed:
-            updates[key] = {**updates.get(key, {}), **changed, "_pk": old["id"]}
-            old.update(row)
-            counts.updated += 1
-        else:
-            counts.unchanged += 1
+    pending, updates = merge_rows(rows, itemgetter("store", "name"), existing, counts)
     counts.changed = set(pending) | set(updates)
     if pending:
         conn.execute(insert(STAFF), [{**{c: None for c in STAFF_FIELDS}, "active": True, **row}
                                      for row in pending.values()])
-    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for values in updates.values():
-        by_shape[tuple(sorted(values))].append(values)
-    for shape, batch in by_shape.items():
-        update_by_pk(conn, STAFF, [c for c in shape if c != "_pk"], batch)
+    update_rows(conn, STAFF, updates.values())
     return counts
 
 
