@@ -240,17 +240,23 @@ def test_renewal_kpis_numerators_denominators_and_null(db: Path, files: Files) -
 
 def test_inspection_reminders_follow_the_schedule_or_the_data(db: Path, files: Files) -> None:
     # Every computed due date below is 2026-12-23 (reminder on DAY) or 2026-12-24 (the next day).
-    ages = {"Y6": "2020-12-23", "Y8": "2018-12-23", "Y10": "2016-12-23", "Y11": "2015-12-23",
-            "Y16": "2010-12-23", "Y15h": "2011-06-23", "Y7": "2019-12-23", "Y9": "2017-12-23",
-            "N12": "2014-12-24"}
+    # care-desk §8: label in years 2, 4, 8; on site in years 6 and 10, yearly after, twice a year after 15.
+    ages = {"Y2": "2024-12-23", "Y4": "2022-12-23", "Y6": "2020-12-23", "Y8": "2018-12-23", "Y10": "2016-12-23",
+            "Y11": "2015-12-23", "Y16": "2010-12-23", "Y15h": "2011-06-23", "Y3": "2023-12-23", "Y5": "2021-12-23",
+            "Y7": "2019-12-23", "Y9": "2017-12-23", "N12": "2014-12-24"}
     cars = [insured(cid, "", delivered=day, vin=make_vin(600 + i)) for i, (cid, day) in enumerate(ages.items())]
     cars += [insured("GIVEN", "", inspection="2026-12-23", vin=make_vin(700)),
              insured("GIVEN2", "", inspection="2026-12-24", vin=make_vin(701)),
              insured("OVERRIDE", "", delivered="2020-12-23", inspection="2027-03-01", vin=make_vin(702))]
     load(db, files, cars)
     today = {t["customer_id"]: t for t in due_tasks(db, "--date", DAY, "--code", INSPECTION)}
-    assert sorted(today) == sorted(["Y6", "Y8", "Y10", "Y11", "Y16", "Y15h", "GIVEN"])
+    assert sorted(today) == sorted(["Y2", "Y4", "Y6", "Y8", "Y10", "Y11", "Y16", "Y15h", "GIVEN"])
     assert {(t["due_date"], t["role"], t["owner"], t["name"]) for t in today.values()} == {
         (DAY, "service_advisor", "王强", "年审提醒")}
+    # The reminder says which kind it is: the label is the customer's errand, on site a visit (代办年审).
+    kinds = {cid: ("label" if "申领检验标志：" in t["hint"] else "on site" if "本次需上线检验" in t["hint"] else "?")
+             for cid, t in today.items()}
+    assert kinds == {"Y2": "label", "Y4": "label", "Y8": "label", "Y6": "on site", "Y10": "on site",
+                     "Y11": "on site", "Y16": "on site", "Y15h": "on site", "GIVEN": "?"}
     tomorrow = {t["customer_id"] for t in due_tasks(db, "--date", "2026-11-24", "--code", INSPECTION)}
     assert {"N12", "GIVEN2"} <= tomorrow  # found on the new day by delivery_mmdd / inspection_due

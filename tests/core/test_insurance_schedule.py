@@ -188,9 +188,12 @@ REGISTERED = date(2015, 3, 10)
 @pytest.mark.parametrize(
     ("age", "kind", "due"),
     [
-        pytest.param(6, "label", date(2021, 3, 10), id="year-6-label"),
+        # care-desk §8 (the 2022-10-01 reform): label in years 2, 4, 8; on site in years 6 and 10
+        pytest.param(2, "label", date(2017, 3, 10), id="year-2-label"),
+        # (year 4's reminder, 2019-02-08, falls in 春节: moved; the twenty-year schedule below has it)
+        pytest.param(6, "inspection", date(2021, 3, 10), id="year-6-on-site"),
         pytest.param(8, "label", date(2023, 3, 10), id="year-8-label"),
-        pytest.param(10, "inspection", date(2025, 3, 10), id="year-10-first-on-site"),
+        pytest.param(10, "inspection", date(2025, 3, 10), id="year-10-on-site-then-yearly"),
         pytest.param(11, "inspection", date(2026, 3, 10), id="year-11-yearly"),
         pytest.param(16, "inspection", date(2031, 3, 10), id="year-16-twice-a-year"),
     ],
@@ -207,12 +210,13 @@ def test_the_computed_schedule_over_twenty_years() -> None:
     dues = [(d.kind, d.due) for d in inspection_schedule(REGISTERED, RULES, date(2035, 12, 31))]
     yearly = [("inspection", date(y, 3, 10)) for y in range(2025, 2030)]
     half_yearly = [("inspection", date(2030 + i // 2, 3 if i % 2 == 0 else 9, 10)) for i in range(12)]
-    assert dues == [("label", date(2021, 3, 10)), ("label", date(2023, 3, 10)), *yearly, *half_yearly]
+    assert dues == [("label", date(2017, 3, 10)), ("label", date(2019, 3, 10)), ("inspection", date(2021, 3, 10)),
+                    ("label", date(2023, 3, 10)), *yearly, *half_yearly]
 
 
 def test_no_inspection_reminder_in_years_without_one() -> None:
     vehicle = car(commercial=None, compulsory=None, delivered=REGISTERED)
-    for year in (2016, 2020, 2022, 2024):  # years 1, 5, 7, 9
+    for year in (2016, 2018, 2020, 2022, 2024):  # years 1, 3, 5, 7, 9
         assert tasks(vehicle, date(year, 1, 1), end=date(year, 12, 31), code=INSPECTION) == []
 
 
@@ -225,7 +229,7 @@ def test_the_data_inspection_date_wins_over_the_schedule() -> None:
 
 def test_month_end_registrations_are_found_by_the_indexed_search() -> None:
     residues, first_months = inspection_month_offsets(RULES)
-    assert residues == frozenset({0, 6}) and first_months == 72
+    assert residues == frozenset({0, 6}) and first_months == 24  # the first due: the label of year 2
     # 2010-08-31 + 15.5 years = 2026-02-28: its registration day must be among the candidates.
     assert inspection_schedule(date(2010, 8, 31), RULES, date(2026, 2, 28))[-1].due == date(2026, 2, 28)
     assert "08-31" in registration_mmdds(date(2026, 2, 28), date(2026, 2, 28), residues)
@@ -233,3 +237,23 @@ def test_month_end_registrations_are_found_by_the_indexed_search() -> None:
     whole_year = registration_mmdds(date(2026, 1, 1), date(2027, 3, 1), residues)
     every_day = {(date(2024, 1, 1) + timedelta(days=i)).strftime("%m-%d") for i in range(366)}
     assert every_day <= set(whole_year)  # a range of a year or more: every registration day
+
+
+@pytest.mark.parametrize(
+    ("event_key", "adds"),
+    [
+        pytest.param("label:2026-03-10", "本次为申领检验标志", id="label-year-an-errand"),
+        pytest.param("inspection:2026-03-10", "本次需上线检验：可预约门店代办年审", id="on-site-year-a-visit"),
+    ],
+)
+def test_a_computed_inspection_reminder_says_which_kind_and_the_normal_cycle_caveat(event_key: str, adds: str) -> None:
+    from lifecycle_cli.core.insurance import inspection_note
+
+    note = inspection_note(event_key, RULES)
+    assert note.startswith(adds) and note.endswith("如车辆发生过致人伤亡事故或有非法改装，须按原规定上线检验。")
+
+
+def test_a_due_date_from_the_data_adds_nothing_its_kind_is_unknown() -> None:
+    from lifecycle_cli.core.insurance import inspection_note
+
+    assert inspection_note("due:2026-05-20", RULES) == ""

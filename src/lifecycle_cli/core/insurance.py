@@ -99,13 +99,15 @@ def inspection_schedule(registered: date, rules: Rules, until: date, since: date
     """The computed inspection dates of a non-commercial small passenger car in [since, until], in order.
 
     Each date is a whole number of months after the registration date (clamped to the month's
-    end): the label years, then every period's interval from its first year to the next period.
+    end): the label years (`label`), the on-site years (`inspection`), then every period's interval
+    from its first year to the next period (`inspection`).
     """
     found: dict[date, str] = {}
-    for years in rules.inspection.label_years:
-        due = add_years(registered, years)
-        if due <= until:
-            found[due] = "label"
+    for years_list, kind in ((rules.inspection.label_years, "label"), (rules.inspection.onsite_years, "inspection")):
+        for years in years_list:
+            due = add_years(registered, years)
+            if due <= until:
+                found[due] = kind
     # Months after registration reached on `since`, less one (the clamp at a month's end).
     skip = months_between(registered, since) - 1 if since is not None and since > registered else 0
     periods = rules.inspection.periods
@@ -127,8 +129,9 @@ def inspection_schedule(registered: date, rules: Rules, until: date, since: date
 
 def inspection_month_offsets(rules: Rules) -> tuple[frozenset[int], int]:
     """For the indexed search: the months-after-registration of every due date, modulo 12, and the smallest."""
-    residues = {(years * 12) % 12 for years in rules.inspection.label_years}
-    smallest = [years * 12 for years in rules.inspection.label_years]
+    fixed = (*rules.inspection.label_years, *rules.inspection.onsite_years)
+    residues = {(years * 12) % 12 for years in fixed}
+    smallest = [years * 12 for years in fixed]
     periods = rules.inspection.periods
     for i, (from_years, every) in enumerate(periods):
         smallest.append(from_years * 12)
@@ -158,3 +161,16 @@ def registration_mmdds(first_due: date, last_due: date, residues: Iterable[int])
                     out.add(f"{source.month:02d}-{d:02d}")
         day += timedelta(days=1)
     return sorted(out)
+
+
+def inspection_note(event_key: str, rules: Rules) -> str:
+    """What an inspection reminder adds to its hint: which kind of due date it is (a computed label year:
+    a customer errand; an on-site one: a visit the store can do) and the normal-cycle caveat; nothing for
+    a due date from the data (its kind is unknown)."""
+    kind = event_key.split(":", 1)[0]
+    section = rules.inspection
+    if kind == "label":
+        return section.label_note + section.normal_cycle_note
+    if kind == "inspection":
+        return section.onsite_note + section.normal_cycle_note
+    return ""

@@ -75,11 +75,16 @@ class InsuranceSection:
 
 @dataclass(frozen=True)
 class InspectionSection:
-    """[inspection] 年审: reminder lead, label years and (from_years, every_months) periods."""
+    """[inspection] 年审: reminder lead, label years, on-site years, (from_years, every_months) periods,
+    and what the reminder adds for a label year, an on-site year, and the normal-cycle caveat."""
 
     before_days: int
     label_years: tuple[int, ...]
+    onsite_years: tuple[int, ...]
     periods: tuple[tuple[int, int], ...]
+    label_note: str
+    onsite_note: str
+    normal_cycle_note: str
 
 
 @dataclass(frozen=True)
@@ -281,6 +286,7 @@ def sections(data: Mapping[str, Any]) -> dict[str, Any]:
         "insurance": _section(InsuranceSection, insurance,
                               steps_before_days=tuple(sorted(_ints(insurance["steps_before_days"]), reverse=True))),
         "inspection": _section(InspectionSection, inspection, label_years=tuple(sorted(_ints(inspection["label_years"]))),
+                               onsite_years=tuple(sorted(_ints(inspection["onsite_years"]))),
                                periods=tuple((int(p["from_years"]), int(p["every_months"]))
                                              for p in inspection["periods"])),
         "kpi": _kpi(data["kpi"]),

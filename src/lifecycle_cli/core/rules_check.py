@@ -253,6 +253,10 @@ class _Checker:
         starts = [p.get("from_years") for p in d["inspection"]["periods"]]
         if None not in starts and starts != sorted(set(starts)):
             self.say("inspection.periods", "from_years 应逐个增大")
+        both = set(d["inspection"]["label_years"]) & set(d["inspection"]["onsite_years"])
+        if both:
+            self.say("inspection.onsite_years", f"与 label_years 重复（第 {'、'.join(map(str, sorted(both)))} 年）："
+                                                "同一年不能既申领检验标志又上线检验")
         codes = d["touchpoints"]
         for code, tp in codes.items():
             where = f"touchpoints.{code}"

@@ -107,9 +107,17 @@ def task_name(code: str, event_key: str, rules: Rules) -> str:
     return name + SECOND_STEP_NAME if event_key.endswith(SECOND_STEP) else name
 
 
+def task_hint(code: str, event_key: str, rules: Rules) -> str:
+    """A task's hint: its touchpoint's, and for a computed inspection date which kind it is (§8)."""
+    from lifecycle_cli.core.insurance import INSPECTION_CODE, inspection_note
+
+    tp = rules.touchpoints.get(code)
+    hint = tp.hint if tp else ""
+    return hint + inspection_note(event_key, rules) if code == INSPECTION_CODE else hint
+
+
 def _task_json(view: TaskView, rules: Rules) -> dict[str, Any]:
     t = view.task
-    tp = rules.touchpoints.get(t.code)
     return {
         "task_id": t.task_id,
         "code": t.code,
@@ -123,7 +131,7 @@ def _task_json(view: TaskView, rules: Rules) -> dict[str, Any]:
         "role": t.role,
         "owner": t.owner,
         "attempts": t.attempts,
-        "hint": tp.hint if tp else "",
+        "hint": task_hint(t.code, view.event_key, rules),
         "deferred_days": t.deferred_days,
     }
 
