@@ -128,11 +128,16 @@ def test_a_version_2_database_gets_the_care_desk_tables_and_columns_from_db_upgr
     engine = engine_of(world)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE workload"))
+        conn.execute(text("DROP TABLE answer"))
+        conn.execute(text("DROP TABLE appointment"))
+        conn.execute(text("DROP INDEX ix_event_resolution_due"))
         conn.execute(text("DROP TABLE assignment"))
         conn.execute(text("DROP TABLE staff"))
         for table, column in (("task", "list_from"), ("task", "deferred_days"), ("outcome", "recorded_by"),
                               ("outcome", "list_date"), ("outcome", "score"), ("outcome", "reason"),
-                              ("outcome", "withdrawn"), ("customer", "bad_phone")):
+                              ("outcome", "withdrawn"), ("customer", "bad_phone"), ("vehicle", "status"),
+                              ("event", "level"), ("event", "handler"), ("event", "response_due"),
+                              ("event", "resolution_due"), ("event", "responded_on"), ("event", "outcome_id")):
             conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     engine.dispose()

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import SQLModel
 
 from lifecycle_cli.store import tables
-from lifecycle_cli.store.event_models import Campaign, CampaignTarget, Event
+from lifecycle_cli.store.event_models import Answer, Appointment, Campaign, CampaignTarget, Event
 from lifecycle_cli.store.models import (
     Assignment,
     Customer,
@@ -36,6 +36,8 @@ HANDLES = {
     "STAFF": (Staff, "staff"),
     "ASSIGNMENTS": (Assignment, "assignment"),
     "WORKLOADS": (Workload, "workload"),
+    "APPOINTMENTS": (Appointment, "appointment"),
+    "ANSWERS": (Answer, "answer"),
 }
 
 

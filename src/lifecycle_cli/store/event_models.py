@@ -36,6 +36,15 @@ class Event(SQLModel, table=True):
     source: str = "cli"
     followup_task_id: int | None = Field(default=None, foreign_key="task.id")
     resolved_task_id: int | None = Field(default=None, foreign_key="task.id")
+    # The complaint clock (care-desk §6): 店内 store / 厂家 oem (the maker's 400 line), who handles it,
+    # when it must be answered and resolved, when the customer was reached; the call whose low score
+    # opened it.
+    level: str | None = None
+    handler: str | None = None
+    response_due: date | None = None
+    resolution_due: date | None = Field(default=None, index=True)
+    responded_on: date | None = None
+    outcome_id: int | None = None  # an outcome.id (no foreign key: SQLite cannot add one to a table)
     created_at: datetime = Field(sa_column_kwargs={"default": stamp})
 
 
@@ -68,3 +77,34 @@ class CampaignTarget(SQLModel, table=True):
     customer_pk: int = Field(foreign_key="customer.id")
     stage: str = ""
     task_id: int | None = Field(default=None, foreign_key="task.id")
+
+
+class Appointment(SQLModel, table=True):
+    """An appointment (预约): a customer's car expected at the store on a day, made by a `booked` call."""
+
+    __table_args__ = (Index("ix_appointment_date_status", "appointment_date", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_pk: int = Field(foreign_key="customer.id", index=True)
+    vehicle_pk: int | None = Field(default=None, foreign_key="vehicle.id")
+    vin: str = ""
+    appointment_date: date
+    purpose: str = ""  # the task code it was booked from (its name shown), or a text
+    booked_by: str | None = None
+    task_id: int | None = Field(default=None, foreign_key="task.id", index=True)
+    outcome_id: int | None = Field(default=None, foreign_key="outcome.id")
+    store: str | None = None
+    # booked / visited / no_show / cancelled
+    status: str = "booked"
+    created_at: datetime = Field(sa_column_kwargs={"default": stamp})
+
+
+class Answer(SQLModel, table=True):
+    """One answer of a satisfaction questionnaire (满意度问卷) given on a call: question and score 1-5."""
+
+    __table_args__ = (UniqueConstraint("outcome_id", "question"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    outcome_id: int = Field(foreign_key="outcome.id", index=True)
+    question: str
+    score: int

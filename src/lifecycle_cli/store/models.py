@@ -99,6 +99,8 @@ class Vehicle(SQLModel, table=True):
     km_stage_date_2: date | None = None
     km_stage_date_3: date | None = None
     km_stage_date_4: date | None = None
+    # active / sold / scrapped / transferred (care-desk §6): a car that is not active gets no tasks.
+    status: str = "active"
 
 
 class Visit(SQLModel, table=True):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Table, inspect
 from sqlmodel import SQLModel
 
-from lifecycle_cli.store.event_models import Campaign, CampaignTarget, Event
+from lifecycle_cli.store.event_models import Answer, Appointment, Campaign, CampaignTarget, Event
 from lifecycle_cli.store.models import (
     Assignment,
     Customer,
@@ -47,3 +47,5 @@ TARGETS = table_of(CampaignTarget)
 STAFF = table_of(Staff)
 ASSIGNMENTS = table_of(Assignment)
 WORKLOADS = table_of(Workload)
+APPOINTMENTS = table_of(Appointment)
+ANSWERS = table_of(Answer)

@@ -10,7 +10,10 @@ Create Date: 2026-12-02 01:00:00
 - task: `list_from` / `deferred_days` (a line pushed to a later day by capacity, 顺延);
 - outcome: `recorded_by`, `list_date` (the call sheet's day: a sheet read twice records nothing
   new), `score`, `reason`, `withdrawn` (`done --undo`);
-- customer: `bad_phone` (the number the desk found wrong, until an import brings another).
+- customer: `bad_phone` (the number the desk found wrong, until an import brings another);
+- vehicle: `status` (active / sold / scrapped / transferred); event: the complaint clock (level, handler,
+  response and resolution deadlines, when reached, the low-scored call); `appointment` (预约) and
+  `answer` (a questionnaire's answers on a call).
 Existing rows keep their values: the new columns are empty / 0 / false.
 """
 
@@ -37,6 +40,15 @@ _COLUMNS: dict[str, list[sa.Column[object]]] = {
         sa.Column("withdrawn", sa.Boolean(), nullable=False, server_default=sa.false()),
     ],
     "customer": [sa.Column("bad_phone", sa.String(), nullable=True)],
+    "vehicle": [sa.Column("status", sa.String(), nullable=False, server_default="active")],
+    "event": [
+        sa.Column("level", sa.String(), nullable=True),
+        sa.Column("handler", sa.String(), nullable=True),
+        sa.Column("response_due", sa.Date(), nullable=True),
+        sa.Column("resolution_due", sa.Date(), nullable=True),
+        sa.Column("responded_on", sa.Date(), nullable=True),
+        sa.Column("outcome_id", sa.Integer(), nullable=True),
+    ],
 }
 
 
@@ -87,15 +99,56 @@ def upgrade() -> None:
             sa.UniqueConstraint("day", "store", "owner"),
         )
         op.create_index("ix_workload_day", "workload", ["day"], unique=False)
+    if "appointment" not in tables:
+        op.create_table(
+            "appointment",
+            sa.Column("id", sa.Integer(), nullable=False),
+            sa.Column("customer_pk", sa.Integer(), nullable=False),
+            sa.Column("vehicle_pk", sa.Integer(), nullable=True),
+            sa.Column("vin", sa.String(), nullable=False),
+            sa.Column("appointment_date", sa.Date(), nullable=False),
+            sa.Column("purpose", sa.String(), nullable=False),
+            sa.Column("booked_by", sa.String(), nullable=True),
+            sa.Column("task_id", sa.Integer(), nullable=True),
+            sa.Column("outcome_id", sa.Integer(), nullable=True),
+            sa.Column("store", sa.String(), nullable=True),
+            sa.Column("status", sa.String(), nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            sa.ForeignKeyConstraint(["customer_pk"], ["customer.id"]),
+            sa.ForeignKeyConstraint(["vehicle_pk"], ["vehicle.id"]),
+            sa.ForeignKeyConstraint(["task_id"], ["task.id"]),
+            sa.ForeignKeyConstraint(["outcome_id"], ["outcome.id"]),
+            sa.PrimaryKeyConstraint("id"),
+        )
+        op.create_index("ix_appointment_date_status", "appointment", ["appointment_date", "status"], unique=False)
+        op.create_index("ix_appointment_customer_pk", "appointment", ["customer_pk"], unique=False)
+        op.create_index("ix_appointment_task_id", "appointment", ["task_id"], unique=False)
+    if "answer" not in tables:
+        op.create_table(
+            "answer",
+            sa.Column("id", sa.Integer(), nullable=False),
+            sa.Column("outcome_id", sa.Integer(), nullable=False),
+            sa.Column("question", sa.String(), nullable=False),
+            sa.Column("score", sa.Integer(), nullable=False),
+            sa.ForeignKeyConstraint(["outcome_id"], ["outcome.id"]),
+            sa.PrimaryKeyConstraint("id"),
+            sa.UniqueConstraint("outcome_id", "question"),
+        )
+        op.create_index("ix_answer_outcome_id", "answer", ["outcome_id"], unique=False)
     for table, columns in _COLUMNS.items():
         have = {c["name"] for c in inspector.get_columns(table)}
         for column in columns:
             if column.name not in have:
                 op.add_column(table, column)
+    if "ix_event_resolution_due" not in {ix["name"] for ix in inspector.get_indexes("event")}:
+        op.create_index("ix_event_resolution_due", "event", ["resolution_due"], unique=False)
 
 
 def downgrade() -> None:
     """Drop what upgrade added."""
+    op.drop_index("ix_event_resolution_due", table_name="event")
+    for name in ("answer", "appointment"):
+        op.drop_table(name)
     for table, columns in _COLUMNS.items():
         with op.batch_alter_table(table) as batch:
             for column in columns:
