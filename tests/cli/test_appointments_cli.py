@@ -210,3 +210,26 @@ def test_appointment_show_rate_counts_appointments_whose_d_plus_1_has_passed(wor
     assert kpi(world, "2026-11", at("2026-11-27")) == (2, 3, pytest.approx(2 / 3))
     assert kpi(world, "2026-11", at("2026-11-29")) == (3, 4, 0.75)
     assert kpi(world, "2026-10", at("2026-11-29")) == (0, 0, None)
+
+
+def test_invite_success_rate_counts_invitations_made_and_maintenance_visits_only(db: Path, files: Files) -> None:
+    # The four calls (declined, reached, no answer, booked) on first-service invitations: four
+    # invitations made, not two. A maintenance visit within 30 days of the first attempt succeeds (the
+    # no-answer one too); a repair visit does not; warranty_expiry_check is not an invitation here.
+    from cli_helpers import customer, make_vin, vehicle
+
+    cars = {"F1": make_vin(501), "F2": make_vin(502), "F3": make_vin(503), "F4": make_vin(504), "W1": make_vin(505)}
+    people = [customer(cid, f"客户{cid}", i) for i, cid in enumerate(cars, start=20)]
+    fleet = [vehicle(vin, cid, "2023-12-20" if cid == "W1" else "2026-08-30") for cid, vin in cars.items()]
+    run_ok(db, "import", files.customers(people), files.vehicles(fleet))
+    codes = {"W1": "warranty_expiry_check"}
+    for cid, result in (("F1", "declined"), ("F2", "reached"), ("F3", "no_answer"), ("F4", "booked"),
+                        ("W1", "reached")):
+        task = task_id_of(db, DAY, cid, codes.get(cid, "first_service_invite"))
+        run_ok(db, "done", task, "--result", result, *(("--booked-for", "2026-11-25") if result == "booked" else ()))
+    came = [visit("RO-F2", cars["F2"], "2026-11-25", 3700), visit("RO-F3", cars["F3"], "2026-11-26", 3700),
+            visit("RO-F4", cars["F4"], "2026-11-25", 3700, "repair"), visit("RO-W1", cars["W1"], "2026-11-25", 45000)]
+    run_ok(db, "import", files.visits(came), env=at("2026-11-27"))
+    figures = run_json(db, "report", "--month", "2026-11", env=at("2026-11-27"))["kpis"]["invite_success_rate"]
+    assert (figures["numerator"], figures["denominator"]) == (2, 4)
+    assert figures["value"] == 0.5
