@@ -34,7 +34,8 @@ NEW, EARLY, LATE, OUT, UPGRADE = "新车体验期", "保内初期", "保内后�
 STAGES = (NEW, EARLY, LATE, OUT, UPGRADE)
 TIANHE, PANYU = "广州天河店", "广州番禺店"
 CHURN_KEYS = ("首保流失", "定保流失", "出保修期流失", "流失返回")
-KPI_CODES = ("follow_up_success_rate", "invite_success_rate", "info_accuracy_rate", "maintenance_visit_rate",
+KPI_CODES = ("follow_up_success_rate", "invite_success_rate", "appointment_show_rate", "info_accuracy_rate",
+             "maintenance_visit_rate",
              "first_service_rate", "loyal_customer_ratio", "referral_rate", "churn_rate",
              "insurance_renewal_rate", "insurance_invite_success_rate",
              "campaigns_run", "complaint_timely_rate", "complaint_satisfaction_rate", "rescue_timely_rate",
@@ -418,10 +419,10 @@ def test_follow_up_success_rate(kpi_world: World) -> None:
 
 def test_invite_success_rate(kpi_world: World) -> None:
     kpi = report(kpi_world.db)["kpis"]["invite_success_rate"]
-    # Invitations reached/booked in November: K11 (reached 11-03), K12 (booked 11-05) = 2;
-    # K13's no_answer is not an invitation made. Visit within 30 days: K11 (11-12) = 1.
-    assert (kpi["numerator"], kpi["denominator"]) == (1, 2)
-    assert kpi["value"] == pytest.approx(0.5)
+    # Invitations made (any attempt) in November (care-desk §9 "KPI keys"): K11 (reached 11-03),
+    # K12 (booked 11-05), K13 (no_answer 11-07) = 3. Maintenance visit within 30 days: K11 (11-12) = 1.
+    assert (kpi["numerator"], kpi["denominator"]) == (1, 3)
+    assert kpi["value"] == pytest.approx(1 / 3)
     assert kpi["met"] is False
 
 
@@ -629,8 +630,8 @@ def test_mid_month_report(kpi_world: World) -> None:
     assert figures(data, "follow_up_success_rate") == (1, 3)
     # Records by 11-15: K01 x2, K02, K05 (wrong_number), K11, K12, K13 = 7.
     assert figures(data, "info_accuracy_rate") == (6, 7)
-    # K11 reached 11-03 and came 11-12 (by 11-15); K12 booked, no visit.
-    assert figures(data, "invite_success_rate") == (1, 2)
+    # K11 reached 11-03 and came 11-12 (by 11-15); K12 booked, no visit; K13 no_answer (made), no visit.
+    assert figures(data, "invite_success_rate") == (1, 3)
     # Interpretation pinned: "due in the month" is the whole month, so K21/K22/K23 (due 11-20, still
     # ahead on 11-15) are in the denominator of a mid-month report; came: K11, K21.
     assert figures(data, "maintenance_visit_rate") == (2, 6)

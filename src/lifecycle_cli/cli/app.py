@@ -6,7 +6,17 @@ from pathlib import Path
 
 import typer
 
-from lifecycle_cli.cli import calls, database, events, fleet, importing, outcomes, reports, rules
+from lifecycle_cli.cli import (
+    appointments,
+    calls,
+    database,
+    events,
+    fleet,
+    importing,
+    outcomes,
+    reports,
+    rules,
+)
 from lifecycle_cli.cli.common import Context, LifecycleGroup
 
 app = typer.Typer(
@@ -48,6 +58,7 @@ importing.register(app)
 fleet.register(app)
 calls.register(app)
 outcomes.register(app)
+appointments.register(app)
 reports.register(app)
 rules.register(app)
 app.add_typer(events.event_app, name="event")

@@ -116,6 +116,7 @@ def due_command(
                                   "churn_winback 流失客户招揽 / warranty_expiry_check 保修到期前检测邀约 / "
                                   "trade_in_offer 二手车置换邀约 / insurance_renewal_invite 续保邀约 / "
                                   "inspection_reminder 年审提醒 / post_service_followup 维修保养后三日回访 / "
+                                  "no_show_followup 预约未到店回访 / appointment_reminder 预约到店提醒 / "
                                   "purchase_anniversary 购车周年关怀 / birthday_greeting 客户生日祝福 / "
                                   "care_call 双月关怀回访 / holiday_greeting 节日祝福 / "
                                   "complaint_followup 客户抱怨处理回访 / rescue_followup 维修救援回访 / "

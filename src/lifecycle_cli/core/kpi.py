@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -20,6 +21,9 @@ FOLLOW_UP_CODES = (
     "breakdown_followup",
 )
 INVITATION_CODES = ("first_service_invite", "service_invite", "warranty_expiry_check", "churn_winback")
+# 定保邀约成功率's invitations (care-desk §9 "KPI keys"): both steps of the maintenance invitations and
+# the win-back; not warranty_expiry_check.
+INVITE_SUCCESS_CODES = ("first_service_invite", "service_invite", "churn_winback")
 CHURN_CATEGORIES = ("首保流失", "定保流失", "出保修期流失", "流失返回")
 CHURN_CODES = {"首保流失": "first_service", "定保流失": "periodic_in_warranty",
                "出保修期流失": "out_of_warranty", "流失返回": "returned"}
@@ -85,3 +89,10 @@ def latest_delivery_reaching(months: int, on: date) -> date:
 def age_thresholds(on: date, rules: Rules) -> list[date]:
     """For each stage after the first, the latest delivery date that puts a car in it by age on `on`."""
     return [latest_delivery_reaching(m, on) for m in rules.stages.age_months[1:]]
+
+
+def invitation_succeeded(first_attempt: date, maintenance_dates: Iterable[date], within_days: int, on: date) -> bool:
+    """定保邀约成功率's success: a maintenance visit 0–within_days days after the invitation's first
+    attempt (and by the report date)."""
+    last = min(first_attempt + timedelta(days=within_days), on)
+    return any(first_attempt <= d <= last for d in maintenance_dates)

@@ -49,9 +49,11 @@ class StateAndTasks:
 
     def resync(self, conn: Any, customers: set[int], steps: Steps | None) -> None:
         from lifecycle_cli.core.calendar import HolidayCalendar
+        from lifecycle_cli.store.appointments import settle
         from lifecycle_cli.store.tasks import resync_customers
 
         resync_customers(conn, self.rules, customers, self.today, HolidayCalendar(), steps)
+        settle(conn, self.rules, self.today, no_shows=False)  # a visit on D or D + 1 keeps an appointment
 
 
 def import_files(engine: Engine, rules: Rules, files: list[Path], options: ImportOptions, *,

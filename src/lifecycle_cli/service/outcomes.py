@@ -46,7 +46,7 @@ def undo(engine: Engine, rules: Rules, task_id: int) -> tuple[dict[str, Any], Re
     from lifecycle_cli.store.outcomes import undo_outcome
 
     with engine.begin() as conn:
-        outcome, task = undo_outcome(conn, task_id)
+        outcome, task = undo_outcome(conn, rules, task_id)
     return outcome, Recorded(task, _name(rules, task["code"]))
 
 

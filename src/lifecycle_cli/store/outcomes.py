@@ -14,6 +14,7 @@ from lifecycle_cli.core.calllist import closed_reason_label, outcome_effect, out
 from lifecycle_cli.core.outcomes import Attempt, attempt_problem
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.errors import NotDone, RefusedInput
+from lifecycle_cli.store.appointments import appointment_of_task, book, move, undo_booking
 from lifecycle_cli.store.bulk import chunks
 from lifecycle_cli.store.db import begin_now
 from lifecycle_cli.store.state import refresh_customers
@@ -59,14 +60,17 @@ def record_outcome(conn: Connection, rules: Rules, attempt: Attempt, *, today: d
     row = conn.execute(select(TASKS).where(TASKS.c.id == task_id).with_for_update()).mappings().first()
     if row is None:
         raise OutcomeRefused(f"任务号 {task_id} 不存在", "task_id")
-    _check_attempt(conn, rules, row, attempt, today)
+    appointment = _check_attempt(conn, rules, row, attempt, today)
     if attempt.result == "reschedule":
-        _insert(conn, attempt, row["code"])
+        outcome_id = _insert(conn, attempt, row["code"])
+        _reschedule(conn, rules, row, appointment, attempt, outcome_id)
         _note_contact(conn, rules, row["customer_pk"], attempt.day)
         return dict(row)
     effect = outcome_effect(attempt.result, row["attempts"], rules)
     on = attempt.day
-    _insert(conn, attempt, row["code"])
+    outcome_id = _insert(conn, attempt, row["code"])
+    if attempt.result == "booked" and attempt.booked_for is not None:
+        book(conn, rules, row, outcome_id, attempt.booked_for, on, attempt.recorded_by)
     values: dict[str, Any] = {"attempts": effect.attempts, "last_attempt": on, "status": effect.status}
     if effect.status != "open":
         values.update(closed_reason=effect.closed_reason, closed_on=on)
@@ -76,8 +80,9 @@ def record_outcome(conn: Connection, rules: Rules, attempt: Attempt, *, today: d
     return {**dict(row), **values}
 
 
-def _check_attempt(conn: Connection, rules: Rules, row: Any, attempt: Attempt, today: date) -> None:
-    """Every reason the attempt cannot be recorded on this task, raised before anything is written."""
+def _check_attempt(conn: Connection, rules: Rules, row: Any, attempt: Attempt, today: date) -> dict[str, Any] | None:
+    """Every reason the attempt cannot be recorded on this task, raised before anything is written;
+    a reschedule's appointment (None: a booking made before appointments were kept)."""
     task_id, result = attempt.task_id, attempt.result
     if attempt.customer_id is not None:
         owner = conn.execute(select(CUSTOMERS.c.customer_id).where(CUSTOMERS.c.id == row["customer_pk"])).scalar()
@@ -89,9 +94,13 @@ def _check_attempt(conn: Connection, rules: Rules, row: Any, attempt: Attempt, t
                                     OUTCOMES.c.withdrawn.is_(False)).limit(1)
     ).first() is not None:
         raise AlreadyRecorded(f"任务 {task_id} 在 {attempt.list_date} 的清单上已记录过")
+    appointment = None
     if result == "reschedule":
         if row["status"] == "open" or row["closed_reason"] != "booked":
             raise OutcomeRefused(f"任务 {task_id} 没有预约，不能改约（先记录 已预约）")
+        appointment = appointment_of_task(conn, row)
+        if appointment is not None and appointment["status"] == "visited":
+            raise OutcomeRefused(f"任务 {task_id} 的预约（{appointment['appointment_date']}）客户已到店，不能改约")
     elif row["status"] != "open":
         raise TaskClosed(f"任务 {task_id} 已关闭（{closed_reason_label(row['closed_reason'])}，"
                          f"{row['closed_on'] or ''}），未做任何更改", row["closed_reason"])
@@ -101,14 +110,26 @@ def _check_attempt(conn: Connection, rules: Rules, row: Any, attempt: Attempt, t
     problem = attempt_problem(attempt, row["code"])
     if problem is not None:
         raise OutcomeRefused(f"任务 {task_id}：{problem[1]}", problem[0])
+    return appointment
 
 
-def _insert(conn: Connection, attempt: Attempt, code: str) -> None:
-    conn.execute(insert(OUTCOMES).values(
+def _reschedule(conn: Connection, rules: Rules, row: Any, appointment: dict[str, Any] | None, attempt: Attempt,
+                outcome_id: int) -> None:
+    """改约 moves the task's appointment; a task booked before appointments were kept gets one now."""
+    if attempt.booked_for is None:
+        return
+    if appointment is None:
+        book(conn, rules, row, outcome_id, attempt.booked_for, attempt.day, attempt.recorded_by)
+    else:
+        move(conn, rules, appointment, attempt.booked_for, attempt.day)
+
+
+def _insert(conn: Connection, attempt: Attempt, code: str) -> int:
+    return int(conn.execute(insert(OUTCOMES).values(
         task_id=attempt.task_id, result=attempt.result, attempt_date=attempt.day, note=attempt.note,
         booked_for=attempt.booked_for, recorded_by=attempt.recorded_by, list_date=attempt.list_date,
         score=attempt.score, reason=attempt.reason,
-    ))
+    )).inserted_primary_key[0])  # type: ignore[index]
 
 
 def _apply_scope(conn: Connection, scope: str, row: Any, result: str, on: date) -> None:
@@ -129,7 +150,7 @@ def _apply_scope(conn: Connection, scope: str, row: Any, result: str, on: date) 
         conn.execute(update(t).where(t.c.customer_pk == customer_pk, t.c.status == "open").values(**close))
 
 
-def undo_outcome(conn: Connection, task_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def undo_outcome(conn: Connection, rules: Rules, task_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Withdraw the task's latest outcome (kept as withdrawn) and undo its effect: the task reopens
     when that outcome closed it (attempts and last attempt from the outcomes left), the tasks it
     closed beyond this one reopen, a number it flagged or a do-not-contact it set is cleared.
@@ -147,6 +168,7 @@ def undo_outcome(conn: Connection, task_id: int) -> tuple[dict[str, Any], dict[s
     last = kept.pop()
     conn.execute(update(o).where(o.c.id == last["id"]).values(withdrawn=True))
     values: dict[str, Any] = {}
+    undo_booking(conn, rules, row, last, kept)
     if last["result"] != "reschedule":
         attempts = [k for k in kept if k["result"] != "reschedule"]
         values = {"attempts": len(attempts), "last_attempt": attempts[-1]["attempt_date"] if attempts else None}

@@ -34,13 +34,13 @@ from lifecycle_cli.core.calllist import BAD_PHONE_OUTCOMES
 from lifecycle_cli.core.kpi import (
     CHURN_CATEGORIES,
     FOLLOW_UP_CODES,
-    INVITATION_CODES,
     Kpi,
     age_thresholds,
     make_kpi,
 )
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.stages import add_months
+from lifecycle_cli.store.booking_kpis import appointment_show_kpi, invitation_counts
 from lifecycle_cli.store.bulk import chunks, insert_by_shape
 from lifecycle_cli.store.facts import load_vehicle_facts
 from lifecycle_cli.store.state import vehicle_state, vehicle_state_columns
@@ -222,7 +222,7 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
     in_month = and_(o.c.attempt_date.between(first, upto), o.c.withdrawn.is_(False))  # undone: counted nowhere
     success = o.c.result.in_(("reached", "booked"))
     follow_num, follow_den = _follow_up_counts(conn, in_month, success, store_cond)
-    invite_num, invite_den = _invitation_counts(conn, on, rules, in_month, success, store_cond)
+    invite_num, invite_den = invitation_counts(conn, on, rules, in_month, store_cond)
     info_num, info_den = _info_accuracy_counts(conn, in_month, store_cond)
     car_store = v.c.store == store if store else literal(True)
     delivered = and_(v.c.delivery_date.between(first, upto), car_store)
@@ -239,6 +239,7 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
     return [
         make_kpi("follow_up_success_rate", int(follow_num), int(follow_den), rules),
         make_kpi("invite_success_rate", invite_num, invite_den, rules),
+        appointment_show_kpi(conn, on, first, last, rules, store),  # 预约到店率
         make_kpi("info_accuracy_rate", int(info_num), int(info_den), rules),
         make_kpi("maintenance_visit_rate", n["came"], n["pending"] + n["answered"], rules),
         make_kpi("first_service_rate", n["came_first"], n["pending_first"] + n["answered_first"], rules),
@@ -262,31 +263,6 @@ def _follow_up_counts(conn: Connection, in_month: ColumnElement[bool], success: 
     )
     follow_den, follow_num = conn.execute(select(func.count(), func.coalesce(func.sum(per_task.c.ok), 0))).one()
     return follow_num, follow_den
-
-
-def _invitation_counts(conn: Connection, on: date, rules: Rules, in_month: ColumnElement[bool],
-                       success: ColumnElement[bool], store_cond: ColumnElement[bool]) -> tuple[int, int]:
-    """定保邀约成功率: invitations with a reached/booked outcome in the month; success: a visit within 30 days."""
-    t, o = TASKS, OUTCOMES
-    invited = conn.execute(
-        select(t.c.id, t.c.vehicle_pk, func.min(o.c.attempt_date))
-        .join(o, o.c.task_id == t.c.id)
-        .where(t.c.code.in_(INVITATION_CODES), in_month, success, store_cond)
-        .group_by(t.c.id, t.c.vehicle_pk)
-    ).all()
-    visits_by_car: dict[int, list[date]] = defaultdict(list)
-    for part in chunks(sorted({vpk for _, vpk, _ in invited if vpk is not None})):
-        query = select(VISITS.c.vehicle_pk, VISITS.c.visit_date).where(
-            VISITS.c.vehicle_pk.in_(part), VISITS.c.visit_date <= on
-        )
-        for vpk, vdate in conn.execute(query):
-            visits_by_car[vpk].append(vdate)
-    within = timedelta(days=rules.kpi.invite_visit_within_days)
-    invite_num = sum(
-        1 for _, vpk, ok_on in invited
-        if any(ok_on <= d <= min(ok_on + within, on) for d in visits_by_car.get(vpk, []))
-    )
-    return invite_num, len(invited)
 
 
 def _info_accuracy_counts(conn: Connection, in_month: ColumnElement[bool],

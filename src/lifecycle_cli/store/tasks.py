@@ -23,6 +23,7 @@ from lifecycle_cli.core.insurance import RENEWAL_CODE
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, CustomerFacts, ScheduledTask, Scheduler
 from lifecycle_cli.steps import Steps, reported
+from lifecycle_cli.store.appointments import settle as settle_appointments
 from lifecycle_cli.store.bulk import chunks, in_keys
 from lifecycle_cli.store.candidates import (
     customers_due_between,
@@ -275,6 +276,7 @@ def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar
     golive.save(conn)
     if new_range != covered:
         _set_synced_range(conn, *new_range)
+    settle_appointments(conn, rules, today, no_shows=True)  # visited / no-show, and the no-show calls
     counts.lapsed = close_lapsed(conn, today)
     return counts
 
