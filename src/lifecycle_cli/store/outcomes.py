@@ -15,7 +15,9 @@ from lifecycle_cli.core.outcomes import Attempt, attempt_problem
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.store.bulk import chunks
+from lifecycle_cli.store.complaints import withdraw_response
 from lifecycle_cli.store.db import begin_now
+from lifecycle_cli.store.satisfaction import after_attempt
 from lifecycle_cli.store.state import refresh_customers
 from lifecycle_cli.store.tables import CUSTOMERS, OUTCOMES, TASKS
 
@@ -64,16 +66,18 @@ def record_outcome(conn: Connection, rules: Rules, attempt: Attempt, *, today: d
         _insert(conn, attempt, row["code"])
         _note_contact(conn, rules, row["customer_pk"], attempt.day)
         return dict(row)
-    effect = outcome_effect(attempt.result, row["attempts"], rules)
+    effect = outcome_effect(attempt.result, row["attempts"], rules, row["code"])
     on = attempt.day
-    _insert(conn, attempt, row["code"])
+    outcome_id = _insert(conn, attempt, row["code"])
     values: dict[str, Any] = {"attempts": effect.attempts, "last_attempt": on, "status": effect.status}
     if effect.status != "open":
         values.update(closed_reason=effect.closed_reason, closed_on=on)
     conn.execute(update(TASKS).where(TASKS.c.id == task_id, TASKS.c.status == "open").values(**values))
     _apply_scope(conn, effect.scope, row, attempt.result, on)
     _note_contact(conn, rules, row["customer_pk"], on)
-    return {**dict(row), **values}
+    # Answers, the complaint a low score opens, a complaint's response (store/satisfaction.py).
+    complaint = after_attempt(conn, rules, row, attempt, outcome_id)
+    return {**dict(row), **values, "complaint_event_id": complaint}
 
 
 def _check_attempt(conn: Connection, rules: Rules, row: Any, attempt: Attempt, today: date) -> None:
@@ -103,12 +107,12 @@ def _check_attempt(conn: Connection, rules: Rules, row: Any, attempt: Attempt, t
         raise OutcomeRefused(f"任务 {task_id}：{problem[1]}", problem[0])
 
 
-def _insert(conn: Connection, attempt: Attempt, code: str) -> None:
-    conn.execute(insert(OUTCOMES).values(
+def _insert(conn: Connection, attempt: Attempt, code: str) -> int:
+    return conn.execute(insert(OUTCOMES).values(
         task_id=attempt.task_id, result=attempt.result, attempt_date=attempt.day, note=attempt.note,
         booked_for=attempt.booked_for, recorded_by=attempt.recorded_by, list_date=attempt.list_date,
         score=attempt.score, reason=attempt.reason,
-    ))
+    )).inserted_primary_key[0]  # type: ignore[index]
 
 
 def _apply_scope(conn: Connection, scope: str, row: Any, result: str, on: date) -> None:
@@ -155,6 +159,7 @@ def undo_outcome(conn: Connection, task_id: int) -> tuple[dict[str, Any], dict[s
             values.update(status="open", closed_reason=None, closed_on=None)
         conn.execute(update(TASKS).where(TASKS.c.id == task_id).values(**values))
         _undo_scope(conn, row, last)
+        withdraw_response(conn, task_id, last)
     return last, {**dict(row), **values}
 
 
