@@ -163,7 +163,7 @@ def done_command(
     score: int = typer.Option(None, "--score", metavar="分数",
                               help="满意度 1–5（接通 / 已预约的交车回访和维修保养后回访）"),
     reason: str = typer.Option(None, "--reason", metavar="原因", help="原因（拒绝、流失）"),
-    answers: list[str] = typer.Option(None, "--answer", metavar="题目=分数",
+    answers: list[str] = typer.Option(None, "--answer", metavar="题目=N",
                                       help="满意度问卷的一题（可重复），如 维修质量=4；题目见规则文件 [survey] questions"),
     on: str = typer.Option(None, "--date", metavar="日期", help="尝试日期 YYYY-MM-DD（默认今天）"),
     by: str = typer.Option(None, "--by", metavar="姓名", help="记录人（--from 时默认为清单的负责人）"),
