@@ -118,7 +118,8 @@ def due_command(
                                   "inspection_reminder 年审提醒 / post_service_followup 维修保养后三日回访 / "
                                   "purchase_anniversary 购车周年关怀 / birthday_greeting 客户生日祝福 / "
                                   "care_call 双月关怀回访 / holiday_greeting 节日祝福 / "
-                                  "complaint_followup 客户抱怨处理回访 / rescue_followup 维修救援回访 / "
+                                  "complaint_followup 客户抱怨处理回访 / complaint_escalation 客户抱怨升级处理 / "
+                                  "rescue_followup 维修救援回访 / "
                                   "warranty_claim_followup 保修索赔回访 / breakdown_followup 保修外车辆故障回访 / "
                                   "seasonal_campaign 四季活动 / theme_campaign 主题服务活动 / care_salon 爱车养护沙龙"),
     no_overdue: bool = typer.Option(False, "--no-overdue", help="不显示逾期任务"),

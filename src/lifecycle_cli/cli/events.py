@@ -158,13 +158,13 @@ def event_add(
     for warning in result.warnings:
         warn(f"警告 {warning}")
     say(f"已记录事件 #{event['id']}：{found.name}，{event['vin']}，{day}" + (f"，{note}" if note else ""))
-    say_clock(event, rules)
     task = result.task
     if task is not None:
         name = rules.touchpoints[task["code"]].name
         say(f"回访任务 #{task['id']}：{name}，{task['due_date']}，负责人 {task['owner']}")
     else:
         say("回访期限在门店上线（首次生成回访清单）之前已过，不生成回访任务")
+    say_clock(event, rules)
 
 
 @event_app.command("resolve", cls=LifecycleCommand)

@@ -161,20 +161,17 @@ def add_events(conn: Connection, rules: Rules, calendar: HolidayCalendar,
         projection = vehicle_projection(vehicle, rules, day)
         scheduled = event_task(rules, calendar, kind.followup, customer, vehicle, f"event:{event_id}",
                                followup_date(kind, rules, day), projection, staffing)
-        created = event_followup_created(conn, rules, scheduled.code, scheduled.store, scheduled.due_date,
-                                         scheduled.window_end)
+        task: dict[str, Any] | None = None
+        # No follow-up when its window closed before the store went live (history): the event is kept.
+        if event_followup_created(conn, rules, scheduled.code, scheduled.store, scheduled.due_date,
+                                  scheduled.window_end):
+            task = _insert_task(conn, _task_row(scheduled, customer_pk, item.vehicle_pk))
+            conn.execute(update(EVENTS).where(EVENTS.c.id == event_id).values(followup_task_id=task["id"]))
         # A complaint's clock: handler, deadlines, escalations (store/complaints.py; other kinds: nothing).
         values.update(start_clock(conn, rules, calendar, {**values, "id": event_id, "level": item.level},
-                                  (customer, vehicle, projection, staffing), escalate=created))
-        if not created:
-            # Its window closed before the store went live (history): the event is kept, no call is due.
-            out.append(EventResult(event={**values, "id": event_id, "followup_task_id": None}, created=True,
-                                   warnings=warnings))
-            continue
-        task = _insert_task(conn, _task_row(scheduled, customer_pk, item.vehicle_pk))
-        conn.execute(update(EVENTS).where(EVENTS.c.id == event_id).values(followup_task_id=task["id"]))
-        out.append(EventResult(event={**values, "id": event_id, "followup_task_id": task["id"]}, created=True,
-                               task=task, warnings=warnings))
+                                  (customer, vehicle, projection, staffing), escalate=task is not None))
+        out.append(EventResult(event={**values, "id": event_id, "followup_task_id": task and task["id"]},
+                               created=True, task=task, warnings=warnings))
     return out
 
 
