@@ -101,10 +101,10 @@ def test_defaults_second_invitation_go_live_and_roles() -> None:
 
 
 def test_default_priority_is_the_pinned_order() -> None:
-    # care-desk §9 "Priority" (complaint_escalation: no touchpoint yet, left out).
+    # care-desk §9 "Priority".
     phone = [c for c in DEFAULTS.call_list.priority if DEFAULTS.touchpoints[c].channel == "phone"]
     assert phone == [
-        "complaint_followup", "rescue_followup", "warranty_claim_followup", "breakdown_followup",
+        "complaint_escalation", "complaint_followup", "rescue_followup", "warranty_claim_followup", "breakdown_followup",
         "delivery_call_24h", "delivery_call_7d", "visit_45d", "post_service_followup", "no_show_followup",
         "first_service_invite", "service_invite", "insurance_renewal_invite", "inspection_reminder", "warranty_expiry_check",
         "churn_winback", "trade_in_offer", "seasonal_campaign", "theme_campaign", "care_salon", "care_call"]

@@ -138,8 +138,8 @@ def test_event_kinds_and_their_follow_ups() -> None:
     for code in ("rescue_followup", "warranty_claim_followup", "breakdown_followup"):
         assert RULES.touchpoints[code].role == "service_advisor"
     # Follow-ups are at the top of the call list.
-    assert RULES.call_list.priority[:4] == ("complaint_followup", "rescue_followup", "warranty_claim_followup",
-                                  "breakdown_followup")
+    assert RULES.call_list.priority[:5] == ("complaint_escalation", "complaint_followup", "rescue_followup",
+                                            "warranty_claim_followup", "breakdown_followup")
 
 
 @pytest.mark.parametrize(("text", "code"), [

@@ -119,7 +119,8 @@ def due_command(
                                   "no_show_followup 预约未到店回访 / appointment_reminder 预约到店提醒 / "
                                   "purchase_anniversary 购车周年关怀 / birthday_greeting 客户生日祝福 / "
                                   "care_call 双月关怀回访 / holiday_greeting 节日祝福 / "
-                                  "complaint_followup 客户抱怨处理回访 / rescue_followup 维修救援回访 / "
+                                  "complaint_followup 客户抱怨处理回访 / complaint_escalation 客户抱怨升级处理 / "
+                                  "rescue_followup 维修救援回访 / "
                                   "warranty_claim_followup 保修索赔回访 / breakdown_followup 保修外车辆故障回访 / "
                                   "seasonal_campaign 四季活动 / theme_campaign 主题服务活动 / care_salon 爱车养护沙龙"),
     no_overdue: bool = typer.Option(False, "--no-overdue", help="不显示逾期任务"),
@@ -164,6 +165,8 @@ def done_command(
     score: int = typer.Option(None, "--score", metavar="分数",
                               help="满意度 1–5（接通 / 已预约的交车回访和维修保养后回访）"),
     reason: str = typer.Option(None, "--reason", metavar="原因", help="原因（拒绝、流失）"),
+    answers: list[str] = typer.Option(None, "--answer", metavar="题目=N",
+                                      help="满意度问卷的一题（可重复），如 维修质量=4；题目见规则文件 [survey] questions"),
     on: str = typer.Option(None, "--date", metavar="日期", help="尝试日期 YYYY-MM-DD（默认今天）"),
     by: str = typer.Option(None, "--by", metavar="姓名", help="记录人（--from 时默认为清单的负责人）"),
     sheet: Path = typer.Option(None, "--from", metavar="文件",
@@ -177,8 +180,8 @@ def done_command(
     day = day_or_today(on, rules)
     within_a_year(day, now, "--date")
     if sheet is not None:
-        if task_id is not None or result is not None or undo:
-            fail("--from 不能与任务号、--result、--undo 一起使用", EXIT_USAGE)
+        if task_id is not None or result is not None or undo or answers:
+            fail("--from 不能与任务号、--result、--answer、--undo 一起使用（问卷各题为清单中的列）", EXIT_USAGE)
         _done_from(context, rules, now, sheet, day, by)
         return
     if task_id is None:
@@ -191,21 +194,31 @@ def done_command(
     if result is None:
         fail("缺少 --result（回访结果）", EXIT_USAGE)
     _done_one(context, rules, now, day, task_id, result, note=note, booked_for=booked_for, score=score,
-              reason=reason, by=by)
+              reason=reason, by=by, answers=answers or [])
 
 
 def _done_one(context: Context, rules: Rules, now: date, day: date, task_id: int, result: str, *,
               note: str | None, booked_for: str | None, score: int | None, reason: str | None,
-              by: str | None) -> None:
+              by: str | None, answers: list[str]) -> None:
+    from lifecycle_cli.core.complaints import parse_answer
     from lifecycle_cli.service.outcomes import OutcomeOptions, record
 
+    given: dict[str, int] = {}
+    for text in answers:
+        try:
+            question, value = parse_answer(text, rules.survey.questions)
+        except ValueError as exc:
+            fail(f"--answer：{exc}", EXIT_USAGE)
+        if question in given:
+            fail(f"--answer：题目「{question}」给了两次", EXIT_USAGE)
+        given[question] = value
     booked = parse_day(booked_for, "--booked-for") if booked_for else None
     if booked is not None and result not in ("booked", "reschedule"):
         fail("--booked-for 只用于 --result booked（已预约）或 reschedule（改约）", EXIT_USAGE)
     if booked is not None:
         within_a_year(booked, now, "--booked-for", not_before=day, before_what="尝试日期")
     options = OutcomeOptions(task_id, result, day, note=note, booked_for=booked, score=score, reason=reason,
-                             recorded_by=by)
+                             recorded_by=by, answers=tuple(given.items()))
     _say_recorded(record(context.engine(), rules, now, options), options, rules)
 
 
@@ -237,7 +250,7 @@ def _undo(context: Context, rules: Rules, task_id: int) -> None:
 
 
 def _say_recorded(done: Recorded, options: OutcomeOptions, rules: Rules) -> None:
-    from lifecycle_cli.core.calllist import OUTCOME_LABELS, closed_reason_label
+    from lifecycle_cli.core.calllist import OUTCOME_LABELS, STAYS_OPEN_CODES, closed_reason_label
     from lifecycle_cli.render.output import say
 
     task, task_id, name = done.task, options.task_id, done.name
@@ -245,6 +258,9 @@ def _say_recorded(done: Recorded, options: OutcomeOptions, rules: Rules) -> None
     extra = f"，预约 {options.booked_for}" if options.booked_for else ""
     if options.result == "reschedule":
         say(f"已记录：任务 {task_id}（{name}）改约{extra}")
+    elif task["status"] == "open" and task["code"] in STAYS_OPEN_CODES:
+        say(f"已记录：任务 {task_id}（{name}）{label}，第 {task['attempts']} 次；抱怨处理完毕（event resolve）前"
+            "每天仍在清单上")
     elif task["status"] == "open":
         left = rules.schedule.max_attempts - task["attempts"]
         say(f"已记录：任务 {task_id}（{name}）{label}，第 {task['attempts']} 次尝试；"
@@ -261,6 +277,9 @@ def _say_recorded(done: Recorded, options: OutcomeOptions, rules: Rules) -> None
         say(f"已记录：任务 {task_id}（{name}）{label}，该客户已设为免打扰，不再出现在任何清单")
     else:
         say(f"已记录：任务 {task_id}（{name}）{label}{extra}，任务完成")
+    if task.get("complaint_event_id") is not None:
+        say(f"满意度 {options.score} 分（不高于 {rules.survey.complaint_at} 分）：已自动登记客户抱怨 "
+            f"#{task['complaint_event_id']}（lifecycle event list --open 查看处理人与期限）")
 
 
 def register(app: typer.Typer) -> None:

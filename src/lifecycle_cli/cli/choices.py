@@ -149,8 +149,15 @@ def _churn_categories() -> Iterable[Entry]:
     return (Entry(name, "", (CHURN_CODES[name],)) for name in CHURN_CATEGORIES)
 
 
+def _complaint_levels() -> Iterable[Entry]:
+    from lifecycle_cli.core.complaints import LEVELS
+
+    return (Entry(code, name) for code, name in LEVELS.items())
+
+
 RESULT = Choice(fixed=_outcomes)
 EVENT_STATUS = Choice(fixed=_event_statuses)
+COMPLAINT_LEVEL = Choice(fixed=_complaint_levels)
 CHURN_CATEGORY = Choice(fixed=_churn_categories)  # the verbs take the Chinese name; the code is accepted
 # The kinds of file an import may be told (ingest/registry.py; detected from the headers otherwise).
 def _import_kinds() -> Iterable[Entry]:

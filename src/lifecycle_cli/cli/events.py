@@ -12,6 +12,7 @@ from lifecycle_cli.cli.choices import (
     CAMPAIGN_KIND,
     CHANNEL,
     CHURN_CATEGORY,
+    COMPLAINT_LEVEL,
     EVENT_KIND,
     EVENT_STATUS,
     FORMAT,
@@ -28,6 +29,7 @@ from lifecycle_cli.cli.common import (
     fail,
     get_context,
     parse_day,
+    today,
 )
 from lifecycle_cli.cli.helptext import HelpGroup, LifecycleCommand
 
@@ -136,8 +138,11 @@ def event_add(
                                     "breakdown 保修外故障（或规则文件中的其他事件类型）"),
     on: str = typer.Option(None, "--date", metavar="日期", help="事件日期 YYYY-MM-DD（默认今天）"),
     note: str = typer.Option("", "--note", metavar="文本", help="说明"),
+    level: str = typer.Option("store", "--level", metavar="级别", callback=COMPLAINT_LEVEL.parse,
+                              help="客户抱怨的级别：store 店内（默认）/ oem 厂家（厂家400热线转来）"),
 ) -> None:
-    """记录一个事件，并生成次日的回访任务（抱怨处理后还有一次回访）。"""
+    """记录一个事件，并生成次日的回访任务（抱怨另有处理人、响应与解决期限，超期升级；处理后还有一次回访）。"""
+    from lifecycle_cli.cli.complaints import say_clock
     from lifecycle_cli.render.output import say, warn
     from lifecycle_cli.service.events import add_event
 
@@ -145,7 +150,7 @@ def event_add(
     rules = context.rules()
     found = rules.events.kinds[kind]  # the code of a kind of these rules (EVENT_KIND checked it)
     day = day_or_today(on, rules)
-    result = add_event(context.engine(), rules, vin, found, day, note)
+    result = add_event(context.engine(), rules, vin, found, day, note, level)
     event = result.event
     if not result.created:
         say(f"事件 #{event['id']} 已记录过（同一车辆、类型、日期和说明），未做任何更改")
@@ -159,6 +164,7 @@ def event_add(
         say(f"回访任务 #{task['id']}：{name}，{task['due_date']}，负责人 {task['owner']}")
     else:
         say("回访期限在门店上线（首次生成回访清单）之前已过，不生成回访任务")
+    say_clock(event, rules)
 
 
 @event_app.command("resolve", cls=LifecycleCommand)
@@ -200,10 +206,12 @@ def event_list(
     store: StoreOption = None,
     since: str = typer.Option(None, "--since", metavar="日期", help="事件日期从 YYYY-MM-DD"),
     until: str = typer.Option(None, "--until", metavar="日期", help="事件日期到 YYYY-MM-DD"),
+    open_only: bool = typer.Option(False, "--open", help="只看未处理完的事件，含已过天数、级别、处理人、响应与解决期限"),
     fmt: FormatOption = "table",
     english_headers: EnglishHeadersOption = False,
 ) -> None:
-    """事件清单（最新在前），含回访任务与处理状态。"""
+    """事件清单（最新在前），含回访任务与处理状态；--open 看未处理完的事件与抱怨期限。"""
+    from lifecycle_cli.cli.complaints import OPEN_COLUMNS, clock_fields
     from lifecycle_cli.render.output import write_records
     from lifecycle_cli.service.events import EventFilters, list_events
 
@@ -211,13 +219,17 @@ def event_list(
     rules = context.rules()
     first = parse_day(since, "--since") if since else None
     last = parse_day(until, "--until") if until else None
-    rows = list_events(context.engine(), EventFilters(kind=kind, status=status, store=store, since=first, until=last))
-    records = [_event_record(r, rules) for r in rows]
+    if open_only and status not in (None, "open"):
+        fail("--open 不能与 --status 满意 / 不满意 一起使用", EXIT_USAGE)
+    rows = list_events(context.engine(), EventFilters(kind=kind, status="open" if open_only else status, store=store,
+                                                      since=first, until=last))
+    now = today(rules)
+    records = [{**_event_record(r, rules), **clock_fields(r, now)} for r in rows]
     if fmt == "table":
         for r in records:
             r["status"] = r["status_name"]
-    write_records(records, EVENT_COLUMNS, fmt, english_headers=english_headers,
-                  title=f"事件清单（共 {len(records)} 个）")
+    write_records(records, OPEN_COLUMNS if open_only else EVENT_COLUMNS, fmt, english_headers=english_headers,
+                  title=f"{'未处理完的' if open_only else ''}事件清单（共 {len(records)} 个）")
 
 
 # --------------------------------------------------------------------------- campaigns

@@ -79,6 +79,7 @@ def render_report(data: dict[str, Any], rules: Rules) -> None:
         title=f"KPI（{data['month']}）",
         styles=["green" if k["met"] else ("red" if k["met"] is False else None) for k in data["kpis"].values()],
     )
+    render_satisfaction(data["satisfaction"], data["month"])
     print_table(["流失类型", "车辆数"], [[c, n] for c, n in data["churn"].items()],
                 title=f"流失情况（{data['date']}；流失返回为本月）")
     days = [(date.fromisoformat(str(data["date"])) + timedelta(days=i)).isoformat() for i in range(rules.call_list.ahead_days)]
@@ -89,6 +90,20 @@ def render_report(data: dict[str, Any], rules: Rules) -> None:
     )
     print_table(list(WORKLOAD_COLUMNS.values()), [[w[k] for k in WORKLOAD_COLUMNS] for w in data["workload_days"]],
                 title="产能（按负责人、按天：本月已过的天与今天为已定清单，之后为预测）")
+
+
+def render_satisfaction(block: dict[str, Any], month: str) -> None:
+    """满意度 of the month: the average, per service advisor, per sales consultant, per assigned person
+    (专属管家满意度, with a staff file); each customer's latest score of the month."""
+    from lifecycle_cli.render.output import print_table
+
+    average = "—" if block["average_score"] is None else f"{block['average_score']:.2f}"
+    rows = [["全部", "", block["surveyed"], average]]
+    for key, label in (("by_service_advisor", "服务顾问"), ("by_sales_consultant", "销售顾问")):
+        rows += [[label, g["name"] or "（未记录）", g["customers"], f"{g['average_score']:.2f}"] for g in block[key]]
+    rows += [[f"专属管家·{g['role_name']}", g["name"], g["customers"], f"{g['average_score']:.2f}"]
+             for g in block["by_assigned_person"]]
+    print_table(["按", "人员", "客户数", "平均满意度"], rows, title=f"满意度（{month}，每位客户取当月最近一次评分）")
 
 
 # The report's levelled days (care-desk §2), for `report --workload` and the report's table.

@@ -39,6 +39,8 @@ SUCCESSFUL_OUTCOMES = frozenset({"reached", "booked"})
 # Results a satisfaction score (1-5) may come with, and the tasks it may be asked on.
 SCORED_OUTCOMES = frozenset({"reached", "booked"})
 SCORED_CODES = frozenset({"post_service_followup", "delivery_call_24h", "delivery_call_7d", "visit_45d"})
+# Tasks that stay on the list until something else closes them (a complaint's escalation: its resolution).
+STAYS_OPEN_CODES = frozenset({"complaint_escalation"})
 # How a task was closed, for people (the outcome's own name, or what closed it otherwise).
 CLOSED_REASON_LABELS = {
     **OUTCOME_LABELS,
@@ -50,6 +52,7 @@ CLOSED_REASON_LABELS = {
     "renewed": "已续保",
     "next_step": "已进入下一步",
     "superseded": "到期日已变更",
+    "resolved": "抱怨已解决",
 }
 
 
@@ -182,13 +185,16 @@ class OutcomeEffect:
     scope: str = "task"
 
 
-def outcome_effect(result: str, attempts_before: int, rules: Rules) -> OutcomeEffect:
+def outcome_effect(result: str, attempts_before: int, rules: Rules, code: str | None = None) -> OutcomeEffect:
     """An attempt's effect: no_answer / switched_off / suspended retry until max_attempts (then
     unreachable); the bad-number family closes the customer's phone tasks, vehicle_sold the car's,
-    do_not_contact takes the customer off every list; the others close the task."""
+    do_not_contact takes the customer off every list; the others close the task. A complaint's
+    escalation (`code` STAYS_OPEN_CODES) stays open on any result of the task alone: until resolved."""
     if result not in OUTCOMES:
         raise ValueError(result)
     attempts = attempts_before + 1
+    if code in STAYS_OPEN_CODES and outcome_scope(result) == "task":
+        return OutcomeEffect(attempts, "open", None, result in SUCCESSFUL_OUTCOMES, contact=result in CONTACT_OUTCOMES)
     if result in RETRY_OUTCOMES:
         if attempts >= rules.schedule.max_attempts:
             return OutcomeEffect(attempts, "closed", "unreachable", False)

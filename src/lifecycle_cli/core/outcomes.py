@@ -28,6 +28,8 @@ class Attempt:
     score: int | None = None
     reason: str | None = None
     customer_id: str | None = None
+    # The questionnaire's answers given on the call ([survey] questions), as (question, score 1-5).
+    answers: tuple[tuple[str, int], ...] = ()
 
 
 def attempt_problem(attempt: Attempt, code: str | None = None) -> tuple[str, str] | None:
@@ -46,6 +48,11 @@ def attempt_problem(attempt: Attempt, code: str | None = None) -> tuple[str, str
             return "score", "满意度应为 1–5 的整数"
         if result not in SCORED_OUTCOMES or (code is not None and code not in SCORED_CODES):
             return "score", "满意度只用于接通或已预约的交车回访和维修保养后回访"
+    for question, score in attempt.answers:
+        if not 1 <= score <= 5:
+            return question, f"{question} 的分数应为 1–5 的整数"
+        if result not in SCORED_OUTCOMES or (code is not None and code not in SCORED_CODES):
+            return question, "问卷只用于接通或已预约的交车回访和维修保养后回访"
     return None
 
 

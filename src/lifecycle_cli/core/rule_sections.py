@@ -179,6 +179,26 @@ class EventsSection:
 
     followup_within_days: int
     kinds: Mapping[str, EventKind]
+    # The complaint clock (care-desk §6): days to resolve (holidays not counted), and the escalation
+    # steps: days after the resolution deadline, and the role told, pairwise.
+    resolve_days: int
+    escalate_after_days: tuple[int, ...]
+    escalate_roles: tuple[str, ...]
+
+    @property
+    def escalations(self) -> tuple[tuple[int, str], ...]:
+        """The escalation steps as (days after the resolution deadline, role), in order."""
+        return tuple(zip(self.escalate_after_days, self.escalate_roles, strict=True))
+
+
+@dataclass(frozen=True)
+class SurveySection:
+    """[survey]: the questionnaire asked with a satisfaction score, the score at or below which a
+    complaint opens (0: never), and the score from which a customer counts as highly satisfied."""
+
+    questions: tuple[str, ...]
+    complaint_at: int
+    high_from: int
 
 
 @dataclass(frozen=True)
@@ -302,7 +322,13 @@ def sections(data: Mapping[str, Any]) -> dict[str, Any]:
         "holidays": tuple(Festival(name=str(f["name"]), lunar=_pair(f.get("lunar")), solar=_pair(f.get("solar")))
                           for f in data["holidays"]),
         "events": EventsSection(followup_within_days=int(events["followup_within_days"]),
-                                kinds={str(c): event_kind(str(c), s) for c, s in events["kinds"].items()}),
+                                kinds={str(c): event_kind(str(c), s) for c, s in events["kinds"].items()},
+                                resolve_days=int(events["resolve_days"]),
+                                escalate_after_days=_ints(events["escalate_after_days"]),
+                                escalate_roles=_texts(events["escalate_roles"])),
+        "survey": SurveySection(questions=_texts(data["survey"]["questions"]),
+                                complaint_at=int(data["survey"]["complaint_at"]),
+                                high_from=int(data["survey"]["high_from"])),
         "campaigns": CampaignsSection(kinds=_texts(campaigns["kinds"]), visit_months=int(campaigns["visit_months"]),
                                       age_bands=tuple(age_band(b) for b in campaigns["age_bands"])),
     }

@@ -26,6 +26,7 @@ from lifecycle_cli.core.rule_sections import (
     ProjectionSection,
     ScheduleSection,
     StagesSection,
+    SurveySection,
     Touchpoint,
     WarrantySection,
     sections,
@@ -68,6 +69,7 @@ class Rules:
     holidays: tuple[Festival, ...]
     events: EventsSection
     campaigns: CampaignsSection
+    survey: SurveySection
     raw: dict[str, Any]
 
     def role_label(self, role: str) -> str:
@@ -164,7 +166,7 @@ def check_file(path: Path) -> list[str]:
 # Sections and keys the stored state and the scheduled tasks never read (labels, texts, report
 # targets, the list's order, events and campaigns written when added, capacity: a day is levelled
 # when its list is first made): changing them needs no rebuild.
-DISPLAY_ONLY_SECTIONS = ("roles", "channels", "events", "campaigns", "capacity")
+DISPLAY_ONLY_SECTIONS = ("roles", "channels", "events", "campaigns", "capacity", "survey")
 DISPLAY_ONLY_KPI = ("names", "targets", "lower_is_better")
 DISPLAY_ONLY_TOUCHPOINT = ("name", "moment", "hint")
 

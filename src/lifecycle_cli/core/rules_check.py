@@ -48,6 +48,10 @@ RANGES: dict[str, tuple[int, int]] = {
     "campaigns.age_bands[].from_months": (0, 1200),
     "holidays[].lunar[]": (1, 31),
     "holidays[].solar[]": (1, 31),
+    "events.resolve_days": (1, 366),
+    "events.escalate_after_days[]": (0, 366),
+    "survey.complaint_at": (0, 5),  # a satisfaction score 1-5; 0: a low score never opens a complaint
+    "survey.high_from": (1, 5),
 }
 STAGE_COUNT = 5
 
@@ -270,12 +274,35 @@ class _Checker:
             if "followup" in spec and spec["followup"] not in codes:
                 self.say(f"events.kinds.{kind}.followup", f"没有这个任务代码 {_shown(spec['followup'])}"
                                                           + _suggest(spec["followup"], list(codes), ""))
+        self.complaint_clock(d["events"], d["roles"])
+        self.survey(d["survey"])
         self.holidays(d["holidays"])
         self.required_items("campaigns.age_bands", d["campaigns"]["age_bands"])
         for i, band in enumerate(d["campaigns"]["age_bands"], 1):
             lo, hi = band.get("from_months", 0), band.get("to_months")
             if hi is not None and hi <= lo:
                 self.say(f"campaigns.age_bands[{i}].to_months", f"应大于 from_months（{hi} ≤ {lo}）")
+
+    def complaint_clock(self, events: dict[str, Any], roles: dict[str, Any]) -> None:
+        days, who = events["escalate_after_days"], events["escalate_roles"]
+        if len(days) != len(who):
+            self.say("events.escalate_roles", f"应与 events.escalate_after_days 一一对应（{len(who)} 个岗位，"
+                                              f"{len(days)} 个天数）")
+        if days != sorted(set(days)):
+            self.say("events.escalate_after_days", "天数应逐个增大")
+        for i, role in enumerate(who, 1):
+            if role not in roles:
+                self.say(f"events.escalate_roles[{i}]", f"[roles] 中没有 {_shown(role)}" + _suggest(role, list(roles), ""))
+
+    def survey(self, survey: dict[str, Any]) -> None:
+        questions = [q.strip() for q in survey["questions"]]
+        if "" in questions:
+            self.say("survey.questions", "题目不能为空")
+        twice = sorted({q for q in questions if questions.count(q) > 1})
+        if twice:
+            self.say("survey.questions", f"题目不能重复（{'、'.join(twice)}）")
+        if survey["complaint_at"] >= survey["high_from"]:
+            self.say("survey.complaint_at", f"应小于 survey.high_from（{survey['complaint_at']} ≥ {survey['high_from']}）")
 
     def stages(self, stages: dict[str, Any]) -> None:
         for key in ("names", "age_months", "mileage_km"):

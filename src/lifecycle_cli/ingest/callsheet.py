@@ -8,7 +8,7 @@ skipped here (counted), so the caller only sees what the desk filled in."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,6 +19,8 @@ from lifecycle_cli.ingest.values import BadValue, parse_date, parse_text
 from lifecycle_cli.ingest.values.cells import is_blank
 
 _COLUMNS = {**SHEET_KEY_COLUMNS, **DESK_COLUMNS}
+# The key of a questionnaire's column: this prefix and the question.
+QUESTION = "answer:"
 _REQUIRED = ("task_id", "result")
 
 
@@ -36,6 +38,8 @@ class SheetRow:
     booked_for: date | None = None
     score: int | None = None
     reason: str | None = None
+    # The questionnaire's answers ([survey] questions: one column each), as (question, score).
+    answers: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,13 +68,15 @@ def _norm(text: str) -> str:
 _HEADER_WORDS = {_norm(w): key for key, name in _COLUMNS.items() for w in (key, name)}
 
 
-def read_call_sheet(path: Path) -> CallSheet:
-    """Read a call sheet; FileRefused (Chinese) when it is not one (no 任务号 / 结果 column)."""
+def read_call_sheet(path: Path, questions: Sequence[str] = ()) -> CallSheet:
+    """Read a call sheet; FileRefused (Chinese) when it is not one (no 任务号 / 结果 column). A column
+    headed by a question of the questionnaire holds that question's score (1-5)."""
     sheet = CallSheet(path)
+    asked = {_norm(q): f"{QUESTION}{q}" for q in questions}
     with open_table(path) as table:
         columns: dict[str, tuple[int, str]] = {}
         for index, header in enumerate(table.header):
-            key = _HEADER_WORDS.get(_norm(header))
+            key = _HEADER_WORDS.get(_norm(header)) or asked.get(_norm(header))
             if key is not None and key not in columns:
                 columns[key] = (index, str(header).strip())
         missing = [_COLUMNS[k] for k in _REQUIRED if k not in columns]
@@ -91,11 +97,14 @@ def _read_row(sheet: CallSheet, row: Row, columns: dict[str, tuple[int, str]]) -
         sheet.blank += 1
         return
     values: dict[str, object] = {}
-    for key, parse in _PARSERS.items():
-        if key not in columns:
-            continue
+    answers: list[tuple[str, int]] = []
+    for key in [*(k for k in _PARSERS if k in columns), *(k for k in columns if k.startswith(QUESTION))]:
+        question = key.removeprefix(QUESTION) if key.startswith(QUESTION) else None
         try:
-            values[key] = parse(cell(key))
+            if question is None:
+                values[key] = _PARSERS[key](cell(key))
+            elif (score := _whole_number(cell(key), question)) is not None:
+                answers.append((question, score))
         except BadValue as exc:
             sheet.problems.append(SheetProblem(row.line, columns[key][1], str(exc)))
             return
@@ -107,7 +116,7 @@ def _read_row(sheet: CallSheet, row: Row, columns: dict[str, tuple[int, str]]) -
         customer_id=values.get("customer_id"), list_date=values.get("day"),  # type: ignore[arg-type]
         owner=values.get("owner"), note=values.get("note"),  # type: ignore[arg-type]
         booked_for=values.get("booked_for"), score=values.get("score"),  # type: ignore[arg-type]
-        reason=values.get("reason"),  # type: ignore[arg-type]
+        reason=values.get("reason"), answers=tuple(answers),  # type: ignore[arg-type]
     ))
 
 

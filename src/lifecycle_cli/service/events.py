@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from lifecycle_cli.store.events import EventResult, Selection
 
 
-def add_event(engine: Engine, rules: Rules, vin: str, kind: EventKind, day: date, note: str) -> EventResult:
+def add_event(engine: Engine, rules: Rules, vin: str, kind: EventKind, day: date, note: str,
+              level: str = "store") -> EventResult:
     """Record an event of a car on a day with its follow-up task (a repeat changes nothing: created False).
     RefusedInput: no such VIN; store.events.EventRefused: a day before the car's delivery."""
     from lifecycle_cli.core.calendar import HolidayCalendar
@@ -28,7 +29,7 @@ def add_event(engine: Engine, rules: Rules, vin: str, kind: EventKind, day: date
         vehicle_pk = vehicle_pk_of(conn, vin)
         if vehicle_pk is None:
             raise RefusedInput(f"车架号 \"{vin}\" 不存在（先导入车辆；lifecycle show 可按车牌、电话查找）")
-        result = add_events(conn, rules, HolidayCalendar(), [NewEvent(vehicle_pk, kind, day, note)])[0]
+        result = add_events(conn, rules, HolidayCalendar(), [NewEvent(vehicle_pk, kind, day, note, level=level)])[0]
         if isinstance(result, EventRefused):
             raise result
     return result

@@ -67,7 +67,7 @@ def record_sheet(engine: Engine, rules: Rules, today: date, path: Path, day: dat
     from lifecycle_cli.ingest.callsheet import read_call_sheet
     from lifecycle_cli.store.outcomes import AlreadyRecorded, OutcomeRefused, TaskClosed, record_outcome
 
-    sheet = read_call_sheet(path)
+    sheet = read_call_sheet(path, rules.survey.questions)
     done = SheetResult(skipped=sheet.blank)
     name = str(path)  # the path as given, like the import's messages
     done.rejected.extend(f"{name}:{p.line}: {p.column}: {p.reason}" for p in sheet.problems)
@@ -75,7 +75,7 @@ def record_sheet(engine: Engine, rules: Rules, today: date, path: Path, day: dat
         for row in sheet.rows:
             attempt = Attempt(row.task_id, row.result, day, note=row.note, booked_for=row.booked_for,
                               recorded_by=by or row.owner, list_date=row.list_date or day, score=row.score,
-                              reason=row.reason, customer_id=row.customer_id)
+                              reason=row.reason, customer_id=row.customer_id, answers=row.answers)
             try:
                 record_outcome(conn, rules, attempt, today=today)
             except AlreadyRecorded:

@@ -40,6 +40,7 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
         stage_distribution,
         vehicles_as_of,
     )
+    from lifecycle_cli.store.satisfaction import satisfaction_figures
     from lifecycle_cli.store.tasks import sync_window
     from lifecycle_cli.store.workload import workload
 
@@ -53,6 +54,8 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
         figures = kpis(conn, v, day, first, last, rules, store)
         figures += event_kpis(conn, day, first, last, rules, store)  # campaigns, complaints, rescues
         figures.append(phone_validity_kpi(conn, rules, store))  # the numbers an import flagged invalid
+        high_satisfaction, satisfaction = satisfaction_figures(conn, rules, first, min(last, day), store)
+        figures.append(high_satisfaction)  # 高满意度客户比例 (store/satisfaction.py)
         churn = churn_counts(conn, v, day, first, last, rules, store)
         load = workload(conn, day, rules.call_list.ahead_days, store)
         days = workload_days(conn, rules, today, options, calendar)
@@ -66,6 +69,7 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
                      "target": k.target, "met": k.met}
             for k in figures
         },
+        "satisfaction": satisfaction,
         "churn": churn,
         "workload": load,
         "workload_days": days,

@@ -38,6 +38,7 @@ from lifecycle_cli.core.segments import (
 from lifecycle_cli.core.stages import add_months
 from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.store.bulk import chunks
+from lifecycle_cli.store.complaints import close_escalations, start_clock
 from lifecycle_cli.store.facts import load_vehicle_facts
 from lifecycle_cli.store.golive import event_followup_created
 from lifecycle_cli.store.report import churn_conditions, stage_index_expr, vehicles_as_of
@@ -80,6 +81,8 @@ class NewEvent:
     event_date: date
     note: str = ""
     source: str = "cli"
+    level: str = "store"  # a complaint's level: store 店内 / oem 厂家
+    outcome_id: int | None = None  # the low-scored call that opened a complaint
 
 
 @dataclass
@@ -152,21 +155,23 @@ def add_events(conn: Connection, rules: Rules, calendar: HolidayCalendar,
         if dnc:
             warnings.append(f"客户 {customer.customer_id} 为免打扰客户，回访任务不会出现在回访清单中")
         values = {"vehicle_pk": item.vehicle_pk, "customer_pk": customer_pk, "vin": vehicle.vin, "kind": kind.code,
-                  "event_date": day, "note": note, "status": "open", "store": vehicle.store or customer.store, "source": item.source}
+                  "event_date": day, "note": note, "status": "open", "store": vehicle.store or customer.store,
+                  "source": item.source, "outcome_id": item.outcome_id}
         event_id = int(conn.execute(insert(EVENTS).values(**values)).inserted_primary_key[0])  # type: ignore[index]
         projection = vehicle_projection(vehicle, rules, day)
         scheduled = event_task(rules, calendar, kind.followup, customer, vehicle, f"event:{event_id}",
                                followup_date(kind, rules, day), projection, staffing)
-        if not event_followup_created(conn, rules, scheduled.code, scheduled.store, scheduled.due_date,
-                                      scheduled.window_end):
-            # Its window closed before the store went live (history): the event is kept, no call is due.
-            out.append(EventResult(event={**values, "id": event_id, "followup_task_id": None}, created=True,
-                                   warnings=warnings))
-            continue
-        task = _insert_task(conn, _task_row(scheduled, customer_pk, item.vehicle_pk))
-        conn.execute(update(EVENTS).where(EVENTS.c.id == event_id).values(followup_task_id=task["id"]))
-        out.append(EventResult(event={**values, "id": event_id, "followup_task_id": task["id"]}, created=True,
-                               task=task, warnings=warnings))
+        task: dict[str, Any] | None = None
+        # No follow-up when its window closed before the store went live (history): the event is kept.
+        if event_followup_created(conn, rules, scheduled.code, scheduled.store, scheduled.due_date,
+                                  scheduled.window_end):
+            task = _insert_task(conn, _task_row(scheduled, customer_pk, item.vehicle_pk))
+            conn.execute(update(EVENTS).where(EVENTS.c.id == event_id).values(followup_task_id=task["id"]))
+        # A complaint's clock: handler, deadlines, escalations (store/complaints.py; other kinds: nothing).
+        values.update(start_clock(conn, rules, calendar, {**values, "id": event_id, "level": item.level},
+                                  (customer, vehicle, projection, staffing), escalate=task is not None))
+        out.append(EventResult(event={**values, "id": event_id, "followup_task_id": task and task["id"]},
+                               created=True, task=task, warnings=warnings))
     return out
 
 
@@ -177,7 +182,8 @@ def resolve_event(conn: Connection, rules: Rules, calendar: HolidayCalendar, eve
     if row is None:
         raise EventRefused(f"事件 {event_id} 不存在（lifecycle event list 可查看事件号）")
     if row["status"] != "open":
-        raise EventResolved(f"事件 {event_id} 已于 {row['resolved_on']} 处理完毕（{_status_word(row['status'])}），"
+        word = "满意" if row["status"] == "satisfied" else "不满意"
+        raise EventResolved(f"事件 {event_id} 已于 {row['resolved_on']} 处理完毕（{word}），"
                             "未做任何更改")
     if on < row["event_date"]:
         raise EventRefused(f"--date: 处理日期 {on} 早于事件日期 {row['event_date']}")
@@ -195,11 +201,8 @@ def resolve_event(conn: Connection, rules: Rules, calendar: HolidayCalendar, eve
         task = _insert_task(conn, _task_row(scheduled, row["customer_pk"], row["vehicle_pk"]))
         values["resolved_task_id"] = task["id"]
     conn.execute(update(EVENTS).where(EVENTS.c.id == event_id).values(**values))
+    close_escalations(conn, event_id, on)
     return {**dict(row), **values}, task
-
-
-def _status_word(status: str) -> str:
-    return {"satisfied": "满意", "unsatisfied": "不满意"}.get(status, status)
 
 
 def list_events(conn: Connection, *, kind: str | None = None, status: str | None = None,

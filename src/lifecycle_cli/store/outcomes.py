@@ -16,7 +16,9 @@ from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.store.appointments import appointment_of_task, book, move, undo_booking
 from lifecycle_cli.store.bulk import chunks
+from lifecycle_cli.store.complaints import withdraw_response
 from lifecycle_cli.store.db import begin_now
+from lifecycle_cli.store.satisfaction import after_attempt
 from lifecycle_cli.store.state import refresh_customers
 from lifecycle_cli.store.tables import CUSTOMERS, OUTCOMES, TASKS
 
@@ -66,7 +68,7 @@ def record_outcome(conn: Connection, rules: Rules, attempt: Attempt, *, today: d
         _reschedule(conn, rules, row, appointment, attempt, outcome_id)
         _note_contact(conn, rules, row["customer_pk"], attempt.day)
         return dict(row)
-    effect = outcome_effect(attempt.result, row["attempts"], rules)
+    effect = outcome_effect(attempt.result, row["attempts"], rules, row["code"])
     on = attempt.day
     outcome_id = _insert(conn, attempt, row["code"])
     if attempt.result == "booked" and attempt.booked_for is not None:
@@ -77,7 +79,9 @@ def record_outcome(conn: Connection, rules: Rules, attempt: Attempt, *, today: d
     conn.execute(update(TASKS).where(TASKS.c.id == task_id, TASKS.c.status == "open").values(**values))
     _apply_scope(conn, effect.scope, row, attempt.result, on)
     _note_contact(conn, rules, row["customer_pk"], on)
-    return {**dict(row), **values}
+    # Answers, the complaint a low score opens, a complaint's response (store/satisfaction.py).
+    complaint = after_attempt(conn, rules, row, attempt, outcome_id)
+    return {**dict(row), **values, "complaint_event_id": complaint}
 
 
 def _check_attempt(conn: Connection, rules: Rules, row: Any, attempt: Attempt, today: date) -> dict[str, Any] | None:
@@ -177,6 +181,7 @@ def undo_outcome(conn: Connection, rules: Rules, task_id: int) -> tuple[dict[str
             values.update(status="open", closed_reason=None, closed_on=None)
         conn.execute(update(TASKS).where(TASKS.c.id == task_id).values(**values))
         _undo_scope(conn, row, last)
+        withdraw_response(conn, task_id, last)
     return last, {**dict(row), **values}
 
 
