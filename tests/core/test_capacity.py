@@ -3,14 +3,25 @@ tasks riding along, holidays, deferral past the window, leave."""
 
 from __future__ import annotations
 
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from lifecycle_cli.core.calendar import HolidayCalendar
-from lifecycle_cli.core.calllist import OpenTask, build_call_list
-from lifecycle_cli.core.capacity import Desk, Person, level_day, level_days, next_list_day
-from lifecycle_cli.core.rules import load_rules
+from lifecycle_cli.core.calllist import (
+    CustomerLine,
+    ListedTask,
+    OpenTask,
+    build_call_list,
+    first_list_day,
+    merge_lines,
+)
+from lifecycle_cli.core.capacity import DayLevel, Desk, OwnerKey, Person, level_day, level_days, next_list_day
+from lifecycle_cli.core.rules import Rules, load_rules
 
 RULES = load_rules()
 DAY = date(2026, 3, 10)  # an ordinary Tuesday
@@ -162,3 +173,93 @@ def test_forecast_carries_deferred_lines_and_never_exceeds() -> None:
     assert listed == [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 20]]
     assert [line.deferred_days for line in levels[3].lines] == [3, 2]  # 20 waited behind the older ones
     assert all(len(lv.lines) <= 3 for lv in levels)
+
+
+def _level_days_reference(tasks: Iterable[OpenTask], start: date, end: date, rules: Rules, desk: Desk,
+                          next_day: Callable[[date], date], *, used: Mapping[OwnerKey, int] | None = None,
+                          levelled: Callable[[CustomerLine], bool] | None = None) -> list[DayLevel]:
+    """level_days before it was made linear (kept to compare with): every day's lines rebuilt from
+    buckets, each deferred task copied into the next day's bucket."""
+    buckets: dict[date, dict[tuple[date, int], list[ListedTask]]] = defaultdict(lambda: defaultdict(list))
+
+    def put(task: OpenTask, day: date) -> None:
+        overdue = max((day - task.due_date).days, 0)
+        buckets[day][(day, task.customer_key)].append(ListedTask(task=task, day=day, overdue_days=overdue))
+
+    for task in tasks:
+        day = first_list_day(task, start, end)
+        if day is not None:
+            put(task, day)
+    levels = []
+    day = start
+    while day <= end:
+        grouped = buckets.pop(day, None)
+        if grouped:
+            first = day == start
+            level = level_day(merge_lines(grouped, rules), day, desk, next_day,
+                              used=used if first else None, levelled=levelled if first else None)
+            levels.append(level)
+            for task in level.deferred:
+                if task.list_from is not None and task.list_from <= end:
+                    put(task, task.list_from)
+        day += timedelta(days=1)
+    return levels
+
+
+CODES = [("delivery_call_7d", "phone"), ("post_service_followup", "phone"), ("service_invite", "phone"),
+         ("care_call", "phone"), ("care_call", "phone"), ("trade_in_offer", "phone"),
+         ("birthday_greeting", "sms")]
+ROLES = {"customer_care": "客服专员", "service_advisor": "服务顾问", "sales_consultant": "销售顾问"}  # no default
+
+
+def random_case(seed: int) -> tuple[list[OpenTask], date, date, Desk, Callable[[date], date], dict[str, Any]]:
+    """Several stores, roles and people (small capacities, leave, inactive, no default), holidays (tasks
+    due on them: levelled days whose deferrals meet others'), customers with tasks on several days."""
+    rng = random.Random(seed)
+    start = DAY + timedelta(days=rng.randrange(60))
+    end = start + timedelta(days=rng.randrange(1, 12))
+    holidays = {start + timedelta(days=rng.randrange(-2, 14)) for _ in range(rng.randrange(4))}
+    people = {}
+    for store in ("A", "B")[:rng.randrange(1, 3)]:
+        for role in ("customer_care", "service_advisor"):
+            for name in rng.sample(["张伟", "李娜", "王芳", "刘洋"], rng.randrange(4)):
+                away = start + timedelta(days=rng.randrange(-1, 8))
+                people[(store, name)] = Person(
+                    store, name, role, rng.choice([None, 0, 1, 2, 3]), rng.random() > 0.15,
+                    away if rng.random() < 0.4 else None,
+                    away + timedelta(days=rng.randrange(4)) if rng.random() < 0.4 else None)
+    stores = sorted({s for s, _ in people} | {"A"})
+    tasks = []
+    ids = rng.sample(range(1, 1000), rng.randrange(1, 70))
+    for task_id in ids:
+        code, channel = rng.choice(CODES)
+        store, role = rng.choice(stores), rng.choice(list(ROLES))
+        names = [n for (s, n), p in people.items() if s == store and p.role == role]
+        due = start + timedelta(days=rng.randrange(-4, (end - start).days + 2))
+        tasks.append(OpenTask(
+            task_id, rng.randrange(12), code, due, due, due + timedelta(days=rng.randrange(0, 9)),
+            attempts=0, last_attempt=due + timedelta(days=rng.randrange(3)) if rng.random() < 0.1 else None,
+            owner=rng.choice([*names, ROLES[role]]), role=role, channel=channel, store=store,
+            list_from=due + timedelta(days=rng.randrange(4)) if rng.random() < 0.1 else None,
+            deferred_days=rng.randrange(3)))
+    options: dict[str, Any] = {}
+    if rng.random() < 0.3:
+        options["used"] = {(s, o): rng.randrange(3) for s, o in [*people, ("A", "客服专员")]}
+        options["levelled"] = lambda line: line.customer_key % 4 == 0 and line.day == start
+    return tasks, start, end, Desk(people, ROLE_DEFAULTS), next_list_day(holidays.__contains__), options
+
+
+def test_level_days_equals_the_reference_on_random_desks() -> None:
+    # Each day: the same lines (tasks, copies, assigned), listed / deferred / lapsed, owners and their
+    # order; `deferred` is built lazily now, so it is read here on every day.
+    for seed in range(400):
+        tasks, start, end, desk, following, options = random_case(seed)
+        expected = _level_days_reference(tasks, start, end, RULES, desk, following, **options)
+        got = level_days(tasks, start, end, RULES, desk, following, **options)
+        assert [lv.day for lv in got] == [lv.day for lv in expected], seed
+        for new, old in zip(got, expected, strict=True):
+            assert new.lines == old.lines, (seed, new.day)
+            assert new.listed == old.listed, (seed, new.day)
+            assert new.lapsed == old.lapsed, (seed, new.day)
+            assert list(new.owners.items()) == list(old.owners.items()), (seed, new.day)
+            assert new.deferred == old.deferred, (seed, new.day)
