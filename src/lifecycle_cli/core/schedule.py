@@ -23,6 +23,7 @@ from lifecycle_cli.core.facts import (
     warranty_end,
     yearly_date,
 )
+from lifecycle_cli.core.golive import created_at_go_live, followup_codes
 from lifecycle_cli.core.insurance import (
     INSPECTION_CODE,
     RENEWAL_CODE,
@@ -125,10 +126,18 @@ class Scheduler:
     now: date | None = None
     # The store's active people (care-desk §1): owners are people once there is a staff file.
     staffing: Staffing = field(default_factory=Staffing)
+    # Every store's go-live on a database's first sync (care-desk §4; None otherwise): for_customer(in_window=True)
+    # then gives only the tasks go-live creates (core/golive.py), and does not build the others.
+    go_live: date | None = None
     # Set while for_customer(in_window=True) runs: tasks that cannot meet the window are not built.
     _pruning: bool = field(default=False, init=False, repr=False, compare=False)
     # Per car of the customer being scheduled: the day its first invitation closes (care calls wait for it).
     _care_blocked: dict[str, date | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # The event kinds' follow-up codes (go-live keeps them while in their window).
+    _followups: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._followups = followup_codes(self.rules)
 
     def for_customer(self, customer: CustomerFacts, *, in_window: bool = True) -> list[ScheduledTask]:
         """Every task of this customer whose time on the list meets the window.
@@ -153,22 +162,37 @@ class Scheduler:
             tasks = [t for t in tasks if t.channel != "phone"]
         if not in_window:
             return tasks
-        return [t for t in tasks if t.due_date <= self.end and t.window_end >= self.start]
+        tasks = [t for t in tasks if t.due_date <= self.end and t.window_end >= self.start]
+        if self.go_live is None:
+            return tasks
+        return [t for t in tasks if created_at_go_live(t.code, t.due_date, t.window_end, self.go_live, self.rules,
+                                                       self._followups)]
 
     def _pruned(self, code: str, rule_date: date, window_end: date | None = None) -> bool:
         """Whether to leave this task unbuilt: only while pruning, and only when a task of this rule
-        date (and window end, when the rule gives one) cannot meet the window whatever holiday
-        shift its due date gets (HOLIDAY_SHIFT bounds it); for_customer's filter stays the exact test."""
+        date (and window end, when the rule gives one) cannot meet the window, or go-live would not
+        create it. Its dates are worked out as _task does (a window end the rule gives reaches at
+        least the due date, as its builders make it); for_customer's filter stays the exact test."""
         if not self._pruning:
             return False
         if rule_date > self.end:
             return True
-        if window_end is None:
-            # The window's holiday extension, counted from the rule date: the due date's shift is the margin.
-            latest = extended_window_end(rule_date, self.rules.touchpoints[code].window_days)
-        else:
-            latest = max(window_end, rule_date)
-        return latest + HOLIDAY_SHIFT < self.start
+        tp = self.rules.touchpoints[code]
+        due, end = self._dates(tp, rule_date, window_end)
+        if due > self.end or max(end, due) < self.start:
+            return True
+        return self.go_live is not None and not created_at_go_live(code, due, max(end, due), self.go_live,
+                                                                    self.rules, self._followups)
+
+    def _dates(self, tp: Touchpoint, rule_date: date, window_end: date | None) -> tuple[date, date]:
+        """A task's due date (a phone task moves off statutory holidays) and its window's last list day:
+        the rule's, else the touchpoint's days after the due date (a phone task's extended by the holidays inside)."""
+        due = self.calendar.next_working_day(rule_date) if tp.channel == "phone" else rule_date
+        if window_end is not None:
+            return due, window_end
+        if tp.channel == "phone":
+            return due, extended_window_end(due, tp.window_days)
+        return due, due + timedelta(days=tp.window_days)
 
     # -- building one task -------------------------------------------------------------
 
@@ -187,13 +211,7 @@ class Scheduler:
     ) -> ScheduledTask:
         tp: Touchpoint = self.rules.touchpoints[code]
         role = role or tp.role
-        due = self.calendar.next_working_day(rule_date) if tp.channel == "phone" else rule_date
-        if window_end is not None:
-            end = window_end
-        elif tp.channel == "phone":
-            end = extended_window_end(due, tp.window_days)  # extended by the holiday days inside it
-        else:
-            end = due + timedelta(days=tp.window_days)
+        due, end = self._dates(tp, rule_date, window_end)
         stage = ""
         # The stage is shown on the list: worked out only for tasks that can meet the window.
         if vehicle is not None and projection is not None and due <= self.end and end >= self.start:
@@ -244,7 +262,7 @@ class Scheduler:
         delivered = vehicle.delivery_date
         for code in ("delivery_call_24h", "delivery_call_7d", "visit_45d"):
             on = delivered + timedelta(days=rules.touchpoints[code].offset_days)
-            if self._fixed_date_can_meet(code, on):
+            if self._fixed_date_can_meet(code, on) and not self._pruned(code, on):
                 yield self._task(code, customer, vehicle, delivered.isoformat(), on, projection=proj)
 
         nxt = next_maintenance(vehicle, proj, rules, self.today)
@@ -263,7 +281,7 @@ class Scheduler:
         oldest_offer = self.start - timedelta(days=rules.touchpoints["trade_in_offer"].window_days) - HOLIDAY_SHIFT
         years = max(0, oldest_offer.year - enter.year - 1)  # the offers of earlier years end before it
         while (offer := add_years(enter, years)) <= self.end:
-            if offer >= oldest_offer:
+            if offer >= oldest_offer and not self._pruned("trade_in_offer", offer):
                 yield self._task("trade_in_offer", customer, vehicle, f"upgrade:{years}", offer, projection=proj)
             years += 1
 
@@ -273,7 +291,7 @@ class Scheduler:
         # window cannot matter to it (margin for a holiday shift).
         oldest = self.start - timedelta(days=post.offset_days + post.window_days) - HOLIDAY_SHIFT
         for visit in vehicle.visits:
-            if oldest <= visit.date <= self.today:
+            if oldest <= visit.date <= self.today and not self._pruned("post_service_followup", visit.date + timedelta(days=post_days)):
                 yield self._task("post_service_followup", customer, vehicle, f"visit:{visit.key}",
                                  visit.date + timedelta(days=post_days), projection=proj)
 
@@ -328,7 +346,7 @@ class Scheduler:
         while (call := last + timedelta(days=every * k)) <= self.end:
             if add_months(call, -rules.schedule.care_active_months) > last_active:
                 return  # no visit or delivery in the months before: churned, campaigns not care calls
-            if call >= not_before:
+            if call >= not_before and not self._pruned("care_call", call):
                 yield self._task("care_call", customer, None, f"after:{last.isoformat()}:{k}", call)
             k += 1
 
@@ -403,7 +421,7 @@ class Scheduler:
             for festival in rules.holidays:
                 for year in range(self.start.year, self.end.year + 2):
                     day = greeting_date(festival, year, self.calendar)
-                    if self.start <= day <= self.end:
+                    if self.start <= day <= self.end and not self._pruned("holiday_greeting", day):
                         yield self._task("holiday_greeting", customer, None, f"{festival.name}:{year}", day)
 
 
