@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from lifecycle_cli.core.calendar import HOLIDAY_SHIFT, HolidayCalendar, extended_window_end, greeting_date
+from lifecycle_cli.core.calendar import HOLIDAY_SHIFT, HolidayCalendar, extended_window_end
 from lifecycle_cli.core.facts import (
     CustomerFacts,
     MaintenanceDue,
@@ -23,7 +23,6 @@ from lifecycle_cli.core.facts import (
     warranty_end,
     yearly_date,
 )
-from lifecycle_cli.core.golive import created_at_go_live, followup_codes
 from lifecycle_cli.core.insurance import (
     INSPECTION_CODE,
     RENEWAL_CODE,
@@ -37,6 +36,7 @@ from lifecycle_cli.core.mileage import Projection
 from lifecycle_cli.core.rules import Rules, Touchpoint
 from lifecycle_cli.core.staffing import Staffing, named_person
 from lifecycle_cli.core.stages import add_months, add_years, stage_on
+from lifecycle_cli.core.window import TaskWindow
 
 # The facts and a vehicle's dates live in core/facts.py; named here too for the scheduler's users.
 __all__ = ["INVITATION_CODES", "RENEWAL_HORIZON_DAYS", "SCHEDULED_CODES", "SECOND_STEP", "SECOND_STEP_NAME", "CustomerFacts", "MaintenanceDue",
@@ -133,11 +133,11 @@ class Scheduler:
     _pruning: bool = field(default=False, init=False, repr=False, compare=False)
     # Per car of the customer being scheduled: the day its first invitation closes (care calls wait for it).
     _care_blocked: dict[str, date | None] = field(default_factory=dict, init=False, repr=False, compare=False)
-    # The event kinds' follow-up codes (go-live keeps them while in their window).
-    _followups: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    # The window (and go-live) of this scheduler: a task's dates, and which tasks are kept (core/window.py).
+    _window: TaskWindow = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._followups = followup_codes(self.rules)
+        self._window = TaskWindow(self.rules, self.calendar, self.start, self.end, self.go_live)
 
     def for_customer(self, customer: CustomerFacts, *, in_window: bool = True) -> list[ScheduledTask]:
         """Every task of this customer whose time on the list meets the window.
@@ -162,37 +162,12 @@ class Scheduler:
             tasks = [t for t in tasks if t.channel != "phone"]
         if not in_window:
             return tasks
-        tasks = [t for t in tasks if t.due_date <= self.end and t.window_end >= self.start]
-        if self.go_live is None:
-            return tasks
-        return [t for t in tasks if created_at_go_live(t.code, t.due_date, t.window_end, self.go_live, self.rules,
-                                                       self._followups)]
+        return [t for t in tasks if self._window.keeps(t.code, t.due_date, t.window_end)]
 
     def _pruned(self, code: str, rule_date: date, window_end: date | None = None) -> bool:
-        """Whether to leave this task unbuilt: only while pruning, and only when a task of this rule
-        date (and window end, when the rule gives one) cannot meet the window, or go-live would not
-        create it. Its dates are worked out as _task does (a window end the rule gives reaches at
-        least the due date, as its builders make it); for_customer's filter stays the exact test."""
-        if not self._pruning:
-            return False
-        if rule_date > self.end:
-            return True
-        tp = self.rules.touchpoints[code]
-        due, end = self._dates(tp, rule_date, window_end)
-        if due > self.end or max(end, due) < self.start:
-            return True
-        return self.go_live is not None and not created_at_go_live(code, due, max(end, due), self.go_live,
-                                                                    self.rules, self._followups)
-
-    def _dates(self, tp: Touchpoint, rule_date: date, window_end: date | None) -> tuple[date, date]:
-        """A task's due date (a phone task moves off statutory holidays) and its window's last list day:
-        the rule's, else the touchpoint's days after the due date (a phone task's extended by the holidays inside)."""
-        due = self.calendar.next_working_day(rule_date) if tp.channel == "phone" else rule_date
-        if window_end is not None:
-            return due, window_end
-        if tp.channel == "phone":
-            return due, extended_window_end(due, tp.window_days)
-        return due, due + timedelta(days=tp.window_days)
+        """Whether to leave this task unbuilt: only while pruning, and only when the task of this rule date
+        (and window end, when the rule gives one) is not kept (core/window.py: exact, as the final filter)."""
+        return self._pruning and not self._window.can_meet(code, rule_date, window_end)
 
     # -- building one task -------------------------------------------------------------
 
@@ -211,7 +186,7 @@ class Scheduler:
     ) -> ScheduledTask:
         tp: Touchpoint = self.rules.touchpoints[code]
         role = role or tp.role
-        due, end = self._dates(tp, rule_date, window_end)
+        due, end = self._window.dates(tp, rule_date, window_end)
         stage = ""
         # The stage is shown on the list: worked out only for tasks that can meet the window.
         if vehicle is not None and projection is not None and due <= self.end and end >= self.start:
@@ -262,7 +237,7 @@ class Scheduler:
         delivered = vehicle.delivery_date
         for code in ("delivery_call_24h", "delivery_call_7d", "visit_45d"):
             on = delivered + timedelta(days=rules.touchpoints[code].offset_days)
-            if self._fixed_date_can_meet(code, on) and not self._pruned(code, on):
+            if not self._pruned(code, on) and self._fixed_date_can_meet(code, on):
                 yield self._task(code, customer, vehicle, delivered.isoformat(), on, projection=proj)
 
         nxt = next_maintenance(vehicle, proj, rules, self.today)
@@ -407,7 +382,6 @@ class Scheduler:
     # -- customer tasks -------------------------------------------------------------------
 
     def _customer_tasks(self, customer: CustomerFacts) -> Iterator[ScheduledTask]:
-        rules = self.rules
         delivered = [v for v in customer.vehicles if v.delivery_date <= self.today]
         if customer.birthday is not None:
             for year in range(self.start.year - 1, self.end.year + 1):
@@ -418,11 +392,9 @@ class Scheduler:
         yield from self._care_calls(customer, delivered)
 
         if delivered:
-            for festival in rules.holidays:
-                for year in range(self.start.year, self.end.year + 2):
-                    day = greeting_date(festival, year, self.calendar)
-                    if self.start <= day <= self.end and not self._pruned("holiday_greeting", day):
-                        yield self._task("holiday_greeting", customer, None, f"{festival.name}:{year}", day)
+            for key, day in self._window.greetings():  # the festivals' greeting days inside the window
+                if not self._pruned("holiday_greeting", day):
+                    yield self._task("holiday_greeting", customer, None, key, day)
 
 
 def _care_blocked_until(vehicle: VehicleFacts, nxt: MaintenanceDue, rules: Rules, calendar: HolidayCalendar,
