@@ -27,6 +27,7 @@ from lifecycle_cli.core.insurance import (
     INSPECTION_CODE,
     RENEWAL_CODE,
     ExpiryChange,
+    RenewalStep,
     expiry_on,
     inspection_schedule,
     renewal_steps,
@@ -35,7 +36,7 @@ from lifecycle_cli.core.insurance import (
 from lifecycle_cli.core.mileage import Projection
 from lifecycle_cli.core.rules import Rules, Touchpoint
 from lifecycle_cli.core.staffing import Staffing, named_person
-from lifecycle_cli.core.stages import add_months, add_years, stage_on
+from lifecycle_cli.core.stages import add_months, add_years, stage_index_by_age, stage_index_by_mileage
 from lifecycle_cli.core.window import TaskWindow
 
 # The facts and a vehicle's dates live in core/facts.py; named here too for the scheduler's users.
@@ -135,6 +136,12 @@ class Scheduler:
     _care_blocked: dict[str, date | None] = field(default_factory=dict, init=False, repr=False, compare=False)
     # The window (and go-live) of this scheduler: a task's dates, and which tasks are kept (core/window.py).
     _window: TaskWindow = field(init=False, repr=False, compare=False)
+    # The same for every car, keyed by (date, pruning): an expiry's renewal steps and a delivery date's
+    # computed inspection dates, those that can meet the window when pruning (as many as the calendar has days).
+    _steps: dict[tuple[date, bool], list[RenewalStep]] = field(default_factory=dict, init=False, repr=False,
+                                                               compare=False)
+    _inspections: dict[tuple[date, bool], list[tuple[str, date]]] = field(default_factory=dict, init=False,
+                                                                          repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._window = TaskWindow(self.rules, self.calendar, self.start, self.end, self.go_live)
@@ -190,8 +197,9 @@ class Scheduler:
         stage = ""
         # The stage is shown on the list: worked out only for tasks that can meet the window.
         if vehicle is not None and projection is not None and due <= self.end and end >= self.start:
-            on = max(rule_date, vehicle.delivery_date)
-            stage = stage_on(vehicle.delivery_date, on, projection.projected_km(on), self.rules).stage
+            on = max(rule_date, vehicle.delivery_date)  # core/stages.py stage_on(...).stage, without the rest
+            stage = self.rules.stages.names[max(stage_index_by_age(vehicle.delivery_date, on, self.rules),
+                                                stage_index_by_mileage(projection.projected_km(on), self.rules))]
         store = (vehicle.store if vehicle is not None else None) or customer.store
         named = named_person(role, vehicle.sales_consultant, vehicle.service_advisor) if vehicle is not None else None
         owner = self.staffing.owner(role, store, named, customer.assigned_to(role), self.rules.role_label(role))
@@ -332,8 +340,10 @@ class Scheduler:
         close on the day it changed (renewed when it moved later in time), so they never linger."""
         rules = self.rules
         role = "insurance_specialist" if rules.insurance.specialist else "service_advisor"
-        current = expiry_on(vehicle.insurance_expiry, vehicle.insurance_changes, self.today)
-        left = replaced_expiries(vehicle.insurance_changes, self.today)
+        current, left = vehicle.insurance_expiry, {}
+        if vehicle.insurance_changes:
+            current = expiry_on(current, vehicle.insurance_changes, self.today)
+            left = replaced_expiries(vehicle.insurance_changes, self.today)
         oldest = min(self.start, self.today) - timedelta(days=RENEWAL_HORIZON_DAYS)
         expiries: dict[date, ExpiryChange | None] = {e: c for e, c in left.items() if e != current}
         if current is not None:
@@ -344,9 +354,12 @@ class Scheduler:
             # stored tasks close.
             if expiry < oldest or (change is None and expiry > latest):
                 continue
-            for step in renewal_steps(expiry, rules):
-                if self._pruned(RENEWAL_CODE, step.rule_date, step.last_day):
-                    continue
+            steps = self._steps.get((expiry, self._pruning))
+            if steps is None:
+                steps = self._steps[expiry, self._pruning] = [
+                    step for step in renewal_steps(expiry, rules)
+                    if not self._pruned(RENEWAL_CODE, step.rule_date, step.last_day)]
+            for step in steps:
                 task = self._task(RENEWAL_CODE, customer, vehicle, f"{expiry.isoformat()}:{step.days_before}",
                                   step.rule_date, window_end=step.last_day, projection=proj, role=role)
                 if task.window_end < task.due_date:  # a holiday pushed the call past the step's days
@@ -366,18 +379,26 @@ class Scheduler:
         rules = self.rules
         before = timedelta(days=rules.inspection.before_days)
         if vehicle.inspection_due is not None:
-            dues = [("due", vehicle.inspection_due)]
+            due = vehicle.inspection_due
+            dues = [] if self._pruned(INSPECTION_CODE, due - before, due) else [("due", due)]
         else:
-            # Computed dates never move: only those whose reminder can meet the window (holiday margin).
-            until = self.end + before + HOLIDAY_SHIFT
-            dues = [(d.kind, d.due) for d in inspection_schedule(vehicle.delivery_date, rules, until,
-                                                                 self.start - HOLIDAY_SHIFT)]
+            dues = self._computed_inspections(vehicle.delivery_date)
         for kind, due in dues:
-            if self._pruned(INSPECTION_CODE, due - before, due):
-                continue
             task = self._task(INSPECTION_CODE, customer, vehicle, f"{kind}:{due.isoformat()}", due - before,
                               window_end=due, projection=proj)
             yield task if task.window_end >= task.due_date else replace(task, window_end=task.due_date)
+
+    def _computed_inspections(self, registered: date) -> list[tuple[str, date]]:
+        """(kind, due) of the rules' inspection dates from a registration date whose reminder can meet the
+        window (computed dates never move: holiday margin), those not pruned; the same for every car of the day."""
+        dues = self._inspections.get((registered, self._pruning))
+        if dues is None:
+            before = timedelta(days=self.rules.inspection.before_days)
+            schedule = inspection_schedule(registered, self.rules, self.end + before + HOLIDAY_SHIFT,
+                                           self.start - HOLIDAY_SHIFT)
+            dues = self._inspections[registered, self._pruning] = [
+                (d.kind, d.due) for d in schedule if not self._pruned(INSPECTION_CODE, d.due - before, d.due)]
+        return dues
 
     # -- customer tasks -------------------------------------------------------------------
 
