@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -19,7 +20,16 @@ from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.golive import created_at_go_live
 from lifecycle_cli.core.insurance import ExpiryChange
 from lifecycle_cli.core.rules import load_rules
-from lifecycle_cli.core.schedule import CustomerFacts, ScheduledTask, Scheduler, VehicleFacts, VisitFact
+from lifecycle_cli.core.schedule import (
+    CustomerFacts,
+    ScheduledTask,
+    Scheduler,
+    VehicleFacts,
+    VisitFact,
+    _whole_km,
+    vehicle_projection,
+)
+from lifecycle_cli.core.stages import stage_index_by_mileage, stage_on
 
 RULES = load_rules()
 KINDS = ("maintenance", "maintenance", "repair", "warranty", "accident", "other")
@@ -160,3 +170,38 @@ def test_pruning_builds_only_the_tasks_it_returns(go_live_shift: int | None) -> 
         built += CountingScheduler.built
     assert returned > 50
     assert built == returned
+
+
+@pytest.mark.parametrize("seed", [5, 13])
+def test_a_tasks_stage_is_the_cars_stage_on_its_list_day(seed: int) -> None:
+    # The scheduler works the stage out in whole km (no Fraction per task): the same as stage_on's.
+    customers = random_customers(seed)
+    checked = 0
+    for start, end in WINDOWS:
+        scheduler = Scheduler(rules=RULES, today=TODAY, start=start, end=end, calendar=HolidayCalendar())
+        for customer in customers:
+            cars = {v.vin: v for v in customer.vehicles}
+            for task in scheduler.for_customer(customer, in_window=True):
+                if not task.vin:
+                    continue
+                car = cars[task.vin]
+                on = max(task.rule_date, car.delivery_date)
+                km = vehicle_projection(car, RULES, TODAY).projected_km(on)
+                assert task.stage == stage_on(car.delivery_date, on, km, RULES).stage, (task.key, km)
+                checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize(("days", "whole_km", "stage"), [(329, 39878, "保内初期"), (330, 40000, "保内后期"),
+                                                      (331, 40121, "保内后期")])
+def test_the_stage_by_mileage_at_a_bound_reached_by_a_fractional_daily_km(days: int, whole_km: int, stage: str) -> None:
+    # 16,000 km on day 132: 4000/33 km a day, exactly 40,000 km (the third stage's bound) on day 330.
+    delivered = date(2025, 1, 1)
+    car = VehicleFacts(vin="LFRAC000000000001", delivery_date=delivered,
+                       row_reading=(delivered + timedelta(days=132), 16000))
+    projection = vehicle_projection(car, RULES, delivered + timedelta(days=132))
+    assert projection.daily_km == Fraction(4000, 33)
+    on = delivered + timedelta(days=days)
+    assert _whole_km(projection, on) == whole_km
+    assert RULES.stages.names[stage_index_by_mileage(_whole_km(projection, on), RULES)] == stage
+    assert stage_on(delivered, on, projection.projected_km(on), RULES).by_mileage == stage

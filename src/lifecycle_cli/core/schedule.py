@@ -199,7 +199,7 @@ class Scheduler:
         if vehicle is not None and projection is not None and due <= self.end and end >= self.start:
             on = max(rule_date, vehicle.delivery_date)  # core/stages.py stage_on(...).stage, without the rest
             stage = self.rules.stages.names[max(stage_index_by_age(vehicle.delivery_date, on, self.rules),
-                                                stage_index_by_mileage(projection.projected_km(on), self.rules))]
+                                                stage_index_by_mileage(_whole_km(projection, on), self.rules))]
         store = (vehicle.store if vehicle is not None else None) or customer.store
         named = named_person(role, vehicle.sales_consultant, vehicle.service_advisor) if vehicle is not None else None
         owner = self.staffing.owner(role, store, named, customer.assigned_to(role), self.rules.role_label(role))
@@ -430,6 +430,15 @@ def _care_blocked_until(vehicle: VehicleFacts, nxt: MaintenanceDue, rules: Rules
     closed = extended_window_end(second, rules.touchpoints["first_service_invite"].window_days) + timedelta(days=1)
     visits = [v.date for v in vehicle.visits if opened <= v.date < closed and v.date <= today]
     return min(visits) if visits else closed
+
+
+def _whole_km(projection: Projection, on: date) -> int:
+    """The projected odometer on a date, rounded down: in integers, the same stage as the exact km
+    (the stage bounds are whole km), without Fraction arithmetic per task."""
+    last, daily = projection.last, projection.daily_km
+    if on <= last.date:
+        return last.km
+    return last.km + daily.numerator * (on - last.date).days // daily.denominator
 
 
 def _with_visit(task: ScheduledTask, visit_date: date | None) -> ScheduledTask:
