@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from lifecycle_cli.core.calendar import HOLIDAY_SHIFT, HolidayCalendar, extended_window_end, greeting_date
+from lifecycle_cli.core.calendar import HOLIDAY_SHIFT, HolidayCalendar, extended_window_end
 from lifecycle_cli.core.facts import (
     CustomerFacts,
     MaintenanceDue,
@@ -27,6 +27,7 @@ from lifecycle_cli.core.insurance import (
     INSPECTION_CODE,
     RENEWAL_CODE,
     ExpiryChange,
+    RenewalStep,
     expiry_on,
     inspection_schedule,
     renewal_steps,
@@ -35,7 +36,8 @@ from lifecycle_cli.core.insurance import (
 from lifecycle_cli.core.mileage import Projection
 from lifecycle_cli.core.rules import Rules, Touchpoint
 from lifecycle_cli.core.staffing import Staffing, named_person
-from lifecycle_cli.core.stages import add_months, add_years, stage_on
+from lifecycle_cli.core.stages import add_months, add_years, stage_index_by_age, stage_index_by_mileage
+from lifecycle_cli.core.window import TaskWindow
 
 # The facts and a vehicle's dates live in core/facts.py; named here too for the scheduler's users.
 __all__ = ["INVITATION_CODES", "RENEWAL_HORIZON_DAYS", "SCHEDULED_CODES", "SECOND_STEP", "SECOND_STEP_NAME", "CustomerFacts", "MaintenanceDue",
@@ -125,10 +127,24 @@ class Scheduler:
     now: date | None = None
     # The store's active people (care-desk §1): owners are people once there is a staff file.
     staffing: Staffing = field(default_factory=Staffing)
+    # Every store's go-live on a database's first sync (care-desk §4; None otherwise): for_customer(in_window=True)
+    # then gives only the tasks go-live creates (core/golive.py), and does not build the others.
+    go_live: date | None = None
     # Set while for_customer(in_window=True) runs: tasks that cannot meet the window are not built.
     _pruning: bool = field(default=False, init=False, repr=False, compare=False)
     # Per car of the customer being scheduled: the day its first invitation closes (care calls wait for it).
     _care_blocked: dict[str, date | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # The window (and go-live) of this scheduler: a task's dates, and which tasks are kept (core/window.py).
+    _window: TaskWindow = field(init=False, repr=False, compare=False)
+    # The same for every car, keyed by (date, pruning): an expiry's renewal steps and a delivery date's
+    # computed inspection dates, those that can meet the window when pruning (as many as the calendar has days).
+    _steps: dict[tuple[date, bool], list[RenewalStep]] = field(default_factory=dict, init=False, repr=False,
+                                                               compare=False)
+    _inspections: dict[tuple[date, bool], list[tuple[str, date]]] = field(default_factory=dict, init=False,
+                                                                          repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._window = TaskWindow(self.rules, self.calendar, self.start, self.end, self.go_live)
 
     def for_customer(self, customer: CustomerFacts, *, in_window: bool = True) -> list[ScheduledTask]:
         """Every task of this customer whose time on the list meets the window.
@@ -153,22 +169,12 @@ class Scheduler:
             tasks = [t for t in tasks if t.channel != "phone"]
         if not in_window:
             return tasks
-        return [t for t in tasks if t.due_date <= self.end and t.window_end >= self.start]
+        return [t for t in tasks if self._window.keeps(t.code, t.due_date, t.window_end)]
 
     def _pruned(self, code: str, rule_date: date, window_end: date | None = None) -> bool:
-        """Whether to leave this task unbuilt: only while pruning, and only when a task of this rule
-        date (and window end, when the rule gives one) cannot meet the window whatever holiday
-        shift its due date gets (HOLIDAY_SHIFT bounds it); for_customer's filter stays the exact test."""
-        if not self._pruning:
-            return False
-        if rule_date > self.end:
-            return True
-        if window_end is None:
-            # The window's holiday extension, counted from the rule date: the due date's shift is the margin.
-            latest = extended_window_end(rule_date, self.rules.touchpoints[code].window_days)
-        else:
-            latest = max(window_end, rule_date)
-        return latest + HOLIDAY_SHIFT < self.start
+        """Whether to leave this task unbuilt: only while pruning, and only when the task of this rule date
+        (and window end, when the rule gives one) is not kept (core/window.py: exact, as the final filter)."""
+        return self._pruning and not self._window.can_meet(code, rule_date, window_end)
 
     # -- building one task -------------------------------------------------------------
 
@@ -187,18 +193,13 @@ class Scheduler:
     ) -> ScheduledTask:
         tp: Touchpoint = self.rules.touchpoints[code]
         role = role or tp.role
-        due = self.calendar.next_working_day(rule_date) if tp.channel == "phone" else rule_date
-        if window_end is not None:
-            end = window_end
-        elif tp.channel == "phone":
-            end = extended_window_end(due, tp.window_days)  # extended by the holiday days inside it
-        else:
-            end = due + timedelta(days=tp.window_days)
+        due, end = self._window.dates(tp, rule_date, window_end)
         stage = ""
         # The stage is shown on the list: worked out only for tasks that can meet the window.
         if vehicle is not None and projection is not None and due <= self.end and end >= self.start:
-            on = max(rule_date, vehicle.delivery_date)
-            stage = stage_on(vehicle.delivery_date, on, projection.projected_km(on), self.rules).stage
+            on = max(rule_date, vehicle.delivery_date)  # core/stages.py stage_on(...).stage, without the rest
+            stage = self.rules.stages.names[max(stage_index_by_age(vehicle.delivery_date, on, self.rules),
+                                                stage_index_by_mileage(_whole_km(projection, on), self.rules))]
         store = (vehicle.store if vehicle is not None else None) or customer.store
         named = named_person(role, vehicle.sales_consultant, vehicle.service_advisor) if vehicle is not None else None
         owner = self.staffing.owner(role, store, named, customer.assigned_to(role), self.rules.role_label(role))
@@ -244,7 +245,7 @@ class Scheduler:
         delivered = vehicle.delivery_date
         for code in ("delivery_call_24h", "delivery_call_7d", "visit_45d"):
             on = delivered + timedelta(days=rules.touchpoints[code].offset_days)
-            if self._fixed_date_can_meet(code, on):
+            if not self._pruned(code, on) and self._fixed_date_can_meet(code, on):
                 yield self._task(code, customer, vehicle, delivered.isoformat(), on, projection=proj)
 
         nxt = next_maintenance(vehicle, proj, rules, self.today)
@@ -263,7 +264,7 @@ class Scheduler:
         oldest_offer = self.start - timedelta(days=rules.touchpoints["trade_in_offer"].window_days) - HOLIDAY_SHIFT
         years = max(0, oldest_offer.year - enter.year - 1)  # the offers of earlier years end before it
         while (offer := add_years(enter, years)) <= self.end:
-            if offer >= oldest_offer:
+            if offer >= oldest_offer and not self._pruned("trade_in_offer", offer):
                 yield self._task("trade_in_offer", customer, vehicle, f"upgrade:{years}", offer, projection=proj)
             years += 1
 
@@ -273,7 +274,7 @@ class Scheduler:
         # window cannot matter to it (margin for a holiday shift).
         oldest = self.start - timedelta(days=post.offset_days + post.window_days) - HOLIDAY_SHIFT
         for visit in vehicle.visits:
-            if oldest <= visit.date <= self.today:
+            if oldest <= visit.date <= self.today and not self._pruned("post_service_followup", visit.date + timedelta(days=post_days)):
                 yield self._task("post_service_followup", customer, vehicle, f"visit:{visit.key}",
                                  visit.date + timedelta(days=post_days), projection=proj)
 
@@ -328,7 +329,7 @@ class Scheduler:
         while (call := last + timedelta(days=every * k)) <= self.end:
             if add_months(call, -rules.schedule.care_active_months) > last_active:
                 return  # no visit or delivery in the months before: churned, campaigns not care calls
-            if call >= not_before:
+            if call >= not_before and not self._pruned("care_call", call):
                 yield self._task("care_call", customer, None, f"after:{last.isoformat()}:{k}", call)
             k += 1
 
@@ -339,8 +340,10 @@ class Scheduler:
         close on the day it changed (renewed when it moved later in time), so they never linger."""
         rules = self.rules
         role = "insurance_specialist" if rules.insurance.specialist else "service_advisor"
-        current = expiry_on(vehicle.insurance_expiry, vehicle.insurance_changes, self.today)
-        left = replaced_expiries(vehicle.insurance_changes, self.today)
+        current, left = vehicle.insurance_expiry, {}
+        if vehicle.insurance_changes:
+            current = expiry_on(current, vehicle.insurance_changes, self.today)
+            left = replaced_expiries(vehicle.insurance_changes, self.today)
         oldest = min(self.start, self.today) - timedelta(days=RENEWAL_HORIZON_DAYS)
         expiries: dict[date, ExpiryChange | None] = {e: c for e, c in left.items() if e != current}
         if current is not None:
@@ -351,9 +354,12 @@ class Scheduler:
             # stored tasks close.
             if expiry < oldest or (change is None and expiry > latest):
                 continue
-            for step in renewal_steps(expiry, rules):
-                if self._pruned(RENEWAL_CODE, step.rule_date, step.last_day):
-                    continue
+            steps = self._steps.get((expiry, self._pruning))
+            if steps is None:
+                steps = self._steps[expiry, self._pruning] = [
+                    step for step in renewal_steps(expiry, rules)
+                    if not self._pruned(RENEWAL_CODE, step.rule_date, step.last_day)]
+            for step in steps:
                 task = self._task(RENEWAL_CODE, customer, vehicle, f"{expiry.isoformat()}:{step.days_before}",
                                   step.rule_date, window_end=step.last_day, projection=proj, role=role)
                 if task.window_end < task.due_date:  # a holiday pushed the call past the step's days
@@ -373,23 +379,30 @@ class Scheduler:
         rules = self.rules
         before = timedelta(days=rules.inspection.before_days)
         if vehicle.inspection_due is not None:
-            dues = [("due", vehicle.inspection_due)]
+            due = vehicle.inspection_due
+            dues = [] if self._pruned(INSPECTION_CODE, due - before, due) else [("due", due)]
         else:
-            # Computed dates never move: only those whose reminder can meet the window (holiday margin).
-            until = self.end + before + HOLIDAY_SHIFT
-            dues = [(d.kind, d.due) for d in inspection_schedule(vehicle.delivery_date, rules, until,
-                                                                 self.start - HOLIDAY_SHIFT)]
+            dues = self._computed_inspections(vehicle.delivery_date)
         for kind, due in dues:
-            if self._pruned(INSPECTION_CODE, due - before, due):
-                continue
             task = self._task(INSPECTION_CODE, customer, vehicle, f"{kind}:{due.isoformat()}", due - before,
                               window_end=due, projection=proj)
             yield task if task.window_end >= task.due_date else replace(task, window_end=task.due_date)
 
+    def _computed_inspections(self, registered: date) -> list[tuple[str, date]]:
+        """(kind, due) of the rules' inspection dates from a registration date whose reminder can meet the
+        window (computed dates never move: holiday margin), those not pruned; the same for every car of the day."""
+        dues = self._inspections.get((registered, self._pruning))
+        if dues is None:
+            before = timedelta(days=self.rules.inspection.before_days)
+            schedule = inspection_schedule(registered, self.rules, self.end + before + HOLIDAY_SHIFT,
+                                           self.start - HOLIDAY_SHIFT)
+            dues = self._inspections[registered, self._pruning] = [
+                (d.kind, d.due) for d in schedule if not self._pruned(INSPECTION_CODE, d.due - before, d.due)]
+        return dues
+
     # -- customer tasks -------------------------------------------------------------------
 
     def _customer_tasks(self, customer: CustomerFacts) -> Iterator[ScheduledTask]:
-        rules = self.rules
         delivered = [v for v in customer.vehicles if v.delivery_date <= self.today]
         if customer.birthday is not None:
             for year in range(self.start.year - 1, self.end.year + 1):
@@ -400,11 +413,9 @@ class Scheduler:
         yield from self._care_calls(customer, delivered)
 
         if delivered:
-            for festival in rules.holidays:
-                for year in range(self.start.year, self.end.year + 2):
-                    day = greeting_date(festival, year, self.calendar)
-                    if self.start <= day <= self.end:
-                        yield self._task("holiday_greeting", customer, None, f"{festival.name}:{year}", day)
+            for key, day in self._window.greetings():  # the festivals' greeting days inside the window
+                if not self._pruned("holiday_greeting", day):
+                    yield self._task("holiday_greeting", customer, None, key, day)
 
 
 def _care_blocked_until(vehicle: VehicleFacts, nxt: MaintenanceDue, rules: Rules, calendar: HolidayCalendar,
@@ -419,6 +430,15 @@ def _care_blocked_until(vehicle: VehicleFacts, nxt: MaintenanceDue, rules: Rules
     closed = extended_window_end(second, rules.touchpoints["first_service_invite"].window_days) + timedelta(days=1)
     visits = [v.date for v in vehicle.visits if opened <= v.date < closed and v.date <= today]
     return min(visits) if visits else closed
+
+
+def _whole_km(projection: Projection, on: date) -> int:
+    """The projected odometer on a date, rounded down: in integers, the same stage as the exact km
+    (the stage bounds are whole km), without Fraction arithmetic per task."""
+    last, daily = projection.last, projection.daily_km
+    if on <= last.date:
+        return last.km
+    return last.km + daily.numerator * (on - last.date).days // daily.denominator
 
 
 def _with_visit(task: ScheduledTask, visit_date: date | None) -> ScheduledTask:

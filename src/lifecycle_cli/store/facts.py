@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -21,6 +22,9 @@ def visit_key(ro_number: str | None, visit_date: date, km: int) -> str:
     return ro_number or f"{visit_date.isoformat()}@{km}"
 
 
+# A vehicle's visits in the order the scheduler reads them.
+_BY_DATE_AND_KM = attrgetter("date", "km")
+
 VEHICLE_FACT_COLUMNS = ("id", "customer_pk", "vin", "delivery_date", "plate", "mileage_date", "mileage_km",
                         "sales_consultant", "service_advisor", "store",
                         "commercial_insurance_expiry", "compulsory_insurance_expiry", "inspection_due")
@@ -28,13 +32,18 @@ VEHICLE_FACT_COLUMNS = ("id", "customer_pk", "vin", "delivery_date", "plate", "m
 
 def load_vehicle_facts(conn: Connection, vehicle_pks: Iterable[int]) -> dict[int, tuple[int, VehicleFacts]]:
     """vehicle pk -> (customer pk, facts) for the given vehicles, with their visits and readings."""
-    pks = sorted(set(vehicle_pks))
+    rows: list[tuple[Any, ...]] = []
+    for part in chunks(sorted(set(vehicle_pks))):
+        rows.extend(fetch_in(conn, VEHICLES, VEHICLE_FACT_COLUMNS, "id", part))
+    return _vehicle_facts(conn, rows)
+
+
+def _vehicle_facts(conn: Connection, rows: list[tuple[Any, ...]]) -> dict[int, tuple[int, VehicleFacts]]:
+    """The facts of these vehicle rows (VEHICLE_FACT_COLUMNS), with their visits, readings and expiry changes."""
     visits: dict[int, list[VisitFact]] = defaultdict(list)
     readings: dict[int, list[tuple[date, int]]] = defaultdict(list)
     expiry_changes: dict[int, list[ExpiryChange]] = defaultdict(list)
-    rows: list[tuple[Any, ...]] = []
-    for part in chunks(pks):
-        rows.extend(fetch_in(conn, VEHICLES, VEHICLE_FACT_COLUMNS, "id", part))
+    for part in chunks(sorted(row[0] for row in rows)):
         for vpk, ro, vdate, km, kind in fetch_in(
             conn, VISITS, ("vehicle_pk", "ro_number", "visit_date", "mileage_km", "kind"), "vehicle_pk", part
         ):
@@ -48,6 +57,7 @@ def load_vehicle_facts(conn: Connection, vehicle_pks: Iterable[int]) -> dict[int
     out: dict[int, tuple[int, VehicleFacts]] = {}
     for (pk, customer_pk, vin, delivered, plate, mileage_date, mileage_km, sales, advisor, store,
          commercial, compulsory, inspection) in rows:
+        seen = visits.get(pk, ())
         out[pk] = (
             customer_pk,
             VehicleFacts(
@@ -55,15 +65,15 @@ def load_vehicle_facts(conn: Connection, vehicle_pks: Iterable[int]) -> dict[int
                 delivery_date=delivered,
                 plate=plate,
                 row_reading=(mileage_date, mileage_km),
-                extra_readings=tuple(readings[pk]),
-                visits=tuple(sorted(visits[pk], key=lambda v: (v.date, v.km))),
+                extra_readings=tuple(readings.get(pk, ())),
+                visits=tuple(sorted(seen, key=_BY_DATE_AND_KM)) if len(seen) > 1 else tuple(seen),
                 sales_consultant=sales,
                 service_advisor=advisor,
                 store=store,
                 commercial_insurance_expiry=commercial,
                 compulsory_insurance_expiry=compulsory,
                 inspection_due=inspection,
-                insurance_changes=tuple(expiry_changes[pk]),
+                insurance_changes=tuple(expiry_changes.get(pk, ())),
             ),
         )
     return out
@@ -73,13 +83,13 @@ def load_customer_facts(conn: Connection, customer_pks: Iterable[int]) -> dict[i
     """customer pk -> facts (with every vehicle and its history, their assigned people) for the given customers."""
     pks = sorted(set(customer_pks))
     customers: list[tuple[Any, ...]] = []
-    vehicle_pks: list[int] = []
+    vehicle_rows: list[tuple[Any, ...]] = []
     for part in chunks(pks):
         customers.extend(fetch_in(conn, CUSTOMERS, ("id", "customer_id", "birthday", "do_not_contact",
                                                     "last_contact", "store", "phone", "bad_phone"), "id", part))
-        vehicle_pks.extend(pk for (pk,) in fetch_in(conn, VEHICLES, ("id",), "customer_pk", part))
+        vehicle_rows.extend(fetch_in(conn, VEHICLES, VEHICLE_FACT_COLUMNS, "customer_pk", part))
     by_customer: dict[int, list[VehicleFacts]] = defaultdict(list)
-    for customer_pk, facts in load_vehicle_facts(conn, vehicle_pks).values():
+    for customer_pk, facts in _vehicle_facts(conn, vehicle_rows).values():
         by_customer[customer_pk].append(facts)
     assigned = assignments_of(conn, pks)
     return {

@@ -245,6 +245,7 @@ def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar
     need_from = start - timedelta(days=lookback_days(rules))
     covered = synced_range(conn)
     candidates: set[int] = set()
+    going_live: date | None = None
     if covered is not None and covered[0] <= need_from <= covered[1] + timedelta(days=1):
         # Tasks of the covered days are stored and kept in step by imports and outcomes.
         if end > covered[1]:
@@ -270,8 +271,9 @@ def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar
             new_range = (need_from, end)
     candidates |= customers_with_ended_renewal_steps(conn, rules, today)
     facts_until = max(start, today)
+    # On the first sync (going_live) the scheduler does not build the tasks go-live would not create.
     scheduler = Scheduler(rules=rules, today=facts_until, start=start, end=end, calendar=calendar, now=today,
-                          staffing=load_staffing(conn))
+                          staffing=load_staffing(conn), go_live=going_live)
     counts = sync_customers(conn, scheduler, candidates, golive, steps, cancel_reason)
     golive.save(conn)
     if new_range != covered:
