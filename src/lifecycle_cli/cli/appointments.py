@@ -91,15 +91,15 @@ def _write_xlsx(out: Path, rows: list[dict[str, object]], english_headers: bool)
 
 def _booking(ctx: typer.Context, task_id: int, result: str, booked_for: str, note: str | None, on: str | None,
              by: str | None) -> None:
-    from lifecycle_cli.cli.calls import _done_one
+    from lifecycle_cli.cli.calls import done_one
 
     context = get_context(ctx)
     rules = context.rules()
     now = today(rules)
     day = day_or_today(on, rules)
     within_a_year(day, now, "--date")
-    _done_one(context, rules, now, day, task_id, result, note=note, booked_for=booked_for, score=None, reason=None,
-              by=by)
+    done_one(context, rules, now, day, task_id, result, note=note, booked_for=booked_for, score=None, reason=None,
+              by=by, answers=[])
 
 
 _TASK = typer.Argument(..., metavar="任务号", help="任务号（清单中 # 后的数字）")

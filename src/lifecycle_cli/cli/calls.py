@@ -193,11 +193,11 @@ def done_command(
         return
     if result is None:
         fail("缺少 --result（回访结果）", EXIT_USAGE)
-    _done_one(context, rules, now, day, task_id, result, note=note, booked_for=booked_for, score=score,
+    done_one(context, rules, now, day, task_id, result, note=note, booked_for=booked_for, score=score,
               reason=reason, by=by, answers=answers or [])
 
 
-def _done_one(context: Context, rules: Rules, now: date, day: date, task_id: int, result: str, *,
+def done_one(context: Context, rules: Rules, now: date, day: date, task_id: int, result: str, *,
               note: str | None, booked_for: str | None, score: int | None, reason: str | None,
               by: str | None, answers: list[str]) -> None:
     from lifecycle_cli.core.complaints import parse_answer

@@ -255,14 +255,8 @@ def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar
         joins = start <= covered[1] + timedelta(days=1)
         new_range = (covered[0], max(covered[1], end)) if joins else covered
     else:
-        candidates = customers_with_open_tasks(conn, start, end)
-        search_from, going_live = need_from, None
-        if not golive.dates:
-            # The database's first sync: every store goes live today, so nothing listed before the
-            # go-live history (core/golive.py) can be created; relationship calls start today.
-            search_from = max(need_from, today - timedelta(days=first_sync_lookback_days(rules)))
-            going_live = today
-        candidates |= customers_due_between(conn, rules, search_from, end, calendar, going_live)
+        going_live = today if not golive.dates else None
+        candidates = _searched_from_scratch(conn, rules, start, end, need_from, calendar, going_live)
         if covered is not None and need_from <= covered[1] + timedelta(days=1) and end >= covered[0]:
             new_range = (min(covered[0], need_from), max(covered[1], end))  # overlaps: one range
         elif covered is not None and covered[1] > end:
@@ -281,6 +275,19 @@ def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar
     settle_appointments(conn, rules, today, no_shows=True)  # visited / no-show, and the no-show calls
     counts.lapsed = close_lapsed(conn, today)
     return counts
+
+
+def _searched_from_scratch(conn: Connection, rules: Rules, start: date, end: date, need_from: date,
+                           calendar: HolidayCalendar, going_live: date | None) -> set[int]:
+    """The candidates of a window outside the synced days: its open tasks' customers and the indexed
+    search from need_from. On the database's first sync (`going_live`: every store goes live today)
+    nothing listed before the go-live history (core/golive.py) can be created and relationship calls
+    start today, so the search starts later."""
+    candidates = customers_with_open_tasks(conn, start, end)
+    search_from = need_from
+    if going_live is not None:
+        search_from = max(need_from, going_live - timedelta(days=first_sync_lookback_days(rules)))
+    return candidates | customers_due_between(conn, rules, search_from, end, calendar, going_live)
 
 
 def close_lapsed(conn: Connection, today: date) -> int:
