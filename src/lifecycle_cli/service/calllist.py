@@ -51,6 +51,7 @@ def call_list(engine: Engine, rules: Rules, today: date, options: CallListOption
     """Materialise the window's tasks (facts up to today; store/tasks.sync_window) and build its lines,
     levelled to each owner's capacity (today's levelling stored: store/levelling.py) unless
     `options.capacity` is off; the filters apply after levelling, by the line's owner."""
+    from lifecycle_cli.collector import few_collections
     from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.core.calllist import build_call_list
     from lifecycle_cli.store.levelling import levelled_lines
@@ -59,7 +60,7 @@ def call_list(engine: Engine, rules: Rules, today: date, options: CallListOption
 
     start, end = options.day, options.end
     calendar = HolidayCalendar()
-    with engine.begin() as conn:
+    with engine.begin() as conn, few_collections():  # the first sync builds tasks by the hundred thousand
         sync_window(conn, rules, start, end, calendar, today=today, steps=steps)
         # The backlog view (no capacity) lists what is due whatever levelling deferred.
         selected = open_tasks(conn, start, end, store=options.store, levelled=options.capacity)

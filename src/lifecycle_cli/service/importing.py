@@ -6,14 +6,13 @@ What the import did to its files comes back as the pipeline's ImportReport; how 
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lifecycle_cli.collector import few_collections
 from lifecycle_cli.errors import Interrupted, RefusedInput, RowsRejected, UserError
 
 if TYPE_CHECKING:
@@ -69,19 +68,6 @@ def import_files(engine: Engine, rules: Rules, files: list[Path], options: Impor
                               progress=progress, steps=steps)
     except KeyboardInterrupt:
         raise Interrupted(INTERRUPTED) from None
-
-
-@contextmanager
-def few_collections(first_generation: int = 50_000) -> Iterator[None]:
-    """Let the cyclic garbage collector run rarely while rows stream through: an import allocates
-    a few dicts per row and frees them at once (no cycles), yet every 700 allocations the default
-    collector walks the young objects again; at 100k rows that was ~15% of a re-import."""
-    before = gc.get_threshold()
-    gc.set_threshold(first_generation, *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def outcome(report: ImportReport) -> UserError | None:

@@ -31,6 +31,7 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
 
     A report before any `due` after a big import stores the days ahead first (the workload reads them).
     """
+    from lifecycle_cli.collector import few_collections
     from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.store.report import (
         churn_counts,
@@ -45,7 +46,7 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
     from lifecycle_cli.store.workload import workload
 
     day, first, last, store = options.day, options.first, options.last, options.store
-    with engine.begin() as conn:
+    with engine.begin() as conn, few_collections():  # the sync and the levelled forecast: objects per task
         calendar = HolidayCalendar()
         sync_window(conn, rules, day, day + timedelta(days=rules.call_list.ahead_days - 1), calendar,
                     today=today, steps=steps)
