@@ -53,6 +53,7 @@ def _bar(share: float | None, width: int = 30) -> str:
 
 def render_report(data: dict[str, Any], rules: Rules) -> None:
     """The report as tables and bars for people."""
+    from lifecycle_cli.core.facts import VEHICLE_STATUS_LABELS
     from lifecycle_cli.render.output import print_table, say
 
     scope = f"（{data['store']}）" if data["store"] else ""
@@ -64,6 +65,8 @@ def render_report(data: dict[str, Any], rules: Rules) -> None:
         + [["合计", total, "", ""]],
         title="生命周期阶段分布",
     )
+    say("不计入阶段分布（车辆已离开）：" + "，".join(
+        f"{VEHICLE_STATUS_LABELS.get(code, code)} {n}" for code, n in data["inactive"].items()))
     for key, label in (("stages_by_store", "门店"), ("stages_by_model", "车型")):
         rows = [
             [group, *[counts[name]["count"] for name in rules.stages.names], sum(c["count"] for c in counts.values())]

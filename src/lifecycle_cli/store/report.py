@@ -31,6 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
 from lifecycle_cli.core.calllist import BAD_PHONE_OUTCOMES
+from lifecycle_cli.core.facts import ACTIVE, INACTIVE_STATUSES
 from lifecycle_cli.core.kpi import (
     CHURN_CATEGORIES,
     FOLLOW_UP_CODES,
@@ -58,7 +59,7 @@ from lifecycle_cli.store.tables import (
 
 V = VEHICLES
 # The vehicle columns a report reads besides the projection state.
-BASE_COLUMNS = ("id", "vin", "plate", "model", "store", "customer_pk", "delivery_date", "service_advisor")
+BASE_COLUMNS = ("id", "vin", "plate", "model", "store", "customer_pk", "delivery_date", "service_advisor", "status")
 
 
 def vehicles_as_of(conn: Connection, on: date, rules: Rules) -> FromClause:
@@ -105,11 +106,19 @@ def _share(count: int, total: int) -> float | None:
 
 
 def stage_distribution(conn: Connection, v: FromClause, on: date, rules: Rules, store: str | None = None) -> dict[str, Any]:
-    """Count and share per stage on a date: overall, per store and per model."""
+    """Count and share per stage on a date: overall, per store and per model, of the active cars; the
+    cars sold, scrapped or transferred apart (`inactive`, care-desk §6)."""
     stage = stage_index_expr(v, on, rules).label("stage")
-    query = select(v.c.store, v.c.model, stage, func.count().label("n")).where(v.c.delivery_date <= on)
+    query = select(v.c.store, v.c.model, stage, func.count().label("n")).where(v.c.delivery_date <= on,
+                                                                                is_active(v))
     if store:
         query = query.where(v.c.store == store)
+    left = select(v.c.status, func.count()).where(v.c.delivery_date <= on, not_(is_active(v)))
+    if store:
+        left = left.where(v.c.store == store)
+    inactive = {status: 0 for status in INACTIVE_STATUSES}
+    for status, n in conn.execute(left.group_by(v.c.status)):
+        inactive[status] = inactive.get(status, 0) + int(n)
     query = query.group_by(v.c.store, v.c.model, stage)
     overall: dict[int, int] = defaultdict(int)
     by_store: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -128,13 +137,19 @@ def stage_distribution(conn: Connection, v: FromClause, on: date, rules: Rules, 
         "stages": table(overall),
         "stages_by_store": {k: table(v) for k, v in sorted(by_store.items())},
         "stages_by_model": {k: table(v) for k, v in sorted(by_model.items())},
+        "inactive": inactive,
     }
+
+
+def is_active(v: FromClause) -> ColumnElement[bool]:
+    """SQL: the car is active (not sold, scrapped or transferred): it has a stage and can churn."""
+    return or_(v.c.status == ACTIVE, v.c.status.is_(None))
 
 
 def churn_conditions(v: FromClause, on: date, first: date, last: date, rules: Rules) -> dict[str, ColumnElement[bool]]:
     """SQL conditions for each churn category on `on` (流失返回: came back in [first, last])."""
     lost = v.c.service_due < on - timedelta(days=rules.schedule.churn_after_days)
-    delivered = v.c.delivery_date <= on
+    delivered = and_(v.c.delivery_date <= on, is_active(v))  # a car that left is not churn
     return {
         "首保流失": and_(delivered, not_(v.c.has_maintenance), lost),
         "定保流失": and_(delivered, v.c.has_maintenance, lost, v.c.service_due < v.c.warranty_end),
@@ -294,7 +309,7 @@ def _car_counts(conn: Connection, v: FromClause, on: date, first: date, last: da
         "answered_first": and_(answered, v.c.prev_service_first),
         "came_first": and_(came, v.c.prev_service_first),
         "sold": delivered,
-        "had_due": and_(v.c.delivery_date <= on, car_store,
+        "had_due": and_(v.c.delivery_date <= on, car_store, is_active(v),
                         or_(v.c.service_due <= on, v.c.has_maintenance.is_(True))),
     })
 
