@@ -181,7 +181,7 @@ def register(app: typer.Typer) -> None:
     def churn_command(
         ctx: typer.Context,
         category: str = typer.Option(None, "--category", metavar="流失类型", callback=CHURN_CATEGORY.parse,
-                                     help="只看此流失类型：首保流失 / 定保流失 / 出保修期流失 / 流失返回"),
+                                     help="只看此流失类型：首保流失 / 定保流失 / 保修期内流失 / 出保修期流失 / 流失返回"),
         store: StoreOption = None,
         on: str = typer.Option(None, "--date", metavar="日期", help="日期 YYYY-MM-DD（默认今天）"),
         fmt: FormatOption = "table",

@@ -33,7 +33,7 @@ from sqlalchemy.sql.expression import FromClause
 from lifecycle_cli.core.calllist import BAD_PHONE_OUTCOMES
 from lifecycle_cli.core.facts import ACTIVE, INACTIVE_STATUSES
 from lifecycle_cli.core.kpi import (
-    CHURN_CATEGORIES,
+    CHURNED_CATEGORIES,
     FOLLOW_UP_CODES,
     Kpi,
     age_thresholds,
@@ -150,9 +150,14 @@ def churn_conditions(v: FromClause, on: date, first: date, last: date, rules: Ru
     """SQL conditions for each churn category on `on` (流失返回: came back in [first, last])."""
     lost = v.c.service_due < on - timedelta(days=rules.schedule.churn_after_days)
     delivered = and_(v.c.delivery_date <= on, is_active(v))  # a car that left is not churn
+    in_warranty = and_(delivered, v.c.has_maintenance, lost, v.c.service_due < v.c.warranty_end)
+    # Still visiting for other work: a visit of any kind after the last maintenance, up to `on`.
+    visiting = (select(VISITS.c.id).where(VISITS.c.vehicle_pk == v.c.id, VISITS.c.visit_date > v.c.last_maintenance_date,
+                                          VISITS.c.visit_date <= on).exists())
     return {
         "首保流失": and_(delivered, not_(v.c.has_maintenance), lost),
-        "定保流失": and_(delivered, v.c.has_maintenance, lost, v.c.service_due < v.c.warranty_end),
+        "定保流失": and_(in_warranty, visiting),
+        "保修期内流失": and_(in_warranty, not_(visiting)),
         "出保修期流失": and_(delivered, v.c.has_maintenance, lost, v.c.service_due >= v.c.warranty_end),
         "流失返回": and_(
             delivered,
@@ -249,7 +254,7 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
 
     # 流失率: cars in a churn category on the report date / cars that have had a maintenance due date.
     churn = churn_counts(conn, v, on, first, last, rules, store)
-    churned = sum(churn[c] for c in CHURN_CATEGORIES[:3])
+    churned = sum(churn[c] for c in CHURNED_CATEGORIES)
 
     return [
         make_kpi("follow_up_success_rate", int(follow_num), int(follow_den), rules),
