@@ -85,6 +85,8 @@ def render_report(data: dict[str, Any], rules: Rules) -> None:
     render_satisfaction(data["satisfaction"], data["month"])
     print_table(["流失类型", "车辆数"], [[c, n] for c, n in data["churn"].items()],
                 title=f"流失情况（{data['date']}；流失返回为本月）")
+    print_table(["流失原因", "次数"], [[rules.churn_reasons.get(c, c), n] for c, n in data["churn_reasons"].items()],
+                title=f"流失原因（{data['month']}，拒绝与流失招揽回访记录的原因）")
     days = [(date.fromisoformat(str(data["date"])) + timedelta(days=i)).isoformat() for i in range(rules.call_list.ahead_days)]
     print_table(
         ["负责人", "逾期", *[d[5:] for d in days], "合计"],
@@ -134,6 +136,7 @@ CHURN_COLUMNS = {
     "last_visit": "最近进厂",
     "days_lost": "流失天数",
     "returned_on": "返回日期",
+    "reason_name": "流失原因",
 }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.calllist import closed_reason_label, outcome_effect, outcome_scope
 from lifecycle_cli.core.facts import ACTIVE
-from lifecycle_cli.core.outcomes import Attempt, attempt_problem
+from lifecycle_cli.core.outcomes import Attempt, attempt_problem, with_reason_code
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.store.appointments import appointment_of_task, book, move, undo_booking
@@ -68,6 +68,10 @@ def record_outcome(conn: Connection, rules: Rules, attempt: Attempt, *, today: d
     if row is None:
         raise OutcomeRefused(f"任务号 {task_id} 不存在", "task_id")
     appointment = _check_attempt(conn, rules, row, attempt, today)
+    try:  # 流失原因: the code or its Chinese name, stored as the code (care-desk §6)
+        attempt = with_reason_code(attempt, row["code"], rules.churn_reasons)
+    except ValueError as exc:
+        raise OutcomeRefused(f"任务 {task_id}：{exc}", "reason") from None
     if attempt.result == "reschedule":
         outcome_id = _insert(conn, attempt, row["code"])
         _reschedule(conn, rules, row, appointment, attempt, outcome_id)

@@ -43,6 +43,7 @@ from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.stages import add_months
 from lifecycle_cli.store.booking_kpis import appointment_show_kpi, invitation_counts
 from lifecycle_cli.store.bulk import chunks, insert_by_shape
+from lifecycle_cli.store.churn_reasons import latest_reasons
 from lifecycle_cli.store.facts import load_vehicle_facts
 from lifecycle_cli.store.state import vehicle_state, vehicle_state_columns
 from lifecycle_cli.store.tables import (
@@ -199,7 +200,7 @@ def churn_list(conn: Connection, v: FromClause, on: date, first: date, last: dat
         if category is not None and name != category:
             continue
         query = (
-            select(v.c.vin, v.c.plate, v.c.model, v.c.store, v.c.delivery_date, v.c.service_due,
+            select(v.c.id, v.c.vin, v.c.plate, v.c.model, v.c.store, v.c.delivery_date, v.c.service_due,
                    v.c.service_advisor, v.c.last_maintenance_date, CUSTOMERS.c.customer_id, CUSTOMERS.c.name,
                    CUSTOMERS.c.phone, CUSTOMERS.c.do_not_contact, last_visit.c.last_visit)
             .join(CUSTOMERS, CUSTOMERS.c.id == v.c.customer_pk)
@@ -211,6 +212,7 @@ def churn_list(conn: Connection, v: FromClause, on: date, first: date, last: dat
             query = query.where(v.c.store == store)
         for r in conn.execute(query).mappings():
             rows.append({
+                "_pk": r["id"],
                 "category": name,
                 "vin": r["vin"],
                 "plate": r["plate"],
@@ -227,6 +229,10 @@ def churn_list(conn: Connection, v: FromClause, on: date, first: date, last: dat
                 "days_lost": (on - r["service_due"]).days if name != "流失返回" else 0,
                 "returned_on": r["last_maintenance_date"] if name == "流失返回" else None,
             })
+    reasons = latest_reasons(conn, (r["_pk"] for r in rows), on)  # 流失原因: each car's latest
+    for row in rows:
+        code = reasons.get(row.pop("_pk"))
+        row["reason"], row["reason_name"] = code, rules.churn_reasons.get(code, code) if code else None
     return rows
 
 
