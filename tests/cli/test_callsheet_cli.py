@@ -357,7 +357,7 @@ def test_outcomes_exports_the_call_records_without_phones(world: Path, tmp_path:
     assert [(r["date"], r["person"], r["customer_id"], r["task_id"], r["result"], r["result_name"], r["note"],
              r["score"], r["reason"], r["withdrawn"]) for r in records] == [
         (DAY, "刘芳", "C100", call, "reached", "接通", "很满意", 4, None, False),
-        (DAY, None, "C102", follow, "declined", "拒绝", None, None, "价格", True),
+        (DAY, None, "C102", follow, "declined", "拒绝", None, None, "price", True),
     ]
     assert json.loads(run_ok(world, "outcomes", "--from", "2026-11-24", "--to", "2026-11-30", "--format",
                              "json").stdout) == []

@@ -63,7 +63,7 @@ def test_import_kind_and_visit_kind_take_chinese_names(db: Path, files: Files) -
         (("event", "add", "LVRHDA3K0TN999999", "accident"), f'事件类型: 不认识 "accident"，可用：{EVENT_KINDS}'),
         (("event", "list", "--status", "closed"), '--status: 不认识 "closed"，可用：open 处理中 / satisfied 满意 / '
                                                   'unsatisfied 不满意'),
-        (("churn", "--category", "流失"), '--category: 不认识 "流失"，可用：首保流失 / 定保流失 / 出保修期流失 / 流失返回'),
+        (("churn", "--category", "流失"), '--category: 不认识 "流失"，可用：首保流失 / 定保流失 / 保修期内流失 / 出保修期流失 / 流失返回'),
         (("campaign", "add", "x", "--kind", "seasonal_campaign", "--age-band", "2-4"),
          '--age-band: 不认识 "2-4"，可用：0-1 1年内 / 1-3 1-3年 / 3-5 3-5年 / 5+ 5年以上'),
         (("campaign", "add", "x", "--kind", "spring_sale"),

@@ -193,7 +193,8 @@ def test_an_expiry_that_is_not_a_date_loses_only_that_field(db: Path, files: Fil
 def test_vehicle_set_usage_errors(db: Path, files: Files) -> None:
     load(db, files, STEPS)
     assert refusal(db, "vehicle", "set", VINS["C1"]) == (
-        "请至少给出一个日期：--insurance-expiry / --commercial-expiry / --compulsory-expiry / --inspection-due")
+        "请至少给出一个日期或状态：--insurance-expiry / --commercial-expiry / --compulsory-expiry / "
+        "--inspection-due / --status")
     assert refusal(db, "vehicle", "set", VINS["C1"], "--insurance-expiry", "2027/01/01") == (
         '--insurance-expiry: 无法识别的日期 "2027/01/01"（格式：YYYY-MM-DD）')
     missing = run(db, "vehicle", "set", make_vin(999), "--insurance-expiry", "2027-12-01")

@@ -19,6 +19,7 @@ import pytest
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.golive import created_at_go_live
 from lifecycle_cli.core.insurance import ExpiryChange
+from lifecycle_cli.core.mileage import whole_km as projected_whole_km
 from lifecycle_cli.core.rules import load_rules
 from lifecycle_cli.core.schedule import (
     CustomerFacts,
@@ -26,7 +27,6 @@ from lifecycle_cli.core.schedule import (
     Scheduler,
     VehicleFacts,
     VisitFact,
-    _whole_km,
     vehicle_projection,
 )
 from lifecycle_cli.core.stages import stage_index_by_mileage, stage_on
@@ -202,6 +202,6 @@ def test_the_stage_by_mileage_at_a_bound_reached_by_a_fractional_daily_km(days: 
     projection = vehicle_projection(car, RULES, delivered + timedelta(days=132))
     assert projection.daily_km == Fraction(4000, 33)
     on = delivered + timedelta(days=days)
-    assert _whole_km(projection, on) == whole_km
-    assert RULES.stages.names[stage_index_by_mileage(_whole_km(projection, on), RULES)] == stage
+    assert projected_whole_km(projection, on) == whole_km
+    assert RULES.stages.names[stage_index_by_mileage(projected_whole_km(projection, on), RULES)] == stage
     assert stage_on(delivered, on, projection.projected_km(on), RULES).by_mileage == stage

@@ -33,7 +33,7 @@ from lifecycle_cli.ingest.values import vin_check_digit
 NEW, EARLY, LATE, OUT, UPGRADE = "新车体验期", "保内初期", "保内后期", "保修外期", "换车升级期"
 STAGES = (NEW, EARLY, LATE, OUT, UPGRADE)
 TIANHE, PANYU = "广州天河店", "广州番禺店"
-CHURN_KEYS = ("首保流失", "定保流失", "出保修期流失", "流失返回")
+CHURN_KEYS = ("首保流失", "定保流失", "保修期内流失", "出保修期流失", "流失返回")
 KPI_CODES = ("follow_up_success_rate", "invite_success_rate", "appointment_show_rate", "info_accuracy_rate",
              "maintenance_visit_rate",
              "first_service_rate", "loyal_customer_ratio", "referral_rate", "churn_rate",
@@ -498,7 +498,7 @@ def test_churn_rate(kpi_world: World) -> None:
 def test_churn_counts_by_category(kpi_world: World) -> None:
     churn = report(kpi_world.db)["churn"]
     # 首保流失 K31 (K32 is exactly 90 days: not yet); 定保流失 K33; 出保修期流失 K34; 流失返回 K35 (K36 in Oct).
-    assert churn == {"首保流失": 1, "定保流失": 1, "出保修期流失": 1, "流失返回": 1}
+    assert churn == {"首保流失": 1, "定保流失": 1, "保修期内流失": 0, "出保修期流失": 1, "流失返回": 1}
 
 
 def test_exactly_90_days_becomes_churn_the_next_day(kpi_world: World) -> None:
@@ -542,7 +542,7 @@ def test_churn_list_one_category_csv(kpi_world: World) -> None:
 
 def test_churn_unknown_category_is_a_usage_error(kpi_world: World) -> None:
     assert refusal(kpi_world.db, "churn", "--category", "其他流失", "--date", REPORT_DAY) == (
-        '--category: 不认识 "其他流失"，可用：首保流失 / 定保流失 / 出保修期流失 / 流失返回')
+        '--category: 不认识 "其他流失"，可用：首保流失 / 定保流失 / 保修期内流失 / 出保修期流失 / 流失返回')
 
 
 def test_churn_store_filter(kpi_world: World) -> None:
@@ -553,7 +553,7 @@ def test_churn_store_filter(kpi_world: World) -> None:
 def test_report_store_filter(kpi_world: World) -> None:
     data = report(kpi_world.db, "--store", PANYU)
     # 番禺 holds K31 and K33 only.
-    assert data["churn"] == {"首保流失": 1, "定保流失": 1, "出保修期流失": 0, "流失返回": 0}
+    assert data["churn"] == {"首保流失": 1, "定保流失": 1, "保修期内流失": 0, "出保修期流失": 0, "流失返回": 0}
     # K31: 5 months, 183 d x 40 = 7,320 km -> 保内初期. K33: 34 months -> 保内后期 (km ~22,000: 保内初期).
     assert stage_counts(data["stages"]) == {NEW: 0, EARLY: 1, LATE: 1, OUT: 0, UPGRADE: 0}
     assert set(data["stages_by_store"]) == {PANYU}
@@ -650,7 +650,7 @@ def late_facts_db(tmp_path: Path, new_db: Callable[[str], Path]) -> World:
 
     R1 delivered 2025-01-20, maintenance 2025-04-20 3,600 km (40 km/day): next due min(2025-10-20,
        04-20 + 125 d = 2025-08-23) = 2025-08-23; it came back 2026-11-15 (repair-free maintenance).
-       On 2026-11-10 it was still lost: 定保流失 (warranty to 2028-01-20).
+       On 2026-11-10 it was still lost: 保修期内流失 (warranty to 2028-01-20, no visit since).
     R2 delivered 2026-06-01, repair visit 2026-12-20 at 45,000 km. On 2026-11-30, with the facts of that
        day, it has the default 40 km/day: 182 d x 40 = 7,280 km, 5 months -> 保内初期.
     """
@@ -664,7 +664,9 @@ def late_facts_db(tmp_path: Path, new_db: Callable[[str], Path]) -> World:
 
 def test_churn_on_a_past_date_ignores_later_visits(late_facts_db: World) -> None:
     churn = report(late_facts_db.db, day="2026-11-10")["churn"]
-    assert churn["定保流失"] == 1  # R1: due 2025-08-23, back only on 11-15
+    # R1: due 2025-08-23, no visit of any kind since its maintenance until it came back on 11-15 (after
+    # the report date): 保修期内流失, not 定保流失 (care-desk §9).
+    assert (churn["定保流失"], churn["保修期内流失"]) == (0, 1)
 
 
 def test_stage_on_a_past_date_agrees_with_vehicles(late_facts_db: World) -> None:

@@ -155,7 +155,14 @@ def _complaint_levels() -> Iterable[Entry]:
     return (Entry(code, name) for code, name in LEVELS.items())
 
 
+def _vehicle_statuses() -> Iterable[Entry]:
+    from lifecycle_cli.core.facts import VEHICLE_STATUS_LABELS
+
+    return (Entry(code, name) for code, name in VEHICLE_STATUS_LABELS.items())
+
+
 RESULT = Choice(fixed=_outcomes)
+VEHICLE_STATUS = Choice(fixed=_vehicle_statuses)
 EVENT_STATUS = Choice(fixed=_event_statuses)
 COMPLAINT_LEVEL = Choice(fixed=_complaint_levels)
 CHURN_CATEGORY = Choice(fixed=_churn_categories)  # the verbs take the Chinese name; the code is accepted

@@ -305,7 +305,7 @@ def campaign_add(
     visits_min: int = typer.Option(None, "--visits-min", metavar="次数", help="近12个月进厂次数下限（含）"),
     visits_max: int = typer.Option(None, "--visits-max", metavar="次数", help="近12个月进厂次数上限（含）"),
     churn: list[str] = typer.Option(None, "--churn-category", metavar="流失类型", callback=CHURN_CATEGORY.parse,
-                                    help="流失类型（可重复）：首保流失 / 定保流失 / 出保修期流失 / 流失返回"),
+                                    help="流失类型（可重复）：首保流失 / 定保流失 / 保修期内流失 / 出保修期流失 / 流失返回"),
     yes: bool = typer.Option(False, "--yes", "-y", help="不询问，直接创建（cron、脚本用）"),
     dry_run: bool = typer.Option(False, "--dry-run", help="只统计客群，不创建活动"),
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from lifecycle_cli.cli.choices import FORMAT_NO_CSV, STAGE
+from lifecycle_cli.cli.choices import FORMAT_NO_CSV, STAGE, VEHICLE_STATUS
 from lifecycle_cli.cli.common import (
     EXIT_USAGE,
     EnglishHeadersOption,
@@ -143,8 +143,11 @@ def set_command(
     commercial: str = typer.Option(None, "--commercial-expiry", metavar="日期", help="商业险到期 YYYY-MM-DD"),
     compulsory: str = typer.Option(None, "--compulsory-expiry", metavar="日期", help="交强险到期 YYYY-MM-DD"),
     inspection: str = typer.Option(None, "--inspection-due", metavar="日期", help="年审到期 YYYY-MM-DD"),
+    status: str = typer.Option(None, "--status", metavar="状态", callback=VEHICLE_STATUS.parse,
+                               help="车辆状态：active 在用 / sold 已售 / scrapped 报废 / transferred 过户"
+                                    "（非在用的车不再生成任务，也不计入流失）"),
 ) -> None:
-    """设置保险到期、年审到期日期；保险到期在到期前延后即记为续保，本期续保邀约随之关闭。"""
+    """设置保险到期、年审到期日期或车辆状态；保险到期在到期前延后即记为续保，本期续保邀约随之关闭。"""
     from lifecycle_cli.core.insurance import expiry_too_far
     from lifecycle_cli.render.output import say, warn
     from lifecycle_cli.service.fleet import set_dates
@@ -158,13 +161,17 @@ def set_command(
                                  ("inspection_due", inspection, "--inspection-due")):
         if text is not None:
             values[column] = parse_day(text, option)
-    if not values:
-        fail("请至少给出一个日期：--insurance-expiry / --commercial-expiry / --compulsory-expiry / "
-             "--inspection-due", EXIT_USAGE)
+    if not values and status is None:
+        fail("请至少给出一个日期或状态：--insurance-expiry / --commercial-expiry / --compulsory-expiry / "
+             "--inspection-due / --status", EXIT_USAGE)
     context = get_context(ctx)
     rules = context.rules()
     day = today(rules)
     key = vin.strip().replace(" ", "").upper()
+    if status is not None:
+        _set_status(context.engine(), rules, day, key, status)
+    if not values:
+        return
     done = set_dates(context.engine(), rules, day, key, values)
     for column in values:
         if column != "inspection_due" and expiry_too_far(values[column], day, rules):
@@ -181,8 +188,25 @@ def set_command(
         say(f"保险到期由 {change.old} 改为 {change.new or '-'}{tail}")
 
 
+def _set_status(engine: Any, rules: Any, day: date, vin: str, status: str) -> None:
+    """`vehicle set --status`: the change and the tasks it closed or brought back, in Chinese."""
+    from lifecycle_cli.core.facts import VEHICLE_STATUS_LABELS
+    from lifecycle_cli.render.output import say
+    from lifecycle_cli.service.fleet import set_status
+
+    done = set_status(engine, rules, day, vin, status)
+    before, after = VEHICLE_STATUS_LABELS.get(done.before, done.before), VEHICLE_STATUS_LABELS[done.after]
+    tasks = []
+    if done.closed:
+        tasks.append(f"关闭 {done.closed} 项待办任务")
+    if done.opened:
+        tasks.append(f"恢复 {done.opened} 项任务")
+    tail = f"，{'，'.join(tasks)}" if tasks else ""
+    say(f"已更新 {done.vin}{f'（{done.plate}）' if done.plate else ''}：车辆状态 {before} → {after}{tail}")
+
+
 def vehicle_app() -> typer.Typer:
     """`lifecycle vehicle set`: correct one vehicle's insurance and inspection dates by hand."""
-    sub = typer.Typer(cls=HelpGroup, help="修改一辆车的档案（保险到期、年审到期）。", no_args_is_help=True, rich_markup_mode=None)
+    sub = typer.Typer(cls=HelpGroup, help="修改一辆车的档案（保险到期、年审到期、车辆状态）。", no_args_is_help=True, rich_markup_mode=None)
     sub.command("set", cls=LifecycleCommand)(set_command)
     return sub

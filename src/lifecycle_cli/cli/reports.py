@@ -53,6 +53,7 @@ def _bar(share: float | None, width: int = 30) -> str:
 
 def render_report(data: dict[str, Any], rules: Rules) -> None:
     """The report as tables and bars for people."""
+    from lifecycle_cli.core.facts import VEHICLE_STATUS_LABELS
     from lifecycle_cli.render.output import print_table, say
 
     scope = f"（{data['store']}）" if data["store"] else ""
@@ -64,6 +65,8 @@ def render_report(data: dict[str, Any], rules: Rules) -> None:
         + [["合计", total, "", ""]],
         title="生命周期阶段分布",
     )
+    say("不计入阶段分布（车辆已离开）：" + "，".join(
+        f"{VEHICLE_STATUS_LABELS.get(code, code)} {n}" for code, n in data["inactive"].items()))
     for key, label in (("stages_by_store", "门店"), ("stages_by_model", "车型")):
         rows = [
             [group, *[counts[name]["count"] for name in rules.stages.names], sum(c["count"] for c in counts.values())]
@@ -82,6 +85,8 @@ def render_report(data: dict[str, Any], rules: Rules) -> None:
     render_satisfaction(data["satisfaction"], data["month"])
     print_table(["流失类型", "车辆数"], [[c, n] for c, n in data["churn"].items()],
                 title=f"流失情况（{data['date']}；流失返回为本月）")
+    print_table(["流失原因", "次数"], [[rules.churn_reasons.get(c, c), n] for c, n in data["churn_reasons"].items()],
+                title=f"流失原因（{data['month']}，拒绝与流失招揽回访记录的原因）")
     days = [(date.fromisoformat(str(data["date"])) + timedelta(days=i)).isoformat() for i in range(rules.call_list.ahead_days)]
     print_table(
         ["负责人", "逾期", *[d[5:] for d in days], "合计"],
@@ -131,6 +136,7 @@ CHURN_COLUMNS = {
     "last_visit": "最近进厂",
     "days_lost": "流失天数",
     "returned_on": "返回日期",
+    "reason_name": "流失原因",
 }
 
 
@@ -178,7 +184,7 @@ def register(app: typer.Typer) -> None:
     def churn_command(
         ctx: typer.Context,
         category: str = typer.Option(None, "--category", metavar="流失类型", callback=CHURN_CATEGORY.parse,
-                                     help="只看此流失类型：首保流失 / 定保流失 / 出保修期流失 / 流失返回"),
+                                     help="只看此流失类型：首保流失 / 定保流失 / 保修期内流失 / 出保修期流失 / 流失返回"),
         store: StoreOption = None,
         on: str = typer.Option(None, "--date", metavar="日期", help="日期 YYYY-MM-DD（默认今天）"),
         fmt: FormatOption = "table",

@@ -13,6 +13,13 @@ from lifecycle_cli.core.mileage import Projection, project, vehicle_readings
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.stages import add_months
 
+# A car's status (vehicle.status): only an active car gets tasks, stages and churn; the others are
+# shown apart (care-desk §6). The code, not the Chinese name, is stored and is the closing reason of
+# the tasks the status closes.
+ACTIVE = "active"
+VEHICLE_STATUS_LABELS = {ACTIVE: "在用", "sold": "已售", "scrapped": "报废", "transferred": "过户"}
+INACTIVE_STATUSES = tuple(s for s in VEHICLE_STATUS_LABELS if s != ACTIVE)
+
 
 class VisitFact(NamedTuple):
     """One service visit of a vehicle, as the scheduler needs it."""
@@ -41,6 +48,8 @@ class VehicleFacts:
     inspection_due: date | None = None
     # Every change of the earlier insurance expiry (renewals, corrections), oldest first.
     insurance_changes: tuple[ExpiryChange, ...] = ()
+    # active / sold / scrapped / transferred: a car that is not active gets no tasks.
+    status: str = ACTIVE
 
     @property
     def insurance_expiry(self) -> date | None:
@@ -62,6 +71,21 @@ class CustomerFacts:
     assigned: tuple[tuple[str, str], ...] = ()
     # The desk found the current number bad (wrong_number / invalid_number / not_owner): no phone tasks.
     phone_bad: bool = False
+
+    @property
+    def active_vehicles(self) -> tuple[VehicleFacts, ...]:
+        """The cars that still get tasks (status active)."""
+        return tuple(v for v in self.vehicles if v.status == ACTIVE)
+
+    def inactive_status(self, vin: str) -> str | None:
+        """Why the tasks of this car (vin "" : the customer's own tasks) are no longer made: the car's
+        status when it is not active; for the customer's own tasks, the status of their first car
+        (by VIN) when none of their cars is active; else None."""
+        if vin:
+            return next((v.status for v in self.vehicles if v.vin == vin and v.status != ACTIVE), None)
+        if self.vehicles and not self.active_vehicles:
+            return self.vehicles[0].status
+        return None
 
     def assigned_to(self, role: str) -> str | None:
         """The customer's assigned person of `role`, if any."""

@@ -24,9 +24,14 @@ INVITATION_CODES = ("first_service_invite", "service_invite", "warranty_expiry_c
 # 定保邀约成功率's invitations (care-desk §9 "KPI keys"): both steps of the maintenance invitations and
 # the win-back; not warranty_expiry_check.
 INVITE_SUCCESS_CODES = ("first_service_invite", "service_invite", "churn_winback")
-CHURN_CATEGORIES = ("首保流失", "定保流失", "出保修期流失", "流失返回")
+# care-desk §9: 首保流失 the first service never came; 定保流失 a missed maintenance in warranty, still
+# visiting for other work (a visit after the last maintenance); 保修期内流失 in warranty and no visit of any
+# kind since the last maintenance; 出保修期流失 out of warranty; 流失返回 came back (a win, not churn).
+CHURN_CATEGORIES = ("首保流失", "定保流失", "保修期内流失", "出保修期流失", "流失返回")
 CHURN_CODES = {"首保流失": "first_service", "定保流失": "periodic_in_warranty",
-               "出保修期流失": "out_of_warranty", "流失返回": "returned"}
+               "保修期内流失": "in_warranty_no_visit", "出保修期流失": "out_of_warranty", "流失返回": "returned"}
+# The categories that are churn (流失率's numerator): all but 流失返回.
+CHURNED_CATEGORIES = CHURN_CATEGORIES[:-1]
 
 
 @dataclass(frozen=True)

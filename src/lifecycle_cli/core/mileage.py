@@ -127,3 +127,12 @@ def project(readings: Iterable[Reading], on: date, rules: Rules) -> Projection:
         daily_km=daily,
         measured=measured,
     )
+
+
+def whole_km(projection: Projection, on: date) -> int:
+    """The projected odometer on a date, rounded down: in integers, the same stage as the exact km
+    (the stage bounds are whole km), without Fraction arithmetic per task."""
+    last, daily = projection.last, projection.daily_km
+    if on <= last.date:
+        return last.km
+    return last.km + daily.numerator * (on - last.date).days // daily.denominator

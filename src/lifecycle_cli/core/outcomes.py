@@ -3,7 +3,8 @@ impossible before anything is written. Pure: no I/O, no clock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 
 from lifecycle_cli.core.calllist import OUTCOME_LABELS, SCORED_CODES, SCORED_OUTCOMES
@@ -84,3 +85,28 @@ _RESULT_WORDS = {_norm(w): code for code, name in OUTCOME_LABELS.items() for w i
 def result_code(word: str) -> str | None:
     """The result code a person's word names (the code or its Chinese name), or None."""
     return _RESULT_WORDS.get(_norm(word))
+
+
+# 流失原因 (care-desk §6): a reason goes with a declined call or any result of a win-back call.
+REASON_OUTCOMES = frozenset({"declined"})
+REASON_CODES = frozenset({"churn_winback"})
+
+
+def churn_reason(text: str, result: str, code: str, reasons: Mapping[str, str]) -> str:
+    """The stored code of a 流失原因 given as its code or Chinese name ([churn_reasons]); ValueError with
+    the Chinese reason when it is not one, or when the result / task takes no reason."""
+    if result not in REASON_OUTCOMES and code not in REASON_CODES:
+        raise ValueError("原因只用于拒绝或流失客户招揽的结果")
+    wanted = "".join(text.split()).casefold()
+    for value, name in reasons.items():
+        if wanted in (value.casefold(), "".join(name.split()).casefold()):
+            return value
+    accepted = " / ".join(f"{value} {name}" for value, name in reasons.items())
+    raise ValueError(f"不认识的原因 \"{text.strip()}\"，可用：{accepted}")
+
+
+def with_reason_code(attempt: Attempt, code: str, reasons: Mapping[str, str]) -> Attempt:
+    """The attempt with its 流失原因 as the stored code (unchanged without one); ValueError as churn_reason."""
+    if attempt.reason is None or not attempt.reason.strip():
+        return replace(attempt, reason=None)
+    return replace(attempt, reason=churn_reason(attempt.reason, attempt.result, code, reasons))

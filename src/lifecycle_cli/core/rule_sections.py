@@ -312,6 +312,7 @@ def sections(data: Mapping[str, Any]) -> dict[str, Any]:
         "kpi": _kpi(data["kpi"]),
         "roles": {str(k): str(v) for k, v in data["roles"].items()},
         "channels": {str(k): str(v) for k, v in data["channels"].items()},
+        "churn_reasons": {str(k): str(v) for k, v in data["churn_reasons"].items()},
         "capacity": {str(k): int(v) for k, v in data["capacity"].items()},
         "go_live": _section(GoLiveSection, data["go_live"]),
         "call_list": CallListSection(ahead_days=int(data["call_list"]["ahead_days"]),

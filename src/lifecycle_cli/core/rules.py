@@ -60,6 +60,8 @@ class Rules:
     kpi: KpiSection
     roles: Mapping[str, str]
     channels: Mapping[str, str]
+    # [churn_reasons]: 流失原因 code -> Chinese name (care-desk §6).
+    churn_reasons: Mapping[str, str]
     go_live: GoLiveSection
     call_list: CallListSection
     # [capacity]: a role's lines per person per day (care-desk §2), by role code.
@@ -166,7 +168,7 @@ def check_file(path: Path) -> list[str]:
 # Sections and keys the stored state and the scheduled tasks never read (labels, texts, report
 # targets, the list's order, events and campaigns written when added, capacity: a day is levelled
 # when its list is first made): changing them needs no rebuild.
-DISPLAY_ONLY_SECTIONS = ("roles", "channels", "events", "campaigns", "capacity", "survey")
+DISPLAY_ONLY_SECTIONS = ("roles", "channels", "events", "campaigns", "capacity", "survey", "churn_reasons")
 DISPLAY_ONLY_KPI = ("names", "targets", "lower_is_better")
 DISPLAY_ONLY_TOUCHPOINT = ("name", "moment", "hint")
 

@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Tables keyed by a code: new entries are allowed; the value checks every entry against.
-OPEN_TABLES = ("touchpoints", "events.kinds", "roles", "channels", "capacity")
+OPEN_TABLES = ("touchpoints", "events.kinds", "roles", "channels", "capacity", "churn_reasons")
 # Tables keyed by the KPI codes of [kpi.names], with their value's type.
 KPI_TABLES: dict[str, Any] = {"kpi.targets": 0.0, "kpi.lower_is_better": True}
 # Keys a new entry of an open table must have.

@@ -33,7 +33,7 @@ from lifecycle_cli.core.insurance import (
     renewal_steps,
     replaced_expiries,
 )
-from lifecycle_cli.core.mileage import Projection
+from lifecycle_cli.core.mileage import Projection, whole_km
 from lifecycle_cli.core.rules import Rules, Touchpoint
 from lifecycle_cli.core.staffing import Staffing, named_person
 from lifecycle_cli.core.stages import add_months, add_years, stage_index_by_age, stage_index_by_mileage
@@ -157,12 +157,14 @@ class Scheduler:
         tasks: list[ScheduledTask] = []
         self._pruning = in_window
         self._care_blocked.clear()
+        active = customer.active_vehicles  # a car sold, scrapped or transferred gets no tasks (care-desk §6)
         try:
-            for vehicle in customer.vehicles:
+            for vehicle in active:
                 if vehicle.delivery_date > self.today:
                     continue  # not delivered yet as of today: facts after today are ignored
                 tasks.extend(self._vehicle_tasks(customer, vehicle))
-            tasks.extend(self._customer_tasks(customer))
+            if active or not customer.vehicles:  # no active car left: no customer-level tasks either
+                tasks.extend(self._customer_tasks(customer, active))
         finally:
             self._pruning = False
         if customer.phone_bad:
@@ -199,7 +201,7 @@ class Scheduler:
         if vehicle is not None and projection is not None and due <= self.end and end >= self.start:
             on = max(rule_date, vehicle.delivery_date)  # core/stages.py stage_on(...).stage, without the rest
             stage = self.rules.stages.names[max(stage_index_by_age(vehicle.delivery_date, on, self.rules),
-                                                stage_index_by_mileage(_whole_km(projection, on), self.rules))]
+                                                stage_index_by_mileage(whole_km(projection, on), self.rules))]
         store = (vehicle.store if vehicle is not None else None) or customer.store
         named = named_person(role, vehicle.sales_consultant, vehicle.service_advisor) if vehicle is not None else None
         owner = self.staffing.owner(role, store, named, customer.assigned_to(role), self.rules.role_label(role))
@@ -402,8 +404,8 @@ class Scheduler:
 
     # -- customer tasks -------------------------------------------------------------------
 
-    def _customer_tasks(self, customer: CustomerFacts) -> Iterator[ScheduledTask]:
-        delivered = [v for v in customer.vehicles if v.delivery_date <= self.today]
+    def _customer_tasks(self, customer: CustomerFacts, active: tuple[VehicleFacts, ...]) -> Iterator[ScheduledTask]:
+        delivered = [v for v in active if v.delivery_date <= self.today]
         if customer.birthday is not None:
             for year in range(self.start.year - 1, self.end.year + 1):
                 birthday = yearly_date(customer.birthday.month, customer.birthday.day, year)
@@ -430,15 +432,6 @@ def _care_blocked_until(vehicle: VehicleFacts, nxt: MaintenanceDue, rules: Rules
     closed = extended_window_end(second, rules.touchpoints["first_service_invite"].window_days) + timedelta(days=1)
     visits = [v.date for v in vehicle.visits if opened <= v.date < closed and v.date <= today]
     return min(visits) if visits else closed
-
-
-def _whole_km(projection: Projection, on: date) -> int:
-    """The projected odometer on a date, rounded down: in integers, the same stage as the exact km
-    (the stage bounds are whole km), without Fraction arithmetic per task."""
-    last, daily = projection.last, projection.daily_km
-    if on <= last.date:
-        return last.km
-    return last.km + daily.numerator * (on - last.date).days // daily.denominator
 
 
 def _with_visit(task: ScheduledTask, visit_date: date | None) -> ScheduledTask:

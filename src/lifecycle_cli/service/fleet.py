@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from lifecycle_cli.core.rules import Rules
     from lifecycle_cli.store.insurance import VehicleDates
+    from lifecycle_cli.store.vehicle_status import StatusChange
 
 
 @dataclass
@@ -54,6 +55,19 @@ def set_dates(engine: Engine, rules: Rules, today: date, vin: str, values: Mappi
 
     with engine.begin() as conn:
         done = set_vehicle_dates(conn, rules, vin, values, today, HolidayCalendar())
+    if done is None:
+        raise NotDone(f"找不到车架号 \"{vin}\"")
+    return done
+
+
+def set_status(engine: Engine, rules: Rules, today: date, vin: str, status: str) -> StatusChange:
+    """Set a car's status (active / sold / scrapped / transferred) and bring its customer's tasks in
+    step; NotDone when there is no such VIN."""
+    from lifecycle_cli.core.calendar import HolidayCalendar
+    from lifecycle_cli.store.vehicle_status import set_vehicle_status
+
+    with engine.begin() as conn:
+        done = set_vehicle_status(conn, rules, vin, status, today, HolidayCalendar())
     if done is None:
         raise NotDone(f"找不到车架号 \"{vin}\"")
     return done

@@ -33,6 +33,7 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
     """
     from lifecycle_cli.collector import few_collections
     from lifecycle_cli.core.calendar import HolidayCalendar
+    from lifecycle_cli.store.churn_reasons import reason_counts
     from lifecycle_cli.store.report import (
         churn_counts,
         event_kpis,
@@ -58,6 +59,7 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
         high_satisfaction, satisfaction = satisfaction_figures(conn, rules, first, min(last, day), store)
         figures.append(high_satisfaction)  # 高满意度客户比例 (store/satisfaction.py)
         churn = churn_counts(conn, v, day, first, last, rules, store)
+        reasons = reason_counts(conn, rules.churn_reasons, first, min(last, day), store)  # 流失原因 of the month
         load = workload(conn, day, rules.call_list.ahead_days, store)
         days = workload_days(conn, rules, today, options, calendar)
     return {
@@ -72,6 +74,7 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
         },
         "satisfaction": satisfaction,
         "churn": churn,
+        "churn_reasons": reasons,
         "workload": load,
         "workload_days": days,
     }

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from lifecycle_cli.core.facts import ACTIVE
 from lifecycle_cli.core.insurance import ExpiryChange
 from lifecycle_cli.core.schedule import CustomerFacts, VehicleFacts, VisitFact
 from lifecycle_cli.store.bulk import chunks, fetch_in
@@ -27,7 +28,7 @@ _BY_DATE_AND_KM = attrgetter("date", "km")
 
 VEHICLE_FACT_COLUMNS = ("id", "customer_pk", "vin", "delivery_date", "plate", "mileage_date", "mileage_km",
                         "sales_consultant", "service_advisor", "store",
-                        "commercial_insurance_expiry", "compulsory_insurance_expiry", "inspection_due")
+                        "commercial_insurance_expiry", "compulsory_insurance_expiry", "inspection_due", "status")
 
 
 def load_vehicle_facts(conn: Connection, vehicle_pks: Iterable[int]) -> dict[int, tuple[int, VehicleFacts]]:
@@ -56,7 +57,7 @@ def _vehicle_facts(conn: Connection, rows: list[tuple[Any, ...]]) -> dict[int, t
             expiry_changes[vpk].append(ExpiryChange(old, new, changed_on))
     out: dict[int, tuple[int, VehicleFacts]] = {}
     for (pk, customer_pk, vin, delivered, plate, mileage_date, mileage_km, sales, advisor, store,
-         commercial, compulsory, inspection) in rows:
+         commercial, compulsory, inspection, status) in rows:
         seen = visits.get(pk, ())
         out[pk] = (
             customer_pk,
@@ -74,6 +75,7 @@ def _vehicle_facts(conn: Connection, rows: list[tuple[Any, ...]]) -> dict[int, t
                 compulsory_insurance_expiry=compulsory,
                 inspection_due=inspection,
                 insurance_changes=tuple(expiry_changes.get(pk, ())),
+                status=status or ACTIVE,
             ),
         )
     return out

@@ -10,8 +10,10 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.calllist import closed_reason_label, outcome_effect, outcome_scope
-from lifecycle_cli.core.outcomes import Attempt, attempt_problem
+from lifecycle_cli.core.facts import ACTIVE
+from lifecycle_cli.core.outcomes import Attempt, attempt_problem, with_reason_code
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.store.appointments import appointment_of_task, book, move, undo_booking
@@ -21,6 +23,9 @@ from lifecycle_cli.store.db import begin_now
 from lifecycle_cli.store.satisfaction import after_attempt
 from lifecycle_cli.store.state import refresh_customers
 from lifecycle_cli.store.tables import CUSTOMERS, OUTCOMES, TASKS
+from lifecycle_cli.store.vehicle_status import apply_status
+
+SOLD = "sold"  # the status the vehicle_sold result gives the car, and the reason its other tasks close
 
 
 class OutcomeRefused(RefusedInput):
@@ -63,6 +68,10 @@ def record_outcome(conn: Connection, rules: Rules, attempt: Attempt, *, today: d
     if row is None:
         raise OutcomeRefused(f"任务号 {task_id} 不存在", "task_id")
     appointment = _check_attempt(conn, rules, row, attempt, today)
+    try:  # 流失原因: the code or its Chinese name, stored as the code (care-desk §6)
+        attempt = with_reason_code(attempt, row["code"], rules.churn_reasons)
+    except ValueError as exc:
+        raise OutcomeRefused(f"任务 {task_id}：{exc}", "reason") from None
     if attempt.result == "reschedule":
         outcome_id = _insert(conn, attempt, row["code"])
         _reschedule(conn, rules, row, appointment, attempt, outcome_id)
@@ -77,7 +86,7 @@ def record_outcome(conn: Connection, rules: Rules, attempt: Attempt, *, today: d
     if effect.status != "open":
         values.update(closed_reason=effect.closed_reason, closed_on=on)
     conn.execute(update(TASKS).where(TASKS.c.id == task_id, TASKS.c.status == "open").values(**values))
-    _apply_scope(conn, effect.scope, row, attempt.result, on)
+    _apply_scope(conn, rules, effect.scope, row, attempt.result, on, today)
     _note_contact(conn, rules, row["customer_pk"], on)
     # Answers, the complaint a low score opens, a complaint's response (store/satisfaction.py).
     complaint = after_attempt(conn, rules, row, attempt, outcome_id)
@@ -136,9 +145,10 @@ def _insert(conn: Connection, attempt: Attempt, code: str) -> int:
     )).inserted_primary_key[0])  # type: ignore[index]
 
 
-def _apply_scope(conn: Connection, scope: str, row: Any, result: str, on: date) -> None:
+def _apply_scope(conn: Connection, rules: Rules, scope: str, row: Any, result: str, on: date, today: date) -> None:
     """Beyond the task: a bad number closes the customer's open phone tasks and flags the number,
-    a sold car closes its open tasks, do-not-contact takes the customer off every list."""
+    a sold car is marked sold and closes its open tasks (reason sold: they come back if it is set
+    active again), do-not-contact takes the customer off every list."""
     customer_pk = row["customer_pk"]
     close = {"status": "closed", "closed_reason": result, "closed_on": on}
     t = TASKS
@@ -148,7 +158,9 @@ def _apply_scope(conn: Connection, scope: str, row: Any, result: str, on: date) 
         conn.execute(update(t).where(t.c.customer_pk == customer_pk, t.c.status == "open",
                                      t.c.channel == "phone").values(**close))
     elif scope == "vehicle" and row["vehicle_pk"] is not None:
-        conn.execute(update(t).where(t.c.vehicle_pk == row["vehicle_pk"], t.c.status == "open").values(**close))
+        conn.execute(update(t).where(t.c.vehicle_pk == row["vehicle_pk"], t.c.status == "open")
+                     .values(**{**close, "closed_reason": SOLD}))
+        apply_status(conn, rules, row["vehicle_pk"], customer_pk, SOLD, today, HolidayCalendar())
     elif scope == "customer":
         conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(do_not_contact=True))
         conn.execute(update(t).where(t.c.customer_pk == customer_pk, t.c.status == "open").values(**close))
@@ -180,19 +192,22 @@ def undo_outcome(conn: Connection, rules: Rules, task_id: int) -> tuple[dict[str
                 last["result"], "unreachable"):
             values.update(status="open", closed_reason=None, closed_on=None)
         conn.execute(update(TASKS).where(TASKS.c.id == task_id).values(**values))
-        _undo_scope(conn, row, last)
+        _undo_scope(conn, rules, row, last)
         withdraw_response(conn, task_id, last)
     return last, {**dict(row), **values}
 
 
-def _undo_scope(conn: Connection, row: Any, last: dict[str, Any]) -> None:
+def _undo_scope(conn: Connection, rules: Rules, row: Any, last: dict[str, Any]) -> None:
     scope = outcome_scope(last["result"])
     if scope == "task":
         return
     t, customer_pk = TASKS, row["customer_pk"]
-    closed_with = (t.c.status == "closed", t.c.closed_reason == last["result"], t.c.closed_on == last["attempt_date"])
+    reason = SOLD if scope == "vehicle" else last["result"]
+    closed_with = (t.c.status == "closed", t.c.closed_reason == reason, t.c.closed_on == last["attempt_date"])
     same = t.c.vehicle_pk == row["vehicle_pk"] if scope == "vehicle" else t.c.customer_pk == customer_pk
     conn.execute(update(t).where(same, *closed_with).values(status="open", closed_reason=None, closed_on=None))
+    if scope == "vehicle" and row["vehicle_pk"] is not None:  # the car is active again, its customer's tasks too
+        apply_status(conn, rules, row["vehicle_pk"], customer_pk, ACTIVE, last["attempt_date"], HolidayCalendar())
     if scope == "phone":
         conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(bad_phone=None))
     elif scope == "customer":

@@ -31,8 +31,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
 from lifecycle_cli.core.calllist import BAD_PHONE_OUTCOMES
+from lifecycle_cli.core.facts import ACTIVE, INACTIVE_STATUSES
 from lifecycle_cli.core.kpi import (
-    CHURN_CATEGORIES,
+    CHURNED_CATEGORIES,
     FOLLOW_UP_CODES,
     Kpi,
     age_thresholds,
@@ -42,6 +43,7 @@ from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.stages import add_months
 from lifecycle_cli.store.booking_kpis import appointment_show_kpi, invitation_counts
 from lifecycle_cli.store.bulk import chunks, insert_by_shape
+from lifecycle_cli.store.churn_reasons import latest_reasons
 from lifecycle_cli.store.facts import load_vehicle_facts
 from lifecycle_cli.store.state import vehicle_state, vehicle_state_columns
 from lifecycle_cli.store.tables import (
@@ -58,7 +60,7 @@ from lifecycle_cli.store.tables import (
 
 V = VEHICLES
 # The vehicle columns a report reads besides the projection state.
-BASE_COLUMNS = ("id", "vin", "plate", "model", "store", "customer_pk", "delivery_date", "service_advisor")
+BASE_COLUMNS = ("id", "vin", "plate", "model", "store", "customer_pk", "delivery_date", "service_advisor", "status")
 
 
 def vehicles_as_of(conn: Connection, on: date, rules: Rules) -> FromClause:
@@ -105,11 +107,19 @@ def _share(count: int, total: int) -> float | None:
 
 
 def stage_distribution(conn: Connection, v: FromClause, on: date, rules: Rules, store: str | None = None) -> dict[str, Any]:
-    """Count and share per stage on a date: overall, per store and per model."""
+    """Count and share per stage on a date: overall, per store and per model, of the active cars; the
+    cars sold, scrapped or transferred apart (`inactive`, care-desk §6)."""
     stage = stage_index_expr(v, on, rules).label("stage")
-    query = select(v.c.store, v.c.model, stage, func.count().label("n")).where(v.c.delivery_date <= on)
+    query = select(v.c.store, v.c.model, stage, func.count().label("n")).where(v.c.delivery_date <= on,
+                                                                                is_active(v))
     if store:
         query = query.where(v.c.store == store)
+    left = select(v.c.status, func.count()).where(v.c.delivery_date <= on, not_(is_active(v)))
+    if store:
+        left = left.where(v.c.store == store)
+    inactive = {status: 0 for status in INACTIVE_STATUSES}
+    for status, n in conn.execute(left.group_by(v.c.status)):
+        inactive[status] = inactive.get(status, 0) + int(n)
     query = query.group_by(v.c.store, v.c.model, stage)
     overall: dict[int, int] = defaultdict(int)
     by_store: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -128,16 +138,27 @@ def stage_distribution(conn: Connection, v: FromClause, on: date, rules: Rules, 
         "stages": table(overall),
         "stages_by_store": {k: table(v) for k, v in sorted(by_store.items())},
         "stages_by_model": {k: table(v) for k, v in sorted(by_model.items())},
+        "inactive": inactive,
     }
+
+
+def is_active(v: FromClause) -> ColumnElement[bool]:
+    """SQL: the car is active (not sold, scrapped or transferred): it has a stage and can churn."""
+    return or_(v.c.status == ACTIVE, v.c.status.is_(None))
 
 
 def churn_conditions(v: FromClause, on: date, first: date, last: date, rules: Rules) -> dict[str, ColumnElement[bool]]:
     """SQL conditions for each churn category on `on` (流失返回: came back in [first, last])."""
     lost = v.c.service_due < on - timedelta(days=rules.schedule.churn_after_days)
-    delivered = v.c.delivery_date <= on
+    delivered = and_(v.c.delivery_date <= on, is_active(v))  # a car that left is not churn
+    in_warranty = and_(delivered, v.c.has_maintenance, lost, v.c.service_due < v.c.warranty_end)
+    # Still visiting for other work: a visit of any kind after the last maintenance, up to `on`.
+    visiting = (select(VISITS.c.id).where(VISITS.c.vehicle_pk == v.c.id, VISITS.c.visit_date > v.c.last_maintenance_date,
+                                          VISITS.c.visit_date <= on).exists())
     return {
         "首保流失": and_(delivered, not_(v.c.has_maintenance), lost),
-        "定保流失": and_(delivered, v.c.has_maintenance, lost, v.c.service_due < v.c.warranty_end),
+        "定保流失": and_(in_warranty, visiting),
+        "保修期内流失": and_(in_warranty, not_(visiting)),
         "出保修期流失": and_(delivered, v.c.has_maintenance, lost, v.c.service_due >= v.c.warranty_end),
         "流失返回": and_(
             delivered,
@@ -179,7 +200,7 @@ def churn_list(conn: Connection, v: FromClause, on: date, first: date, last: dat
         if category is not None and name != category:
             continue
         query = (
-            select(v.c.vin, v.c.plate, v.c.model, v.c.store, v.c.delivery_date, v.c.service_due,
+            select(v.c.id, v.c.vin, v.c.plate, v.c.model, v.c.store, v.c.delivery_date, v.c.service_due,
                    v.c.service_advisor, v.c.last_maintenance_date, CUSTOMERS.c.customer_id, CUSTOMERS.c.name,
                    CUSTOMERS.c.phone, CUSTOMERS.c.do_not_contact, last_visit.c.last_visit)
             .join(CUSTOMERS, CUSTOMERS.c.id == v.c.customer_pk)
@@ -191,6 +212,7 @@ def churn_list(conn: Connection, v: FromClause, on: date, first: date, last: dat
             query = query.where(v.c.store == store)
         for r in conn.execute(query).mappings():
             rows.append({
+                "_pk": r["id"],
                 "category": name,
                 "vin": r["vin"],
                 "plate": r["plate"],
@@ -207,6 +229,10 @@ def churn_list(conn: Connection, v: FromClause, on: date, first: date, last: dat
                 "days_lost": (on - r["service_due"]).days if name != "流失返回" else 0,
                 "returned_on": r["last_maintenance_date"] if name == "流失返回" else None,
             })
+    reasons = latest_reasons(conn, (r["_pk"] for r in rows), on)  # 流失原因: each car's latest
+    for row in rows:
+        code = reasons.get(row.pop("_pk"))
+        row["reason"], row["reason_name"] = code, rules.churn_reasons.get(code, code) if code else None
     return rows
 
 
@@ -234,7 +260,7 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
 
     # 流失率: cars in a churn category on the report date / cars that have had a maintenance due date.
     churn = churn_counts(conn, v, on, first, last, rules, store)
-    churned = sum(churn[c] for c in CHURN_CATEGORIES[:3])
+    churned = sum(churn[c] for c in CHURNED_CATEGORIES)
 
     return [
         make_kpi("follow_up_success_rate", int(follow_num), int(follow_den), rules),
@@ -294,7 +320,7 @@ def _car_counts(conn: Connection, v: FromClause, on: date, first: date, last: da
         "answered_first": and_(answered, v.c.prev_service_first),
         "came_first": and_(came, v.c.prev_service_first),
         "sold": delivered,
-        "had_due": and_(v.c.delivery_date <= on, car_store,
+        "had_due": and_(v.c.delivery_date <= on, car_store, is_active(v),
                         or_(v.c.service_due <= on, v.c.has_maintenance.is_(True))),
     })
 

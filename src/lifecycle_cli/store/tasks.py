@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.candidates import lookback_days
+from lifecycle_cli.core.facts import INACTIVE_STATUSES
 from lifecycle_cli.core.golive import first_sync_lookback_days
 from lifecycle_cli.core.insurance import RENEWAL_CODE
 from lifecycle_cli.core.rules import Rules
@@ -43,6 +44,9 @@ RULES_CHANGED = "rules_changed"
 # Why a task nobody worked closed the day after its window's last list day (care-desk §2, §9).
 LAPSED = "lapsed"
 LAPSED_CAPACITY = "lapsed_capacity"
+# Tasks a later sync opens again when the rules produce them again: closed by a rules change, or
+# because the car was no longer active (sold / scrapped / transferred) and now is again.
+REOPENED_REASONS = (RULES_CHANGED, *INACTIVE_STATUSES)
 SYNC_BATCH = 1000
 # The columns of a stored task that a sync brings in step with the rules.
 MUTABLE = ("rule_date", "due_date", "window_end", "stage", "owner", "role", "channel", "store")
@@ -183,7 +187,7 @@ def _batch_changes(scheduler: Scheduler, part: Sequence[int], facts: dict[int, C
                     inserts.append(_task_row(task, pk, vehicle_pks))
                 continue
             if old["status"] != "open":
-                if (old["status"] == "closed" and old["closed_reason"] == RULES_CHANGED and in_window
+                if (old["status"] == "closed" and old["closed_reason"] in REOPENED_REASONS and in_window
                         and task.closed_by_visit is None and _kept_at_go_live(old, task, golive)):
                     reopens.append({"_id": old["id"], **{c: _task_row(task, pk, vehicle_pks)[c] for c in MUTABLE}})
                 continue
@@ -205,10 +209,20 @@ def _batch_changes(scheduler: Scheduler, part: Sequence[int], facts: dict[int, C
             if key in keys or old["status"] != "open" or old["code"] not in SCHEDULED_CODES:
                 continue
             if old["due_date"] <= end and old["window_end"] >= start:
-                reason = "do_not_contact" if customer is not None and customer.do_not_contact else cancel_reason
+                reason = _cancel_reason(customer, old["vin"], cancel_reason)
                 closes.append({"_id": old["id"], "status": "closed", "reason": reason, "on": start})
                 counts.cancelled += 1
     return inserts, updates, closes, reopens
+
+
+def _cancel_reason(customer: CustomerFacts | None, vin: str, default: str) -> str:
+    """Why a stored task the rules no longer produce closes: do-not-contact, the car's status when it
+    is not active (care-desk §6), else `default`."""
+    if customer is None:
+        return default
+    if customer.do_not_contact:
+        return "do_not_contact"
+    return customer.inactive_status(vin) or default
 
 
 def _kept_at_go_live(old: dict[str, Any], task: ScheduledTask, golive: GoLive) -> bool:
