@@ -324,15 +324,19 @@ def test_mornings_after_care_calls_reached_match_the_pure_scheduler(db: Path, tm
     # that call (the customer's last successful contact), for the stored tasks as for the rules.
     store = random_store(seed)
     import_in_two_steps(db, tmp_path / "data", store)
+    reached = 0
     for day in MORNINGS[:5]:
         assert_mornings_match(db, store, (day,))
         env = {"LIFECYCLE_NOW": f"{day}T01:00:00Z"}
         lines = run_json(db, "due", "--date", day.isoformat(), env=env)
         care = [(line["customer_id"], t["task_id"]) for line in lines for t in line["tasks"] if t["code"] == "care_call"]
-        assert care, f"someone is due a care call on {day}"
         for customer_id, task_id in care[:5]:
             run_ok(db, "done", task_id, "--result", "reached", "--date", day.isoformat(), env=env)
             store.reached[customer_id] = day
+            reached += 1
+    # Care calls start at go-live (the first of these mornings), each on its own rhythm: a morning may
+    # have none, the five together have some.
+    assert reached >= 5
 
 
 def test_db_resync_repairs_a_watermark_moved_past_unsearched_days(db: Path, tmp_path: Path) -> None:
@@ -370,6 +374,9 @@ def test_a_care_call_reached_late_restarts_the_rhythm_found_by_the_daily_search(
     store = random_store(7)
     import_in_two_steps(db, tmp_path / "data", store)
     first = date(2027, 3, 10)
+    # The store went live 16 days before (care calls start at go-live), so some are 11+ days overdue.
+    went_live = first - timedelta(days=16)
+    run_json(db, "due", "--date", went_live.isoformat(), env={"LIFECYCLE_NOW": f"{went_live}T01:00:00Z"})
     env = {"LIFECYCLE_NOW": f"{first}T01:00:00Z"}
     lines = run_json(db, "due", "--date", first.isoformat(), env=env)
     late = [(line["customer_id"], t["task_id"]) for line in lines for t in line["tasks"]
