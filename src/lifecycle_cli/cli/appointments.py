@@ -18,6 +18,7 @@ from lifecycle_cli.cli.common import (
     get_context,
     today,
     within_a_year,
+    write_records_workbook,
 )
 from lifecycle_cli.cli.helptext import LifecycleCommand
 
@@ -52,7 +53,7 @@ def appointments_command(
     out: Path = typer.Option(None, "--out", metavar="文件", help="输出文件（--format xlsx 时必需）"),
 ) -> None:
     """预约到店清单（前台用）：客户、电话、车辆、预约事项、预约人、状态（已预约 / 已到店 / 未到店）。"""
-    from lifecycle_cli.render.output import say, write_json, write_records
+    from lifecycle_cli.render.output import write_json, write_records
     from lifecycle_cli.service.appointments import appointments
 
     context = get_context(ctx)
@@ -71,22 +72,10 @@ def appointments_command(
         return
     shown = [{**r, "purpose": r["purpose_name"], "status": r["status_name"]} for r in rows]
     if fmt == "xlsx":
-        _write_xlsx(out, shown, english_headers)
-        say(str(out))
+        write_records_workbook(out, shown, COLUMNS, english_headers, "预约到店")
         return
     title = f"预约到店 {first}" + (f" – {last}" if last != first else "")
     write_records(shown, COLUMNS, fmt, english_headers=english_headers, title=title)
-
-
-def _write_xlsx(out: Path, rows: list[dict[str, object]], english_headers: bool) -> None:
-    from lifecycle_cli.files import OutputRefused
-    from lifecycle_cli.render.callsheet import write_sheet_workbook
-
-    headers = list(COLUMNS) if english_headers else list(COLUMNS.values())
-    try:
-        write_sheet_workbook(out, headers, [[r[k] for k in COLUMNS] for r in rows], title="预约到店", dropdown=False)
-    except OutputRefused as exc:
-        fail(f"--out：{exc}", EXIT_USAGE)
 
 
 def _booking(ctx: typer.Context, task_id: int, result: str, booked_for: str, note: str | None, on: str | None,

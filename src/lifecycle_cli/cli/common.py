@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -264,3 +265,19 @@ class LifecycleGroup(HelpGroup):
             typer.echo(str(error), err=True)
         raise typer.Exit(error.exit_code) from cause
 
+
+
+def write_records_workbook(out: Path, rows: Sequence[Mapping[str, object]], columns: Mapping[str, str],
+                           english_headers: bool, title: str) -> None:
+    """Records as an xlsx sheet in the given columns (key -> Chinese header), then the path on stdout;
+    a file that cannot be written is a usage error (exit 2)."""
+    from lifecycle_cli.files import OutputRefused
+    from lifecycle_cli.render.callsheet import write_sheet_workbook
+    from lifecycle_cli.render.output import say
+
+    headers = list(columns) if english_headers else list(columns.values())
+    try:
+        write_sheet_workbook(out, headers, [[r[k] for k in columns] for r in rows], title=title, dropdown=False)
+    except OutputRefused as exc:
+        fail(f"--out：{exc}", EXIT_USAGE)
+    say(str(out))

@@ -17,6 +17,7 @@ from lifecycle_cli.cli.common import (
     parse_day,
     parse_month,
     today,
+    write_records_workbook,
 )
 from lifecycle_cli.cli.helptext import LifecycleCommand
 
@@ -53,7 +54,7 @@ def outcomes_command(
     out: Path = typer.Option(None, "--out", metavar="文件", help="输出文件（--format xlsx 时必需）"),
 ) -> None:
     """回访记录：某月或某段日期的每次回访结果（记录人、客户、任务、结果、备注、满意度、原因），供厂家审核。"""
-    from lifecycle_cli.render.output import say, write_json, write_records
+    from lifecycle_cli.render.output import write_json, write_records
     from lifecycle_cli.service.outcomes import records
 
     context = get_context(ctx)
@@ -72,25 +73,13 @@ def outcomes_command(
         first, last = parse_month(month or today(rules).strftime("%Y-%m"))
     rows = records(context.engine(), rules, first, last, store)
     if fmt == "xlsx":
-        _write_xlsx(out, rows, english_headers)
-        say(str(out))
+        write_records_workbook(out, rows, COLUMNS, english_headers, "回访记录")
         return
     if fmt == "json":
         write_json(rows)
         return
     shown = rows if fmt == "csv" else [{**r, "withdrawn": "是" if r["withdrawn"] else ""} for r in rows]
     write_records(shown, COLUMNS, fmt, english_headers=english_headers, title=f"回访记录 {first} – {last}")
-
-
-def _write_xlsx(out: Path, rows: list[dict[str, object]], english_headers: bool) -> None:
-    from lifecycle_cli.files import OutputRefused
-    from lifecycle_cli.render.callsheet import write_sheet_workbook
-
-    headers = list(COLUMNS) if english_headers else list(COLUMNS.values())
-    try:
-        write_sheet_workbook(out, headers, [[r[k] for k in COLUMNS] for r in rows], title="回访记录", dropdown=False)
-    except OutputRefused as exc:
-        fail(f"--out：{exc}", EXIT_USAGE)
 
 
 def register(app: typer.Typer) -> None:
