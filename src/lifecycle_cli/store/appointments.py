@@ -35,8 +35,7 @@ from lifecycle_cli.core.events import event_task
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import vehicle_projection
 from lifecycle_cli.store.bulk import chunks
-from lifecycle_cli.store.events import _customer_facts
-from lifecycle_cli.store.facts import load_vehicle_facts
+from lifecycle_cli.store.facts import customer_task_facts, load_vehicle_facts
 from lifecycle_cli.store.staff import load_staffing
 from lifecycle_cli.store.tables import APPOINTMENTS, CUSTOMERS, TASKS, VEHICLES, VISITS
 
@@ -159,7 +158,7 @@ def _remind(conn: Connection, rules: Rules, appointment: dict[str, Any], booked_
 def _put_task(conn: Connection, rules: Rules, appointment: dict[str, Any], code: str, rule_date: date) -> None:
     """Write (or open again, when the appointment comes back to a day it had) an appointment's task,
     owned and dated as the scheduler builds its tasks."""
-    customer, _ = _customer_facts(conn, [appointment["customer_pk"]])[appointment["customer_pk"]]
+    customer, _ = customer_task_facts(conn, [appointment["customer_pk"]])[appointment["customer_pk"]]
     vehicle = projection = None
     if appointment["vehicle_pk"] is not None:
         _, vehicle = load_vehicle_facts(conn, [appointment["vehicle_pk"]])[appointment["vehicle_pk"]]

@@ -27,7 +27,7 @@ from lifecycle_cli.core.events import (
     warranty_ended,
 )
 from lifecycle_cli.core.rules import Rules
-from lifecycle_cli.core.schedule import CustomerFacts, ScheduledTask, vehicle_projection
+from lifecycle_cli.core.schedule import ScheduledTask, vehicle_projection
 from lifecycle_cli.core.segments import (
     Segment,
     age_band_bounds,
@@ -39,7 +39,7 @@ from lifecycle_cli.core.stages import add_months
 from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.store.bulk import chunks
 from lifecycle_cli.store.complaints import close_escalations, start_clock
-from lifecycle_cli.store.facts import load_vehicle_facts
+from lifecycle_cli.store.facts import customer_task_facts, load_vehicle_facts
 from lifecycle_cli.store.golive import event_followup_created
 from lifecycle_cli.store.report import churn_conditions, stage_index_expr, vehicles_as_of
 from lifecycle_cli.store.staff import assignments_of, load_staffing
@@ -109,18 +109,6 @@ def _insert_task(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "id": int(task_id)}
 
 
-def _customer_facts(conn: Connection, customer_pks: Sequence[int]) -> dict[int, tuple[CustomerFacts, bool]]:
-    """customer pk -> (the facts a task needs: id, store and assigned people, do-not-contact)."""
-    out: dict[int, tuple[CustomerFacts, bool]] = {}
-    assigned = assignments_of(conn, customer_pks)
-    for part in chunks(sorted(set(customer_pks))):
-        query = select(CUSTOMERS.c.id, CUSTOMERS.c.customer_id, CUSTOMERS.c.store, CUSTOMERS.c.do_not_contact)
-        for pk, cid, store, dnc in conn.execute(query.where(CUSTOMERS.c.id.in_(part))):
-            facts = CustomerFacts(customer_id=cid, store=store, do_not_contact=bool(dnc), assigned=assigned.get(pk, ()))
-            out[pk] = (facts, bool(dnc))
-    return out
-
-
 def add_events(conn: Connection, rules: Rules, calendar: HolidayCalendar,
                items: Sequence[NewEvent]) -> list[EventResult | EventRefused]:
     """Record events and create each new one's follow-up task; the same event again changes nothing.
@@ -129,7 +117,7 @@ def add_events(conn: Connection, rules: Rules, calendar: HolidayCalendar,
     its car was delivered (nothing is written for it).
     """
     facts = load_vehicle_facts(conn, [i.vehicle_pk for i in items])
-    customers = _customer_facts(conn, [customer_pk for customer_pk, _ in facts.values()])
+    customers = customer_task_facts(conn, [customer_pk for customer_pk, _ in facts.values()])
     staffing = load_staffing(conn)
     out: list[EventResult | EventRefused] = []
     for item in items:
@@ -195,7 +183,7 @@ def resolve_event(conn: Connection, rules: Rules, calendar: HolidayCalendar, eve
     rule_date = resolved_followup_date(kind, on) if kind is not None else None
     if kind is not None and rule_date is not None:
         _, vehicle = load_vehicle_facts(conn, [row["vehicle_pk"]])[row["vehicle_pk"]]
-        customer, _ = _customer_facts(conn, [row["customer_pk"]])[row["customer_pk"]]
+        customer, _ = customer_task_facts(conn, [row["customer_pk"]])[row["customer_pk"]]
         scheduled = event_task(rules, calendar, kind.followup, customer, vehicle, f"event:{event_id}:resolved",
                                rule_date, vehicle_projection(vehicle, rules, rule_date), load_staffing(conn))
         task = _insert_task(conn, _task_row(scheduled, row["customer_pk"], row["vehicle_pk"]))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from operator import attrgetter
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.facts import ACTIVE
@@ -107,3 +108,16 @@ def load_customer_facts(conn: Connection, customer_pks: Iterable[int]) -> dict[i
         )
         for pk, customer_id, birthday, do_not_contact, last_contact, store, phone, bad_phone in customers
     }
+
+
+def customer_task_facts(conn: Connection, customer_pks: Sequence[int]) -> dict[int, tuple[CustomerFacts, bool]]:
+    """customer pk -> (the facts a task written outside the scheduler needs — an event's follow-up, an
+    appointment's reminder: id, store and assigned people — and whether the customer is do-not-contact)."""
+    out: dict[int, tuple[CustomerFacts, bool]] = {}
+    assigned = assignments_of(conn, customer_pks)
+    for part in chunks(sorted(set(customer_pks))):
+        query = select(CUSTOMERS.c.id, CUSTOMERS.c.customer_id, CUSTOMERS.c.store, CUSTOMERS.c.do_not_contact)
+        for pk, cid, store, dnc in conn.execute(query.where(CUSTOMERS.c.id.in_(part))):
+            facts = CustomerFacts(customer_id=cid, store=store, do_not_contact=bool(dnc), assigned=assigned.get(pk, ()))
+            out[pk] = (facts, bool(dnc))
+    return out
