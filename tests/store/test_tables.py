@@ -10,6 +10,7 @@ from lifecycle_cli.store.event_models import Answer, Appointment, Campaign, Camp
 from lifecycle_cli.store.models import (
     Assignment,
     Customer,
+    ExportLog,
     InsuranceChange,
     Meta,
     OdometerReading,
@@ -38,6 +39,7 @@ HANDLES = {
     "WORKLOADS": (Workload, "workload"),
     "APPOINTMENTS": (Appointment, "appointment"),
     "ANSWERS": (Answer, "answer"),
+    "EXPORT_LOG": (ExportLog, "export_log"),
 }
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from lifecycle_cli.store.stamps import stamp
 
 # Bump when the tables change; a database with an older version is refused until upgraded.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class Meta(SQLModel, table=True):
@@ -31,7 +31,13 @@ class Customer(SQLModel, table=True):
     birthday: date | None = None
     birthday_mmdd: str | None = Field(default=None, index=True)
     do_not_contact: bool = False
-    id_number: str | None = None
+    # The value the last import carried (None: no file said): a flag changed by command changes
+    # again on import only when the file's value differs from this (care-desk §9).
+    do_not_contact_imported: bool | None = None
+    # The customer opted out of messages (短信退订): no sms task goes to them.
+    sms_opt_out: bool = False
+    sms_opt_out_imported: bool | None = None
+    # 身份证号 is never stored (个人信息保护法): it only fills an empty birthday or gender at import.
     gender: str | None = None
     referred_by: str | None = None
     store: str | None = Field(default=None, index=True)
@@ -241,3 +247,16 @@ class Workload(SQLModel, table=True):
     listed: int = 0
     deferred: int = 0
     lapsed_capacity: int = 0
+
+
+class ExportLog(SQLModel, table=True):
+    """An export that showed full phone numbers (`--unmask`, 个人信息保护法): when, what, how many rows."""
+
+    __tablename__ = "export_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    command: str
+    filters: str = ""  # the options the export was asked with, as the person typed them
+    rows: int = 0
+    store: str | None = None

@@ -13,6 +13,7 @@ from lifecycle_cli.store.event_models import Answer, Appointment, Campaign, Camp
 from lifecycle_cli.store.models import (
     Assignment,
     Customer,
+    ExportLog,
     InsuranceChange,
     Meta,
     OdometerReading,
@@ -49,3 +50,4 @@ ASSIGNMENTS = table_of(Assignment)
 WORKLOADS = table_of(Workload)
 APPOINTMENTS = table_of(Appointment)
 ANSWERS = table_of(Answer)
+EXPORT_LOG = table_of(ExportLog)

@@ -52,7 +52,7 @@ def parse_customer(kind: Kind, p: RowParser, row: Row, report: FileReport) -> di
     elif p.has("phone"):
         empty["phone"] = None
         empty["phone_valid"] = True
-    for column in ("name", "id_number", "gender", "referred_by", "store"):
+    for column in ("name", "gender", "referred_by", "store"):
         if p.has(column):
             put(out, empty, column, p.value(row, column, V.parse_text))
     if p.has("birthday"):
