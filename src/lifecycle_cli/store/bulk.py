@@ -13,6 +13,7 @@ from sqlalchemy import Boolean, Date, Table, any_, bindparam, insert, select, up
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from lifecycle_cli.store.stamps import connection_stamp, stamp
 from lifecycle_cli.store.tables import CUSTOMERS, READINGS, VEHICLES, VISITS
 
 # SQLite allows 32766 bound variables per statement; stay well below for IN lists.
@@ -67,16 +68,22 @@ def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any
 sqlite3.register_adapter(date, date.isoformat)
 
 
-def _scalar_defaults(table: Table) -> dict[str, Any] | None:
-    """Column defaults to fill in on the raw path; None when a default is computed (use Core then)."""
+def _fixed_defaults(conn: Connection, table: Table, shape: Sequence[str]) -> dict[str, Any] | None:
+    """The values the columns a row shape lacks default to, as the driver takes them; None when one is
+    computed per row (use Core then). The stamp (store/stamps.py) is the same for every row."""
     out: dict[str, Any] = {}
     for column in table.columns:
         default = column.default
-        if default is None or column.primary_key:
+        if default is None or column.primary_key or column.name in shape:
             continue
-        if not getattr(default, "is_scalar", False):
+        if getattr(default, "is_scalar", False):
+            out[column.name] = default.arg  # type: ignore[attr-defined]
+        elif getattr(default, "arg", None) is stamp:
+            value = connection_stamp(conn)
+            process = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)  # SQLite: its text
+            out[column.name] = process(value) if process is not None else value
+        else:
             return None
-        out[column.name] = default.arg  # type: ignore[attr-defined]
     return out
 
 
@@ -91,19 +98,17 @@ def insert_by_shape(conn: Connection, table: Table, rows: Iterable[dict[str, Any
     for row in rows:
         by_shape.setdefault(tuple(sorted(row)), []).append(row)
     dialect = conn.dialect.name
-    defaults = _scalar_defaults(table) if dialect in ("sqlite", "postgresql") else None
     for shape, batch in by_shape.items():
-        if defaults is None:
+        extra = _fixed_defaults(conn, table, shape) if dialect in ("sqlite", "postgresql") else None
+        if extra is None:
             conn.execute(insert(table), batch)
             continue
-        extra = {k: v for k, v in defaults.items() if k not in shape}
         columns = [*shape, *extra]
+        fill = tuple(extra.values())
         if dialect == "postgresql":
-            fill = tuple(extra.values())
             _copy_in(conn, table, columns, ((*(r[f] for f in shape), *fill) for r in batch))
             continue
         sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
-        fill = tuple(extra.values())
         rows_of = _sqlite_rows(shape, batch)
         _driver(conn).executemany(sql, [(*row, *fill) for row in rows_of] if fill else rows_of)
 

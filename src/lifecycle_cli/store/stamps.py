@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 STAMP = "stamp"
 
@@ -23,6 +23,15 @@ class NoStamp(RuntimeError):
 def stamped(engine: Engine, now: datetime) -> Engine:
     """The engine whose inserts are stamped with `now` (the same pool and connections)."""
     return engine.execution_options(**{STAMP: now})
+
+
+def connection_stamp(conn: Connection) -> datetime:
+    """The stamp of the engine a connection came from (bulk inserts fill it in themselves)."""
+    value = conn.get_execution_options().get(STAMP)
+    if value is None:
+        raise NoStamp("写入记录需要命令的时间（engine 未设置 stamp，见 store/stamps.py）")
+    stamp_value: datetime = value
+    return stamp_value
 
 
 def stamp(context: Any) -> datetime:

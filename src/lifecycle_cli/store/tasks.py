@@ -7,8 +7,8 @@ window, plus those with open tasks in it. Their facts go through the pure schedu
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -25,7 +25,7 @@ from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, CustomerFacts, ScheduledTask, Scheduler
 from lifecycle_cli.steps import Steps, reported
 from lifecycle_cli.store.appointments import settle as settle_appointments
-from lifecycle_cli.store.bulk import chunks, in_keys
+from lifecycle_cli.store.bulk import chunks, in_keys, insert_by_shape
 from lifecycle_cli.store.candidates import (
     customers_due_between,
     customers_with_ended_renewal_steps,
@@ -33,6 +33,7 @@ from lifecycle_cli.store.candidates import (
 )
 from lifecycle_cli.store.db import serialize_writers
 from lifecycle_cli.store.facts import load_customer_facts
+from lifecycle_cli.store.generation import Generated, Generation
 from lifecycle_cli.store.golive import GoLive, adopt_earlier_release
 from lifecycle_cli.store.staff import load_staffing
 from lifecycle_cli.store.tables import META, TASKS, VEHICLES
@@ -122,44 +123,80 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
     An open scheduled task the scheduler no longer produces is closed with `cancel_reason`
     (do_not_contact for such a customer); one closed as RULES_CHANGED that it produces again
     is opened again. A task not stored yet is created only as the stores' go-live allows (`golive`).
+    The scheduler runs on batches of customers (store/generation.py: in worker processes for a big
+    sync), a few batches ahead of the one whose changes are written; batches hold other customers,
+    so reading one never sees another's writes.
     """
     counts = SyncCounts()
     pks = sorted(set(customer_pks))
-    for part in reported(chunks(pks, SYNC_BATCH), len(pks), "生成回访任务（位客户）", steps):
-        facts = load_customer_facts(conn, part)
-        vehicle_pks = dict(conn.execute(
-            select(VEHICLES.c.vin, VEHICLES.c.id).where(in_keys(conn, VEHICLES.c.customer_pk, part))
-        ).all())
-        existing: dict[tuple[int, str, str, str], dict[str, Any]] = {}
-        for row in conn.execute(select(TASKS).where(in_keys(conn, TASKS.c.customer_pk, part))).mappings():
-            existing[(row["customer_pk"], row["vin"], row["code"], row["event_key"])] = dict(row)
-        inserts, updates, closes, reopens = _batch_changes(scheduler, part, facts, vehicle_pks, existing, counts,
-                                                           cancel_reason, golive)
-        if inserts:
-            conn.execute(insert(TASKS), inserts)
-            counts.created += len(inserts)
-        if updates:
-            stmt = update(TASKS).where(TASKS.c.id == bindparam("_id")).values({c: bindparam(c) for c in MUTABLE})
-            conn.execute(stmt, updates)
-            counts.updated += len(updates)
-        if closes:
-            stmt = update(TASKS).where(TASKS.c.id == bindparam("_id")).values(
-                status=bindparam("status"), closed_reason=bindparam("reason"), closed_on=bindparam("on")
-            )
-            conn.execute(stmt, closes)
-        if reopens:
-            stmt = update(TASKS).where(TASKS.c.id == bindparam("_id")).values(
-                status="open", closed_reason=None, closed_on=None, **{c: bindparam(c) for c in MUTABLE})
-            conn.execute(stmt, reopens)
-            counts.reopened += len(reopens)
+    window = (scheduler.start, scheduler.end)
+    with Generation(scheduler, len(pks)) as generation:
+        pending: deque[tuple[Sequence[int], _Batch, Callable[[], Generated]]] = deque()
+        for part in reported(chunks(pks, SYNC_BATCH), len(pks), "生成回访任务（位客户）", steps):
+            batch = _load_batch(conn, part)
+            pending.append((part, batch, generation.submit(part, batch.facts, batch.stored_customers)))
+            if len(pending) > generation.ahead:
+                _write_batch(conn, window, *pending.popleft(), counts, cancel_reason, golive)
+        while pending:
+            _write_batch(conn, window, *pending.popleft(), counts, cancel_reason, golive)
     return counts
 
 
-def _batch_changes(scheduler: Scheduler, part: Sequence[int], facts: dict[int, CustomerFacts],
-                   vehicle_pks: dict[str, int], existing: dict[tuple[int, str, str, str], dict[str, Any]],
+@dataclass
+class _Batch:
+    """What a batch of customers has in the database: their facts, their cars' row ids, their tasks."""
+
+    facts: dict[int, CustomerFacts]
+    vehicle_pks: dict[str, int]
+    existing: dict[tuple[int, str, str, str], dict[str, Any]]
+
+    @property
+    def stored_customers(self) -> set[int]:
+        """The customers of the batch with stored tasks."""
+        return {key[0] for key in self.existing}
+
+
+def _load_batch(conn: Connection, part: Sequence[int]) -> _Batch:
+    facts = load_customer_facts(conn, part)
+    vehicle_pks = dict(conn.execute(
+        select(VEHICLES.c.vin, VEHICLES.c.id).where(in_keys(conn, VEHICLES.c.customer_pk, part))
+    ).all())
+    existing: dict[tuple[int, str, str, str], dict[str, Any]] = {}
+    for row in conn.execute(select(TASKS).where(in_keys(conn, TASKS.c.customer_pk, part))).mappings():
+        existing[(row["customer_pk"], row["vin"], row["code"], row["event_key"])] = dict(row)
+    return _Batch(facts, vehicle_pks, existing)
+
+
+def _write_batch(conn: Connection, window: tuple[date, date], part: Sequence[int], batch: _Batch,
+                 generated: Callable[[], Generated], counts: SyncCounts, cancel_reason: str,
+                 golive: GoLive) -> None:
+    """Write one batch's changes: the tasks generated for it against the stored ones."""
+    inserts, updates, closes, reopens = _batch_changes(window, part, batch, generated(), counts, cancel_reason,
+                                                       golive)
+    if inserts:
+        insert_by_shape(conn, TASKS, inserts)  # the driver's executemany / COPY: a first sync's bulk
+        counts.created += len(inserts)
+    if updates:
+        stmt = update(TASKS).where(TASKS.c.id == bindparam("_id")).values({c: bindparam(c) for c in MUTABLE})
+        conn.execute(stmt, updates)
+        counts.updated += len(updates)
+    if closes:
+        stmt = update(TASKS).where(TASKS.c.id == bindparam("_id")).values(
+            status=bindparam("status"), closed_reason=bindparam("reason"), closed_on=bindparam("on")
+        )
+        conn.execute(stmt, closes)
+    if reopens:
+        stmt = update(TASKS).where(TASKS.c.id == bindparam("_id")).values(
+            status="open", closed_reason=None, closed_on=None, **{c: bindparam(c) for c in MUTABLE})
+        conn.execute(stmt, reopens)
+        counts.reopened += len(reopens)
+
+
+def _batch_changes(window: tuple[date, date], part: Sequence[int], batch: _Batch, generated_for: Generated,
                    counts: SyncCounts, cancel_reason: str, golive: GoLive) -> tuple[list[dict[str, Any]], ...]:
     """One batch's inserts, updates, closes and reopens: the generated tasks against the stored ones."""
-    start, end = scheduler.start, scheduler.end
+    start, end = window
+    facts, vehicle_pks, existing = batch.facts, batch.vehicle_pks, batch.existing
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     closes: list[dict[str, Any]] = []
@@ -169,10 +206,7 @@ def _batch_changes(scheduler: Scheduler, part: Sequence[int], facts: dict[int, C
         stored_for[item[0][0]].append(item)
     for pk in part:
         customer = facts.get(pk)
-        # A customer with stored tasks gets every task the rules produce around the window, so a
-        # stored one whose dates moved is found by its key; one without (a first sync) only needs
-        # the window's, and the scheduler then does not build the rest.
-        generated = scheduler.for_customer(customer, in_window=pk not in stored_for) if customer else []
+        generated = generated_for.get(pk, [])
         if customer is not None:
             golive.meet(customer)
         keys = set()
