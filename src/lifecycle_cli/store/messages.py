@@ -122,3 +122,29 @@ def _note_contacts(conn: Connection, rules: Rules, customer_pks: Sequence[int], 
             moved.extend(ids)
     if moved:
         refresh_customers(conn, moved, rules)
+
+
+def task_words_facts(conn: Connection, *, task_ids: Sequence[int] = (), customer_pk: int | None = None,
+                     channel: str | None = None) -> list[tuple[Recipient, TaskFacts]]:
+    """(recipient, task facts) of these tasks, or of a customer's open tasks (of one channel), by task id:
+    what their scripts name."""
+    t, c, v = TASKS, CUSTOMERS, VEHICLES
+    base = (
+        select(t.c.id, t.c.code, t.c.event_key, t.c.due_date, t.c.vin, t.c.store, c.c.customer_id, c.c.name,
+               c.c.gender, c.c.phone, c.c.store, v.c.plate, v.c.model, v.c.service_advisor)
+        .join(c, c.c.id == t.c.customer_pk).outerjoin(v, v.c.id == t.c.vehicle_pk).order_by(t.c.id)
+    )
+    if customer_pk is not None:
+        base = base.where(t.c.customer_pk == customer_pk, t.c.status == "open")
+        parts: list[Any] = [base]
+    else:
+        parts = [base.where(in_keys(conn, t.c.id, part)) for part in chunks(sorted(set(task_ids)))]
+    if channel is not None:
+        parts = [q.where(t.c.channel == channel) for q in parts]
+    out = []
+    for query in parts:
+        for (task_id, code, key, due, vin, task_store, cid, name, gender, phone, customer_store,
+             plate, model, advisor) in conn.execute(query):
+            out.append((Recipient(cid, name, gender, phone, customer_store),
+                        TaskFacts(task_id, code, key, due, vin or "", plate, model, advisor, task_store)))
+    return out
