@@ -129,7 +129,7 @@ def due_command(
                                   "inspection_reminder 年审提醒 / post_service_followup 维修保养后三日回访 / "
                                   "no_show_followup 预约未到店回访 / appointment_reminder 预约到店提醒 / "
                                   "purchase_anniversary 购车周年关怀 / birthday_greeting 客户生日祝福 / "
-                                  "care_call 双月关怀回访 / holiday_greeting 节日祝福 / "
+                                  "care_call 双月关怀回访 / holiday_greeting 节日祝福 / pre_holiday_check 节前出行检查提醒 / "
                                   "complaint_followup 客户抱怨处理回访 / complaint_escalation 客户抱怨升级处理 / "
                                   "rescue_followup 维修救援回访 / "
                                   "warranty_claim_followup 保修索赔回访 / breakdown_followup 保修外车辆故障回访 / "
