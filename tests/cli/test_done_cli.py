@@ -59,7 +59,7 @@ def test_reached_closes_the_task(world: Path, call: int) -> None:
     assert call not in listed_ids(world, "2026-11-24")
     assert outcomes(world, call) == [("reached", DAY, "已感谢，客户满意", None)]
     # The other tasks of the day are untouched.
-    assert len(listed_ids(world, DAY)) == 4
+    assert len(listed_ids(world, DAY)) == 3  # the phone tasks left (C105's birthday sms is in `messages`)
 
 
 def test_reached_restarts_the_care_call_rhythm(world: Path, call: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,8 @@ def test_json_is_one_object_per_customer_with_the_contract_keys(world: Path) -> 
             assert set(task) >= TASK_KEYS, TASK_KEYS - set(task)
     customer_ids = [line["customer_id"] for line in lines]
     assert len(customer_ids) == len(set(customer_ids))  # one line per customer
-    assert customer_ids == ["C100", "C101", "C102", "C105"]  # by priority, then overdue days
+    # by priority, then overdue days; C105's birthday greeting is an sms: `messages`, not the phone list
+    assert customer_ids == ["C100", "C101", "C102"]
 
 
 def test_the_delivery_call_24h_is_owned_by_the_sales_manager(world: Path) -> None:
@@ -105,7 +107,7 @@ def test_the_priority_order_comes_from_the_rules_file(world: Path, tmp_path: Pat
     lines = due_lines(world, "--date", DAY, env={"LIFECYCLE_RULES": str(override)})
 
     # C102 and C101 both lead with a follow-up now: the one 5 days overdue comes first.
-    assert [line["customer_id"] for line in lines] == ["C105", "C102", "C101", "C100"]
+    assert [line["customer_id"] for line in lines] == ["C102", "C101", "C100"]
     assert codes_by_customer(lines)["C101"] == ["post_service_followup", "delivery_call_24h"]
 
 
@@ -134,7 +136,7 @@ def test_rerunning_due_never_duplicates_a_task(world: Path) -> None:
 
     assert again == first
     ids = [t["task_id"] for t in first]
-    assert len(ids) == len(set(ids)) == 5
+    assert len(ids) == len(set(ids)) == 4  # the phone tasks (C105's birthday sms is in `messages`)
     assert {t["task_id"] for t in week} >= set(ids)
 
 
@@ -187,7 +189,7 @@ def test_looking_ahead_does_not_lose_the_tasks_of_the_days_in_between(world: Pat
 def test_no_overdue_hides_only_the_overdue_tasks(world: Path) -> None:
     lines = due_lines(world, "--date", DAY, "--no-overdue")
 
-    assert [line["customer_id"] for line in lines] == ["C100", "C101", "C105"]
+    assert [line["customer_id"] for line in lines] == ["C100", "C101"]
     assert all(line["overdue_days"] == 0 for line in lines)
 
 
@@ -216,7 +218,7 @@ def test_owner_filter_keeps_only_that_persons_lines(world: Path) -> None:
                                            "C101": ["delivery_call_24h", "post_service_followup"]}
 
     care = due_lines(world, "--date", DAY, "--owner", "客服专员")
-    assert codes_by_customer(care) == {"C102": ["post_service_followup"], "C105": ["birthday_greeting"]}
+    assert codes_by_customer(care) == {"C102": ["post_service_followup"]}
 
     lina = due_lines(world, "--date", DAY, "--days", "7", "--owner", "李娜")
     assert [(line["customer_id"], [t["code"] for t in line["tasks"]]) for line in lina] == [
@@ -234,19 +236,21 @@ def test_code_filter(world: Path) -> None:
 
 def test_role_filter(world: Path) -> None:
     lines = due_lines(world, "--date", DAY, "--role", "customer_care")
-    assert set(codes_by_customer(lines)) == {"C102", "C105"}  # C101's line is the sales manager's
+    assert set(codes_by_customer(lines)) == {"C102"}  # C101's line is the sales manager's
     assert refusal(world, "due", "--date", DAY, "--role", "janitor") == (
         '--role: 不认识 "janitor"，可用：sales_manager 销售经理 / sales_consultant 销售顾问 / service_advisor 服务顾问 / '
         'customer_care 客服专员 / service_manager 服务经理 / insurance_specialist 续保专员 / '
         'aftersales_manager 售后经理 / general_manager 总经理')
 
 
-def test_birthday_greeting_is_a_customer_level_sms(world: Path) -> None:
-    line = next(x for x in due_lines(world, "--date", DAY) if x["customer_id"] == "C105")
-    [task] = line["tasks"]
-    assert (task["code"], task["channel"], task["vin"], task["plate"]) == ("birthday_greeting", "sms", "", "")
+def test_sms_tasks_leave_the_phone_list_for_messages(world: Path) -> None:
+    # care-desk §7: C105's birthday greeting (sms) is not a call; it is the day's message.
+    assert "C105" not in {x["customer_id"] for x in due_lines(world, "--date", DAY, "--days", "7")}
+    assert due_lines(world, "--date", DAY, "--code", "birthday_greeting") == []
+    [message] = json.loads(run_ok(world, "messages", "--date", DAY, "--format", "json").stdout)
+    assert (message["customer_id"], message["code"], message["vin"]) == ("C105", "birthday_greeting", "")
     # An sms greeting lapses after its day.
-    assert "C105" not in {x["customer_id"] for x in due_lines(world, "--date", "2026-11-24")}
+    assert json.loads(run_ok(world, "messages", "--date", "2026-11-24", "--format", "json").stdout) == []
 
 
 # --------------------------------------------------------------------------- windows and formats
@@ -260,7 +264,6 @@ def test_days_groups_the_week_by_day_each_task_once_on_its_first_day(world: Path
         (DAY, "C100"): ["delivery_call_24h"],
         (DAY, "C101"): ["delivery_call_24h", "post_service_followup"],
         (DAY, "C102"): ["post_service_followup"],
-        (DAY, "C105"): ["birthday_greeting"],
         ("2026-11-29", "C100"): ["delivery_call_7d"],
         ("2026-11-29", "C101"): ["delivery_call_7d"],
     }
@@ -279,7 +282,7 @@ def test_csv_is_one_row_per_task_with_a_bom(world: Path) -> None:
     assert result.stdout.startswith("\ufeff")
     rows = list(csv.reader(result.stdout[1:].splitlines()))
     assert "任务号" in rows[0] and "负责人" in rows[0]
-    assert len(rows) == 1 + 5
+    assert len(rows) == 1 + 4
 
 
 def test_csv_english_headers_for_machines(world: Path) -> None:
@@ -304,7 +307,7 @@ def test_split_by_owner_writes_one_excel_file_per_owner(world: Path, tmp_path: P
         owner = next(name for name in ("销售经理", "客服专员") if name in path.name)
         by_owner[owner] = rows
     assert {r["客户编号"] for r in by_owner["销售经理"]} == {"C100", "C101"}
-    assert {r["客户编号"] for r in by_owner["客服专员"]} == {"C102", "C105"}
+    assert {r["客户编号"] for r in by_owner["客服专员"]} == {"C102"}
     listed = sorted(int(t["task_id"]) for t in due_tasks(world, "--date", DAY))
     assert sorted(int(r["任务号"]) for rows in by_owner.values() for r in rows) == listed
 
@@ -362,12 +365,14 @@ def test_a_phone_task_on_mid_autumn_moves_too(holidays: Path) -> None:
 
 def test_an_sms_greeting_on_a_holiday_is_not_moved(holidays: Path) -> None:
     tasks = due_tasks(holidays, "--date", "2026-10-01", env=morning("2026-10-01"))
+    messages = json.loads(run_ok(holidays, "messages", "--date", "2026-10-01", "--format", "json",
+                                 env=morning("2026-10-01")).stdout)
 
-    [greeting] = [t for t in tasks if t["customer_id"] == "C201"]
+    # The greeting goes on its day, a holiday (sms tasks are messages, not calls).
+    [greeting] = [m for m in messages if m["customer_id"] == "C201"]
     assert greeting["code"] == "birthday_greeting"
-    assert (greeting["due_date"], greeting["original_due_date"]) == ("2026-10-01", None)
     # No phone task falls due on the holiday (the 24h call of 09-28 may still be carried over).
-    assert all(t["channel"] == "sms" for t in tasks if t["due_date"] == "2026-10-01")
+    assert not [t for t in tasks if t["due_date"] == "2026-10-01"]
     assert "delivery_call_7d" not in {t["code"] for t in tasks}
 
 

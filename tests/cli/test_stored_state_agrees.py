@@ -222,9 +222,10 @@ def test_report_stage_counts_are_the_rules_core_stage_of_every_car(imported: tup
     assert {name: data["stages"][name]["count"] for name in STAGES} == expected
 
 
-def pure_call_list(store: Store, day: date, days: int) -> Counter[tuple[str, str, str, str]]:
-    """(customer, vin, code, due date) of every task the rules core puts on the lists of `days` days from `day`,
-    for a store that went live on the first morning (core/golive.py: history before it is not created)."""
+def pure_call_list(store: Store, day: date, days: int, channel: str = "phone") -> Counter[tuple[str, str, str, str]]:
+    """(customer, vin, code, due date) of every task of a channel the rules core puts on the lists (phone: `due`;
+    sms: `messages`) of `days` days from `day`, for a store that went live on the first morning
+    (core/golive.py: history before it is not created)."""
     end = day + timedelta(days=days - 1)
     rules = load_rules()
     scheduler = Scheduler(rules=rules, today=day, start=day, end=end, calendar=HolidayCalendar())
@@ -241,7 +242,7 @@ def pure_call_list(store: Store, day: date, days: int) -> Counter[tuple[str, str
         )
         # Every task the rules produce, then the window's (the scheduler's own pruning is not trusted here).
         for task in scheduler.for_customer(customer, in_window=False):
-            if (task.due_date <= end and task.window_end >= day and task.closed_by_visit is None
+            if (task.channel == channel and task.due_date <= end and task.window_end >= day and task.closed_by_visit is None
                     and created_at_go_live(task.code, task.due_date, task.window_end, MORNINGS[0], rules)):
                 out[(customer.customer_id, task.vin, task.code, task.due_date.isoformat())] += 1
     return out
@@ -265,6 +266,9 @@ def assert_mornings_match(db: Path, store: Store, mornings: tuple[date, ...]) ->
         expected = pure_call_list(store, day, days)
         assert expected, f"the random store should put someone on the lists from {day}"
         assert listed == expected, (day, listed - expected, expected - listed)
+        sent = run_json(db, "messages", "--date", day.isoformat(), "--days", days,
+                        env={"LIFECYCLE_NOW": f"{day}T01:00:00Z"})
+        assert sum(len(m["task_ids"]) for m in sent) == sum(pure_call_list(store, day, days, "sms").values()), day
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -112,9 +112,9 @@ def test_default_priority_is_the_pinned_order() -> None:
 
 def test_defaults_festivals_are_spring_midautumn_national_day() -> None:
     assert DEFAULTS.holidays == (
-        Festival("春节", (1, 1), None),
+        Festival("春节", (1, 1), None, check_before_days=5),
         Festival("中秋节", (8, 15), None),
-        Festival("国庆节", None, (10, 1)),
+        Festival("国庆节", None, (10, 1), check_before_days=5),
     )
 
 

@@ -13,6 +13,7 @@ from lifecycle_cli.cli import (
     events,
     fleet,
     importing,
+    messages,
     outcomes,
     reports,
     rules,
@@ -57,6 +58,7 @@ def main_options(
 importing.register(app)
 fleet.register(app)
 calls.register(app)
+messages.register(app)
 outcomes.register(app)
 appointments.register(app)
 reports.register(app)

@@ -60,12 +60,21 @@ def sheet_call_list(context: Context, options: CallListOptions, out: Path, engli
         fail(f"--out：{out} 已是一个文件夹（--format xlsx 不带 --split-by 时 --out 是一个文件）", EXIT_USAGE)
     calls = compute_call_list(context, options)
     holiday_notes(calls)
+    scripts = call_scripts(context, calls)
     try:
-        write_sheet_workbook(out, sheet_headers(english_headers), task_rows(calls.lines),
+        write_sheet_workbook(out, sheet_headers(english_headers, script=True), task_rows(calls.lines, scripts),
                              title=f"回访清单 {options.day}")
     except OutputRefused as exc:
         fail(f"--out：{exc}", EXIT_USAGE)
     say(str(out))
+
+
+def call_scripts(context: Context, calls: CallList) -> dict[int, str]:
+    """Each listed task's call script (the workbook's 话术 column)."""
+    from lifecycle_cli.service.scripts import task_scripts
+
+    ids = [task["task_id"] for line in calls.lines for task in line["tasks"]]
+    return task_scripts(context.engine(), context.rules(), ids)
 
 
 def split_call_list(context: Context, options: CallListOptions, out: Path, english_headers: bool = False,
@@ -79,7 +88,9 @@ def split_call_list(context: Context, options: CallListOptions, out: Path, engli
         check_directory(out)
     except OutputRefused as exc:
         fail(f"--out：{exc}", EXIT_USAGE)
-    failed, owners = write_split_files(compute_call_list(context, options), out, english_headers, fmt)
+    calls = compute_call_list(context, options)
+    scripts = call_scripts(context, calls) if fmt == "xlsx" else None
+    failed, owners = write_split_files(calls, out, english_headers, fmt, scripts)
     if failed:
         fail(f"{failed} 位负责人的清单未写入（共 {owners} 位），其余已写入 {out}", EXIT_PARTIAL)
 
@@ -118,7 +129,7 @@ def due_command(
                                   "inspection_reminder 年审提醒 / post_service_followup 维修保养后三日回访 / "
                                   "no_show_followup 预约未到店回访 / appointment_reminder 预约到店提醒 / "
                                   "purchase_anniversary 购车周年关怀 / birthday_greeting 客户生日祝福 / "
-                                  "care_call 双月关怀回访 / holiday_greeting 节日祝福 / "
+                                  "care_call 双月关怀回访 / holiday_greeting 节日祝福 / pre_holiday_check 节前出行检查提醒 / "
                                   "complaint_followup 客户抱怨处理回访 / complaint_escalation 客户抱怨升级处理 / "
                                   "rescue_followup 维修救援回访 / "
                                   "warranty_claim_followup 保修索赔回访 / breakdown_followup 保修外车辆故障回访 / "

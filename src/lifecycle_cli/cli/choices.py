@@ -127,6 +127,7 @@ def _formats(*codes: str) -> Choice:
 FORMAT = _formats("table", "csv", "json")
 DUE_FORMAT = _formats("table", "csv", "json", "xlsx")  # due: the call sheet as a workbook too
 FORMAT_NO_CSV = _formats("table", "json")  # show, db status: no table of rows to write as CSV
+ENCODING = _formats("utf-8", "gbk")  # messages: the CSV for an SMS gateway (older ones read GBK)
 
 
 def _outcomes() -> Iterable[Entry]:

@@ -70,7 +70,7 @@ def show_command(
     fmt: str = typer.Option("table", "--format", metavar="格式", callback=FORMAT_NO_CSV.parse,
                             help="输出格式：table / json"),
 ) -> None:
-    """查看一位客户或一辆车：阶段及原因、里程读数（含回退标记）、进厂记录。"""
+    """查看一位客户或一辆车：阶段及原因、里程读数（含回退标记）、进厂记录、待办电话任务的话术。"""
     from lifecycle_cli.render.output import write_json
     from lifecycle_cli.service.fleet import customers
 
@@ -81,8 +81,12 @@ def show_command(
     if fmt == "json":
         write_json(details if len(details) > 1 else details[0])
         return
+    from lifecycle_cli.render.scripts import print_scripts
+    from lifecycle_cli.service.scripts import customer_scripts
+
     for d in details:
         _show_customer(d, day)
+        print_scripts(customer_scripts(context.engine(), rules, d["customer_id"]))
 
 
 def register(app: typer.Typer) -> None:

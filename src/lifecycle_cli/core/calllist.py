@@ -53,6 +53,7 @@ CLOSED_REASON_LABELS = {
     "next_step": "已进入下一步",
     "superseded": "到期日已变更",
     "resolved": "抱怨已解决",
+    "sms_opt_out": "短信退订",
     # The car left (vehicle.status, core/facts.py VEHICLE_STATUS_LABELS).
     "sold": "车辆已售",
     "scrapped": "车辆报废",

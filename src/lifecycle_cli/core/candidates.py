@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from lifecycle_cli.core.calendar import HOLIDAY_SHIFT, HolidayCalendar, greeting_date
+from lifecycle_cli.core.calendar import HOLIDAY_SHIFT, HolidayCalendar
+from lifecycle_cli.core.festivals import festival_days
 from lifecycle_cli.core.insurance import inspection_month_offsets, registration_mmdds
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.stages import add_months
@@ -67,7 +68,7 @@ class CandidateRanges:
     birthday_mmdd: tuple[str, ...]  # birthday greetings: birthday_mmdd
     care_phases: tuple[int, ...] | None  # care calls: care_phase in these; None: every customer with an anchor
     care_active_from: date  # ... whose care_anchor is no older (a visit or delivery in the active months)
-    greeting: bool  # a festival greeting day is in: every customer with a delivered car
+    greeting: bool  # a festival greeting or pre-holiday check day is in: every customer with a delivered car
 
 
 def candidate_ranges(rules: Rules, first: date, last: date, calendar: HolidayCalendar,
@@ -87,7 +88,6 @@ def candidate_ranges(rules: Rules, first: date, last: date, calendar: HolidayCal
     check_before = timedelta(days=schedule.warranty_check_before_days)
     before = timedelta(days=rules.inspection.before_days)
     residues, first_months = inspection_month_offsets(rules)
-    greetings = (greeting_date(f, y, calendar) for f in rules.holidays for y in range(first.year, last.year + 2))
     # The relationship tasks' earliest rule date (a holiday may shift a phone one later) and day.
     related = shifted if go_live is None else max(shifted, calendar.earliest_shifted_into(go_live))
     greeted = first if go_live is None else max(first, go_live)
@@ -113,7 +113,7 @@ def candidate_ranges(rules: Rules, first: date, last: date, calendar: HolidayCal
         care_phases=_care_phases(rules, related, last),
         # add_months clamps at a month's end: a few days' margin.
         care_active_from=add_months(related, -rules.schedule.care_active_months) - timedelta(days=3),
-        greeting=any(greeted <= day <= last for day in greetings),
+        greeting=greeted <= last and bool(festival_days(rules, calendar, greeted, last)),
     )
 
 

@@ -71,6 +71,8 @@ class CustomerFacts:
     assigned: tuple[tuple[str, str], ...] = ()
     # The desk found the current number bad (wrong_number / invalid_number / not_owner): no phone tasks.
     phone_bad: bool = False
+    # The customer opted out of messages (短信退订): no sms tasks.
+    sms_opt_out: bool = False
 
     @property
     def active_vehicles(self) -> tuple[VehicleFacts, ...]:

@@ -17,7 +17,7 @@ from lifecycle_cli.core.rules import Rules
 
 # Created only for list dates on or after go-live.
 FROM_GO_LIVE = frozenset({"care_call", "churn_winback", "trade_in_offer", "purchase_anniversary",
-                          "birthday_greeting", "holiday_greeting"})
+                          "birthday_greeting", "holiday_greeting", "pre_holiday_check"})
 # Still created when their window reaches go-live, however old their list date (with the event kinds'
 # follow-ups of the rules).
 WHILE_IN_WINDOW = frozenset({"delivery_call_24h", "delivery_call_7d", "post_service_followup"})

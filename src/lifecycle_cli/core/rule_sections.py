@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
+from lifecycle_cli.core.rule_texts import text_sections
+
 
 @dataclass(frozen=True)
 class StagesSection:
@@ -152,11 +154,13 @@ class CareSection:
 
 @dataclass(frozen=True)
 class Festival:
-    """[[holidays]]: a festival greeted the day before its statutory holiday: lunar or solar month/day."""
+    """[[holidays]]: a festival greeted the day before its statutory holiday: lunar or solar month/day, and
+    how many days before its holiday the pre-holiday travel check (节前出行检查) goes (None: none)."""
 
     name: str
     lunar: tuple[int, int] | None
     solar: tuple[int, int] | None
+    check_before_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,10 @@ def _pair(value: Any) -> tuple[int, int] | None:
         return None
     month, day = value
     return int(month), int(day)
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def _texts(values: Any) -> tuple[str, ...]:
@@ -320,7 +328,8 @@ def sections(data: Mapping[str, Any]) -> dict[str, Any]:
         "touchpoints": touchpoints,
         "care": CareSection(every_days=touchpoints["care_call"].offset_days,
                             window_days=touchpoints["care_call"].window_days),
-        "holidays": tuple(Festival(name=str(f["name"]), lunar=_pair(f.get("lunar")), solar=_pair(f.get("solar")))
+        "holidays": tuple(Festival(name=str(f["name"]), lunar=_pair(f.get("lunar")), solar=_pair(f.get("solar")),
+                                   check_before_days=_optional_int(f.get("check_before_days")))
                           for f in data["holidays"]),
         "events": EventsSection(followup_within_days=int(events["followup_within_days"]),
                                 kinds={str(c): event_kind(str(c), s) for c, s in events["kinds"].items()},
@@ -332,4 +341,5 @@ def sections(data: Mapping[str, Any]) -> dict[str, Any]:
                                 high_from=int(data["survey"]["high_from"])),
         "campaigns": CampaignsSection(kinds=_texts(campaigns["kinds"]), visit_months=int(campaigns["visit_months"]),
                                       age_bands=tuple(age_band(b) for b in campaigns["age_bands"])),
+        **text_sections(data),
     }

@@ -31,6 +31,7 @@ from lifecycle_cli.core.rule_sections import (
     WarrantySection,
     sections,
 )
+from lifecycle_cli.core.rule_texts import MessagesSection, ScriptsSection, StoreSettings
 from lifecycle_cli.errors import RefusedInput
 
 __all__ = ["Festival", "Rules", "RulesError", "Touchpoint", "load_rules", "merge", "rules_from_dict", "state_digest"]
@@ -72,7 +73,17 @@ class Rules:
     events: EventsSection
     campaigns: CampaignsSection
     survey: SurveySection
+    # [messages], [stores."NAME"], [scripts] (core/rule_texts.py): the words sent and said.
+    messages: MessagesSection
+    stores: Mapping[str, StoreSettings]
+    scripts: ScriptsSection
     raw: dict[str, Any]
+
+    def store_settings(self, store: str | None) -> StoreSettings:
+        """A store's [stores."NAME"] settings, each empty one taken from [messages]."""
+        own = self.stores.get(store or "", StoreSettings())
+        return StoreSettings(phone=own.phone or self.messages.store_phone,
+                             signature=own.signature or self.messages.signature)
 
     def role_label(self, role: str) -> str:
         """The Chinese name of a role code (the code itself when the rules do not name it)."""
@@ -168,7 +179,8 @@ def check_file(path: Path) -> list[str]:
 # Sections and keys the stored state and the scheduled tasks never read (labels, texts, report
 # targets, the list's order, events and campaigns written when added, capacity: a day is levelled
 # when its list is first made): changing them needs no rebuild.
-DISPLAY_ONLY_SECTIONS = ("roles", "channels", "events", "campaigns", "capacity", "survey", "churn_reasons")
+DISPLAY_ONLY_SECTIONS = ("roles", "channels", "events", "campaigns", "capacity", "survey", "churn_reasons",
+                         "messages", "stores", "scripts")
 DISPLAY_ONLY_KPI = ("names", "targets", "lower_is_better")
 DISPLAY_ONLY_TOUCHPOINT = ("name", "moment", "hint")
 

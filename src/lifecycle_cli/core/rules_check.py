@@ -26,8 +26,13 @@ from difflib import get_close_matches
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from lifecycle_cli.core.rule_texts import text_problems
+
 # Tables keyed by a code: new entries are allowed; the value checks every entry against.
-OPEN_TABLES = ("touchpoints", "events.kinds", "roles", "channels", "capacity", "churn_reasons")
+OPEN_TABLES = ("touchpoints", "events.kinds", "roles", "channels", "capacity", "churn_reasons", "stores",
+               "messages.templates", "scripts.codes")
+# What an entry of an open table looks like when the defaults have none ([stores."NAME"]).
+ENTRY_TEMPLATES: dict[str, Any] = {"stores": {"phone": "", "signature": ""}}
 # Tables keyed by the KPI codes of [kpi.names], with their value's type.
 KPI_TABLES: dict[str, Any] = {"kpi.targets": 0.0, "kpi.lower_is_better": True}
 # Keys a new entry of an open table must have.
@@ -48,6 +53,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "campaigns.age_bands[].from_months": (0, 1200),
     "holidays[].lunar[]": (1, 31),
     "holidays[].solar[]": (1, 31),
+    "holidays[].check_before_days": (1, 60),
     "events.resolve_days": (1, 366),
     "events.escalate_after_days[]": (0, 366),
     "survey.complaint_at": (0, 5),  # a satisfaction score 1-5; 0: a low score never opens a complaint
@@ -172,7 +178,7 @@ class _Checker:
             return
         prefix = f"{path}." if path else ""
         if pattern in OPEN_TABLES:
-            entries = list(template.values())
+            entries = list(template.values()) or [ENTRY_TEMPLATES[pattern]]
             entry = _union(entries) if all(isinstance(e, dict) for e in entries) else entries[0]
             for key, v in value.items():
                 self.walk(v, entry, prefix + key, f"{pattern}.*")
@@ -277,6 +283,8 @@ class _Checker:
         self.complaint_clock(d["events"], d["roles"])
         self.survey(d["survey"])
         self.holidays(d["holidays"])
+        for key, reason in text_problems(d):
+            self.say(key, reason)
         self.required_items("campaigns.age_bands", d["campaigns"]["age_bands"])
         for i, band in enumerate(d["campaigns"]["age_bands"], 1):
             lo, hi = band.get("from_months", 0), band.get("to_months")

@@ -61,6 +61,7 @@ SCHEDULED_CODES = frozenset(
         "birthday_greeting",
         "care_call",
         "holiday_greeting",
+        "pre_holiday_check",
         "insurance_renewal_invite",
         "inspection_reminder",
     }
@@ -169,6 +170,8 @@ class Scheduler:
             self._pruning = False
         if customer.phone_bad:
             tasks = [t for t in tasks if t.channel != "phone"]
+        if customer.sms_opt_out:  # 短信退订: no message of any kind
+            tasks = [t for t in tasks if t.channel != "sms"]
         if not in_window:
             return tasks
         return [t for t in tasks if self._window.keeps(t.code, t.due_date, t.window_end)]
@@ -418,6 +421,9 @@ class Scheduler:
             for key, day in self._window.greetings():  # the festivals' greeting days inside the window
                 if not self._pruned("holiday_greeting", day):
                     yield self._task("holiday_greeting", customer, None, key, day)
+            for key, day in self._window.pre_holiday_checks():  # 节前出行检查 before 春节 and 国庆
+                if not self._pruned("pre_holiday_check", day):
+                    yield self._task("pre_holiday_check", customer, None, key, day)
 
 
 def _care_blocked_until(vehicle: VehicleFacts, nxt: MaintenanceDue, rules: Rules, calendar: HolidayCalendar,

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from lifecycle_cli.core.calendar import HolidayCalendar, extended_window_end, greeting_date
+from lifecycle_cli.core.calendar import HolidayCalendar, extended_window_end
+from lifecycle_cli.core.festivals import greetings, pre_holiday_checks
 from lifecycle_cli.core.golive import created_at_go_live, followup_codes
 from lifecycle_cli.core.rules import Rules, Touchpoint
 
@@ -33,6 +34,7 @@ class TaskWindow:
     _due: dict[date, date] = field(default_factory=dict, init=False, repr=False)
     _spans: dict[str, tuple[date, date]] = field(default_factory=dict, init=False, repr=False)
     _greetings: list[tuple[str, date]] | None = field(default=None, init=False, repr=False)
+    _checks: list[tuple[str, date]] | None = field(default=None, init=False, repr=False)
     _followups: frozenset[str] = field(default=frozenset(), init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -103,12 +105,13 @@ class TaskWindow:
         return span
 
     def greetings(self) -> list[tuple[str, date]]:
-        """(event key, day) of each festival greeting whose day lies in the window, in the rules' order."""
+        """(event key, day) of each greeting day in the window: festivals of one day make one greeting."""
         if self._greetings is None:
-            self._greetings = [
-                (f"{festival.name}:{year}", day)
-                for festival in self.rules.holidays
-                for year in range(self.start.year, self.end.year + 2)
-                if self.start <= (day := greeting_date(festival, year, self.calendar)) <= self.end
-            ]
+            self._greetings = greetings(self.rules, self.calendar, self.start, self.end)
         return self._greetings
+
+    def pre_holiday_checks(self) -> list[tuple[str, date]]:
+        """(event key, day) of each pre-holiday travel check (节前出行检查) in the window."""
+        if self._checks is None:
+            self._checks = pre_holiday_checks(self.rules, self.calendar, self.start, self.end)
+        return self._checks

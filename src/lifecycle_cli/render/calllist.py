@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,14 +44,20 @@ TASK_COLUMNS = {
 SHEET_COLUMNS = {**TASK_COLUMNS, **DESK_COLUMNS}
 
 
-def sheet_headers(english_headers: bool) -> list[str]:
-    """The call sheet's headers, Chinese or English."""
-    return list(SHEET_COLUMNS) if english_headers else list(SHEET_COLUMNS.values())
+# The workbook's column after the desk's: each task's call script (话术, core/scripts.py).
+SCRIPT_COLUMN = ("script", "话术")
 
 
-def task_rows(lines: Iterable[dict[str, Any]]) -> list[list[Any]]:
+def sheet_headers(english_headers: bool, *, script: bool = False) -> list[str]:
+    """The call sheet's headers, Chinese or English (with the 话术 column: the workbook)."""
+    headers = list(SHEET_COLUMNS) if english_headers else list(SHEET_COLUMNS.values())
+    return [*headers, SCRIPT_COLUMN[0 if english_headers else 1]] if script else headers
+
+
+def task_rows(lines: Iterable[dict[str, Any]], scripts: Mapping[int, str] | None = None) -> list[list[Any]]:
     """One call-sheet row per task, in the columns of SHEET_COLUMNS: 负责人 is the line's owner (who
-    makes the call), 任务负责人 the task's; the desk's columns are empty."""
+    makes the call), 任务负责人 the task's; the desk's columns are empty; with `scripts`, each task's
+    script last (话术)."""
     rows = []
     blank = [""] * len(DESK_COLUMNS)
     for line in lines:
@@ -59,7 +65,10 @@ def task_rows(lines: Iterable[dict[str, Any]]) -> list[list[Any]]:
             values = {**task, "day": line["date"], "customer_id": line["customer_id"],
                       "customer_name": line["name"], "phone": line["phone"], "owner": line["owner"],
                       "task_owner": task["owner"], "deferred_days": task.get("deferred_days", 0)}
-            rows.append([values[k] for k in TASK_COLUMNS] + blank)
+            row = [values[k] for k in TASK_COLUMNS] + blank
+            if scripts is not None:
+                row.append(scripts.get(task["task_id"], ""))
+            rows.append(row)
     return rows
 
 
@@ -118,11 +127,12 @@ def _day_table(day: date, day_lines: Sequence[dict[str, Any]]) -> None:
 
 
 def write_split_files(calls: CallList, out: Path, english_headers: bool = False,
-                      fmt: str = "csv") -> tuple[int, int]:
+                      fmt: str = "csv", scripts: Mapping[int, str] | None = None) -> tuple[int, int]:
     """One call sheet (CSV, or xlsx with fmt="xlsx") per owner in the folder `out` (checked before),
     named `{date}_{store}_{owner}`, each path printed on stdout. Two owners never share a file
     (render.filenames); a file that cannot be written is reported and the others are still written.
-    Returns (owners whose file was not written, owners)."""
+    `scripts`: each task's call script, a 话术 column of the workbooks. Returns (owners whose file was not
+    written, owners)."""
     from lifecycle_cli.files import OutputRefused
     from lifecycle_cli.render.callsheet import write_sheet_workbook
     from lifecycle_cli.render.filenames import safe_part, unique_file_names
@@ -132,7 +142,7 @@ def write_split_files(calls: CallList, out: Path, english_headers: bool = False,
     by_owner: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for line in calls.lines:
         by_owner.setdefault((line.get("store") or "", line["owner"] or ""), []).append(line)
-    headers = sheet_headers(english_headers)
+    headers = sheet_headers(english_headers, script=fmt == "xlsx" and scripts is not None)
     day_part = start.isoformat() if days == 1 else f"{start.isoformat()}_{days}d"
     suffix = f".{fmt}"
     names: dict[tuple[str, str], str] = {}
@@ -149,7 +159,7 @@ def write_split_files(calls: CallList, out: Path, english_headers: bool = False,
             if path.is_dir():
                 raise OutputRefused(f"{path} 已是一个文件夹")
             if fmt == "xlsx":
-                write_sheet_workbook(path, headers, task_rows(owner_lines), title=f"{day_part} {shown}")
+                write_sheet_workbook(path, headers, task_rows(owner_lines, scripts), title=f"{day_part} {shown}")
             else:
                 write_csv_file(path, headers, task_rows(owner_lines))
         except OutputRefused as exc:

@@ -16,7 +16,7 @@ from lifecycle_cli.render.output import csv_cell
 # Columns kept as text whatever they hold (keys and Chinese headers).
 _TEXT_COLUMNS = frozenset({"task_id", "任务号", "customer_id", "客户编号", "phone", "电话", "vin", "车架号"})
 _RESULT_HEADERS = frozenset({"result", "结果"})
-_WIDE = {"hint": 40, "话术要点": 40, "note": 30, "备注": 30, "name": 18, "任务": 18, "vin": 20, "车架号": 20}
+_WIDE = {"hint": 40, "话术要点": 40, "script": 60, "话术": 60, "note": 30, "备注": 30, "name": 18, "任务": 18, "vin": 20, "车架号": 20}
 _MAX_ROWS = 1_048_576  # Excel's last row
 
 

@@ -63,7 +63,8 @@ def call_list(engine: Engine, rules: Rules, today: date, options: CallListOption
     with engine.begin() as conn, few_collections():  # the first sync builds tasks by the hundred thousand
         sync_window(conn, rules, start, end, calendar, today=today, steps=steps)
         # The backlog view (no capacity) lists what is due whatever levelling deferred.
-        selected = open_tasks(conn, start, end, store=options.store, levelled=options.capacity)
+        # Messages go out with `lifecycle messages`, not on the phone list (care-desk §7).
+        selected = open_tasks(conn, start, end, store=options.store, levelled=options.capacity, channel="phone")
         if options.capacity:
             lines = levelled_lines(conn, rules, [v.task for v in selected], start, end, today=today,
                                    calendar=calendar, store=options.store)

@@ -89,7 +89,8 @@ def load_customer_facts(conn: Connection, customer_pks: Iterable[int]) -> dict[i
     vehicle_rows: list[tuple[Any, ...]] = []
     for part in chunks(pks):
         customers.extend(fetch_in(conn, CUSTOMERS, ("id", "customer_id", "birthday", "do_not_contact",
-                                                    "last_contact", "store", "phone", "bad_phone"), "id", part))
+                                                    "last_contact", "store", "phone", "bad_phone", "sms_opt_out"),
+                                   "id", part))
         vehicle_rows.extend(fetch_in(conn, VEHICLES, VEHICLE_FACT_COLUMNS, "customer_pk", part))
     by_customer: dict[int, list[VehicleFacts]] = defaultdict(list)
     for customer_pk, facts in _vehicle_facts(conn, vehicle_rows).values():
@@ -105,8 +106,9 @@ def load_customer_facts(conn: Connection, customer_pks: Iterable[int]) -> dict[i
             store=store,
             assigned=assigned.get(pk, ()),
             phone_bad=bad_phone is not None and bad_phone == (phone or ""),
+            sms_opt_out=bool(sms_opt_out),
         )
-        for pk, customer_id, birthday, do_not_contact, last_contact, store, phone, bad_phone in customers
+        for pk, customer_id, birthday, do_not_contact, last_contact, store, phone, bad_phone, sms_opt_out in customers
     }
 
 

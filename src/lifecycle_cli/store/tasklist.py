@@ -29,13 +29,16 @@ class TaskView:
 
 
 def open_tasks(conn: Connection, start: date, end: date, *, store: str | None = None,
-               levelled: bool = True) -> list[TaskView]:
+               levelled: bool = True, channel: str | None = None) -> list[TaskView]:
     """Open tasks whose time on the list meets [start, end], of customers who may be contacted.
 
     Only the store is filtered here (capacity is per store, so one store's list reads only its rows);
     the other filters (owner, role, code) apply after levelling, by the line's owner (service/calllist.py).
+    `channel`: only the tasks of one channel (the phone list leaves the messages out: §7).
     """
     query = open_tasks_query(start, end, store=store, levelled=levelled)
+    if channel is not None:
+        query = query.where(TASKS.c.channel == channel)
     return [
         TaskView(
             task=OpenTask(task_id, customer_pk, code_, rule_date, due_date, window_end, attempts, last_attempt,

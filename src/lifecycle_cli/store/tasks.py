@@ -243,19 +243,21 @@ def _batch_changes(window: tuple[date, date], part: Sequence[int], batch: _Batch
             if key in keys or old["status"] != "open" or old["code"] not in SCHEDULED_CODES:
                 continue
             if old["due_date"] <= end and old["window_end"] >= start:
-                reason = _cancel_reason(customer, old["vin"], cancel_reason)
+                reason = _cancel_reason(customer, old["vin"], old["channel"], cancel_reason)
                 closes.append({"_id": old["id"], "status": "closed", "reason": reason, "on": start})
                 counts.cancelled += 1
     return inserts, updates, closes, reopens
 
 
-def _cancel_reason(customer: CustomerFacts | None, vin: str, default: str) -> str:
-    """Why a stored task the rules no longer produce closes: do-not-contact, the car's status when it
-    is not active (care-desk §6), else `default`."""
+def _cancel_reason(customer: CustomerFacts | None, vin: str, channel: str, default: str) -> str:
+    """Why a stored task the rules no longer produce closes: do-not-contact, a message to a customer who
+    opted out of messages (sms_opt_out), the car's status when it is not active (care-desk §6), else `default`."""
     if customer is None:
         return default
     if customer.do_not_contact:
         return "do_not_contact"
+    if customer.sms_opt_out and channel == "sms":
+        return "sms_opt_out"
     return customer.inactive_status(vin) or default
 
 
