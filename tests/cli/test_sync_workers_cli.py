@@ -4,7 +4,7 @@ with batches small enough that several are in flight at once."""
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,13 +19,14 @@ TASKS = ("SELECT id, customer_pk, vin, code, event_key, rule_date, due_date, win
          "channel, store, status, closed_reason, closed_on, list_from, deferred_days FROM task ORDER BY id")
 
 
-def test_workers_store_exactly_what_the_scheduler_here_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workers_store_exactly_what_the_scheduler_here_stores(new_db: Callable[[str], Path],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mornings: the workers read the facts themselves; the re-import's resync hands them over."""
     monkeypatch.setattr(store_tasks, "SYNC_BATCH", 17)  # 220 customers: 13 batches, 3 ahead with 2 workers
-    here, workers = tmp_path / "here.db", tmp_path / "workers.db"
-    run_ok(here, "import", *(SAMPLE / f"{name}.csv" for name in FILES))
-    shutil.copy(here, workers)
+    here, workers = new_db("here.db"), new_db("workers.db")
     mornings = ("2026-11-23T01:00:00Z", "2026-11-24T01:00:00Z", "2026-12-07T01:00:00Z")
     for db, setting in ((here, "0"), (workers, "2")):
+        run_ok(db, "import", *(SAMPLE / f"{name}.csv" for name in FILES), env={"LIFECYCLE_NOW": mornings[0]})
         for now in mornings:
             run_json(db, "due", "--days", "3", env={"LIFECYCLE_NOW": now, WORKERS_ENV: setting})
         run_ok(db, "import", SAMPLE / "visits.csv", env={"LIFECYCLE_NOW": mornings[-1], WORKERS_ENV: setting})

@@ -23,7 +23,7 @@ def appointments(engine: Engine, rules: Rules, today: date, first: date, last: d
     from lifecycle_cli.store.tasks import sync_window
 
     with engine.begin() as conn:
-        sync_window(conn, rules, today, today, HolidayCalendar(), today=today)
+        sync_window(conn, rules, today, today, HolidayCalendar(), today=today, facts_committed=True)
         rows = appointment_list(conn, first, last, store)
     for row in rows:
         tp = rules.touchpoints.get(row["purpose"])

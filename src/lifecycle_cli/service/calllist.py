@@ -61,7 +61,7 @@ def call_list(engine: Engine, rules: Rules, today: date, options: CallListOption
     start, end = options.day, options.end
     calendar = HolidayCalendar()
     with engine.begin() as conn, few_collections():  # the first sync builds tasks by the hundred thousand
-        sync_window(conn, rules, start, end, calendar, today=today, steps=steps)
+        sync_window(conn, rules, start, end, calendar, today=today, steps=steps, facts_committed=True)
         # The backlog view (no capacity) lists what is due whatever levelling deferred.
         # Messages go out with `lifecycle messages`, not on the phone list (care-desk §7).
         selected = open_tasks(conn, start, end, store=options.store, levelled=options.capacity, channel="phone")

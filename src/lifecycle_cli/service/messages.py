@@ -65,7 +65,8 @@ def message_batch(engine: Engine, rules: Rules, today: date, options: MessagesOp
     calendar = HolidayCalendar()
     with engine.begin() as conn, few_collections():
         begin_now(conn, write=options.mark_sent)
-        sync_window(conn, rules, options.day, options.end, calendar, today=today, steps=steps)
+        sync_window(conn, rules, options.day, options.end, calendar, today=today, steps=steps,
+                    facts_committed=True)
         found = open_sms_tasks(conn, options.day, options.end, store=options.store, today=today)
         batch = MessageBatch([], closed_opt_out=found.closed_opt_out, no_phone=found.no_phone)
         for (_, pk), tasks in found.by_customer_day.items():

@@ -50,7 +50,7 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
     with engine.begin() as conn, few_collections():  # the sync and the levelled forecast: objects per task
         calendar = HolidayCalendar()
         sync_window(conn, rules, day, day + timedelta(days=rules.call_list.ahead_days - 1), calendar,
-                    today=today, steps=steps)
+                    today=today, steps=steps, facts_committed=True)
         v = vehicles_as_of(conn, day, rules)
         stages = stage_distribution(conn, v, day, rules, store)
         figures = kpis(conn, v, day, first, last, rules, store)

@@ -9,13 +9,13 @@ day its first task was created (in the rules' time zone).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
-from lifecycle_cli.core.facts import CustomerFacts
 from lifecycle_cli.core.golive import created_at_go_live, followup_codes
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.store.stamps import STAMP
@@ -68,12 +68,10 @@ class GoLive:
             self.new.add(key)
         return day
 
-    def meet(self, customer: CustomerFacts) -> None:
+    def meet(self, stores: Iterable[str | None]) -> None:
         """The stores of a customer a sync searched (its cars' stores, else its own) are live from now on."""
-        for vehicle in customer.vehicles:
-            self.of(vehicle.store or customer.store)
-        if not customer.vehicles:
-            self.of(customer.store)
+        for store in stores:
+            self.of(store)
 
     def creates(self, code: str, store: str | None, due_date: date, window_end: date) -> bool:
         """Whether a task first found now is created (core/golive.py's rule with its store's go-live)."""

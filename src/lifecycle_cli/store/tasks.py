@@ -22,7 +22,7 @@ from lifecycle_cli.core.facts import INACTIVE_STATUSES
 from lifecycle_cli.core.golive import first_sync_lookback_days
 from lifecycle_cli.core.insurance import RENEWAL_CODE
 from lifecycle_cli.core.rules import Rules
-from lifecycle_cli.core.schedule import SCHEDULED_CODES, CustomerFacts, ScheduledTask, Scheduler
+from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Scheduler
 from lifecycle_cli.steps import Steps, reported
 from lifecycle_cli.store.appointments import settle as settle_appointments
 from lifecycle_cli.store.bulk import chunks, in_keys, insert_by_shape
@@ -117,7 +117,8 @@ class SyncCounts:
 
 
 def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterable[int], golive: GoLive,
-                   steps: Steps | None = None, cancel_reason: str = "superseded") -> SyncCounts:
+                   steps: Steps | None = None, cancel_reason: str = "superseded", *,
+                   facts_committed: bool = False) -> SyncCounts:
     """Bring the stored tasks of these customers in step with the scheduler for its window.
 
     An open scheduled task the scheduler no longer produces is closed with `cancel_reason`
@@ -125,16 +126,17 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
     is opened again. A task not stored yet is created only as the stores' go-live allows (`golive`).
     The scheduler runs on batches of customers (store/generation.py: in worker processes for a big
     sync), a few batches ahead of the one whose changes are written; batches hold other customers,
-    so reading one never sees another's writes.
+    so reading one never sees another's writes. `facts_committed`: nothing in this transaction changed
+    customers, cars or visits (workers may read the facts themselves).
     """
     counts = SyncCounts()
     pks = sorted(set(customer_pks))
     window = (scheduler.start, scheduler.end)
-    with Generation(scheduler, len(pks)) as generation:
+    with Generation(conn, scheduler, load_customer_facts, len(pks), facts_committed=facts_committed) as generation:
         pending: deque[tuple[Sequence[int], _Batch, Callable[[], Generated]]] = deque()
         for part in reported(chunks(pks, SYNC_BATCH), len(pks), "生成回访任务（位客户）", steps):
             batch = _load_batch(conn, part)
-            pending.append((part, batch, generation.submit(part, batch.facts, batch.stored_customers)))
+            pending.append((part, batch, generation.submit(part, batch.stored_customers)))
             if len(pending) > generation.ahead:
                 _write_batch(conn, window, *pending.popleft(), counts, cancel_reason, golive)
         while pending:
@@ -144,9 +146,8 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
 
 @dataclass
 class _Batch:
-    """What a batch of customers has in the database: their facts, their cars' row ids, their tasks."""
+    """What a batch of customers has in the database besides their facts: their cars' row ids, their tasks."""
 
-    facts: dict[int, CustomerFacts]
     vehicle_pks: dict[str, int]
     existing: dict[tuple[int, str, str, str], dict[str, Any]]
 
@@ -157,14 +158,13 @@ class _Batch:
 
 
 def _load_batch(conn: Connection, part: Sequence[int]) -> _Batch:
-    facts = load_customer_facts(conn, part)
     vehicle_pks = dict(conn.execute(
         select(VEHICLES.c.vin, VEHICLES.c.id).where(in_keys(conn, VEHICLES.c.customer_pk, part))
     ).all())
     existing: dict[tuple[int, str, str, str], dict[str, Any]] = {}
     for row in conn.execute(select(TASKS).where(in_keys(conn, TASKS.c.customer_pk, part))).mappings():
         existing[(row["customer_pk"], row["vin"], row["code"], row["event_key"])] = dict(row)
-    return _Batch(facts, vehicle_pks, existing)
+    return _Batch(vehicle_pks, existing)
 
 
 def _write_batch(conn: Connection, window: tuple[date, date], part: Sequence[int], batch: _Batch,
@@ -196,7 +196,7 @@ def _batch_changes(window: tuple[date, date], part: Sequence[int], batch: _Batch
                    counts: SyncCounts, cancel_reason: str, golive: GoLive) -> tuple[list[dict[str, Any]], ...]:
     """One batch's inserts, updates, closes and reopens: the generated tasks against the stored ones."""
     start, end = window
-    facts, vehicle_pks, existing = batch.facts, batch.vehicle_pks, batch.existing
+    vehicle_pks, existing = batch.vehicle_pks, batch.existing
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     closes: list[dict[str, Any]] = []
@@ -205,10 +205,9 @@ def _batch_changes(window: tuple[date, date], part: Sequence[int], batch: _Batch
     for item in existing.items():  # each customer's stored tasks, grouped once (not scanned per customer)
         stored_for[item[0][0]].append(item)
     for pk in part:
-        customer = facts.get(pk)
-        generated = generated_for.get(pk, [])
-        if customer is not None:
-            golive.meet(customer)
+        generated, seen = generated_for.get(pk, ([], None))
+        if seen is not None:
+            golive.meet(seen.stores)
         keys = set()
         for task in generated:
             key = (pk, task.vin, task.code, task.event_key)
@@ -243,22 +242,10 @@ def _batch_changes(window: tuple[date, date], part: Sequence[int], batch: _Batch
             if key in keys or old["status"] != "open" or old["code"] not in SCHEDULED_CODES:
                 continue
             if old["due_date"] <= end and old["window_end"] >= start:
-                reason = _cancel_reason(customer, old["vin"], old["channel"], cancel_reason)
+                reason = seen.cancel_reason(old["vin"], old["channel"], cancel_reason) if seen else cancel_reason
                 closes.append({"_id": old["id"], "status": "closed", "reason": reason, "on": start})
                 counts.cancelled += 1
     return inserts, updates, closes, reopens
-
-
-def _cancel_reason(customer: CustomerFacts | None, vin: str, channel: str, default: str) -> str:
-    """Why a stored task the rules no longer produce closes: do-not-contact, a message to a customer who
-    opted out of messages (sms_opt_out), the car's status when it is not active (care-desk §6), else `default`."""
-    if customer is None:
-        return default
-    if customer.do_not_contact:
-        return "do_not_contact"
-    if customer.sms_opt_out and channel == "sms":
-        return "sms_opt_out"
-    return customer.inactive_status(vin) or default
 
 
 def _kept_at_go_live(old: dict[str, Any], task: ScheduledTask, golive: GoLive) -> bool:
@@ -271,7 +258,8 @@ def _kept_at_go_live(old: dict[str, Any], task: ScheduledTask, golive: GoLive) -
 
 
 def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar: HolidayCalendar, *,
-                today: date, steps: Steps | None = None, cancel_reason: str = "superseded") -> SyncCounts:
+                today: date, steps: Steps | None = None, cancel_reason: str = "superseded",
+                facts_committed: bool = False) -> SyncCounts:
     """Materialise every task whose time on the list meets [start, end]; re-running never duplicates.
 
     The window reaches at least the rules' `ahead_days` from its start, whoever asks: the
@@ -287,6 +275,8 @@ def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar
     The days already synced hold their tasks in the table (imports keep them in step), so
     only the days of [start - lookback, end] outside the synced range are searched for newly
     due tasks. The synced range only grows when the new days join it without a gap.
+    `facts_committed`: the caller's transaction has not changed customers, cars or visits (a morning's
+    command that syncs first), so a big sync's workers may read the facts themselves.
     """
     serialize_writers(conn)
     adopt_earlier_release(conn, rules)
@@ -318,7 +308,8 @@ def sync_window(conn: Connection, rules: Rules, start: date, end: date, calendar
     # On the first sync (going_live) the scheduler does not build the tasks go-live would not create.
     scheduler = Scheduler(rules=rules, today=facts_until, start=start, end=end, calendar=calendar, now=today,
                           staffing=load_staffing(conn), go_live=going_live)
-    counts = sync_customers(conn, scheduler, candidates, golive, steps, cancel_reason)
+    counts = sync_customers(conn, scheduler, candidates, golive, steps, cancel_reason,
+                            facts_committed=facts_committed)
     golive.save(conn)
     if new_range != covered:
         _set_synced_range(conn, *new_range)
