@@ -1,7 +1,7 @@
 """The manager's page's charts as inline SVG, drawn by pygal (imported only by `report --format html`).
 
 pygal renders SVG in Python with no runtime of its own; the SVG it writes is made offline-safe here:
-no script (its tooltip script is a URL, `js=[]`), no comments, and the chart's random id replaced by a
+no script (its tooltip script is a URL, `js=[]`; its inline settings for it are cut), no comments, and the chart's random id replaced by a
 stable one, so the same data gives the same page.
 """
 
@@ -17,6 +17,7 @@ COLOURS = ("#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#D55E00", "#F
 TARGET_COLOUR = "#D55E00"
 _CHART_ID = re.compile(r"chart-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)  # pygal's tooltip settings: nothing runs on the page
 
 
 def _style(colours: Sequence[str] = COLOURS) -> Any:
@@ -37,7 +38,7 @@ def _config(**extra: Any) -> dict[str, Any]:
 def _svg(chart: Any, name: str) -> str:
     """The chart's SVG, offline-safe, with a stable id (`chart-NAME`)."""
     text = chart.render(is_unicode=True)
-    text = _COMMENT.sub("", text)
+    text = _SCRIPT.sub("", _COMMENT.sub("", text))
     text = _CHART_ID.sub(f"chart-{name}", text)
     return text
 

@@ -132,7 +132,7 @@ def kpi_section(data: dict[str, Any], trend: list[dict[str, Any]], rules: Rules)
                                        kpi_kind(code)) for i, t in enumerate(trend)]]
             for code, record in data["kpis"].items())
     history = table(["KPI", *months], rows, css="trend")
-    note = "各月数值为该月最后一天所见（本月为报表日期）；分母为 0 时显示 —，图中断开。"
+    note = "各月数值为该月最后一天所见（本月为报表日期）；分母为零时显示 —，图中断开。"
     return section("kpis", f"KPI（{data['month']}）与近 {len(trend)} 个月趋势",
                    f'<div class="cards">{cards}</div><h3>月度趋势</h3><p class="note">{note}</p>{history}')
 
@@ -211,7 +211,7 @@ figcaption {{ font-size: 12px; color: #555; }}
 .note, .empty {{ color: #555; font-size: 12px; }}
 @media print {{
   body {{ max-width: none; padding: 0; font-size: 11px; }}
-  section {{ break-before: page; }}
+  section {{ break-before: page; }} section:first-of-type {{ break-before: auto; }}
   tr, figure {{ break-inside: avoid; }}
 }}
 """
