@@ -620,7 +620,7 @@ def test_bad_date_and_format_are_usage_errors(kpi_world: World) -> None:
     assert refusal(kpi_world.db, "report", "--date", "2026-11-31") == (
         '--date: 无法识别的日期 "2026-11-31"（格式：YYYY-MM-DD）')
     assert refusal(kpi_world.db, "report", "--date", REPORT_DAY, "--format", "xml") == (
-        '--format: 不认识 "xml"，可用：table / csv / json')
+        '--format: 不认识 "xml"，可用：table / csv / json / html / xlsx')
 
 
 def test_mid_month_report(kpi_world: World) -> None:

@@ -126,6 +126,7 @@ def _formats(*codes: str) -> Choice:
 
 FORMAT = _formats("table", "csv", "json")
 DUE_FORMAT = _formats("table", "csv", "json", "xlsx")  # due: the call sheet as a workbook too
+REPORT_FORMAT = _formats("table", "csv", "json", "html", "xlsx")  # report: the manager's page and workbook
 FORMAT_NO_CSV = _formats("table", "json")  # show, db status: no table of rows to write as CSV
 ENCODING = _formats("utf-8", "gbk")  # messages: the CSV for an SMS gateway (older ones read GBK)
 

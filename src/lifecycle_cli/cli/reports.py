@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
-from lifecycle_cli.cli.choices import CHURN_CATEGORY, FORMAT
+from lifecycle_cli.cli.choices import CHURN_CATEGORY, REPORT_FORMAT
 from lifecycle_cli.cli.common import (
+    EXIT_USAGE,
+    Context,
     EnglishHeadersOption,
     FormatOption,
     StoreOption,
     day_or_today,
+    fail,
     get_context,
     parse_month,
     today,
@@ -24,14 +28,61 @@ if TYPE_CHECKING:
     from lifecycle_cli.service.report import ReportOptions
 
 
-def _report_options(on: str | None, month: str | None, store: str | None, rules: Rules) -> ReportOptions:
-    """The day looked at (default today), the KPI month (default the day's) and the store."""
+def _report_options(on: str | None, month: str | None, store: str | None, rules: Rules,
+                    months: int | None = None) -> ReportOptions:
+    """The day looked at (default today), the KPI month (default the day's), the store and the trend's months."""
     from lifecycle_cli.service.report import ReportOptions
 
     day = day_or_today(on, rules)
     text = month or day.strftime("%Y-%m")
     first, last = parse_month(text)
-    return ReportOptions(day=day, month=text, first=first, last=last, store=store)
+    return ReportOptions(day=day, month=text, first=first, last=last, store=store, months=months)
+
+
+def _check_report_options(fmt: str, out: Path | None, months: int | None, workload_only: bool) -> int | None:
+    """Refuse what does not go together (exit 2); the trend's months (html / xlsx: 12 unless given)."""
+    from lifecycle_cli.service.report_trend import MAX_MONTHS
+
+    files = fmt in ("html", "xlsx")
+    if files and out is None:
+        fail(f"--format {fmt} 需要 --out 文件（例如 --out report.{fmt}）", EXIT_USAGE)
+    if out is not None and not files:
+        fail("--out 只用于 --format html / xlsx（输出文件）", EXIT_USAGE)
+    if workload_only and files:
+        fail(f"--workload 不能与 --format {fmt} 一起使用（报表文件已含工作量）", EXIT_USAGE)
+    if months is not None and not 1 <= months <= MAX_MONTHS:
+        fail(f"--months：月数应在 1 到 {MAX_MONTHS} 之间，而不是 {months}", EXIT_USAGE)
+    if months is not None and fmt not in ("json", "html", "xlsx"):
+        fail("--months（KPI 趋势）只用于 --format json / html / xlsx", EXIT_USAGE)
+    return months or (12 if files else None)
+
+
+def _write_report_file(context: Context, data: dict[str, Any], rules: Rules, fmt: str, out: Path) -> None:
+    """The manager's page (html) or workbook (xlsx) at `out`; its path on stdout; exit 2 when it cannot be
+    written."""
+    from lifecycle_cli import __version__
+    from lifecycle_cli.core.rules import state_digest
+    from lifecycle_cli.files import OutputRefused, save_workbook, write_atomically
+    from lifecycle_cli.render.output import say
+
+    try:
+        if fmt == "html":
+            from lifecycle_cli.render.report_html import report_page
+
+            about = {"database": context.url(), "rules_digest": state_digest(rules), "version": __version__}
+            page = report_page(data, rules, about)
+
+            def write(fh: IO[str]) -> None:
+                fh.write(page)
+
+            write_atomically(out, write, newline="\n")
+        else:
+            from lifecycle_cli.render.report_xlsx import report_workbook
+
+            save_workbook(out, report_workbook(data, rules))
+    except OutputRefused as exc:
+        fail(f"--out：{exc}", EXIT_USAGE)
+    say(str(out))
 
 
 def _pct(value: float | None) -> str:
@@ -142,31 +193,42 @@ CHURN_COLUMNS = {
 
 def register(app: typer.Typer) -> None:
     """Add the report verbs to the app."""
+    _register_report(app)
+    _register_churn(app)
 
+
+def _register_report(app: typer.Typer) -> None:
     @app.command("report", cls=LifecycleCommand)
     def report_command(
         ctx: typer.Context,
         on: str = typer.Option(None, "--date", metavar="日期", help="报表日期 YYYY-MM-DD（默认今天）"),
         month: str = typer.Option(None, "--month", metavar="月份", help="KPI 月份 YYYY-MM（默认报表日期所在月）"),
         store: StoreOption = None,
-        fmt: str = typer.Option("table", "--format", metavar="格式", callback=FORMAT.parse,
-                                help="输出格式：table / csv（KPI 表）/ json"),
+        fmt: str = typer.Option("table", "--format", metavar="格式", callback=REPORT_FORMAT.parse,
+                                help="输出格式：table / csv（KPI 表）/ json / html（经理报表网页，需要 --out）"
+                                     " / xlsx（Excel 工作簿，需要 --out）"),
+        months: int = typer.Option(None, "--months", metavar="月数",
+                                   help="KPI 趋势：到 KPI 月份为止的月数（json 加 trend；html / xlsx 默认 12）"),
+        out: Path = typer.Option(None, "--out", metavar="文件", help="--format html / xlsx 的输出文件"),
         workload_only: bool = typer.Option(False, "--workload",
                                            help="只输出各负责人每天的产能、已列入、顺延、超出产能过期"),
         english_headers: EnglishHeadersOption = False,
     ) -> None:
-        """售后经理报表：阶段分布、KPI（含分子分母与目标）、流失分类、未来工作量。"""
+        """售后经理报表：阶段分布、KPI（含分子分母与目标）、流失分类、未来工作量；html / xlsx 为带图表的文件。"""
         from lifecycle_cli.render.output import write_csv, write_json, write_records
         from lifecycle_cli.render.progress import progress_line
         from lifecycle_cli.service.report import report
 
+        trend_months = _check_report_options(fmt, out, months, workload_only)
         context = get_context(ctx)
         rules = context.rules()
-        options = _report_options(on, month, store, rules)
+        options = _report_options(on, month, store, rules, trend_months)
         engine = context.engine()
         with progress_line() as steps:  # a report before any `due` after a big import stores the days ahead
             data = report(engine, rules, today(rules), options, steps)
-        if workload_only:
+        if out is not None:
+            _write_report_file(context, data, rules, fmt, out)
+        elif workload_only:
             write_records(data["workload_days"], WORKLOAD_COLUMNS, fmt, english_headers=english_headers,
                           title=f"产能（{options.day}）")
         elif fmt == "json":
@@ -180,6 +242,8 @@ def register(app: typer.Typer) -> None:
         else:
             render_report(data, rules)
 
+
+def _register_churn(app: typer.Typer) -> None:
     @app.command("churn", cls=LifecycleCommand)
     def churn_command(
         ctx: typer.Context,

@@ -16,13 +16,15 @@ if TYPE_CHECKING:
 
 @dataclass
 class ReportOptions:
-    """The day the report looks at, its KPI month ("YYYY-MM", first and last day) and store."""
+    """The day the report looks at, its KPI month ("YYYY-MM", first and last day) and store; `months`:
+    the KPI trend over that many months ending with the KPI month (`trend`, only when asked)."""
 
     day: date
     month: str
     first: date
     last: date
     store: str | None = None
+    months: int | None = None
 
 
 def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
@@ -33,16 +35,9 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
     """
     from lifecycle_cli.collector import few_collections
     from lifecycle_cli.core.calendar import HolidayCalendar
+    from lifecycle_cli.service.report_trend import campaigns_of, kpi_trend, month_kpis
     from lifecycle_cli.store.churn_reasons import reason_counts
-    from lifecycle_cli.store.report import (
-        churn_counts,
-        event_kpis,
-        kpis,
-        phone_validity_kpi,
-        stage_distribution,
-        vehicles_as_of,
-    )
-    from lifecycle_cli.store.satisfaction import satisfaction_figures
+    from lifecycle_cli.store.report import churn_counts, stage_distribution, vehicles_as_of
     from lifecycle_cli.store.tasks import sync_window
     from lifecycle_cli.store.workload import workload
 
@@ -53,31 +48,30 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
                     today=today, steps=steps, facts_committed=True)
         v = vehicles_as_of(conn, day, rules)
         stages = stage_distribution(conn, v, day, rules, store)
-        figures = kpis(conn, v, day, first, last, rules, store)
-        figures += event_kpis(conn, day, first, last, rules, store)  # campaigns, complaints, rescues
-        figures.append(phone_validity_kpi(conn, rules, store))  # the numbers an import flagged invalid
-        high_satisfaction, satisfaction = satisfaction_figures(conn, rules, first, min(last, day), store)
-        figures.append(high_satisfaction)  # 高满意度客户比例 (store/satisfaction.py)
+        figures, satisfaction = month_kpis(conn, v, rules, day, first, last, store)
         churn = churn_counts(conn, v, day, first, last, rules, store)
         reasons = reason_counts(conn, rules.churn_reasons, first, min(last, day), store)  # 流失原因 of the month
         load = workload(conn, day, rules.call_list.ahead_days, store)
         days = workload_days(conn, rules, today, options, calendar)
-    return {
+        campaigns = campaigns_of(conn, first, min(last, day), store)
+        # after every use of `v`: each earlier month has its own vehicles_as_of (a temporary table)
+        trend = kpi_trend(conn, rules, options, figures) if options.months else None
+    data: dict[str, Any] = {
         "date": day,
         "month": options.month,
         "store": store,
         **stages,
-        "kpis": {
-            k.code: {"name": k.name, "value": k.value, "numerator": k.numerator, "denominator": k.denominator,
-                     "target": k.target, "met": k.met}
-            for k in figures
-        },
+        "kpis": figures,
         "satisfaction": satisfaction,
         "churn": churn,
         "churn_reasons": reasons,
         "workload": load,
         "workload_days": days,
+        "campaigns": campaigns,
     }
+    if trend is not None:
+        data["trend"] = trend
+    return data
 
 
 def workload_days(conn: Connection, rules: Rules, today: date, options: ReportOptions,

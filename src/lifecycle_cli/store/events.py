@@ -391,13 +391,18 @@ def _campaign_record(row: dict[str, Any], stats: dict[str, Any]) -> dict[str, An
     }
 
 
-def list_campaigns(conn: Connection, *, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]:
-    """Every campaign, newest date first, with its tasks and outcomes so far."""
+def list_campaigns(conn: Connection, *, since: date | None = None, until: date | None = None,
+                   store: str | None = None) -> list[dict[str, Any]]:
+    """Every campaign, newest date first, with its tasks and outcomes so far (with `store`: those that
+    targeted a car of the store, as the report's campaigns_run counts them)."""
     query = select(CAMPAIGNS).order_by(CAMPAIGNS.c.campaign_date.desc(), CAMPAIGNS.c.id.desc())
     if since:
         query = query.where(CAMPAIGNS.c.campaign_date >= since)
     if until:
         query = query.where(CAMPAIGNS.c.campaign_date <= until)
+    if store:
+        query = query.where(select(TARGETS.c.id).join(VEHICLES, VEHICLES.c.id == TARGETS.c.vehicle_pk).where(
+            TARGETS.c.campaign_id == CAMPAIGNS.c.id, VEHICLES.c.store == store).exists())
     rows = [dict(r) for r in conn.execute(query).mappings()]
     stats = _campaign_task_stats(conn, [r["id"] for r in rows])
     return [_campaign_record(r, stats[r["id"]]) for r in rows]

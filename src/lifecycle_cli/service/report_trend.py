@@ -1,0 +1,74 @@
+"""The report's KPIs of one month, their trend over the months before (`report --months N`), and the
+campaigns of the period: plain data for the JSON contract, the manager's page and the workbook."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.sql.expression import FromClause
+
+    from lifecycle_cli.core.kpi import Kpi
+    from lifecycle_cli.core.rules import Rules
+    from lifecycle_cli.service.report import ReportOptions
+
+MAX_MONTHS = 36  # `--months`: three years of trend at most
+
+
+def kpi_record(k: Kpi) -> dict[str, Any]:
+    """One KPI as the JSON shows it (value null on a zero denominator)."""
+    return {"name": k.name, "value": k.value, "numerator": k.numerator, "denominator": k.denominator,
+            "target": k.target, "met": k.met}
+
+
+def month_kpis(conn: Connection, v: FromClause, rules: Rules, day: date, first: date, last: date,
+               store: str | None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Every KPI of the month [first, last] as seen on `day` (code -> record), and the month's
+    satisfaction block."""
+    from lifecycle_cli.store.report import event_kpis, kpis, phone_validity_kpi
+    from lifecycle_cli.store.satisfaction import satisfaction_figures
+
+    figures = kpis(conn, v, day, first, last, rules, store)
+    figures += event_kpis(conn, day, first, last, rules, store)  # campaigns, complaints, rescues
+    figures.append(phone_validity_kpi(conn, rules, store))  # the numbers an import flagged invalid
+    high_satisfaction, satisfaction = satisfaction_figures(conn, rules, first, min(last, day), store)
+    figures.append(high_satisfaction)  # 高满意度客户比例 (store/satisfaction.py)
+    return {k.code: kpi_record(k) for k in figures}, satisfaction
+
+
+def trend_months(options: ReportOptions, months: int) -> list[tuple[str, date, date, date]]:
+    """The `months` months ending with the KPI month, oldest first: (YYYY-MM, first, last, the day each is
+    seen on: its last day, the report's day for the KPI month and any month not over by then)."""
+    from lifecycle_cli.core.stages import add_months
+
+    result = []
+    for back in range(months - 1, -1, -1):
+        first = add_months(options.first, -back)
+        last = add_months(first, 1) - timedelta(days=1)
+        result.append((first.strftime("%Y-%m"), first, last, min(last, options.day)))
+    return result
+
+
+def kpi_trend(conn: Connection, rules: Rules, options: ReportOptions,
+              current: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One object per month (oldest first) with the KPIs as `report --date D --month M` shows them, D the
+    month's last day (the report's day for the KPI month, whose figures are `current`)."""
+    from lifecycle_cli.store.report import vehicles_as_of
+
+    trend = []
+    for month, first, last, day in trend_months(options, options.months or 1):
+        if month == options.month:
+            figures = current
+        else:
+            figures, _ = month_kpis(conn, vehicles_as_of(conn, day, rules), rules, day, first, last, options.store)
+        trend.append({"month": month, "date": day, "kpis": figures})
+    return trend
+
+
+def campaigns_of(conn: Connection, first: date, upto: date, store: str | None) -> list[dict[str, Any]]:
+    """The campaigns of the period with their results so far (tasks, outcomes by result), newest first."""
+    from lifecycle_cli.store.events import list_campaigns
+
+    return list_campaigns(conn, since=first, until=upto, store=store)
