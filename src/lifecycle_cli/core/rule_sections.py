@@ -64,6 +64,14 @@ class ScheduleSection:
 
 
 @dataclass(frozen=True)
+class VisitKindsSection:
+    """[visit_kinds]: which kind of visit a work order's type names: (kind, words) in the order they are
+    tried; the first kind with one of its words inside the text wins (none: other)."""
+
+    order: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
 class InsuranceSection:
     """[insurance] 续保: reminder steps (days before the earlier expiry, largest first), who owns
     them, how far ahead an expiry is believable."""
@@ -303,6 +311,8 @@ def sections(data: Mapping[str, Any]) -> dict[str, Any]:
         "warranty": _section(WarrantySection, data["warranty"]),
         "schedule": _section(ScheduleSection, data["schedule"],
                              maintenance_kinds=frozenset(_texts(data["schedule"]["maintenance_kinds"]))),
+        "visit_kinds": VisitKindsSection(order=tuple((str(kind), _texts(data["visit_kinds"][kind]))
+                                                     for kind in data["visit_kinds"]["order"])),
         "insurance": _section(InsuranceSection, insurance,
                               steps_before_days=tuple(sorted(_ints(insurance["steps_before_days"]), reverse=True))),
         "inspection": _section(InspectionSection, inspection, label_years=tuple(sorted(_ints(inspection["label_years"]))),

@@ -28,6 +28,7 @@ from lifecycle_cli.core.rule_sections import (
     StagesSection,
     SurveySection,
     Touchpoint,
+    VisitKindsSection,
     WarrantySection,
     sections,
 )
@@ -55,6 +56,7 @@ class Rules:
     projection: ProjectionSection
     warranty: WarrantySection
     schedule: ScheduleSection
+    visit_kinds: VisitKindsSection
     insurance: InsuranceSection
     inspection: InspectionSection
     kpi: KpiSection
