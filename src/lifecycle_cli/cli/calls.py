@@ -61,7 +61,8 @@ def sheet_call_list(context: Context, options: CallListOptions, out: Path, engli
     calls = compute_call_list(context, options)
     holiday_notes(calls)
     try:
-        write_sheet_workbook(out, sheet_headers(english_headers), task_rows(calls.lines),
+        write_sheet_workbook(out, sheet_headers(english_headers, calls.questions),
+                             task_rows(calls.lines, calls.questions),
                              title=f"回访清单 {options.day}")
     except OutputRefused as exc:
         fail(f"--out：{exc}", EXIT_USAGE)

@@ -40,20 +40,26 @@ TASK_COLUMNS = {
 
 
 # The call sheet (CSV, xlsx, split files): every task column, then the empty columns the desk fills
-# in and `done --from` reads back (core/outcomes.py DESK_COLUMNS).
+# in and `done --from` reads back (core/outcomes.py DESK_COLUMNS), with one column per question of the
+# rules' questionnaire ([survey] questions, headed by the question in both languages) after 满意度.
 SHEET_COLUMNS = {**TASK_COLUMNS, **DESK_COLUMNS}
 
 
-def sheet_headers(english_headers: bool) -> list[str]:
-    """The call sheet's headers, Chinese or English."""
-    return list(SHEET_COLUMNS) if english_headers else list(SHEET_COLUMNS.values())
+def sheet_headers(english_headers: bool, questions: Sequence[str] = ()) -> list[str]:
+    """The call sheet's headers, Chinese or English; the questionnaire's columns after 满意度 / score."""
+    headers = list(TASK_COLUMNS) if english_headers else list(TASK_COLUMNS.values())
+    for key, name in DESK_COLUMNS.items():
+        headers.append(key if english_headers else name)
+        if key == "score":
+            headers.extend(questions)
+    return headers
 
 
-def task_rows(lines: Iterable[dict[str, Any]]) -> list[list[Any]]:
-    """One call-sheet row per task, in the columns of SHEET_COLUMNS: 负责人 is the line's owner (who
-    makes the call), 任务负责人 the task's; the desk's columns are empty."""
+def task_rows(lines: Iterable[dict[str, Any]], questions: Sequence[str] = ()) -> list[list[Any]]:
+    """One call-sheet row per task, in the columns of sheet_headers: 负责人 is the line's owner (who
+    makes the call), 任务负责人 the task's; the desk's columns (and the questionnaire's) are empty."""
     rows = []
-    blank = [""] * len(DESK_COLUMNS)
+    blank = [""] * (len(DESK_COLUMNS) + len(questions))
     for line in lines:
         for task in line["tasks"]:
             values = {**task, "day": line["date"], "customer_id": line["customer_id"],
@@ -77,7 +83,7 @@ def render_call_list(calls: CallList, fmt: str, english_headers: bool = False) -
         write_json(lines)
         return
     if fmt == "csv":
-        write_csv(sheet_headers(english_headers), task_rows(lines))
+        write_csv(sheet_headers(english_headers, calls.questions), task_rows(lines, calls.questions))
         return
     if not lines:
         say(f"{start} 起 {days} 天内没有待办回访。" if days > 1 else f"{start} 没有待办回访。")
@@ -132,7 +138,7 @@ def write_split_files(calls: CallList, out: Path, english_headers: bool = False,
     by_owner: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for line in calls.lines:
         by_owner.setdefault((line.get("store") or "", line["owner"] or ""), []).append(line)
-    headers = sheet_headers(english_headers)
+    headers = sheet_headers(english_headers, calls.questions)
     day_part = start.isoformat() if days == 1 else f"{start.isoformat()}_{days}d"
     suffix = f".{fmt}"
     names: dict[tuple[str, str], str] = {}
@@ -149,9 +155,9 @@ def write_split_files(calls: CallList, out: Path, english_headers: bool = False,
             if path.is_dir():
                 raise OutputRefused(f"{path} 已是一个文件夹")
             if fmt == "xlsx":
-                write_sheet_workbook(path, headers, task_rows(owner_lines), title=f"{day_part} {shown}")
+                write_sheet_workbook(path, headers, task_rows(owner_lines, calls.questions), title=f"{day_part} {shown}")
             else:
-                write_csv_file(path, headers, task_rows(owner_lines))
+                write_csv_file(path, headers, task_rows(owner_lines, calls.questions))
         except OutputRefused as exc:
             failed += 1
             warn(f"负责人「{shown}」的清单未写入：{exc}")

@@ -38,12 +38,14 @@ class CallListOptions:
 
 @dataclass
 class CallList:
-    """A call list: its lines (the JSON contract, made as they are read) and the years of its
-    window the holiday data does not cover (its phone tasks were not moved off holidays)."""
+    """A call list: its lines (the JSON contract, made as they are read), the years of its window the
+    holiday data does not cover (its phone tasks were not moved off holidays), the questionnaire."""
 
     options: CallListOptions
     lines: CallListLines
     years_without_holidays: list[int] = field(default_factory=list)
+    # The questionnaire of the rules ([survey] questions): one call-sheet column each, after 满意度.
+    questions: tuple[str, ...] = ()
 
 
 def call_list(engine: Engine, rules: Rules, today: date, options: CallListOptions,
@@ -73,7 +75,7 @@ def call_list(engine: Engine, rules: Rules, today: date, options: CallListOption
     lines = filter_lines(lines, options)
     # Asked of the window's years, not of what this run happened to schedule: stored tasks count too.
     missing = [y for y in range(start.year, end.year + 1) if not calendar.has_data(y)]
-    return CallList(options, CallListLines(lines, by_id, rules), missing)
+    return CallList(options, CallListLines(lines, by_id, rules), missing, rules.survey.questions)
 
 
 def filter_lines(lines: list[CustomerLine], options: CallListOptions) -> list[CustomerLine]:
