@@ -23,6 +23,7 @@ from lifecycle_cli.core.rule_sections import (
     InspectionSection,
     InsuranceSection,
     KpiSection,
+    MilestonesSection,
     ProjectionSection,
     ScheduleSection,
     StagesSection,
@@ -57,6 +58,7 @@ class Rules:
     warranty: WarrantySection
     schedule: ScheduleSection
     visit_kinds: VisitKindsSection
+    milestones: MilestonesSection
     insurance: InsuranceSection
     inspection: InspectionSection
     kpi: KpiSection
@@ -170,7 +172,8 @@ def check_file(path: Path) -> list[str]:
 # Sections and keys the stored state and the scheduled tasks never read (labels, texts, report
 # targets, the list's order, events and campaigns written when added, capacity: a day is levelled
 # when its list is first made): changing them needs no rebuild.
-DISPLAY_ONLY_SECTIONS = ("roles", "channels", "events", "campaigns", "capacity", "survey", "churn_reasons")
+DISPLAY_ONLY_SECTIONS = ("roles", "channels", "events", "campaigns", "capacity", "survey", "churn_reasons",
+                         "milestones")
 DISPLAY_ONLY_KPI = ("names", "targets", "lower_is_better")
 DISPLAY_ONLY_TOUCHPOINT = ("name", "moment", "hint")
 

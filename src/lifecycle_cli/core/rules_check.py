@@ -33,7 +33,8 @@ KPI_TABLES: dict[str, Any] = {"kpi.targets": 0.0, "kpi.lower_is_better": True}
 # Keys a new entry of an open table must have.
 REQUIRED = {"touchpoints": ("name", "role", "channel"), "events.kinds": ("name", "followup"),
             "holidays": ("name",), "campaigns.age_bands": ("code", "name"),
-            "inspection.periods": ("from_years", "every_months")}
+            "inspection.periods": ("from_years", "every_months"),
+            "milestones.services": ("km", "name", "items")}
 
 # Ranges that the key-name convention (see _convention) does not give.
 RANGES: dict[str, tuple[int, int]] = {
@@ -248,6 +249,7 @@ class _Checker:
             self.say("projection.min_daily_km", f"应不大于 projection.max_daily_km（{proj['min_daily_km']} > "
                                                 f"{proj['max_daily_km']}）")
         self.visit_kinds(d["visit_kinds"])
+        self.milestones(d["milestones"]["services"])
         steps = d["insurance"]["steps_before_days"]
         if not steps:
             self.say("insurance.steps_before_days", "至少要有一个提醒天数")
@@ -304,6 +306,13 @@ class _Checker:
             self.say("survey.questions", f"题目不能重复（{'、'.join(twice)}）")
         if survey["complaint_at"] >= survey["high_from"]:
             self.say("survey.complaint_at", f"应小于 survey.high_from（{survey['complaint_at']} ≥ {survey['high_from']}）")
+
+    def milestones(self, services: list[dict[str, Any]]) -> None:
+        self.required_items("milestones.services", services)
+        kms = [m["km"] for m in services if "km" in m]
+        twice = sorted({km for km in kms if kms.count(km) > 1})
+        if twice:
+            self.say("milestones.services", f"里程不能重复（{'、'.join(map(str, twice))}）")
 
     def visit_kinds(self, kinds: dict[str, Any]) -> None:
         listed = [k for k in kinds if k != "order"]
