@@ -184,7 +184,7 @@ def test_invitations_are_on_the_list_until_the_car_comes(invitations: Path) -> N
 
 def test_a_visit_closes_the_open_invitation(invitations: Path, files: Files) -> None:
     [first] = invitation_of(invitations, DAY, FIRST)
-    # A repair visit is a visit: the car came in.
+    # A repair visit while it is open moves the invitation 30 days on (issue 18): this task closes that day.
     run_ok(invitations, "import", files.visits([visit("R300-1", FIRST, "2026-11-24", 3500, "repair")],
                                                name="new_visits.csv"),
            env={"LIFECYCLE_NOW": "2026-11-24T10:00:00Z"})

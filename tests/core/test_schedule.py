@@ -210,13 +210,14 @@ RULE_CASES = [
     ),
     pytest.param(
         # a repair at 7000 km already passed 1000 + 5000: interpolate (05-12, 1000)-(07-01, 7000):
-        # 05-12 + ceil(5000 * 50 / 6000) = 05-12 + 42 = 06-23; - 7
+        # 05-12 + ceil(5000 * 50 / 6000) = 05-12 + 42 = 06-23; - 7 = 06-16, listed from then; the repair
+        # on 07-01 came while it was open: it moves to 07-01 + 30 (the placement of 06-16 closed postponed)
         person(car(D2, mnt("m1", date(2025, 5, 12), 1000), rep("r1", date(2025, 7, 1), 7000))),
         date(2025, 7, 15),
-        D2,
+        date(2025, 6, 1),
         date(2026, 12, 31),
         "service_invite",
-        [("after:2025-05-12", date(2025, 6, 16))],
+        [("after:2025-05-12", date(2025, 6, 16)), ("after:2025-05-12:moved:2025-07-01", date(2025, 7, 31))],
         id="service_invite-km-target-already-passed-interpolated",
     ),
     pytest.param(
@@ -489,52 +490,58 @@ def test_due_date_rule(
 
 
 @pytest.mark.parametrize(
-    ("visit", "today", "closed_by"),
+    ("visit", "today", "keys"),
     [
         pytest.param(
             rep("r2", date(2025, 11, 8), 4000),
             date(2025, 11, 20),
-            date(2025, 11, 8),
-            id="repair-inside-invitation-window-closes-it",
+            [("after:2025-05-12", date(2025, 11, 5), date(2025, 11, 8)),
+             ("after:2025-05-12:moved:2025-11-08", date(2025, 12, 8), None)],
+            id="repair-inside-invitation-window-moves-it-30-days",
         ),
         pytest.param(
             rep("r2", date(2025, 11, 5), 4000),
             date(2025, 11, 20),
-            date(2025, 11, 5),
-            id="repair-on-the-invitation-day-closes-it",
+            [("after:2025-05-12", date(2025, 11, 5), date(2025, 11, 5)),
+             ("after:2025-05-12:moved:2025-11-05", date(2025, 12, 5), None)],
+            id="repair-on-the-invitation-day-moves-it",
         ),
         pytest.param(
             rep("r2", date(2025, 11, 8), 4000),
             date(2025, 11, 7),
-            None,
+            [("after:2025-05-12", date(2025, 11, 5), None)],
             id="repair-after-today-is-not-seen-yet",
         ),
         pytest.param(
             rep("r2", date(2025, 7, 1), 3000),
             date(2025, 11, 20),
-            None,
-            id="repair-before-the-invitation-does-not-close-it",
+            [("after:2025-05-12", date(2025, 11, 5), None)],
+            id="repair-before-the-invitation-does-not-move-it",
+        ),
+        pytest.param(
+            mnt("m2", date(2025, 11, 8), 4000),
+            date(2025, 11, 20),
+            [],
+            id="a-maintenance-visit-starts-the-next-chain",
         ),
     ],
 )
-def test_repair_visit_closes_invitation_but_keeps_the_chain(
-    visit: VisitFact, today: date, closed_by: date | None
+def test_a_repair_while_the_invitation_is_open_moves_it(
+    visit: VisitFact, today: date, keys: list[tuple[str, date, date | None]]
 ) -> None:
-    # Invitation 2025-11-05 (last maintenance 05-12 + 6 months - 7); no repair moves it.
+    # Invitation 2025-11-05 (last maintenance 05-12 + 6 months - 7).
     customer = person(car(D2, mnt("m1", date(2025, 5, 12), 1000), visit))
-    invite = only(tasks_of(customer, today, date(2025, 11, 1), date(2025, 11, 30)), "service_invite")
-    assert (invite.event_key, invite.rule_date) == ("after:2025-05-12", date(2025, 11, 5))
-    assert invite.closed_by_visit == closed_by
+    invites = [t for t in of_code(tasks_of(customer, today, date(2025, 11, 1), date(2025, 12, 31)), "service_invite")
+               if not t.event_key.endswith(":step:2")]
+    assert [(t.event_key, t.rule_date, t.closed_by_visit) for t in invites] == keys
+    assert all(t.closed_reason == "postponed" for t in invites if t.closed_by_visit is not None)
 
 
-def test_repair_visit_after_churn_closes_the_winback() -> None:
+def test_a_repair_after_the_due_date_moves_the_winback() -> None:
+    # First service due 2025-05-10: the win-back falls 90 days after the later of it and the last visit.
     customer = person(car(D2, rep("r1", date(2025, 9, 1), 8000)))
-    churn = only(tasks_of(customer, date(2025, 9, 10), date(2025, 9, 1), date(2025, 9, 30)), "churn_winback")
-    assert (churn.event_key, churn.rule_date, churn.closed_by_visit) == (
-        "first",
-        date(2025, 8, 8),
-        date(2025, 9, 1),
-    )
+    churn = only(tasks_of(customer, date(2025, 9, 10), date(2025, 9, 1), date(2025, 12, 31)), "churn_winback")
+    assert (churn.event_key, churn.rule_date, churn.closed_by_visit) == ("first", date(2025, 11, 30), None)
 
 
 def test_open_invitation_has_no_closing_visit() -> None:

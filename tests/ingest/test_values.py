@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from lifecycle_cli.core.rules import load_rules
 from lifecycle_cli.ingest.values import (
     VISIT_KINDS,
     BadValue,
@@ -20,6 +21,8 @@ from lifecycle_cli.ingest.values import (
     parse_visit_kind,
     vin_check_digit,
 )
+
+DEFAULT_KIND_WORDS = load_rules().visit_kinds.order
 
 # --------------------------------------------------------------------------- helpers
 
@@ -403,13 +406,28 @@ def test_parse_bool_bad(value: object) -> None:
         ("钣金", "accident"),
         ("喷漆", "accident"),
         ("事故维修", "accident"),
+        # A free first service billed to the maker is maintenance, not warranty (issue 18).
+        ("首保索赔", "maintenance"),
+        ("保养索赔", "maintenance"),
+        ("免费首保", "maintenance"),
+        ("索赔保养", "maintenance"),
+        ("保修索赔", "warranty"),
         ("洗车", "other"),
         ("", "other"),
         (None, "other"),
     ],
 )
 def test_parse_visit_kind(value: object, expected: str) -> None:
-    assert parse_visit_kind(value) == expected
+    seen: dict[str, str] = {}
+    assert parse_visit_kind(value, DEFAULT_KIND_WORDS) == expected
+    assert parse_visit_kind(value, DEFAULT_KIND_WORDS, seen) == parse_visit_kind(value, DEFAULT_KIND_WORDS, seen) == expected
+
+
+def test_a_rules_file_extends_the_visit_kind_words() -> None:
+    words = dict(DEFAULT_KIND_WORDS)
+    extended = tuple((k, (*w, "走保")) if k == "maintenance" else (k, w) for k, w in words.items())
+    assert parse_visit_kind("走保", DEFAULT_KIND_WORDS) == "other"
+    assert parse_visit_kind("走保", extended) == "maintenance"
 
 
 # --------------------------------------------------------------------------- amount

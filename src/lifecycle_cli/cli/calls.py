@@ -62,7 +62,8 @@ def sheet_call_list(context: Context, options: CallListOptions, out: Path, engli
     holiday_notes(calls)
     scripts = call_scripts(context, calls)
     try:
-        write_sheet_workbook(out, sheet_headers(english_headers, script=True), task_rows(calls.lines, scripts),
+        write_sheet_workbook(out, sheet_headers(english_headers, calls.questions, script=True),
+                             task_rows(calls.lines, calls.questions, scripts),
                              title=f"回访清单 {options.day}")
     except OutputRefused as exc:
         fail(f"--out：{exc}", EXIT_USAGE)

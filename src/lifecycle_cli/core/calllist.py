@@ -52,6 +52,7 @@ CLOSED_REASON_LABELS = {
     "renewed": "已续保",
     "next_step": "已进入下一步",
     "superseded": "到期日已变更",
+    "postponed": "邀约已顺延",
     "resolved": "抱怨已解决",
     "sms_opt_out": "短信退订",
     # The car left (vehicle.status, core/facts.py VEHICLE_STATUS_LABELS).

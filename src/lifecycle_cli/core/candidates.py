@@ -65,6 +65,9 @@ class CandidateRanges:
     registration_mmdd: tuple[str, ...]  # computed inspection dues (no inspection_due): delivery_mmdd ...
     registered_by: date  # ... of cars delivered by then (the first due date is months after)
     visit: DateRange  # post-service follow-ups: visit_date
+    # An invitation a repair moved (first step at visit + move, second step 37 days later) and the win-back
+    # after the last visit (visit + churn_after): visit_date
+    moving_visit: tuple[DateRange, ...]
     birthday_mmdd: tuple[str, ...]  # birthday greetings: birthday_mmdd
     care_phases: tuple[int, ...] | None  # care calls: care_phase in these; None: every customer with an anchor
     care_active_from: date  # ... whose care_anchor is no older (a visit or delivery in the active months)
@@ -91,6 +94,9 @@ def candidate_ranges(rules: Rules, first: date, last: date, calendar: HolidayCal
     # The relationship tasks' earliest rule date (a holiday may shift a phone one later) and day.
     related = shifted if go_live is None else max(shifted, calendar.earliest_shifted_into(go_live))
     greeted = first if go_live is None else max(first, go_live)
+    moved = timedelta(days=schedule.repair_moves_invite_days)
+    moved_second = moved + timedelta(days=schedule.invite_lead_days + schedule.second_invite_after_days)
+    churn_after = timedelta(days=schedule.churn_after_days)
     return CandidateRanges(
         delivered_by=last,
         delivery=(shifted - delivery_offset, last),
@@ -109,6 +115,8 @@ def candidate_ranges(rules: Rules, first: date, last: date, calendar: HolidayCal
         # add_months clamps at a month's end: a car registered up to 3 days later has its due then too.
         registered_by=add_months(last + before, -first_months) + timedelta(days=3),
         visit=(shifted - timedelta(days=tp["post_service_followup"].offset_days), last),
+        moving_visit=((anchored - moved, last - moved), (anchored - moved_second, last - moved_second),
+                      (related - churn_after, last - churn_after)),
         birthday_mmdd=mmdd_set(greeted, last),
         care_phases=_care_phases(rules, related, last),
         # add_months clamps at a month's end: a few days' margin.

@@ -61,8 +61,34 @@ class ScheduleSection:
     upgrade_km: int
     max_attempts: int
     second_invite_after_days: int
+    repair_moves_invite_days: int
     care_active_months: int
     maintenance_kinds: frozenset[str]
+
+
+@dataclass(frozen=True)
+class VisitKindsSection:
+    """[visit_kinds]: which kind of visit a work order's type names: (kind, words) in the order they are
+    tried; the first kind with one of its words inside the text wins (none: other)."""
+
+    order: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """[[milestones.services]]: a key-moment maintenance (里程碑保养): its km, name and items."""
+
+    km: int
+    name: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MilestonesSection:
+    """[milestones]: the key-moment services by km (ascending) and how near a service km names one."""
+
+    within_km: int
+    services: tuple[Milestone, ...]
 
 
 @dataclass(frozen=True)
@@ -311,6 +337,12 @@ def sections(data: Mapping[str, Any]) -> dict[str, Any]:
         "warranty": _section(WarrantySection, data["warranty"]),
         "schedule": _section(ScheduleSection, data["schedule"],
                              maintenance_kinds=frozenset(_texts(data["schedule"]["maintenance_kinds"]))),
+        "visit_kinds": VisitKindsSection(order=tuple((str(kind), _texts(data["visit_kinds"][kind]))
+                                                     for kind in data["visit_kinds"]["order"])),
+        "milestones": MilestonesSection(
+            within_km=int(data["milestones"]["within_km"]),
+            services=tuple(sorted((Milestone(km=int(m["km"]), name=str(m["name"]), items=_texts(m["items"]))
+                                   for m in data["milestones"]["services"]), key=lambda m: m.km))),
         "insurance": _section(InsuranceSection, insurance,
                               steps_before_days=tuple(sorted(_ints(insurance["steps_before_days"]), reverse=True))),
         "inspection": _section(InspectionSection, inspection, label_years=tuple(sorted(_ints(inspection["label_years"]))),

@@ -23,11 +23,13 @@ from lifecycle_cli.core.rule_sections import (
     InspectionSection,
     InsuranceSection,
     KpiSection,
+    MilestonesSection,
     ProjectionSection,
     ScheduleSection,
     StagesSection,
     SurveySection,
     Touchpoint,
+    VisitKindsSection,
     WarrantySection,
     sections,
 )
@@ -56,6 +58,8 @@ class Rules:
     projection: ProjectionSection
     warranty: WarrantySection
     schedule: ScheduleSection
+    visit_kinds: VisitKindsSection
+    milestones: MilestonesSection
     insurance: InsuranceSection
     inspection: InspectionSection
     kpi: KpiSection
@@ -180,7 +184,7 @@ def check_file(path: Path) -> list[str]:
 # targets, the list's order, events and campaigns written when added, capacity: a day is levelled
 # when its list is first made): changing them needs no rebuild.
 DISPLAY_ONLY_SECTIONS = ("roles", "channels", "events", "campaigns", "capacity", "survey", "churn_reasons",
-                         "messages", "stores", "scripts")
+                         "messages", "stores", "scripts", "milestones")
 DISPLAY_ONLY_KPI = ("names", "targets", "lower_is_better")
 DISPLAY_ONLY_TOUCHPOINT = ("name", "moment", "hint")
 

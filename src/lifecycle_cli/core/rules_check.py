@@ -38,7 +38,8 @@ KPI_TABLES: dict[str, Any] = {"kpi.targets": 0.0, "kpi.lower_is_better": True}
 # Keys a new entry of an open table must have.
 REQUIRED = {"touchpoints": ("name", "role", "channel"), "events.kinds": ("name", "followup"),
             "holidays": ("name",), "campaigns.age_bands": ("code", "name"),
-            "inspection.periods": ("from_years", "every_months")}
+            "inspection.periods": ("from_years", "every_months"),
+            "milestones.services": ("km", "name", "items")}
 
 # Ranges that the key-name convention (see _convention) does not give.
 RANGES: dict[str, tuple[int, int]] = {
@@ -253,6 +254,8 @@ class _Checker:
         if proj["min_daily_km"] > proj["max_daily_km"]:
             self.say("projection.min_daily_km", f"应不大于 projection.max_daily_km（{proj['min_daily_km']} > "
                                                 f"{proj['max_daily_km']}）")
+        self.visit_kinds(d["visit_kinds"])
+        self.milestones(d["milestones"]["services"])
         steps = d["insurance"]["steps_before_days"]
         if not steps:
             self.say("insurance.steps_before_days", "至少要有一个提醒天数")
@@ -311,6 +314,29 @@ class _Checker:
             self.say("survey.questions", f"题目不能重复（{'、'.join(twice)}）")
         if survey["complaint_at"] >= survey["high_from"]:
             self.say("survey.complaint_at", f"应小于 survey.high_from（{survey['complaint_at']} ≥ {survey['high_from']}）")
+
+    def milestones(self, services: list[dict[str, Any]]) -> None:
+        self.required_items("milestones.services", services)
+        kms = [m["km"] for m in services if "km" in m]
+        twice = sorted({km for km in kms if kms.count(km) > 1})
+        if twice:
+            self.say("milestones.services", f"里程不能重复（{'、'.join(map(str, twice))}）")
+
+    def visit_kinds(self, kinds: dict[str, Any]) -> None:
+        listed = [k for k in kinds if k != "order"]
+        order = kinds["order"]
+        for i, kind in enumerate(order, 1):
+            if kind not in listed:
+                self.say(f"visit_kinds.order[{i}]", f"没有这个维修类型 {_shown(kind)}" + _suggest(kind, listed, ""))
+        missing = [k for k in listed if k not in order]
+        twice = sorted({k for k in order if order.count(k) > 1})
+        if missing or twice:
+            self.say("visit_kinds.order", "应把每个维修类型各列一次（"
+                     + "；".join(([f"缺少 {'、'.join(missing)}"] if missing else [])
+                                + ([f"重复 {'、'.join(twice)}"] if twice else [])) + "）")
+        for kind in listed:
+            if any(not str(word).strip() for word in kinds[kind]):
+                self.say(f"visit_kinds.{kind}", "关键词不能为空")
 
     def stages(self, stages: dict[str, Any]) -> None:
         for key in ("names", "age_months", "mileage_km"):

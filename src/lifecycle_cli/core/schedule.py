@@ -33,6 +33,7 @@ from lifecycle_cli.core.insurance import (
     renewal_steps,
     replaced_expiries,
 )
+from lifecycle_cli.core.invitations import POSTPONED, SECOND_STEP, SECOND_STEP_NAME, placements, winback_date
 from lifecycle_cli.core.mileage import Projection, whole_km
 from lifecycle_cli.core.rules import Rules, Touchpoint
 from lifecycle_cli.core.staffing import Staffing, named_person
@@ -69,9 +70,6 @@ SCHEDULED_CODES = frozenset(
 # How far before a window the scheduler still produces renewal / inspection tasks (so stored ones
 # whose expiry moved or passed are matched by key and closed).
 RENEWAL_HORIZON_DAYS = 400
-# The event key suffix and the name suffix of an invitation's second step (二次邀约).
-SECOND_STEP = ":step:2"
-SECOND_STEP_NAME = "（二次邀约）"
 # Invitations a visit closes (邀约: the car came in).
 INVITATION_CODES = frozenset({"first_service_invite", "service_invite", "churn_winback", "warranty_expiry_check"})
 
@@ -294,25 +292,28 @@ class Scheduler:
 
     def _invitations(self, customer: CustomerFacts, vehicle: VehicleFacts, proj: Projection,
                      nxt: MaintenanceDue) -> Iterator[ScheduledTask]:
-        """The maintenance invitation (due - lead), its second step (二次邀约, due + second_invite_after_days)
-        and churn_winback (due + churn_after_days): a visit from the first step's list day on closes
-        the invitation's steps, one from the win-back's list day on closes the win-back."""
-        schedule = self.rules.schedule
-        self._care_blocked[vehicle.vin] = _care_blocked_until(vehicle, nxt, self.rules, self.calendar, self.today)
+        """The maintenance invitation's placements (core/invitations.py: both steps each; a repair while it
+        is open moves it, the placement left closes `postponed` on the repair day) and churn_winback (after
+        the later of the due date and the last visit); only a maintenance visit (a new chain) cancels them."""
+        rules = self.rules
         code = "first_service_invite" if nxt.first else "service_invite"
-        invite_date = nxt.due - timedelta(days=schedule.invite_lead_days)
-        opened = self.calendar.next_working_day(invite_date)  # the first step's list day
-        if not self._pruned(code, invite_date):
-            first = self._task(code, customer, vehicle, nxt.event_key, invite_date, projection=proj)
-            yield _with_visit(first, self._first_visit_between(vehicle, opened, first.window_end))
-        second_date = nxt.due + timedelta(days=schedule.second_invite_after_days)
-        if not self._pruned(code, second_date):
-            second = self._task(code, customer, vehicle, nxt.event_key + SECOND_STEP, second_date, projection=proj)
-            yield _with_visit(second, self._first_visit_between(vehicle, opened, second.window_end))
-        churn_date = nxt.due + timedelta(days=schedule.churn_after_days)
+        tp = rules.touchpoints[code]
+        came = sorted((v.date, v.kind) for v in vehicle.visits if v.date <= self.today)
+        repairs = [day for day, kind in came if kind not in rules.schedule.maintenance_kinds]
+        chain = placements(nxt.due, nxt.event_key, repairs, rules.schedule, lambda d: self._window.due(tp, d),
+                           lambda d: self._window.dates(tp, d)[1])
+        # While the first service has not come, care calls wait until its invitation's last step ended.
+        self._care_blocked[vehicle.vin] = self._window.dates(tp, chain[-1].second)[1] + timedelta(days=1) \
+            if nxt.first else None
+        for place in chain:  # each placement a repair left closes postponed (a stored task of it closes)
+            for key, rule_date in ((place.event_key, place.first), (place.event_key + SECOND_STEP, place.second)):
+                if not self._pruned(code, rule_date):
+                    task = self._task(code, customer, vehicle, key, rule_date, projection=proj)
+                    yield task if place.moved_on is None else replace(task, closed_by_visit=place.moved_on,
+                                                                      closed_reason=POSTPONED)
+        churn_date = winback_date(nxt.due, came[-1][0] if came else None, rules.schedule)
         if not self._pruned("churn_winback", churn_date):
-            churn = self._task("churn_winback", customer, vehicle, nxt.event_key, churn_date, projection=proj)
-            yield _with_visit(churn, self._first_visit_between(vehicle, churn.due_date, churn.window_end))
+            yield self._task("churn_winback", customer, vehicle, nxt.event_key, churn_date, projection=proj)
 
     def _care_calls(self, customer: CustomerFacts, delivered: list[VehicleFacts]) -> Iterator[ScheduledTask]:
         """双月关怀: every care.every_days after the last attempted or successful contact of any kind, only
@@ -424,20 +425,6 @@ class Scheduler:
             for key, day in self._window.pre_holiday_checks():  # 节前出行检查 before 春节 and 国庆
                 if not self._pruned("pre_holiday_check", day):
                     yield self._task("pre_holiday_check", customer, None, key, day)
-
-
-def _care_blocked_until(vehicle: VehicleFacts, nxt: MaintenanceDue, rules: Rules, calendar: HolidayCalendar,
-                        today: date) -> date | None:
-    """While a car's first service has not come, the day its invitation (both steps) closes: the first
-    visit from the first step's list day on, else the day after the second step's last list day."""
-    if not nxt.first:
-        return None
-    schedule = rules.schedule
-    opened = calendar.next_working_day(nxt.due - timedelta(days=schedule.invite_lead_days))
-    second = calendar.next_working_day(nxt.due + timedelta(days=schedule.second_invite_after_days))
-    closed = extended_window_end(second, rules.touchpoints["first_service_invite"].window_days) + timedelta(days=1)
-    visits = [v.date for v in vehicle.visits if opened <= v.date < closed and v.date <= today]
-    return min(visits) if visits else closed
 
 
 def _with_visit(task: ScheduledTask, visit_date: date | None) -> ScheduledTask:

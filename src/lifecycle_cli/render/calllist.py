@@ -40,7 +40,8 @@ TASK_COLUMNS = {
 
 
 # The call sheet (CSV, xlsx, split files): every task column, then the empty columns the desk fills
-# in and `done --from` reads back (core/outcomes.py DESK_COLUMNS).
+# in and `done --from` reads back (core/outcomes.py DESK_COLUMNS), with one column per question of the
+# rules' questionnaire ([survey] questions, headed by the question in both languages) after 满意度.
 SHEET_COLUMNS = {**TASK_COLUMNS, **DESK_COLUMNS}
 
 
@@ -48,18 +49,24 @@ SHEET_COLUMNS = {**TASK_COLUMNS, **DESK_COLUMNS}
 SCRIPT_COLUMN = ("script", "话术")
 
 
-def sheet_headers(english_headers: bool, *, script: bool = False) -> list[str]:
-    """The call sheet's headers, Chinese or English (with the 话术 column: the workbook)."""
-    headers = list(SHEET_COLUMNS) if english_headers else list(SHEET_COLUMNS.values())
+def sheet_headers(english_headers: bool, questions: Sequence[str] = (), *, script: bool = False) -> list[str]:
+    """The call sheet's headers, Chinese or English; the questionnaire's columns after 满意度 / score;
+    with the 话术 column last (the workbook)."""
+    headers = list(TASK_COLUMNS) if english_headers else list(TASK_COLUMNS.values())
+    for key, name in DESK_COLUMNS.items():
+        headers.append(key if english_headers else name)
+        if key == "score":
+            headers.extend(questions)
     return [*headers, SCRIPT_COLUMN[0 if english_headers else 1]] if script else headers
 
 
-def task_rows(lines: Iterable[dict[str, Any]], scripts: Mapping[int, str] | None = None) -> list[list[Any]]:
-    """One call-sheet row per task, in the columns of SHEET_COLUMNS: 负责人 is the line's owner (who
-    makes the call), 任务负责人 the task's; the desk's columns are empty; with `scripts`, each task's
-    script last (话术)."""
+def task_rows(lines: Iterable[dict[str, Any]], questions: Sequence[str] = (),
+              scripts: Mapping[int, str] | None = None) -> list[list[Any]]:
+    """One call-sheet row per task, in the columns of sheet_headers: 负责人 is the line's owner (who
+    makes the call), 任务负责人 the task's; the desk's columns (and the questionnaire's) are empty; with
+    `scripts`, each task's script last (话术)."""
     rows = []
-    blank = [""] * len(DESK_COLUMNS)
+    blank = [""] * (len(DESK_COLUMNS) + len(questions))
     for line in lines:
         for task in line["tasks"]:
             values = {**task, "day": line["date"], "customer_id": line["customer_id"],
@@ -86,7 +93,7 @@ def render_call_list(calls: CallList, fmt: str, english_headers: bool = False) -
         write_json(lines)
         return
     if fmt == "csv":
-        write_csv(sheet_headers(english_headers), task_rows(lines))
+        write_csv(sheet_headers(english_headers, calls.questions), task_rows(lines, calls.questions))
         return
     if not lines:
         say(f"{start} 起 {days} 天内没有待办回访。" if days > 1 else f"{start} 没有待办回访。")
@@ -142,7 +149,7 @@ def write_split_files(calls: CallList, out: Path, english_headers: bool = False,
     by_owner: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for line in calls.lines:
         by_owner.setdefault((line.get("store") or "", line["owner"] or ""), []).append(line)
-    headers = sheet_headers(english_headers, script=fmt == "xlsx" and scripts is not None)
+    headers = sheet_headers(english_headers, calls.questions, script=fmt == "xlsx" and scripts is not None)
     day_part = start.isoformat() if days == 1 else f"{start.isoformat()}_{days}d"
     suffix = f".{fmt}"
     names: dict[tuple[str, str], str] = {}
@@ -159,9 +166,10 @@ def write_split_files(calls: CallList, out: Path, english_headers: bool = False,
             if path.is_dir():
                 raise OutputRefused(f"{path} 已是一个文件夹")
             if fmt == "xlsx":
-                write_sheet_workbook(path, headers, task_rows(owner_lines, scripts), title=f"{day_part} {shown}")
+                write_sheet_workbook(path, headers, task_rows(owner_lines, calls.questions, scripts),
+                                     title=f"{day_part} {shown}")
             else:
-                write_csv_file(path, headers, task_rows(owner_lines))
+                write_csv_file(path, headers, task_rows(owner_lines, calls.questions))
         except OutputRefused as exc:
             failed += 1
             warn(f"负责人「{shown}」的清单未写入：{exc}")

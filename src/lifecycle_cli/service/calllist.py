@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
 
     from lifecycle_cli.core.calllist import CustomerLine
+    from lifecycle_cli.core.rule_sections import Milestone
     from lifecycle_cli.core.rules import Rules
     from lifecycle_cli.steps import Steps
     from lifecycle_cli.store.tasklist import TaskView
@@ -38,12 +39,14 @@ class CallListOptions:
 
 @dataclass
 class CallList:
-    """A call list: its lines (the JSON contract, made as they are read) and the years of its
-    window the holiday data does not cover (its phone tasks were not moved off holidays)."""
+    """A call list: its lines (the JSON contract, made as they are read), the years of its window the
+    holiday data does not cover (its phone tasks were not moved off holidays), the questionnaire."""
 
     options: CallListOptions
     lines: CallListLines
     years_without_holidays: list[int] = field(default_factory=list)
+    # The questionnaire of the rules ([survey] questions): one call-sheet column each, after 满意度.
+    questions: tuple[str, ...] = ()
 
 
 def call_list(engine: Engine, rules: Rules, today: date, options: CallListOptions,
@@ -70,11 +73,32 @@ def call_list(engine: Engine, rules: Rules, today: date, options: CallListOption
                                    calendar=calendar, store=options.store)
         else:
             lines = build_call_list([replace(v.task, list_from=None) for v in selected], start, end, rules)
-    by_id = {v.task.task_id: v for v in selected}
-    lines = filter_lines(lines, options)
+        by_id = {v.task.task_id: v for v in selected}
+        lines = filter_lines(lines, options)
+        milestones = invitation_milestones(conn, lines, by_id, rules)
     # Asked of the window's years, not of what this run happened to schedule: stored tasks count too.
     missing = [y for y in range(start.year, end.year + 1) if not calendar.has_data(y)]
-    return CallList(options, CallListLines(lines, by_id, rules), missing)
+    return CallList(options, CallListLines(lines, by_id, rules, milestones), missing, rules.survey.questions)
+
+
+def invitation_milestones(conn: Connection, lines: list[CustomerLine], views: dict[int, TaskView],
+                          rules: Rules) -> dict[int, Milestone]:
+    """The milestone (里程碑保养, core/milestones.py) each listed maintenance invitation names, by task_id:
+    the km of the maintenance it follows read once for all of them."""
+    from lifecycle_cli.core.invitations import chain_key
+    from lifecycle_cli.core.milestones import INVITE_CODES, nearest_milestone, service_km
+    from lifecycle_cli.store.tasklist import followed_maintenance_km
+
+    invites = [views[t.task.task_id] for line in lines for t in line.tasks if t.task.code in INVITE_CODES]
+    kms = followed_maintenance_km(conn, ((v.vin, chain_key(v.event_key)) for v in invites),
+                                  rules.schedule.maintenance_kinds)
+    found: dict[int, Milestone] = {}
+    for view in invites:
+        km = service_km(view.event_key, kms.get((view.vin, chain_key(view.event_key))), rules.schedule)
+        milestone = nearest_milestone(km, rules.milestones) if km is not None else None
+        if milestone is not None:
+            found[view.task.task_id] = milestone
+    return found
 
 
 def filter_lines(lines: list[CustomerLine], options: CallListOptions) -> list[CustomerLine]:
@@ -109,16 +133,20 @@ def task_name(code: str, event_key: str, rules: Rules) -> str:
     return name + SECOND_STEP_NAME if event_key.endswith(SECOND_STEP) else name
 
 
-def task_hint(code: str, event_key: str, rules: Rules) -> str:
-    """A task's hint: its touchpoint's, and for a computed inspection date which kind it is (§8)."""
+def task_hint(code: str, event_key: str, rules: Rules, milestone: Milestone | None = None) -> str:
+    """A task's hint: its touchpoint's; for a computed inspection date which kind it is (§8); for a
+    maintenance invitation 上次进厂未做保养 when a repair moved it and its milestone with the items (§6)."""
     from lifecycle_cli.core.insurance import INSPECTION_CODE, inspection_note
+    from lifecycle_cli.core.milestones import INVITE_CODES, invitation_hint
 
     tp = rules.touchpoints.get(code)
     hint = tp.hint if tp else ""
+    if code in INVITE_CODES:
+        return invitation_hint(hint, event_key, milestone)
     return hint + inspection_note(event_key, rules) if code == INSPECTION_CODE else hint
 
 
-def _task_json(view: TaskView, rules: Rules) -> dict[str, Any]:
+def _task_json(view: TaskView, rules: Rules, milestone: Milestone | None) -> dict[str, Any]:
     t = view.task
     return {
         "task_id": t.task_id,
@@ -133,13 +161,16 @@ def _task_json(view: TaskView, rules: Rules) -> dict[str, Any]:
         "role": t.role,
         "owner": t.owner,
         "attempts": t.attempts,
-        "hint": task_hint(t.code, view.event_key, rules),
+        "hint": task_hint(t.code, view.event_key, rules, milestone),
         "deferred_days": t.deferred_days,
+        "milestone": milestone.name if milestone is not None else None,
     }
 
 
-def line_json(line: CustomerLine, views: dict[int, TaskView], rules: Rules) -> dict[str, Any]:
-    """The JSON contract of one customer's line."""
+def line_json(line: CustomerLine, views: dict[int, TaskView], rules: Rules,
+              milestones: Mapping[int, Milestone] | None = None) -> dict[str, Any]:
+    """The JSON contract of one customer's line (`milestones`: the invitations' by task_id)."""
+    milestones = milestones or {}
     first = views[line.tasks[0].task.task_id]
     return {
         "date": line.day,
@@ -152,7 +183,8 @@ def line_json(line: CustomerLine, views: dict[int, TaskView], rules: Rules) -> d
         "deferred_days": line.deferred_days,
         "tasks": [
             # deferred_days of the task as listed (a forecast day's carried copy), not as stored
-            {**_task_json(views[lt.task.task_id], rules), "overdue_days": lt.overdue_days,
+            {**_task_json(views[lt.task.task_id], rules, milestones.get(lt.task.task_id)),
+             "overdue_days": lt.overdue_days,
              "deferred_days": lt.task.deferred_days}
             for lt in line.tasks
         ],
@@ -163,8 +195,10 @@ class CallListLines(Sequence[dict[str, Any]]):
     """A call list's lines as their JSON-contract dicts, each made when it is read: a million-car
     list is held once (as its tasks), not a second time as dicts while it is written out."""
 
-    def __init__(self, lines: list[CustomerLine], views: dict[int, TaskView], rules: Rules) -> None:
+    def __init__(self, lines: list[CustomerLine], views: dict[int, TaskView], rules: Rules,
+                 milestones: Mapping[int, Milestone] | None = None) -> None:
         self._lines, self._views, self._rules = lines, views, rules
+        self._milestones = milestones or {}
 
     def __len__(self) -> int:
         return len(self._lines)
@@ -177,8 +211,8 @@ class CallListLines(Sequence[dict[str, Any]]):
 
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(index, slice):
-            return [line_json(line, self._views, self._rules) for line in self._lines[index]]
-        return line_json(self._lines[index], self._views, self._rules)
+            return [line_json(line, self._views, self._rules, self._milestones) for line in self._lines[index]]
+        return line_json(self._lines[index], self._views, self._rules, self._milestones)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (line_json(line, self._views, self._rules) for line in self._lines)
+        return (line_json(line, self._views, self._rules, self._milestones) for line in self._lines)

@@ -29,9 +29,10 @@ def customers_due_between(conn: Connection, rules: Rules, first: date, last: dat
     for condition in _vehicle_conditions(ranges):
         found.update(conn.execute(select(v.c.customer_pk).where(condition, v.c.delivery_date <= ranges.delivered_by))
                      .scalars())
-    visits = select(v.c.customer_pk).join(VISITS, VISITS.c.vehicle_pk == v.c.id).where(
-        VISITS.c.visit_date.between(*ranges.visit))
-    found.update(conn.execute(visits).scalars())
+    for days in (ranges.visit, *ranges.moving_visit):
+        visits = select(v.c.customer_pk).join(VISITS, VISITS.c.vehicle_pk == v.c.id).where(
+            VISITS.c.visit_date.between(*days))
+        found.update(conn.execute(visits).scalars())
     found.update(conn.execute(select(c.c.id).where(c.c.birthday_mmdd.in_(ranges.birthday_mmdd))).scalars())
     # Care calls: the anchor's phase, of customers active lately (the anchor is no older than their
     # last visit or delivery, which must fall in the active months before the call).

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, or_, select, true
+from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.calllist import OpenTask
-from lifecycle_cli.store.tables import CUSTOMERS, TASKS, VEHICLES
+from lifecycle_cli.store.bulk import chunks, in_keys
+from lifecycle_cli.store.tables import CUSTOMERS, TASKS, VEHICLES, VISITS
+
+# An invitation that follows a maintenance: its event key starts with this and the visit's date.
+AFTER = "after:"
 
 
 @dataclass(slots=True)
@@ -69,3 +74,24 @@ def open_tasks_query(start: date, end: date, *, store: str | None = None, levell
     if store is not None:
         query = query.where(t.c.store == store)
     return query
+
+
+def followed_maintenance_km(conn: Connection, keys: Iterable[tuple[str, str]],
+                            kinds: Collection[str]) -> dict[tuple[str, str], int]:
+    """The km of the maintenance visit each (vin, invitation chain key 'after:DATE') follows: the highest of
+    the car's maintenance visits that day (the scheduler's last maintenance); one query per chunk of cars."""
+    wanted: dict[str, set[date]] = {}
+    for vin, key in keys:
+        if key.startswith(AFTER):
+            wanted.setdefault(vin, set()).add(date.fromisoformat(key.removeprefix(AFTER)))
+    out: dict[tuple[str, str], int] = {}
+    for part in chunks(sorted(wanted)):
+        query = (select(VEHICLES.c.vin, VISITS.c.visit_date, func.max(VISITS.c.mileage_km))
+                 .join(VISITS, VISITS.c.vehicle_pk == VEHICLES.c.id)
+                 .where(in_keys(conn, VEHICLES.c.vin, part), VISITS.c.kind.in_(sorted(kinds)))
+                 .group_by(VEHICLES.c.vin, VISITS.c.visit_date))
+        for vin, day, km in conn.execute(query):
+            day = day if isinstance(day, date) else date.fromisoformat(str(day))
+            if day in wanted[vin]:
+                out[(vin, f"{AFTER}{day.isoformat()}")] = int(km)
+    return out

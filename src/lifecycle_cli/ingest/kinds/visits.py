@@ -56,6 +56,8 @@ class Visits(Kind):
         super().__init__(ctx)
         # Cars this import gave a service advisor from a work order -> that work order's date.
         self.advisors_given: dict[int, date] = {}
+        # The kind of visit each distinct 维修类型 text names (the rules' [visit_kinds]).
+        self._kinds_seen: dict[str, str] = {}
 
     def begin(self, job: FileJob) -> None:
         """A file without a kind-of-visit column: say what its new visits become."""
@@ -75,7 +77,8 @@ class Visits(Kind):
         out["mileage_km"] = p.value(row, "mileage_km", V.parse_km, required=True)
         if p.has("kind"):
             text = p.value(row, "kind", V.parse_text)
-            put(out, empty, "kind", None if text is None else V.parse_visit_kind(text), "other")
+            kind = None if text is None else V.parse_visit_kind(text, self.rules.visit_kinds.order, self._kinds_seen)
+            put(out, empty, "kind", kind, "other")
         elif self.options.visit_kind:
             out["kind"] = self.options.visit_kind  # said by the user for the whole file
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 from lifecycle_cli.ingest.values.cells import BadValue, clean_str, display, is_blank, nfkc
 
@@ -32,27 +33,25 @@ def parse_bool(value: object) -> bool | None:
 # --------------------------------------------------------------------------- visit kind
 
 VISIT_KINDS = ("maintenance", "repair", "warranty", "accident", "other")
-
-# Checked in this order, by substring: '事故维修' is an accident, '保修' is not maintenance.
-_KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("accident", ("事故", "钣喷", "钣金", "喷漆", "板喷", "板金")),
-    ("warranty", ("保修", "索赔", "三包", "质保")),
-    ("maintenance", ("保养", "定保", "首保")),
-    ("repair", ("维修", "机修", "快修", "修理")),
-)
+# The rules' [visit_kinds] (core/rule_sections.py VisitKindsSection.order): (kind, words) in the order tried.
+KindWords = Sequence[tuple[str, Sequence[str]]]
 
 
-def parse_visit_kind(value: object) -> str:
-    """Map a Chinese or English service kind to one of VISIT_KINDS; unknown or blank → 'other'."""
+def parse_visit_kind(value: object, kind_words: KindWords, seen: dict[str, str] | None = None) -> str:
+    """Map a Chinese or English service kind to one of VISIT_KINDS: the kind's code itself, else the
+    first kind of `kind_words` with a word inside the text (首保索赔 is maintenance when maintenance
+    comes before warranty); unknown or blank → 'other'. `seen` remembers the answer per text (a work-order
+    file has a handful of distinct kinds in a million rows)."""
     if is_blank(value):
         return "other"
     text = nfkc(display(value)).strip().lower()
-    if text in VISIT_KINDS:
-        return text
-    for kind, words in _KIND_WORDS:
-        if any(word in text for word in words):
-            return kind
-    return "other"
+    if seen is not None and (known := seen.get(text)) is not None:
+        return known
+    kind = text if text in VISIT_KINDS else next(
+        (kind for kind, words in kind_words if any(word in text for word in words)), "other")
+    if seen is not None and len(seen) < 10_000:
+        seen[text] = kind
+    return kind
 
 
 def parse_text(value: object) -> str | None:
