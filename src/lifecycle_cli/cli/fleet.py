@@ -20,6 +20,7 @@ from lifecycle_cli.cli.common import (
     today,
 )
 from lifecycle_cli.cli.helptext import HelpGroup, LifecycleCommand
+from lifecycle_cli.cli.privacy import UnmaskOption
 
 VEHICLE_HEADERS = {
     "vin": "车架号",
@@ -69,15 +70,17 @@ def show_command(
     on: str = typer.Option(None, "--date", metavar="日期", help="日期 YYYY-MM-DD（默认今天）"),
     fmt: str = typer.Option("table", "--format", metavar="格式", callback=FORMAT_NO_CSV.parse,
                             help="输出格式：table / json"),
+    unmask: UnmaskOption = False,
 ) -> None:
     """查看一位客户或一辆车：阶段及原因、里程读数（含回退标记）、进厂记录。"""
+    from lifecycle_cli.cli.privacy import phones_for_export
     from lifecycle_cli.render.output import write_json
     from lifecycle_cli.service.fleet import customers
 
     context = get_context(ctx)
     rules = context.rules()
     day = day_or_today(on, rules)
-    details = customers(context.engine(), rules, key, day)
+    details = phones_for_export(ctx, customers(context.engine(), rules, key, day), unmask)
     if fmt == "json":
         write_json(details if len(details) > 1 else details[0])
         return

@@ -18,6 +18,7 @@ from lifecycle_cli.cli.common import (
     today,
 )
 from lifecycle_cli.cli.helptext import LifecycleCommand
+from lifecycle_cli.cli.privacy import UnmaskOption
 
 if TYPE_CHECKING:
     from lifecycle_cli.core.rules import Rules
@@ -180,23 +181,27 @@ def register(app: typer.Typer) -> None:
         else:
             render_report(data, rules)
 
-    @app.command("churn", cls=LifecycleCommand)
-    def churn_command(
-        ctx: typer.Context,
-        category: str = typer.Option(None, "--category", metavar="流失类型", callback=CHURN_CATEGORY.parse,
-                                     help="只看此流失类型：首保流失 / 定保流失 / 保修期内流失 / 出保修期流失 / 流失返回"),
-        store: StoreOption = None,
-        on: str = typer.Option(None, "--date", metavar="日期", help="日期 YYYY-MM-DD（默认今天）"),
-        fmt: FormatOption = "table",
-        english_headers: EnglishHeadersOption = False,
-    ) -> None:
-        """流失客户清单（招揽名单）：客户、电话、最近进厂、流失天数。"""
-        from lifecycle_cli.render.output import write_records
-        from lifecycle_cli.service.report import churn_list
+    app.command("churn", cls=LifecycleCommand)(churn_command)
 
-        context = get_context(ctx)
-        rules = context.rules()
-        options = _report_options(on, None, store, rules)
-        rows = churn_list(context.engine(), rules, options, category)
-        write_records(rows, CHURN_COLUMNS, fmt, english_headers=english_headers,
-                      title=f"流失客户清单（{options.day}，共 {len(rows)} 辆）")
+
+def churn_command(
+    ctx: typer.Context,
+    category: str = typer.Option(None, "--category", metavar="流失类型", callback=CHURN_CATEGORY.parse,
+                                 help="只看此流失类型：首保流失 / 定保流失 / 保修期内流失 / 出保修期流失 / 流失返回"),
+    store: StoreOption = None,
+    on: str = typer.Option(None, "--date", metavar="日期", help="日期 YYYY-MM-DD（默认今天）"),
+    fmt: FormatOption = "table",
+    english_headers: EnglishHeadersOption = False,
+    unmask: UnmaskOption = False,
+) -> None:
+    """流失客户清单（招揽名单）：客户、电话、最近进厂、流失天数。"""
+    from lifecycle_cli.cli.privacy import phones_for_export
+    from lifecycle_cli.render.output import write_records
+    from lifecycle_cli.service.report import churn_list
+
+    context = get_context(ctx)
+    rules = context.rules()
+    options = _report_options(on, None, store, rules)
+    rows = phones_for_export(ctx, churn_list(context.engine(), rules, options, category), unmask, store=store)
+    write_records(rows, CHURN_COLUMNS, fmt, english_headers=english_headers,
+                  title=f"流失客户清单（{options.day}，共 {len(rows)} 辆）")
