@@ -90,7 +90,10 @@ def show_command(
 
 def register(app: typer.Typer) -> None:
     """Add the fleet verbs to the app."""
+    from lifecycle_cli.cli.customers import customer_app
+
     app.add_typer(vehicle_app(), name="vehicle")
+    app.add_typer(customer_app(), name="customer")
     app.command("vehicles", cls=LifecycleCommand)(vehicles_command)
     app.command("show", cls=LifecycleCommand)(show_command)
 
@@ -102,6 +105,8 @@ def _show_customer(d: dict[str, Any], day: date) -> None:
     flags = []
     if d["do_not_contact"]:
         flags.append("免打扰")
+    if d["sms_opt_out"]:
+        flags.append("短信退订")
     if not d["phone_valid"]:
         flags.append("号码无效")
     say(f"客户 {d['customer_id']}  {d['name'] or ''}  {d['phone'] or ''}  "
