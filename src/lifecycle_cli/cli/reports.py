@@ -194,14 +194,17 @@ def churn_command(
     english_headers: EnglishHeadersOption = False,
     unmask: UnmaskOption = False,
 ) -> None:
-    """流失客户清单（招揽名单）：客户、电话、最近进厂、流失天数。"""
+    """流失客户清单（招揽名单）：客户、电话、最近进厂、流失天数；免打扰客户不列出。"""
     from lifecycle_cli.cli.privacy import phones_for_export
-    from lifecycle_cli.render.output import write_records
+    from lifecycle_cli.render.output import warn, write_records
     from lifecycle_cli.service.report import churn_list
 
     context = get_context(ctx)
     rules = context.rules()
     options = _report_options(on, None, store, rules)
-    rows = phones_for_export(ctx, churn_list(context.engine(), rules, options, category), unmask, store=store)
+    listed, left_out = churn_list(context.engine(), rules, options, category)
+    rows = phones_for_export(ctx, listed, unmask, store=store)
     write_records(rows, CHURN_COLUMNS, fmt, english_headers=english_headers,
                   title=f"流失客户清单（{options.day}，共 {len(rows)} 辆）")
+    if left_out:
+        warn(f"免打扰客户 {left_out} 位未列出")
