@@ -75,7 +75,10 @@ def parse_customer(kind: Kind, p: RowParser, row: Row, report: FileReport) -> di
 
 def _from_id_number(kind: Kind, p: RowParser, row: Row, report: FileReport, out: dict[str, Any]) -> dict[str, Any]:
     """身份证号 fills only what the row leaves empty and nothing stored has (birthday, gender); the
-    number itself is neither kept nor shown (个人信息保护法). A bad number is a warning, never a reject."""
+    number itself is neither kept nor shown (个人信息保护法). A bad number is a warning, never a reject;
+    a row with both values is not read at all (nothing to fill, and no per-row cost at a million rows)."""
+    if out.get("birthday") is not None and out.get("gender") is not None:
+        return {}
     try:
         facts = p.value(row, "id_number", V.parse_id_number)
     except RowError as exc:
