@@ -61,8 +61,12 @@ def parse_customer(kind: Kind, p: RowParser, row: Row, report: FileReport) -> di
     for flag in ("do_not_contact", "sms_opt_out"):
         # An empty cell says nothing; a value is what the file carried: the store sets the flag
         # from it only when it differs from the last import's (bulk.follow_imported_flags, §9).
-        value = p.value(row, flag, V.parse_bool) if p.has(flag) else None
-        if value is not None:
+        if not p.has(flag):
+            continue
+        value = p.value(row, flag, V.parse_bool)
+        if value is None:
+            empty[flag] = False  # insert-only: a stored flag is kept (and counted as kept)
+        else:
             out[f"{flag}_imported"] = value
     if p.has("id_number"):
         fill = _from_id_number(kind, p, row, report, out)
