@@ -67,7 +67,7 @@ ID_REGIONS = (
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 
-CUSTOMER_HEADER = shared.CUSTOMER_HEADER
+CUSTOMER_HEADER = (*shared.CUSTOMER_HEADER, "sms_opt_out")
 VEHICLE_HEADER = shared.VEHICLE_HEADER
 VISIT_HEADER = shared.VISIT_HEADER
 
@@ -85,6 +85,7 @@ class Customer:
     id_number: str
     gender: str
     referred_by: str = ""
+    sms_opt_out: bool = False  # 短信退订
 
 
 @dataclass
@@ -240,6 +241,9 @@ def make_customers(rng: random.Random, first_deliveries: list[dt.date], today: d
         customers[i].do_not_contact = True
     for i in sorted(rng.sample(range(15, n), round(n * 0.06))):
         customers[i].referred_by = customers[rng.randrange(0, i)].customer_id
+    # Some customers opted out of messages (回T退订); drawn apart so every other value stays as it was.
+    for i in random.Random(f"{today}:sms_opt_out").sample(range(n), round(n * 0.04)):
+        customers[i].sms_opt_out = not customers[i].do_not_contact
     return customers
 
 
@@ -556,7 +560,8 @@ def customer_row(c: Customer) -> list[str]:
     """Return the canonical CSV row of a customer."""
     flag = "1" if c.do_not_contact else "0"
     birthday = iso(c.birthday)
-    return [c.customer_id, c.name, c.phone, birthday, flag, c.id_number, c.gender, c.referred_by, STORE]
+    opt_out = "1" if c.sms_opt_out else "0"
+    return [c.customer_id, c.name, c.phone, birthday, flag, c.id_number, c.gender, c.referred_by, STORE, opt_out]
 
 
 def vehicle_row(v: Vehicle) -> list[str]:
@@ -664,13 +669,13 @@ def messy_kind(rng: random.Random, visit: Visit) -> str:
 
 def write_messy_customers(rng: random.Random, data: DataSet, path: Path, bad: list[BadRow]) -> None:
     """Write 客户档案.csv: GB18030, CRLF, a title row, Chinese headers and hand-written values."""
-    header = ["客户编号", "客户姓名", "手机号码", "身份证号", "生日", "性别", "免打扰", "推荐人", "门店"]
+    header = ["客户编号", "客户姓名", "手机号码", "身份证号", "生日", "性别", "免打扰", "推荐人", "门店", "短信退订"]
     rows: list[list[str]] = [[f"客户档案导出 {data.today.isoformat()}"], header]
     bad_at = len(data.customers) // 3
     for i, c in enumerate(data.customers):
         if i == bad_at:
             bad_phone = "139" + f"{rng.randint(0, 99_999_999):08d}"
-            rows.append(["", "临时客户", bad_phone, "", "", "男", "否", "", STORE])
+            rows.append(["", "临时客户", bad_phone, "", "", "男", "否", "", STORE, "否"])
             bad.append(
                 BadRow(
                     path.name, len(rows), "客户编号为空（文件有客户编号列）",
@@ -680,7 +685,7 @@ def write_messy_customers(rng: random.Random, data: DataSet, path: Path, bad: li
         phone, birthday = messy_phone(rng, c.phone), messy_birthday(rng, c.birthday)
         flag = "是" if c.do_not_contact else "否"
         rows.append([c.customer_id, c.name, phone, c.id_number, birthday, c.gender, flag, c.referred_by])
-        rows[-1].append(STORE)
+        rows[-1] += [STORE, "是" if c.sms_opt_out else "否"]
     with path.open("w", encoding="gb18030", newline="") as fh:
         csv.writer(fh, lineterminator="\r\n").writerows(rows)
 
@@ -807,7 +812,7 @@ def write_messy_readme(data: DataSet, path: Path, bad: list[BadRow]) -> None:
         "|---|---|",
         "| `客户档案.csv` | GB18030，CRLF，第 1 行是标题行 `客户档案导出 …`，第 2 行是表头；"
         "手机号写法不一（`138 1234 5678`、`138-1234-5678`、`+86 13812345678`），"
-        "生日 `1985/8/28`、`1985年8月28日`，免打扰 是/否 |",
+        "生日 `1985/8/28`、`1985年8月28日`，免打扰 是/否，短信退订 是/否 |",
         "| `车辆信息.xlsx` | 工作表 `车辆信息`；交车日期等是 Excel 日期单元格，行驶里程是数值（12345.0）；"
         "部分车架号小写或带空格 |",
         "| `维修记录.csv` | UTF-8 带 BOM，CRLF；维修类型 保养/首保/定保/维修/索赔/钣喷；日期 `2024.03.05`、"

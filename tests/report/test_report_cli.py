@@ -510,7 +510,7 @@ def test_exactly_90_days_becomes_churn_the_next_day(kpi_world: World) -> None:
 
 
 def test_churn_list_json(kpi_world: World) -> None:
-    rows = run_json(kpi_world.db, "churn", "--date", REPORT_DAY)
+    rows = run_json(kpi_world.db, "churn", "--date", REPORT_DAY, "--unmask")  # full phones: --unmask
     v = kpi_world.vins
     got = {(r["category"], r["vin"], r["customer_id"], r["phone"], r["last_visit"], r["days_lost"]) for r in rows}
     # phone = 139000000 + the customer's index in KPI_CARS (K31 is 11th -> 11, K33 13, K34 14, K35 15).
@@ -535,7 +535,7 @@ def test_churn_list_one_category_csv(kpi_world: World) -> None:
     assert record["流失类型"] == "首保流失"
     assert record["客户编号"] == "K31"
     assert record["车架号"] == kpi_world.vins["K31"]
-    assert record["电话"] == "13900000011"
+    assert record["电话"] == "139****0011"  # masked unless --unmask (个人信息保护法)
     assert record["流失天数"] == "91"
     assert record["最近进厂"] == ""
 

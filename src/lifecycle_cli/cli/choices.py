@@ -181,6 +181,7 @@ VISIT_KIND = Choice(fixed=lambda: (Entry("maintenance", "保养"), Entry("repair
                                    Entry("warranty", "保修"), Entry("accident", "事故"),
                                    Entry("other", "其他")))
 SPLIT_BY = Choice(fixed=lambda: (Entry("owner", "负责人"),))
+YES_NO = Choice(fixed=lambda: (Entry("yes", "是"), Entry("no", "否")))
 
 
 # --------------------------------------------------------------------------- from the rules

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from lifecycle_cli.cli.choices import FORMAT_NO_CSV
-from lifecycle_cli.cli.common import EXIT_USAGE, fail, get_context
+from lifecycle_cli.cli.common import EXIT_USAGE, EnglishHeadersOption, FormatOption, fail, get_context
 from lifecycle_cli.cli.helptext import HelpGroup, LifecycleCommand
 
 if TYPE_CHECKING:
@@ -113,6 +114,48 @@ def status_command(
                     title="各门店上线日期（首次生成回访清单之日）")
     else:
         say("上线日期：尚未上线（首次运行 due / report / messages 或 db resync 之日即为上线日期）")
+    say(_exports_text(data["exports"], get_context(ctx).rules().timezone))
+
+
+def _exports_text(exports: dict[str, Any], timezone: str) -> str:
+    """`db status`'s line on the export log."""
+    last = exports["last"]
+    if last is None:
+        return "完整手机号导出：无（导出默认隐藏号码中间四位）"
+    store = f"，门店 {last['store']}" if last["store"] else ""
+    filters = f" {last['filters']}" if last["filters"] else ""
+    return (f"完整手机号导出：共 {exports['count']} 次，最近一次 {_at_text(last['at'], timezone)} "
+            f"lifecycle {last['command']}{filters}（{last['rows']} 行{store}）；明细见 lifecycle db exports")
+
+
+def _at_text(at: datetime, timezone: str) -> str:
+    """A logged instant for people: in the store's time zone, to the second."""
+    from zoneinfo import ZoneInfo
+
+    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+EXPORT_COLUMNS = {"at": "导出时间", "command": "命令", "filters": "选项", "rows": "行数", "store": "门店"}
+
+
+@db_app.command("exports", cls=LifecycleCommand)
+def exports_command(
+    ctx: typer.Context,
+    fmt: FormatOption = "table",
+    english_headers: EnglishHeadersOption = False,
+) -> None:
+    """导出日志：每次带 --unmask 显示完整手机号的导出（时间、命令、选项、行数、门店），个人信息保护法留痕。"""
+    from lifecycle_cli.render.output import write_records
+    from lifecycle_cli.service.exports import exports
+
+    context = get_context(ctx)
+    records = exports(context.engine())
+    if fmt != "json":
+        timezone = context.rules().timezone
+        for r in records:
+            r["at"] = _at_text(r["at"], timezone)
+    write_records(records, EXPORT_COLUMNS, fmt, english_headers=english_headers,
+                  title=f"完整手机号导出日志（共 {len(records)} 次）")
 
 
 @db_app.command("resync", cls=LifecycleCommand)

@@ -32,6 +32,7 @@ from lifecycle_cli.cli.common import (
     today,
 )
 from lifecycle_cli.cli.helptext import HelpGroup, LifecycleCommand
+from lifecycle_cli.cli.privacy import UnmaskOption, phones_for_export
 
 if TYPE_CHECKING:
     from lifecycle_cli.core.rules import Rules
@@ -209,6 +210,7 @@ def event_list(
     open_only: bool = typer.Option(False, "--open", help="只看未处理完的事件，含已过天数、级别、处理人、响应与解决期限"),
     fmt: FormatOption = "table",
     english_headers: EnglishHeadersOption = False,
+    unmask: UnmaskOption = False,
 ) -> None:
     """事件清单（最新在前），含回访任务与处理状态；--open 看未处理完的事件与抱怨期限。"""
     from lifecycle_cli.cli.complaints import OPEN_COLUMNS, clock_fields
@@ -224,7 +226,8 @@ def event_list(
     rows = list_events(context.engine(), EventFilters(kind=kind, status="open" if open_only else status, store=store,
                                                       since=first, until=last))
     now = today(rules)
-    records = [{**_event_record(r, rules), **clock_fields(r, now)} for r in rows]
+    records = phones_for_export(ctx, [{**_event_record(r, rules), **clock_fields(r, now)} for r in rows], unmask,
+                                store=store)
     if fmt == "table":
         for r in records:
             r["status"] = r["status_name"]
@@ -402,6 +405,7 @@ def campaign_show(
     fmt: str = typer.Option("table", "--format", metavar="格式", callback=FORMAT.parse,
                             help="输出格式：table / csv（目标车辆）/ json"),
     english_headers: EnglishHeadersOption = False,
+    unmask: UnmaskOption = False,
 ) -> None:
     """一个活动：客群、目标车辆、生成的任务与目前的回访结果。"""
     from lifecycle_cli.core.calllist import OUTCOME_LABELS
@@ -411,7 +415,7 @@ def campaign_show(
     context = get_context(ctx)
     rules = context.rules()
     record = _campaign_for_people(campaign(context.engine(), campaign_id), rules)
-    targets = [{**t, "task_status": t.pop("status")} for t in record.pop("targets")]
+    targets = phones_for_export(ctx, [{**t, "task_status": t.pop("status")} for t in record.pop("targets")], unmask)
     if fmt == "json":
         write_json({**record, "targets": targets})
         return

@@ -20,6 +20,7 @@ from lifecycle_cli.cli.common import (
     today,
 )
 from lifecycle_cli.cli.helptext import HelpGroup, LifecycleCommand
+from lifecycle_cli.cli.privacy import UnmaskOption
 
 VEHICLE_HEADERS = {
     "vin": "车架号",
@@ -69,15 +70,17 @@ def show_command(
     on: str = typer.Option(None, "--date", metavar="日期", help="日期 YYYY-MM-DD（默认今天）"),
     fmt: str = typer.Option("table", "--format", metavar="格式", callback=FORMAT_NO_CSV.parse,
                             help="输出格式：table / json"),
+    unmask: UnmaskOption = False,
 ) -> None:
     """查看一位客户或一辆车：阶段及原因、里程读数（含回退标记）、进厂记录、待办电话任务的话术。"""
+    from lifecycle_cli.cli.privacy import phones_for_export
     from lifecycle_cli.render.output import write_json
     from lifecycle_cli.service.fleet import customers
 
     context = get_context(ctx)
     rules = context.rules()
     day = day_or_today(on, rules)
-    details = customers(context.engine(), rules, key, day)
+    details = phones_for_export(ctx, customers(context.engine(), rules, key, day), unmask)
     if fmt == "json":
         write_json(details if len(details) > 1 else details[0])
         return
@@ -91,7 +94,10 @@ def show_command(
 
 def register(app: typer.Typer) -> None:
     """Add the fleet verbs to the app."""
+    from lifecycle_cli.cli.customers import customer_app
+
     app.add_typer(vehicle_app(), name="vehicle")
+    app.add_typer(customer_app(), name="customer")
     app.command("vehicles", cls=LifecycleCommand)(vehicles_command)
     app.command("show", cls=LifecycleCommand)(show_command)
 
@@ -103,6 +109,8 @@ def _show_customer(d: dict[str, Any], day: date) -> None:
     flags = []
     if d["do_not_contact"]:
         flags.append("免打扰")
+    if d["sms_opt_out"]:
+        flags.append("短信退订")
     if not d["phone_valid"]:
         flags.append("号码无效")
     say(f"客户 {d['customer_id']}  {d['name'] or ''}  {d['phone'] or ''}  "

@@ -18,6 +18,7 @@ from typer.core import TyperCommand, TyperGroup
 
 COL_MAX = 30  # the widest first column (option and placeholder) before the help goes to the next line
 SPACING = 2
+TYPED_ARGS = "lifecycle.typed_args"
 # A run of printable ASCII, a run of spaces, or one other character with the closing marks after it.
 _CHUNK = re.compile(r"[\x21-\x7e]+| +|.[，。、；：！？）》」』,.;:!?)]*", re.DOTALL)
 
@@ -106,7 +107,14 @@ def _write_sections(formatter: Any, sections: list[tuple[str, list[tuple[str, st
 
 
 class LifecycleCommand(TyperCommand):
-    """A verb: its help laid out by display width, its arguments named by their placeholder words."""
+    """A verb: its help laid out by display width, its arguments named by their placeholder words.
+    The arguments as the person typed them stay in `ctx.meta[TYPED_ARGS]` (the export log's filters)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        typed = list(args)
+        ctx = super().make_context(info_name, args, parent, **extra)
+        ctx.meta[TYPED_ARGS] = typed
+        return ctx
 
     def format_help_text(self, ctx: Any, formatter: Any) -> None:
         write_help_text(self, formatter)

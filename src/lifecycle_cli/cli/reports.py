@@ -22,6 +22,7 @@ from lifecycle_cli.cli.common import (
     today,
 )
 from lifecycle_cli.cli.helptext import LifecycleCommand
+from lifecycle_cli.cli.privacy import UnmaskOption
 
 if TYPE_CHECKING:
     from lifecycle_cli.core.rules import Rules
@@ -244,23 +245,30 @@ def _register_report(app: typer.Typer) -> None:
 
 
 def _register_churn(app: typer.Typer) -> None:
-    @app.command("churn", cls=LifecycleCommand)
-    def churn_command(
-        ctx: typer.Context,
-        category: str = typer.Option(None, "--category", metavar="流失类型", callback=CHURN_CATEGORY.parse,
-                                     help="只看此流失类型：首保流失 / 定保流失 / 保修期内流失 / 出保修期流失 / 流失返回"),
-        store: StoreOption = None,
-        on: str = typer.Option(None, "--date", metavar="日期", help="日期 YYYY-MM-DD（默认今天）"),
-        fmt: FormatOption = "table",
-        english_headers: EnglishHeadersOption = False,
-    ) -> None:
-        """流失客户清单（招揽名单）：客户、电话、最近进厂、流失天数。"""
-        from lifecycle_cli.render.output import write_records
-        from lifecycle_cli.service.report import churn_list
+    app.command("churn", cls=LifecycleCommand)(churn_command)
 
-        context = get_context(ctx)
-        rules = context.rules()
-        options = _report_options(on, None, store, rules)
-        rows = churn_list(context.engine(), rules, options, category)
-        write_records(rows, CHURN_COLUMNS, fmt, english_headers=english_headers,
-                      title=f"流失客户清单（{options.day}，共 {len(rows)} 辆）")
+
+def churn_command(
+    ctx: typer.Context,
+    category: str = typer.Option(None, "--category", metavar="流失类型", callback=CHURN_CATEGORY.parse,
+                                 help="只看此流失类型：首保流失 / 定保流失 / 保修期内流失 / 出保修期流失 / 流失返回"),
+    store: StoreOption = None,
+    on: str = typer.Option(None, "--date", metavar="日期", help="日期 YYYY-MM-DD（默认今天）"),
+    fmt: FormatOption = "table",
+    english_headers: EnglishHeadersOption = False,
+    unmask: UnmaskOption = False,
+) -> None:
+    """流失客户清单（招揽名单）：客户、电话、最近进厂、流失天数；免打扰客户不列出。"""
+    from lifecycle_cli.cli.privacy import phones_for_export
+    from lifecycle_cli.render.output import warn, write_records
+    from lifecycle_cli.service.report import churn_list
+
+    context = get_context(ctx)
+    rules = context.rules()
+    options = _report_options(on, None, store, rules)
+    listed, left_out = churn_list(context.engine(), rules, options, category)
+    rows = phones_for_export(ctx, listed, unmask, store=store)
+    write_records(rows, CHURN_COLUMNS, fmt, english_headers=english_headers,
+                  title=f"流失客户清单（{options.day}，共 {len(rows)} 辆）")
+    if left_out:
+        warn(f"免打扰客户 {left_out} 位未列出")

@@ -31,6 +31,7 @@ KIND_TEXT = {
     "visit_kind_missing": "维修类型警告",
     "date_ignored": "日期无法识别警告",
     "expiry_too_far": "到期日期过远警告",
+    "id_number": "身份证号警告",
     "event": "事件警告",
     "warning": "警告",
     "file_refused": "整个文件未导入",

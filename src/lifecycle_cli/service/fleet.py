@@ -1,4 +1,5 @@
-"""`vehicles`, `show` and `vehicle set`: the fleet on a day, one customer in full, a car's dates."""
+"""`vehicles`, `show`, `vehicle set` and `customer set`: the fleet on a day, one customer in full, a car's
+dates, a customer's flags."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from lifecycle_cli.core.rules import Rules
+    from lifecycle_cli.store.customers import FlagChange
     from lifecycle_cli.store.insurance import VehicleDates
     from lifecycle_cli.store.vehicle_status import StatusChange
 
@@ -70,4 +72,16 @@ def set_status(engine: Engine, rules: Rules, today: date, vin: str, status: str)
         done = set_vehicle_status(conn, rules, vin, status, today, HolidayCalendar())
     if done is None:
         raise NotDone(f"找不到车架号 \"{vin}\"")
+    return done
+
+
+def set_customer(engine: Engine, rules: Rules, today: date, customer_id: str, values: dict[str, bool]) -> FlagChange:
+    """`customer set`: a customer's do-not-contact / sms opt-out by hand; NotDone when there is no such customer."""
+    from lifecycle_cli.core.calendar import HolidayCalendar
+    from lifecycle_cli.store.customers import set_customer_flags
+
+    with engine.begin() as conn:
+        done = set_customer_flags(conn, rules, customer_id, values, today, HolidayCalendar())
+    if done is None:
+        raise NotDone(f"找不到客户编号 \"{customer_id}\"")
     return done

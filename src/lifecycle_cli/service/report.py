@@ -94,11 +94,15 @@ def workload_days(conn: Connection, rules: Rules, today: date, options: ReportOp
     return rows
 
 
-def churn_list(engine: Engine, rules: Rules, options: ReportOptions, category: str | None) -> list[dict[str, Any]]:
-    """The churned vehicles on the day (of one category, one store), for the win-back calls."""
+def churn_list(engine: Engine, rules: Rules, options: ReportOptions,
+               category: str | None) -> tuple[list[dict[str, Any]], int]:
+    """The churned vehicles on the day (of one category, one store), for the win-back calls, and how
+    many do-not-contact customers were left out (a list meant for calling never holds them, §7)."""
     from lifecycle_cli.store.report import churn_list as query
     from lifecycle_cli.store.report import vehicles_as_of
 
     with engine.begin() as conn:
-        return query(conn, vehicles_as_of(conn, options.day, rules), options.day, options.first, options.last,
+        rows = query(conn, vehicles_as_of(conn, options.day, rules), options.day, options.first, options.last,
                      rules, category, options.store)
+    left_out = {r["customer_id"] for r in rows if r["do_not_contact"]}
+    return [r for r in rows if not r["do_not_contact"]], len(left_out)

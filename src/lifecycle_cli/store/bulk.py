@@ -22,6 +22,12 @@ IN_CHUNK = 900
 # A row's values for the columns its file has but it leaves empty (or that the importer made up,
 # like a visit's kind "other"): written only when the row is inserted, never over a stored value.
 INSERT_ONLY = "_defaults"
+# A row's values for columns that are stored only where nothing is stored yet (NULL), and on insert:
+# what the import works out rather than reads (a birthday or gender from a 身份证号).
+FILL_EMPTY = "_fill"
+# The customer's flags a person may change by command, each with the value the last import carried
+# (care-desk §9): the import sets a flag only when the file's value differs from that one.
+FOLLOWED_FLAGS = (("do_not_contact", "do_not_contact_imported"), ("sms_opt_out", "sms_opt_out_imported"))
 
 
 @dataclass
@@ -196,10 +202,11 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
     columns: set[str] = set()
     for row in rows:
         columns.update(row)
-        insert_only = row.get(INSERT_ONLY)
-        if insert_only:
-            columns.update(insert_only)
+        for extra in (row.get(INSERT_ONLY), row.get(FILL_EMPTY)):
+            if extra:
+                columns.update(extra)
     columns.discard(INSERT_ONLY)
+    columns.discard(FILL_EMPTY)
     return sorted(columns)
 
 
@@ -215,6 +222,9 @@ def merge_rows(rows: list[dict[str, Any]], key_of: Any, existing: dict[Any, dict
     updates: dict[Any, dict[str, Any]] = {}
     for row in rows:
         insert_only = row.pop(INSERT_ONLY, None)
+        fill = row.pop(FILL_EMPTY, None)
+        if fill:
+            insert_only = {**(insert_only or {}), **fill}
         key = key_of(row)
         if key in pending:
             pending[key].update(row)
@@ -225,6 +235,8 @@ def merge_rows(rows: list[dict[str, Any]], key_of: Any, existing: dict[Any, dict
             pending[key] = {**insert_only, **row} if insert_only else dict(row)
             counts.inserted += 1
             continue
+        if fill:
+            row = {**{c: v for c, v in fill.items() if old[c] is None}, **row}
         if insert_only and any(old[c] is not None and old[c] != v for c, v in insert_only.items()):
             counts.kept += 1
         if any(old[c] != v for c, v in row.items()):
@@ -246,17 +258,22 @@ def update_rows(conn: Connection, table: Table, updates: Iterable[dict[str, Any]
         update_by_pk(conn, table, [c for c in shape if c != "_pk"], batch)
 
 
-def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str, Any]]) -> tuple[UpsertCounts, dict[str, int]]:
-    """Insert new rows and update changed fields of existing ones, matched on one unique column."""
+def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str, Any]],
+            flags: Sequence[tuple[str, str]] = ()) -> tuple[UpsertCounts, dict[str, int]]:
+    """Insert new rows and update changed fields of existing ones, matched on one unique column;
+    `flags` are (flag, imported) column pairs a row sets through `follow_imported_flags`."""
     counts = UpsertCounts()
     keys = [row[key_column] for row in rows]
     columns = _columns(rows)
+    flags = [(flag, imported) for flag, imported in flags if imported in columns]
     existing: dict[str, dict[str, Any]] = {}
-    names = ("id", *columns)
+    names = ("id", *columns, *[flag for flag, _ in flags if flag not in columns])
     for part in chunks(sorted(set(keys))):
         for record in fetch_in(conn, table, names, key_column, part):
             found = dict(zip(names, record, strict=True))
             existing[found[key_column]] = found
+    if flags:
+        follow_imported_flags(rows, key_column, existing, flags)
     pending, updates = merge_rows(rows, itemgetter(key_column), existing, counts)
     counts.changed = set(pending) | set(updates)
     new_ids = _assign_ids(conn, table, pending)
@@ -283,9 +300,31 @@ def _assign_ids(conn: Connection, table: Table, pending: dict[Any, dict[str, Any
     return out
 
 
+def follow_imported_flags(rows: list[dict[str, Any]], key_column: str, existing: dict[Any, dict[str, Any]],
+                          flags: Sequence[tuple[str, str]]) -> None:
+    """Care-desk §9: a row carrying a flag's imported value (`imported`) always records it, and sets
+    the flag only when the value differs from the one the last import carried — so a flag a person
+    changed by command (`customer set`, `done --result do_not_contact`) stays until a file says
+    something new. A new customer takes the file's value; a stored one no file has spoken for yet
+    counts as having imported the default (no): a file's yes sets the flag, its no clears nothing.
+    In memory over the rows `existing` already holds: no query per row."""
+    last: dict[tuple[Any, str], Any] = {}
+    for row in rows:
+        key = row[key_column]
+        old = existing.get(key)
+        for flag, imported in flags:
+            if imported not in row:
+                continue
+            value = row[imported]
+            before = last.get((key, imported), None if old is None else bool(old[imported]))
+            if value != before:
+                row[flag] = value
+            last[key, imported] = value
+
+
 def upsert_customers(conn: Connection, rows: list[dict[str, Any]]) -> tuple[UpsertCounts, dict[str, int]]:
     """Upsert customers on customer_id; returns the counts and customer_id -> primary key."""
-    return _upsert(conn, CUSTOMERS, "customer_id", rows)
+    return _upsert(conn, CUSTOMERS, "customer_id", rows, FOLLOWED_FLAGS)
 
 
 def upsert_vehicles(conn: Connection, rows: list[dict[str, Any]]) -> tuple[UpsertCounts, dict[str, int]]:

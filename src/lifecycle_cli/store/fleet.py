@@ -164,6 +164,8 @@ def customer_detail(conn: Connection, customer_pk: int, on: date, rules: Rules) 
         "phone_valid": customer["phone_valid"],
         "birthday": customer["birthday"],
         "do_not_contact": customer["do_not_contact"],
+        "sms_opt_out": customer["sms_opt_out"],
+        "gender": customer["gender"],
         "store": customer["store"],
         "vehicles": vehicles,
     }

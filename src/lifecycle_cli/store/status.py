@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from lifecycle_cli.store.db import HEAD_REVISION, DatabaseMissing, check_not_newer, location, schema_state
+from lifecycle_cli.store.exportlog import export_summary
 from lifecycle_cli.store.golive import go_live_dates
 from lifecycle_cli.store.models import SCHEMA_VERSION
 from lifecycle_cli.store.tables import META, VEHICLES, VISITS
@@ -45,6 +46,7 @@ def database_status(conn: Connection) -> dict[str, Any]:
     if "meta" in tables:  # the rules the stored state was built with (store/rules_state.py)
         digest = conn.execute(select(META.c.value).where(META.c.key == "rules_digest")).scalar()
         go_live = dict(sorted(go_live_dates(conn).items()))  # each store's first task sync (store/golive.py)
+    exports = export_summary(conn) if "export_log" in tables else {"count": 0, "last": None}
     version = conn.dialect.server_version_info
     return {
         "engine": conn.dialect.name,
@@ -58,4 +60,5 @@ def database_status(conn: Connection) -> dict[str, Any]:
         "stores": stores,
         "rules_digest": digest,
         "go_live": go_live,
+        "exports": exports,  # unmasked exports (个人信息保护法): how many, the last one
     }

@@ -45,9 +45,10 @@ RULES_CHANGED = "rules_changed"
 # Why a task nobody worked closed the day after its window's last list day (care-desk §2, §9).
 LAPSED = "lapsed"
 LAPSED_CAPACITY = "lapsed_capacity"
-# Tasks a later sync opens again when the rules produce them again: closed by a rules change, or
-# because the car was no longer active (sold / scrapped / transferred) and now is again.
-REOPENED_REASONS = (RULES_CHANGED, *INACTIVE_STATUSES)
+# Tasks a later sync opens again when the rules produce them again: closed by a rules change,
+# because the car was no longer active (sold / scrapped / transferred) and now is again, or because
+# the customer was do-not-contact and no longer is (`customer set`, an import; never while flagged).
+REOPENED_REASONS = (RULES_CHANGED, *INACTIVE_STATUSES, "do_not_contact")
 SYNC_BATCH = 1000
 # The columns of a stored task that a sync brings in step with the rules.
 MUTABLE = ("rule_date", "due_date", "window_end", "stage", "owner", "role", "channel", "store")

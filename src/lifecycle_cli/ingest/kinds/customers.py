@@ -13,7 +13,7 @@ from lifecycle_cli.ingest.table import Row
 from lifecycle_cli.store import bulk
 
 # A customer's columns and their aliases; a vehicles sheet that carries its owner uses them too.
-COLUMNS = ("customer_id", "name", "phone", "birthday", "do_not_contact", "id_number", "gender",
+COLUMNS = ("customer_id", "name", "phone", "birthday", "do_not_contact", "sms_opt_out", "id_number", "gender",
            "referred_by", "store")
 ALIASES: dict[str, tuple[str, ...]] = {
     "customer_id": ("客户编号", "客户ID", "客户代码", "档案编号", "会员编号", "客户编码", "客户号", "会员号"),
@@ -22,6 +22,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
               "移动电话", "联系手机", "电话号码", "联系方式", "mobile"),
     "birthday": ("生日", "出生日期"),
     "do_not_contact": ("免打扰", "拒绝回访"),
+    "sms_opt_out": ("短信退订", "拒收短信"),
     "id_number": ("身份证号", "证件号码", "身份证号码", "证件号"),
     "gender": ("性别",),
     "referred_by": ("推荐人", "介绍人", "转介绍人"),
@@ -57,12 +58,45 @@ def parse_customer(kind: Kind, p: RowParser, row: Row, report: FileReport) -> di
             put(out, empty, column, p.value(row, column, V.parse_text))
     if p.has("birthday"):
         put(out, empty, "birthday", p.date(row, "birthday"))
-    if p.has("do_not_contact"):
-        # An empty cell says nothing: it must not clear a do-not-contact flag.
-        put(out, empty, "do_not_contact", p.value(row, "do_not_contact", V.parse_bool), False)
+    for flag in ("do_not_contact", "sms_opt_out"):
+        # An empty cell says nothing; a value is what the file carried: the store sets the flag
+        # from it only when it differs from the last import's (bulk.follow_imported_flags, §9).
+        if not p.has(flag):
+            continue
+        value = p.value(row, flag, V.parse_bool)
+        if value is None:
+            empty[flag] = False  # insert-only: a stored flag is kept (and counted as kept)
+        else:
+            out[f"{flag}_imported"] = value
+    if p.has("id_number"):
+        fill = _from_id_number(kind, p, row, report, out)
+        if fill:
+            out[bulk.FILL_EMPTY] = fill
     if empty:
         out[bulk.INSERT_ONLY] = empty
     return out
+
+
+def _from_id_number(kind: Kind, p: RowParser, row: Row, report: FileReport, out: dict[str, Any]) -> dict[str, Any]:
+    """身份证号 fills only what the row leaves empty and nothing stored has (birthday, gender); the
+    number itself is neither kept nor shown (个人信息保护法). A bad number is a warning, never a reject;
+    a row with both values is not read at all (nothing to fill, and no per-row cost at a million rows)."""
+    if out.get("birthday") is not None and out.get("gender") is not None:
+        return {}
+    try:
+        facts = p.value(row, "id_number", V.parse_id_number)
+    except RowError as exc:
+        kind.ctx.say(report, row.line, exc.column, f"{exc.reason}，未用于补填生日和性别（此行照常导入）", "warning",
+                     "id_number")
+        return {}
+    if facts is None:
+        return {}
+    fill: dict[str, Any] = {}
+    if out.get("birthday") is None:
+        fill["birthday"] = facts.birthday
+    if out.get("gender") is None:
+        fill["gender"] = facts.gender
+    return fill
 
 
 def land_customers(kind: Kind, conn: Any, rows: list[dict[str, Any]], report: FileReport) -> None:

@@ -39,7 +39,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "inspection_due": ("年审到期日期", "年审到期", "年检到期", "年检到期日期", "年审日期"),
 }
 LABELS = {"vin": "车架号", "delivery_date": "交车日期", "mileage_km": "里程"}
-_OWNER_FIELDS = ("name", "phone", "birthday", "do_not_contact")
+_OWNER_FIELDS = ("name", "phone", "birthday", "do_not_contact", "sms_opt_out")
 _EXPIRIES = ("commercial_insurance_expiry", "compulsory_insurance_expiry", "inspection_due")
 
 

@@ -3,7 +3,7 @@
 Each ``parse_*`` function takes a raw cell (``str`` from a CSV, or the Python object
 openpyxl gives for an xlsx cell) and returns a clean value, ``None`` for a blank cell,
 or raises :class:`BadValue` whose text is the reason in Chinese. One module per family:
-`dates`, `numbers` (km, amounts), `ids` (phones, VINs), `words` (text, yes/no, visit kinds);
+`dates`, `numbers` (km, amounts), `ids` (phones, VINs), `idcard` (身份证号: birth date and gender only), `words` (text, yes/no, visit kinds);
 `cells` holds what they share.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from lifecycle_cli.ingest.values.cells import BadValue
 from lifecycle_cli.ingest.values.dates import parse_date
+from lifecycle_cli.ingest.values.idcard import IdFacts, parse_id_number
 from lifecycle_cli.ingest.values.ids import Phone, Vin, parse_phone, parse_vin, vin_check_digit
 from lifecycle_cli.ingest.values.numbers import parse_amount, parse_km
 from lifecycle_cli.ingest.values.words import VISIT_KINDS, parse_bool, parse_text, parse_visit_kind
@@ -18,11 +19,13 @@ from lifecycle_cli.ingest.values.words import VISIT_KINDS, parse_bool, parse_tex
 __all__ = [
     "VISIT_KINDS",
     "BadValue",
+    "IdFacts",
     "Phone",
     "Vin",
     "parse_amount",
     "parse_bool",
     "parse_date",
+    "parse_id_number",
     "parse_km",
     "parse_phone",
     "parse_text",
