@@ -179,3 +179,16 @@ def test_report_shows_workload_rows(store: tuple[Path, dict[str, str]]) -> None:
     # a consultant's 7-day calls (capacity 1) in the forecast: levelled days ahead, never over
     ahead_rows = [r for r in rows if r["owner"] in ("李娜", "陈晨")]
     assert ahead_rows and all(r["listed"] <= 1 == r["capacity"] for r in ahead_rows)
+
+
+def test_the_first_report_after_new_lines_shows_today_as_levelled_now(store: tuple[Path, dict[str, str]]) -> None:
+    """Lines new since the day's first list (a campaign added this morning) are levelled by the report
+    that meets them; its workload rows for today are read after that, not before."""
+    db, env = store
+    env = {**env, **clock(START)}
+    due_lines(db, env=env)
+    run_ok(db, "campaign", "add", "冬季免费检测", "--kind", "seasonal_campaign", "--stage", "保内初期", "-y", env=env)
+    first = run_json(db, "report", env=env)["workload_days"]
+    again = run_json(db, "report", env=env)["workload_days"]
+    assert first == again
+    assert sum(r["listed"] + r["deferred"] for r in first if r["date"] == START.isoformat()) > 14  # the campaign's

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
     from lifecycle_cli.core.calendar import HolidayCalendar
+    from lifecycle_cli.core.capacity import DayLevel
     from lifecycle_cli.core.rules import Rules
     from lifecycle_cli.steps import Steps
 
@@ -35,6 +36,7 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
     """
     from lifecycle_cli.collector import few_collections
     from lifecycle_cli.core.calendar import HolidayCalendar
+    from lifecycle_cli.core.capacity import DayLevel
     from lifecycle_cli.service.report_trend import campaigns_of, kpi_trend, month_kpis
     from lifecycle_cli.store.churn_reasons import reason_counts
     from lifecycle_cli.store.report import churn_counts, stage_distribution, vehicles_as_of
@@ -83,15 +85,15 @@ def workload_days(conn: Connection, rules: Rules, today: date, options: ReportOp
     from lifecycle_cli.store.workload import forecast_rows, workload_rows
 
     day, store = options.day, options.store
-    rows = workload_rows(conn, options.first, min(day, today), store)
     start, end = max(day, today), day + timedelta(days=rules.call_list.ahead_days - 1)
-    if start <= end:
+    levels: list[DayLevel] = []
+    if start <= end:  # levelled first: today's lines new since its first list are stored before they are read
         tasks = [v.task for v in open_tasks(conn, start, end, store=store)]
         levels = level_window(conn, rules, tasks, start, end, today=today, calendar=calendar, store=store)
-        if start == today and not any(r["date"] == today for r in rows):  # levelled just now
-            rows += workload_rows(conn, today, today, store)
-        rows += forecast_rows(levels, today)
-    return rows
+    rows = workload_rows(conn, options.first, min(day, today), store)
+    if start <= end and start == today and day < today:  # a look back: today as stored
+        rows += workload_rows(conn, today, today, store)
+    return rows + forecast_rows(levels, today)
 
 
 def churn_list(engine: Engine, rules: Rules, options: ReportOptions,
