@@ -175,7 +175,8 @@ def test_parts_are_counted_as_the_operators_do(db: Path, files: Files, tmp_path:
 def test_json_keys_are_the_contract(db: Path, files: Files) -> None:
     env = store_of(db, files, "2025-09-30", [("C1", "张伟", "男")])
     [message] = messages(db, "2025-09-30", env)
-    assert list(message) == ["customer_id", "name", "phone", "code", "vin", "text", "parts", "task_ids"]
+    assert list(message) == ["customer_id", "name", "phone", "code", "vin", "text", "parts", "task_ids", "date"]
+    assert message["date"] == "2025-09-30"  # the day it goes out (a batch of several days)
 
 
 # --------------------------------------------------------------------------- who gets none
@@ -219,7 +220,7 @@ def test_gbk_csv_for_older_gateways(db: Path, files: Files, tmp_path: Path) -> N
     run_ok(db, "messages", "--format", "csv", "--encoding", "gbk", "--out", out, env=env)
 
     text = out.read_bytes().decode("gbk")
-    assert text.splitlines()[0] == "手机,短信内容,计费条数,客户编号,姓名,任务代码,车架号,任务号"
+    assert text.splitlines()[0] == "手机,短信内容,计费条数,客户编号,姓名,任务代码,车架号,任务号,发送日期"
     assert "中秋国庆双节快乐" in text.splitlines()[1]
 
 

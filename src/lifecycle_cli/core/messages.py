@@ -59,9 +59,11 @@ class Message:
     task_ids: tuple[int, ...]
 
     def record(self) -> dict[str, object]:
-        """The JSON contract: customer_id, name, phone, code, vin, text, parts, task_ids."""
+        """The JSON contract: customer_id, name, phone, code, vin, text, parts, task_ids; and `date`, the
+        day it goes out (a batch of several days, `--days N`)."""
         return {"customer_id": self.customer_id, "name": self.name, "phone": self.phone, "code": self.code,
-                "vin": self.vin, "text": self.text, "parts": self.parts, "task_ids": list(self.task_ids)}
+                "vin": self.vin, "text": self.text, "parts": self.parts, "task_ids": list(self.task_ids),
+                "date": self.day.isoformat()}
 
 
 def field_values(who: Recipient, task: TaskFacts, rules: Rules) -> dict[str, str]:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # The gateway's columns first (phone, text), then what ties a row back to the customer and the tasks.
 COLUMNS = {"phone": "手机", "text": "短信内容", "parts": "计费条数", "customer_id": "客户编号", "name": "姓名",
-           "code": "任务代码", "vin": "车架号", "task_ids": "任务号"}
+           "code": "任务代码", "vin": "车架号", "task_ids": "任务号", "date": "发送日期"}
 
 
 class EncodingRefused(UsageError):
@@ -51,7 +51,7 @@ def csv_bytes(messages: Sequence[Message], encoding: str, english_headers: bool 
 
 
 def json_text(messages: Sequence[Message]) -> str:
-    """The batch as JSON: a list of {customer_id, name, phone, code, vin, text, parts, task_ids}."""
+    """The batch as JSON: a list of {customer_id, name, phone, code, vin, text, parts, task_ids, date}."""
     import json
 
     return json.dumps([m.record() for m in messages], ensure_ascii=False) + "\n"
