@@ -316,9 +316,15 @@ def test_every_task_id_and_phone_is_readable_on_a_narrow_terminal(world: Path, w
     assert "…" not in text
     words = set(re.split(r"[\s│┃(；]+", text))
     for line in lines:
-        assert line["phone"] in words  # whole, on one line
+        assert line["phone"] in words and line["name"] in words  # whole, on one line
         for task in line["tasks"]:
             assert f"#{task['task_id']}" in words
+    # At 80 columns the long hint and the stage are left out (piped output and sheets keep them), so a
+    # row is a line or two; at 120 the hint is there.
+    assert ("话术要点" in text, "阶段" in text) == ((False, False) if width == 80 else (True, True))
+    if width == 80:
+        rows = len([x for x in text.splitlines() if x.startswith("│")])
+        assert rows <= 3 * len(lines), text
 
 
 # --------------------------------------------------------------------------- KPIs

@@ -129,7 +129,11 @@ def _day_table(day: date, day_lines: Sequence[dict[str, Any]]) -> None:
         rows,
         title=f"回访清单 {day}：{len(day_lines)} 位客户，{task_count} 项任务",
         styles=styles,
-        whole=(2,),  # the phone is dialled: never wrapped or cut; the task ids wrap, never cut
+        # The phone is dialled, the name read out, the plate matched: never wrapped or cut; the task
+        # ids wrap, never cut. A narrow terminal leaves out the hint (120 columns), the days overdue (in
+        # the task's text too; 160) and the stage (100), so a row stays a line or two at 80 columns.
+        whole=(1, 2, 3, 5),
+        wide_only={8: 120, 7: 160, 6: 100},
     )
 
 

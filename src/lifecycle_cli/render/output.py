@@ -14,7 +14,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -168,12 +168,22 @@ def print_table(
     stream: TextIO | None = None,
     styles: Sequence[str | None] | None = None,
     whole: Sequence[int] = (),
+    wide_only: Mapping[int, int] | None = None,
 ) -> None:
     """A rich table on a terminal; tab-separated plain lines when piped or under cron.
 
     On a narrow terminal cells wrap (fold), never cut with an ellipsis; the columns in `whole`
-    (a phone number) are never wrapped either."""
+    (a phone number, a name) are never wrapped either. `wide_only` maps a column to the terminal
+    width it needs to be shown at all (a long hint): narrower, the terminal table leaves it out so
+    the rest stays one or two lines a row; piped output always has every column."""
     stream = stream or sys.stdout
+    if is_terminal(stream) and wide_only:
+        width = console(stream).width
+        keep = [i for i in range(len(headers)) if width >= wide_only.get(i, 0)]
+        if len(keep) < len(headers):
+            headers = [headers[i] for i in keep]
+            rows = [[row[i] for i in keep] for row in rows]
+            whole = [keep.index(i) for i in whole if i in keep]
     if not is_terminal(stream):
         if title:
             stream.write(f"# {screen_text(title)}\n")

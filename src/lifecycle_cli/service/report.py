@@ -36,7 +36,6 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
     """
     from lifecycle_cli.collector import few_collections
     from lifecycle_cli.core.calendar import HolidayCalendar
-    from lifecycle_cli.core.capacity import DayLevel
     from lifecycle_cli.service.report_trend import campaigns_of, kpi_trend, month_kpis
     from lifecycle_cli.store.churn_reasons import reason_counts
     from lifecycle_cli.store.report import churn_counts, stage_distribution, vehicles_as_of
