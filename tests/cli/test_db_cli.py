@@ -155,6 +155,7 @@ def test_a_version_3_database_loses_its_id_numbers_and_gains_the_privacy_columns
     engine = engine_of(world)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE export_log"))
+        conn.execute(text("DROP INDEX ix_task_store_open_window"))
         for column in ("do_not_contact_imported", "sms_opt_out", "sms_opt_out_imported"):
             conn.execute(text(f"ALTER TABLE customer DROP COLUMN {column}"))
         conn.execute(text("ALTER TABLE customer ADD COLUMN id_number VARCHAR"))

@@ -144,6 +144,8 @@ class Task(SQLModel, table=True):
         Index("ix_task_open_due", "status", "due_date"),
         # The call list's open tasks of a day: live windows and the days ahead, never the lapsed pile.
         Index("ix_task_open_window", "status", "window_end", "due_date"),
+        # One store's open tasks (`due --store S` on a group's database): the cost follows the store.
+        Index("ix_task_store_open_window", "store", "status", "window_end", "due_date"),
         # Open tasks of one code whose window ended (renewal steps to close as next_step / lapsed).
         Index("ix_task_code_open_window", "code", "status", "window_end"),
     )
