@@ -81,6 +81,21 @@ def test_unmask_shows_full_numbers_and_writes_the_export_log(store: Path, args: 
     assert sql_rows(store, "select count(*) from export_log where filters like ?", (f"%{C102}%",))[0][0] == 0
 
 
+@pytest.mark.parametrize(("args", "command"), [
+    (("vehicles", "--unmask", "--format", "csv"), "vehicles"),
+    (("report", "--unmask", "--format", "json"), "report"),
+    (("campaign", "list", "--unmask"), "campaign list"),
+    (("outcomes", "--unmask", "--format", "json"), "outcomes"),
+])
+def test_exports_without_a_phone_column_take_unmask_and_log_it(store: Path, args: tuple[str, ...],
+                                                                command: str) -> None:
+    """Every export the issue names accepts --unmask (one habit for the desk), and the log says so."""
+    out = run_ok(store, *args).stdout
+    assert C102 not in out
+    [logged] = json.loads(run_ok(store, "db", "exports", "--format", "json").stdout)
+    assert logged["command"] == command and "--unmask" not in logged["filters"]
+
+
 def test_db_status_and_db_exports_summarise_the_log(store: Path) -> None:
     status = json.loads(run_ok(store, "db", "status", "--format", "json").stdout)
     assert status["exports"] == {"count": 0, "last": None}

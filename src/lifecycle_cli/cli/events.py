@@ -379,6 +379,7 @@ def campaign_list(
     until: str = typer.Option(None, "--until", metavar="日期", help="活动日期到 YYYY-MM-DD"),
     fmt: FormatOption = "table",
     english_headers: EnglishHeadersOption = False,
+    unmask: UnmaskOption = False,
 ) -> None:
     """活动清单：客群、车辆与客户数、任务完成情况、回访结果。"""
     from lifecycle_cli.render.output import write_records
@@ -388,7 +389,8 @@ def campaign_list(
     rules = context.rules()
     first = parse_day(since, "--since") if since else None
     last = parse_day(until, "--until") if until else None
-    records = [_campaign_for_people(r, rules) for r in list_campaigns(context.engine(), first, last)]
+    records = phones_for_export(
+        ctx, [_campaign_for_people(r, rules) for r in list_campaigns(context.engine(), first, last)], unmask)
     if fmt == "table":
         for r in records:
             r["kind"] = r["kind_name"]

@@ -51,15 +51,17 @@ def vehicles_command(
     model: str = typer.Option(None, "--model", metavar="车型", help="只列出此车型"),
     fmt: FormatOption = "table",
     english_headers: EnglishHeadersOption = False,
+    unmask: UnmaskOption = False,
 ) -> None:
     """列出车辆及其生命周期阶段（按车龄和预计里程，取较后的阶段）。"""
+    from lifecycle_cli.cli.privacy import phones_for_export
     from lifecycle_cli.render.output import write_records
     from lifecycle_cli.service.fleet import FleetOptions, vehicles
 
     context = get_context(ctx)
     rules = context.rules()
     options = FleetOptions(day=day_or_today(on, rules), stage=stage, store=store, model=model)
-    records = vehicles(context.engine(), rules, options)
+    records = phones_for_export(ctx, vehicles(context.engine(), rules, options), unmask, store=store)
     write_records(records, VEHICLE_HEADERS, fmt, english_headers=english_headers,
                   title=f"车辆生命周期阶段（{options.day}，共 {len(records)} 辆）")
 

@@ -20,6 +20,7 @@ from lifecycle_cli.cli.common import (
     write_records_workbook,
 )
 from lifecycle_cli.cli.helptext import LifecycleCommand
+from lifecycle_cli.cli.privacy import UnmaskOption
 
 OUTCOMES_FORMAT = Choice(fixed=lambda: (Entry(c) for c in ("table", "csv", "xlsx", "json")))
 COLUMNS = {
@@ -52,8 +53,10 @@ def outcomes_command(
                             help="输出格式：table / csv / xlsx（需要 --out）/ json"),
     english_headers: EnglishHeadersOption = False,
     out: Path = typer.Option(None, "--out", metavar="文件", help="输出文件（--format xlsx 时必需）"),
+    unmask: UnmaskOption = False,
 ) -> None:
     """回访记录：某月或某段日期的每次回访结果（记录人、客户、任务、结果、备注、满意度、原因），供厂家审核。"""
+    from lifecycle_cli.cli.privacy import phones_for_export
     from lifecycle_cli.render.output import write_json, write_records
     from lifecycle_cli.service.outcomes import records
 
@@ -71,7 +74,7 @@ def outcomes_command(
             fail("--to 早于 --from", EXIT_USAGE)
     else:
         first, last = parse_month(month or today(rules).strftime("%Y-%m"))
-    rows = records(context.engine(), rules, first, last, store)
+    rows = phones_for_export(ctx, records(context.engine(), rules, first, last, store), unmask, store=store)
     if fmt == "xlsx":
         write_records_workbook(out, rows, COLUMNS, english_headers, "回访记录")
         return

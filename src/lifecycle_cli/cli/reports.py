@@ -214,8 +214,10 @@ def _register_report(app: typer.Typer) -> None:
         workload_only: bool = typer.Option(False, "--workload",
                                            help="只输出各负责人每天的产能、已列入、顺延、超出产能过期"),
         english_headers: EnglishHeadersOption = False,
+        unmask: UnmaskOption = False,
     ) -> None:
         """售后经理报表：阶段分布、KPI（含分子分母与目标）、流失分类、未来工作量；html / xlsx 为带图表的文件。"""
+        from lifecycle_cli.cli.privacy import phones_for_export
         from lifecycle_cli.render.output import write_csv, write_json, write_records
         from lifecycle_cli.render.progress import progress_line
         from lifecycle_cli.service.report import report
@@ -227,6 +229,7 @@ def _register_report(app: typer.Typer) -> None:
         engine = context.engine()
         with progress_line() as steps:  # a report before any `due` after a big import stores the days ahead
             data = report(engine, rules, today(rules), options, steps)
+        phones_for_export(ctx, [data], unmask, store=store)  # no phone in it; --unmask is logged all the same
         if out is not None:
             _write_report_file(context, data, rules, fmt, out)
         elif workload_only:
