@@ -115,7 +115,6 @@ def _day_table(day: date, day_lines: Sequence[dict[str, Any]]) -> None:
         names = "； ".join(
             f"{t['name']} #{t['task_id']}" + (f"(逾期{t['overdue_days']}天)" if t["overdue_days"] else "")
             + (f"(顺延{t['deferred_days']}次)" if t.get("deferred_days") else "")
-            + ("(短信)" if t["channel"] == "sms" else "")
             for t in tasks
         )
         plates = "、".join(sorted({t["plate"] for t in tasks if t["plate"]}))
