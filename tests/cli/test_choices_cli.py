@@ -16,7 +16,7 @@ ROLES = ("sales_manager 销售经理 / sales_consultant 销售顾问 / service_a
          "service_manager 服务经理 / insurance_specialist 续保专员 / aftersales_manager 售后经理 / general_manager 总经理")
 RESULTS = ("reached 接通 / no_answer 未接通 / switched_off 关机 / suspended 停机 / booked 已预约 / reschedule 改约 / "
            "declined 拒绝 / wrong_number 号码错误 / invalid_number 空号 / not_owner 非本人 / vehicle_sold 车已卖 / "
-           "do_not_contact 要求免打扰 / sent 已发送")
+           "do_not_contact 要求免打扰 / sms_opt_out 短信退订 / sent 已发送")
 EVENT_KINDS = "complaint 客户抱怨 / rescue 维修救援 / warranty_claim 保修索赔 / breakdown 保修外故障"
 
 

@@ -146,7 +146,7 @@ def test_a_result_not_in_the_list_exits_2_and_records_nothing(world: Path, call:
     assert refusal(world, "done", call, "--result", "maybe") == (
         '--result: 不认识 "maybe"，可用：reached 接通 / no_answer 未接通 / switched_off 关机 / suspended 停机 / '
         'booked 已预约 / reschedule 改约 / declined 拒绝 / wrong_number 号码错误 / invalid_number 空号 / '
-        'not_owner 非本人 / vehicle_sold 车已卖 / do_not_contact 要求免打扰 / sent 已发送')
+        'not_owner 非本人 / vehicle_sold 车已卖 / do_not_contact 要求免打扰 / sms_opt_out 短信退订 / sent 已发送')
     assert outcomes(world, call) == []
     assert call in listed_ids(world, DAY)
 

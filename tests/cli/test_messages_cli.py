@@ -196,6 +196,22 @@ def test_opted_out_and_do_not_contact_customers_get_no_message(db: Path, files: 
         ("closed", reason)]
 
 
+def test_the_sms_opt_out_result_stops_messages_and_undo_brings_them_back(db: Path, files: Files) -> None:
+    """A customer on the phone asks for no more texts: `done --result 短信退订` (sms_opt_out)."""
+    env = store_of(db, files, "2025-09-29", [("C1", "张伟", "男"), ("C2", "李娜", "女")], delivered="2025-09-25")
+    messages(db, "2025-09-29", env)  # C2's greeting of 09-30 is stored
+    [line] = [x for x in json.loads(run_ok(db, "due", "--format", "json", env=env).stdout) if x["customer_id"] == "C2"]
+    call = line["tasks"][0]["task_id"]
+    said = run_ok(db, "done", str(call), "--result", "短信退订", env=env).stdout
+    assert f"已记录：任务 {call}（交车24小时感谢回访）短信退订，该客户不再收到短信（待发短信已关闭；电话回访照常）" in said
+    assert sql_rows(db, "SELECT sms_opt_out FROM customer WHERE customer_id = 'C2'") in ([(1,)], [(True,)])
+    assert [m["customer_id"] for m in messages(db, "2025-09-30", env)] == ["C1"]
+    assert sql_rows(db, "SELECT t.status FROM task t JOIN customer c ON c.id = t.customer_pk "
+                        "WHERE c.customer_id = 'C2' AND t.code = 'delivery_call_7d'") == [("open",)]  # calls go on
+    run_ok(db, "done", str(call), "--undo", env=env)
+    assert [m["customer_id"] for m in messages(db, "2025-09-30", env)] == ["C1", "C2"]
+
+
 # --------------------------------------------------------------------------- --mark-sent and files
 
 

@@ -164,7 +164,7 @@ def due_command(
 
 _RESULT_HELP = ("回访结果（代码或名称）：reached 接通 / no_answer 未接通 / switched_off 关机 / suspended 停机 / "
                 "booked 已预约 / reschedule 改约 / declined 拒绝 / wrong_number 号码错误 / invalid_number 空号 / "
-                "not_owner 非本人 / vehicle_sold 车已卖 / do_not_contact 要求免打扰 / sent 已发送")
+                "not_owner 非本人 / vehicle_sold 车已卖 / do_not_contact 要求免打扰 / sms_opt_out 短信退订 / sent 已发送")
 
 
 def done_command(
@@ -287,6 +287,8 @@ def _say_recorded(done: Recorded, options: OutcomeOptions, rules: Rules) -> None
         say(f"已记录：任务 {task_id}（{name}）{label}，该车的待办任务已关闭")
     elif options.result == "do_not_contact":
         say(f"已记录：任务 {task_id}（{name}）{label}，该客户已设为免打扰，不再出现在任何清单")
+    elif options.result == "sms_opt_out":
+        say(f"已记录：任务 {task_id}（{name}）{label}，该客户不再收到短信（待发短信已关闭；电话回访照常）")
     else:
         say(f"已记录：任务 {task_id}（{name}）{label}{extra}，任务完成")
     if task.get("complaint_event_id") is not None:

@@ -26,6 +26,7 @@ OUTCOME_LABELS = {
     "not_owner": "非本人",
     "vehicle_sold": "车已卖",
     "do_not_contact": "要求免打扰",
+    "sms_opt_out": "短信退订",
     "sent": "已发送",
 }
 OUTCOMES = tuple(OUTCOME_LABELS)
@@ -34,7 +35,8 @@ RETRY_OUTCOMES = frozenset({"no_answer", "switched_off", "suspended"})
 # The customer's phone is wrong: flagged (customer.bad_phone) and their open phone tasks closed.
 BAD_PHONE_OUTCOMES = frozenset({"wrong_number", "invalid_number", "not_owner"})
 # A contact (care-desk §9): the customer was spoken to; the rest are attempts.
-CONTACT_OUTCOMES = frozenset({"reached", "booked", "reschedule", "declined", "vehicle_sold", "do_not_contact"})
+CONTACT_OUTCOMES = frozenset({"reached", "booked", "reschedule", "declined", "vehicle_sold", "do_not_contact",
+                              "sms_opt_out"})
 SUCCESSFUL_OUTCOMES = frozenset({"reached", "booked"})
 # Results a satisfaction score (1-5) may come with, and the tasks it may be asked on.
 SCORED_OUTCOMES = frozenset({"reached", "booked"})
@@ -194,7 +196,8 @@ class OutcomeEffect:
 def outcome_effect(result: str, attempts_before: int, rules: Rules, code: str | None = None) -> OutcomeEffect:
     """An attempt's effect: no_answer / switched_off / suspended retry until max_attempts (then
     unreachable); the bad-number family closes the customer's phone tasks, vehicle_sold the car's,
-    do_not_contact takes the customer off every list; the others close the task. A complaint's
+    do_not_contact takes the customer off every list, sms_opt_out off the messages; the others close the
+    task. A complaint's
     escalation (`code` STAYS_OPEN_CODES) stays open on any result of the task alone: until resolved."""
     if result not in OUTCOMES:
         raise ValueError(result)
@@ -213,4 +216,4 @@ def outcome_scope(result: str) -> str:
     """What a closing result closes beyond its task (OutcomeEffect.scope)."""
     if result in BAD_PHONE_OUTCOMES:
         return "phone"
-    return {"vehicle_sold": "vehicle", "do_not_contact": "customer"}.get(result, "task")
+    return {"vehicle_sold": "vehicle", "do_not_contact": "customer", "sms_opt_out": "messages"}.get(result, "task")

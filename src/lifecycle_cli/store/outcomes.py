@@ -148,7 +148,8 @@ def _insert(conn: Connection, attempt: Attempt, code: str) -> int:
 def _apply_scope(conn: Connection, rules: Rules, scope: str, row: Any, result: str, on: date, today: date) -> None:
     """Beyond the task: a bad number closes the customer's open phone tasks and flags the number,
     a sold car is marked sold and closes its open tasks (reason sold: they come back if it is set
-    active again), do-not-contact takes the customer off every list."""
+    active again), do-not-contact takes the customer off every list, an sms opt-out off the messages
+    (their open sms tasks close)."""
     customer_pk = row["customer_pk"]
     close = {"status": "closed", "closed_reason": result, "closed_on": on}
     t = TASKS
@@ -164,6 +165,10 @@ def _apply_scope(conn: Connection, rules: Rules, scope: str, row: Any, result: s
     elif scope == "customer":
         conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(do_not_contact=True))
         conn.execute(update(t).where(t.c.customer_pk == customer_pk, t.c.status == "open").values(**close))
+    elif scope == "messages":
+        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(sms_opt_out=True))
+        conn.execute(update(t).where(t.c.customer_pk == customer_pk, t.c.status == "open",
+                                     t.c.channel == "sms").values(**close))
 
 
 def undo_outcome(conn: Connection, rules: Rules, task_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -212,6 +217,8 @@ def _undo_scope(conn: Connection, rules: Rules, row: Any, last: dict[str, Any]) 
         conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(bad_phone=None))
     elif scope == "customer":
         conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(do_not_contact=False))
+    elif scope == "messages":
+        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(sms_opt_out=False))
 
 
 def _max_id(conn: Connection) -> int:
