@@ -75,6 +75,32 @@ def test_a_score_at_or_below_complaint_at_opens_a_complaint_linked_to_the_call(s
     assert (event["response_due"], event["resolution_due"]) == ("2026-11-24", "2026-11-30")
 
 
+def test_undoing_a_low_score_withdraws_the_complaint_it_opened_unless_it_was_worked(store: Path) -> None:
+    """A mistaken 1 undone: its complaint goes with it (no follow-up, no escalation, counted nowhere);
+    once the complaint's follow-up was called, undoing the score leaves the complaint to be resolved."""
+    task = task_id_of(store, DAY, "C3", "post_service_followup")
+    run_ok(store, "done", task, "--result", "reached", "--score", "1")
+    undone = run_ok(store, "done", task, "--undo").stdout
+    assert "这次回访的低分登记的客户抱怨 #1 已一并撤销（其回访与升级任务已关闭）" in undone
+    assert sql_rows(store, "SELECT status FROM event WHERE id = 1") == [("withdrawn",)]
+    assert sql_rows(store, "SELECT code, status, closed_reason FROM task WHERE code IN "
+                           "('complaint_followup', 'complaint_escalation') ORDER BY id") == [
+        ("complaint_followup", "closed", "withdrawn"), ("complaint_escalation", "closed", "withdrawn"),
+        ("complaint_escalation", "closed", "withdrawn")]
+    assert run_json(store, "event", "list", "--open") == []
+    # After its response deadline (11-24) a complaint counts in 抱怨处理及时率; a withdrawn one does not.
+    kpi = run_json(store, "report", "--month", "2026-11", "--format", "json", env=morning("2026-11-26"))["kpis"]
+    assert kpi["complaint_timely_rate"]["denominator"] == 0
+    # Scored again (low): a new complaint; its follow-up called the next day; the undo keeps it.
+    run_ok(store, "done", task, "--result", "reached", "--score", "2")
+    [follow] = [t["task_id"] for t in due_tasks(store, "--date", "2026-11-24", env=morning("2026-11-24"))
+                if t["code"] == "complaint_followup"]
+    run_ok(store, "done", follow, "--result", "reached", env=morning("2026-11-24"))
+    kept = run_ok(store, "done", task, "--undo", env=morning("2026-11-24")).stdout
+    assert "这次回访的低分登记的客户抱怨 #2 已有处理记录，保留" in kept
+    assert sql_rows(store, "SELECT status FROM event WHERE id = 2") == [("open",)]
+
+
 def test_a_low_score_with_another_complaint_at_opens_nothing(store: Path, tmp_path: Path) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text("[survey]\ncomplaint_at = 0\n", encoding="utf-8")

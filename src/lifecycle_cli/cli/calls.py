@@ -259,6 +259,11 @@ def _undo(context: Context, rules: Rules, task_id: int) -> None:
     state = "任务重新打开" if done.task["status"] == "open" else "任务仍为关闭"
     say(f"已撤销：任务 {task_id}（{done.name}）{outcome['attempt_date']} 的「{OUTCOME_LABELS.get(outcome['result'], '')}」，"
         f"{state}")
+    complaint = outcome.get("complaint")
+    if complaint is not None:
+        event_id, withdrawn = complaint
+        say(f"这次回访的低分登记的客户抱怨 #{event_id} 已一并撤销（其回访与升级任务已关闭）" if withdrawn else
+            f"这次回访的低分登记的客户抱怨 #{event_id} 已有处理记录，保留（需要时用 lifecycle event resolve 结案）")
 
 
 def _say_recorded(done: Recorded, options: OutcomeOptions, rules: Rules) -> None:

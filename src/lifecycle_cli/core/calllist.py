@@ -56,6 +56,7 @@ CLOSED_REASON_LABELS = {
     "superseded": "到期日已变更",
     "postponed": "邀约已顺延",
     "resolved": "抱怨已解决",
+    "withdrawn": "已撤销",
     "sms_opt_out": "短信退订",
     # The car left (vehicle.status, core/facts.py VEHICLE_STATUS_LABELS).
     "sold": "车辆已售",

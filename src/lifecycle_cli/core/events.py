@@ -27,7 +27,11 @@ from lifecycle_cli.core.staffing import Staffing
 
 # An event's status: open until resolved, then resolved satisfied or unsatisfied.
 STATUSES = ("open", "satisfied", "unsatisfied")
-STATUS_LABELS = {"open": "处理中", "satisfied": "已解决（满意）", "unsatisfied": "已解决（不满意）"}
+# A complaint a low score opened, withdrawn with that score (`done --undo`) before anyone worked it:
+# kept as history, counted nowhere.
+WITHDRAWN = "withdrawn"
+STATUS_LABELS = {"open": "处理中", "satisfied": "已解决（满意）", "unsatisfied": "已解决（不满意）",
+                 WITHDRAWN: "已撤销"}
 # Call outcomes that mean the customer was reached (the follow-up happened).
 CONTACT_RESULTS = ("reached", "booked", "declined")
 # KPIs that are a count per month rather than a rate (value = numerator, denominator = 1 month).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.calendar import HolidayCalendar
@@ -100,6 +100,28 @@ def complaint_from_score(conn: Connection, rules: Rules, task: Any, outcome_id: 
     return int(event["id"]) if event is not None else None
 
 
+def withdraw_score_complaint(conn: Connection, outcome_id: int, on: date) -> tuple[int, bool] | None:
+    """`done --undo` of a low score: the complaint it opened is withdrawn with it (status withdrawn, its
+    open follow-up and escalations closed `withdrawn`) unless someone has worked it already (a call
+    recorded on its tasks, a response, a resolution): then it stays. (event id, withdrawn) or None."""
+    from lifecycle_cli.core.events import WITHDRAWN
+
+    e, t, o = EVENTS, TASKS, OUTCOMES
+    event = conn.execute(select(e.c.id, e.c.status, e.c.responded_on, e.c.followup_task_id).where(
+        e.c.outcome_id == outcome_id, e.c.kind == COMPLAINT)).first()
+    if event is None:
+        return None
+    own = or_(t.c.id == event.followup_task_id, t.c.event_key.like(f"event:{event.id}:escalation:%"))
+    worked = conn.execute(select(func.count()).select_from(o.join(t, t.c.id == o.c.task_id)).where(
+        own, o.c.withdrawn.is_(False))).scalar()
+    if event.status != "open" or event.responded_on is not None or worked:
+        return event.id, False
+    conn.execute(update(e).where(e.c.id == event.id).values(status=WITHDRAWN))
+    conn.execute(update(t).where(own, t.c.status == "open").values(
+        status="closed", closed_reason=WITHDRAWN, closed_on=on))
+    return event.id, True
+
+
 def event_of_outcome(conn: Connection, outcome_id: int) -> int | None:
     """The complaint a scored call opened (None: it opened none)."""
     found = conn.execute(select(EVENTS.c.id).where(EVENTS.c.outcome_id == outcome_id)).scalar()
@@ -115,7 +137,7 @@ def timely_counts_of_month(conn: Connection, rules: Rules, on: date, first: date
 
     e, o = EVENTS, OUTCOMES
     query = select(e.c.event_date, e.c.response_due, e.c.followup_task_id).where(
-        e.c.kind == COMPLAINT, e.c.event_date.between(first, min(last, on)))
+        e.c.kind == COMPLAINT, e.c.event_date.between(first, min(last, on)), e.c.status != "withdrawn")
     rows = conn.execute(query.where(e.c.store == store) if store else query).all()
     reached: dict[int, date] = {}
     for part in chunks(sorted({r.followup_task_id for r in rows if r.followup_task_id is not None})):

@@ -18,7 +18,7 @@ from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.store.appointments import appointment_of_task, book, move, undo_booking
 from lifecycle_cli.store.bulk import chunks
-from lifecycle_cli.store.complaints import withdraw_response
+from lifecycle_cli.store.complaints import withdraw_response, withdraw_score_complaint
 from lifecycle_cli.store.db import begin_now
 from lifecycle_cli.store.satisfaction import after_attempt
 from lifecycle_cli.store.state import refresh_customers
@@ -199,6 +199,8 @@ def undo_outcome(conn: Connection, rules: Rules, task_id: int) -> tuple[dict[str
         conn.execute(update(TASKS).where(TASKS.c.id == task_id).values(**values))
         _undo_scope(conn, rules, row, last)
         withdraw_response(conn, task_id, last)
+    # A low score's complaint goes with the score, unless someone has worked it already.
+    last["complaint"] = withdraw_score_complaint(conn, last["id"], last["attempt_date"])
     return last, {**dict(row), **values}
 
 
