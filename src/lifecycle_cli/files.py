@@ -51,6 +51,7 @@ def write_atomically(target: Path, write: Callable[[IO[Any]], None], *, binary: 
         else:
             with os.fdopen(fd, "w", encoding=encoding, newline=newline) as fh:
                 write(fh)
+        os.chmod(tmp, _new_file_mode())  # mkstemp's 0600 would hide a sheet from the desk's own accounts
         os.replace(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -61,6 +62,13 @@ def write_atomically(target: Path, write: Callable[[IO[Any]], None], *, binary: 
             tmp.unlink()
         raise
     return target
+
+
+def _new_file_mode() -> int:
+    """The mode a plain open() gives a new file: 0666 less the process's umask (usually 0644)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def save_workbook(target: Path, workbook: Any) -> Path:

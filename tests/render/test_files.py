@@ -58,3 +58,14 @@ def test_a_folder_as_target_or_a_file_as_folder_is_refused_in_chinese(tmp_path: 
     blocker.write_text("", encoding="utf-8")
     with pytest.raises(OutputRefused, match="是一个文件，不是文件夹"):
         write_atomically(blocker / "list.csv", lambda fh: fh.write("x"))
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_a_written_file_has_the_mode_a_plain_open_would_give(tmp_path: Path, umask: int, mode: int) -> None:
+    """Not mkstemp's 0600: cron writes the sheets, the desk's own accounts read them."""
+    old = os.umask(umask)
+    try:
+        target = write_atomically(tmp_path / "calls.csv", lambda fh: fh.write("a\n"))
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == mode
