@@ -286,6 +286,21 @@ def test_undo_withdraws_the_latest_outcome_and_reopens_the_task(world: Path) -> 
     assert refusal(world, "done", call, "--undo", env=NEXT) == f"任务 {call} 没有可撤销的回访结果"
 
 
+def test_undo_puts_the_care_call_rhythm_back_to_the_attempt_before(world: Path) -> None:
+    """Every attempt restarts the care-call rhythm (last_contact); a withdrawn one no longer does."""
+    call = task_id_of(world, DAY, "C101", "delivery_call_24h")
+    last = "SELECT last_contact FROM customer WHERE customer_id = 'C101'"
+    before = sql_rows(world, last)
+    run_ok(world, "done", call, "--result", "no_answer", "--date", DAY)
+    assert sql_rows(world, last) == [(DAY,)]
+    run_ok(world, "done", call, "--result", "reached", "--date", "2026-11-24", env=NEXT)
+    assert sql_rows(world, last) == [("2026-11-24",)]
+    run_ok(world, "done", call, "--undo", env=NEXT)
+    assert sql_rows(world, last) == [(DAY,)]  # back to the attempt still recorded
+    run_ok(world, "done", call, "--undo", env=NEXT)
+    assert sql_rows(world, last) == before  # none left: as it was
+
+
 # --------------------------------------------------------------------------- terminal widths
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.calendar import HolidayCalendar
@@ -201,6 +201,7 @@ def undo_outcome(conn: Connection, rules: Rules, task_id: int) -> tuple[dict[str
         withdraw_response(conn, task_id, last)
     # A low score's complaint goes with the score, unless someone has worked it already.
     last["complaint"] = withdraw_score_complaint(conn, last["id"], last["attempt_date"])
+    _undo_contact(conn, rules, row["customer_pk"], last["attempt_date"])
     return last, {**dict(row), **values}
 
 
@@ -251,6 +252,21 @@ def _note_contact(conn: Connection, rules: Rules, customer_pk: int, on: date) ->
         return
     conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(last_contact=on))
     refresh_customers(conn, [customer_pk], rules)
+
+
+def _undo_contact(conn: Connection, rules: Rules, customer_pk: int, withdrawn_on: date) -> None:
+    """The care-call rhythm goes back to the customer's latest attempt still recorded, when the one
+    withdrawn was what moved it."""
+    if conn.execute(select(CUSTOMERS.c.last_contact).where(CUSTOMERS.c.id == customer_pk)).scalar() != withdrawn_on:
+        return
+    latest = conn.execute(select(func.max(OUTCOMES.c.attempt_date)).select_from(
+        OUTCOMES.join(TASKS, TASKS.c.id == OUTCOMES.c.task_id)).where(
+        TASKS.c.customer_pk == customer_pk, OUTCOMES.c.withdrawn.is_(False))).scalar()
+    if isinstance(latest, str):  # SQLite's max() of a date column is its text
+        latest = date.fromisoformat(latest)
+    if latest != withdrawn_on:
+        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(last_contact=latest))
+        refresh_customers(conn, [customer_pk], rules)
 
 
 def task_outcomes(conn: Connection, task_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
