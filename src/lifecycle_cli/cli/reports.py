@@ -229,7 +229,8 @@ def _register_report(app: typer.Typer) -> None:
         engine = context.engine()
         with progress_line() as steps:  # a report before any `due` after a big import stores the days ahead
             data = report(engine, rules, today(rules), options, steps)
-        phones_for_export(ctx, [data], unmask, store=store)  # no phone in it; --unmask is logged all the same
+        if unmask:  # no phone in it; --unmask is logged all the same
+            phones_for_export(ctx, [data], unmask, store=store)
         if out is not None:
             _write_report_file(context, data, rules, fmt, out)
         elif workload_only:

@@ -21,6 +21,7 @@ from lifecycle_cli.core.complaints import (
     complaint_handler,
     escalation_tasks,
 )
+from lifecycle_cli.core.events import WITHDRAWN
 from lifecycle_cli.core.mileage import Projection
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import CustomerFacts, VehicleFacts
@@ -104,8 +105,6 @@ def withdraw_score_complaint(conn: Connection, outcome_id: int, on: date) -> tup
     """`done --undo` of a low score: the complaint it opened is withdrawn with it (status withdrawn, its
     open follow-up and escalations closed `withdrawn`) unless someone has worked it already (a call
     recorded on its tasks, a response, a resolution): then it stays. (event id, withdrawn) or None."""
-    from lifecycle_cli.core.events import WITHDRAWN
-
     e, t, o = EVENTS, TASKS, OUTCOMES
     event = conn.execute(select(e.c.id, e.c.status, e.c.responded_on, e.c.followup_task_id).where(
         e.c.outcome_id == outcome_id, e.c.kind == COMPLAINT)).first()
@@ -137,7 +136,7 @@ def timely_counts_of_month(conn: Connection, rules: Rules, on: date, first: date
 
     e, o = EVENTS, OUTCOMES
     query = select(e.c.event_date, e.c.response_due, e.c.followup_task_id).where(
-        e.c.kind == COMPLAINT, e.c.event_date.between(first, min(last, on)), e.c.status != "withdrawn")
+        e.c.kind == COMPLAINT, e.c.event_date.between(first, min(last, on)), e.c.status != WITHDRAWN)
     rows = conn.execute(query.where(e.c.store == store) if store else query).all()
     reached: dict[int, date] = {}
     for part in chunks(sorted({r.followup_task_id for r in rows if r.followup_task_id is not None})):

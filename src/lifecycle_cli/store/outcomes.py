@@ -262,8 +262,6 @@ def _undo_contact(conn: Connection, rules: Rules, customer_pk: int, withdrawn_on
     latest = conn.execute(select(func.max(OUTCOMES.c.attempt_date)).select_from(
         OUTCOMES.join(TASKS, TASKS.c.id == OUTCOMES.c.task_id)).where(
         TASKS.c.customer_pk == customer_pk, OUTCOMES.c.withdrawn.is_(False))).scalar()
-    if isinstance(latest, str):  # SQLite's max() of a date column is its text
-        latest = date.fromisoformat(latest)
     if latest != withdrawn_on:
         conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(last_contact=latest))
         refresh_customers(conn, [customer_pk], rules)
