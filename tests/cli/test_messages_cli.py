@@ -302,6 +302,7 @@ def test_the_xlsx_call_sheet_has_the_script_and_reads_back(db: Path, files: File
     assert sheet is not None
     headers = [c.value for c in sheet[1]]
     script = sheet.cell(2, headers.index("话术") + 1).value
+    assert sheet.cell(2, headers.index("话术") + 1).alignment.wrap_text  # its lines shown as lines
     assert script.splitlines()[0] == "核实身份：您好，请问是张伟先生吗？我是广州天河店的回访专员，耽误您两分钟可以吗？"
     assert "来电目的：感谢您选择广州天河店购买新车" in script
     # The desk fills 结果 and the sheet reads back with its 话术 column.

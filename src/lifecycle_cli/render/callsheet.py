@@ -17,6 +17,8 @@ from lifecycle_cli.render.output import csv_cell
 _TEXT_COLUMNS = frozenset({"task_id", "任务号", "customer_id", "客户编号", "phone", "电话", "vin", "车架号"})
 _RESULT_HEADERS = frozenset({"result", "结果"})
 _WIDE = {"hint": 40, "话术要点": 40, "script": 60, "话术": 60, "note": 30, "备注": 30, "name": 18, "任务": 18, "vin": 20, "车架号": 20}
+# Columns of several lines (a call script): wrapped, so Excel shows its lines instead of one long run.
+_WRAPPED = frozenset({"script", "话术"})
 _MAX_ROWS = 1_048_576  # Excel's last row
 
 
@@ -35,7 +37,7 @@ def write_sheet_workbook(path: Path, headers: Sequence[str], rows: Sequence[Sequ
     """Write the call sheet workbook atomically (files.save_workbook); OutputRefused when it cannot.
     dropdown=False: no result drop-down (an export of records, not a sheet to fill in)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.worksheet.worksheet import Worksheet
@@ -61,6 +63,8 @@ def write_sheet_workbook(path: Path, headers: Sequence[str], rows: Sequence[Sequ
                 cell.number_format = "@"
             elif dated:
                 cell.number_format = "yyyy-mm-dd"
+            if header in _WRAPPED:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.column_dimensions[letter].width = _WIDE.get(header, 12)
         if dropdown and header in _RESULT_HEADERS:
             names = ",".join(OUTCOME_LABELS.values())
