@@ -24,13 +24,13 @@ def kpi_record(k: Kpi) -> dict[str, Any]:
 
 
 def month_kpis(conn: Connection, v: FromClause, rules: Rules, day: date, first: date, last: date,
-               store: str | None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+               store: str | None, churn: dict[str, int] | None = None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Every KPI of the month [first, last] as seen on `day` (code -> record), and the month's
-    satisfaction block."""
+    satisfaction block (`churn`: the day's churn counts, when read already)."""
     from lifecycle_cli.store.report import event_kpis, kpis, phone_validity_kpi
     from lifecycle_cli.store.satisfaction import satisfaction_figures
 
-    figures = kpis(conn, v, day, first, last, rules, store)
+    figures = kpis(conn, v, day, first, last, rules, store, churn)
     figures += event_kpis(conn, day, first, last, rules, store)  # campaigns, complaints, rescues
     figures.append(phone_validity_kpi(conn, rules, store))  # the numbers an import flagged invalid
     high_satisfaction, satisfaction = satisfaction_figures(conn, rules, first, min(last, day), store)

@@ -110,21 +110,19 @@ def stage_distribution(conn: Connection, v: FromClause, on: date, rules: Rules, 
     """Count and share per stage on a date: overall, per store and per model, of the active cars; the
     cars sold, scrapped or transferred apart (`inactive`, care-desk §6)."""
     stage = stage_index_expr(v, on, rules).label("stage")
-    query = select(v.c.store, v.c.model, stage, func.count().label("n")).where(v.c.delivery_date <= on,
-                                                                                is_active(v))
+    # One pass over the cars: grouped by status too, so the cars that left are counted apart from it.
+    query = select(v.c.store, v.c.model, v.c.status, stage, func.count().label("n")).where(v.c.delivery_date <= on)
     if store:
         query = query.where(v.c.store == store)
-    left = select(v.c.status, func.count()).where(v.c.delivery_date <= on, not_(is_active(v)))
-    if store:
-        left = left.where(v.c.store == store)
+    query = query.group_by(v.c.store, v.c.model, v.c.status, stage)
     inactive = {status: 0 for status in INACTIVE_STATUSES}
-    for status, n in conn.execute(left.group_by(v.c.status)):
-        inactive[status] = inactive.get(status, 0) + int(n)
-    query = query.group_by(v.c.store, v.c.model, stage)
     overall: dict[int, int] = defaultdict(int)
     by_store: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     by_model: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for row_store, row_model, index, n in conn.execute(query):
+    for row_store, row_model, status, index, n in conn.execute(query):
+        if status is not None and status != ACTIVE:
+            inactive[status] = inactive.get(status, 0) + int(n)
+            continue
         overall[index] += n
         by_store[row_store or "未知门店"][index] += n
         by_model[row_model or "未知车型"][index] += n
@@ -240,8 +238,10 @@ def _customer_filter(store: str | None) -> ColumnElement[bool]:
     return CUSTOMERS.c.store == store if store else literal(True)
 
 
-def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rules: Rules, store: str | None = None) -> list[Kpi]:
-    """The month's KPIs, each with numerator and denominator, as pinned in the report issue."""
+def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rules: Rules, store: str | None = None,
+         churn: dict[str, int] | None = None) -> list[Kpi]:
+    """The month's KPIs, each with numerator and denominator, as pinned in the report issue; `churn`: the
+    day's churn_counts when the caller has them already (one pass over the cars fewer)."""
     upto = min(last, on)
     t, o = TASKS, OUTCOMES
     store_cond = t.c.store == store if store else literal(True)
@@ -259,7 +259,8 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
     from lifecycle_cli.store.insurance import insurance_kpis
 
     # 流失率: cars in a churn category on the report date / cars that have had a maintenance due date.
-    churn = churn_counts(conn, v, on, first, last, rules, store)
+    if churn is None:
+        churn = churn_counts(conn, v, on, first, last, rules, store)
     churned = sum(churn[c] for c in CHURNED_CATEGORIES)
 
     return [

@@ -57,6 +57,23 @@ def open_tasks(conn: Connection, start: date, end: date, *, store: str | None = 
     ]
 
 
+def open_task_records(conn: Connection, start: date, end: date, *, store: str | None = None) -> list[OpenTask]:
+    """The levelled open tasks of [start, end] as open_tasks finds them, without what the list shows
+    about customer and car: what a forecast levels (the task table only, do-not-contact customers left out
+    through their own short list, no row of another table read per task)."""
+    t = TASKS
+    barred = select(CUSTOMERS.c.id).where(CUSTOMERS.c.do_not_contact.is_(True))
+    query = (
+        select(t.c.id, t.c.customer_pk, t.c.code, t.c.rule_date, t.c.due_date, t.c.window_end, t.c.attempts,
+               t.c.last_attempt, t.c.owner, t.c.role, t.c.channel, t.c.store, t.c.list_from, t.c.deferred_days)
+        .where(t.c.status == "open", t.c.due_date <= end, t.c.window_end >= start, t.c.customer_pk.not_in(barred),
+               or_(t.c.list_from.is_(None), t.c.list_from <= end))
+    )
+    if store is not None:
+        query = query.where(t.c.store == store)
+    return [OpenTask(*row) for row in conn.execute(query).all()]
+
+
 def open_tasks_query(start: date, end: date, *, store: str | None = None, levelled: bool = True) -> Select[Any]:
     """The query of open_tasks (read through ix_task_open_window: live windows and the days ahead;
     a task deferred past `end` is left out)."""
