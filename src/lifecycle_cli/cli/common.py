@@ -240,10 +240,18 @@ class LifecycleGroup(HelpGroup):
     system's that the user can fix with 2, Ctrl-C with 130; anything else goes on to the entry
     point's last resort."""
 
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except Exception as exc:  # the root's own options (`lifecycle --bogus`)
+            self._usage(exc)
+            raise
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException):  # the command's own exits and usage errors
+        except (typer.Exit, typer.Abort, typer.TyperException) as exc:  # the command's own exits and usage errors
+            self._usage(exc)
             raise
         except KeyboardInterrupt as exc:
             return self._end(Interrupted(INTERRUPTED), exc)
@@ -257,6 +265,15 @@ class LifecycleGroup(HelpGroup):
             if message is None:
                 raise
             typer.echo(message, err=True)
+            raise typer.Exit(EXIT_USAGE) from exc
+
+    @staticmethod
+    def _usage(exc: BaseException) -> None:
+        """A usage error of the command line said in Chinese (exit 2); any other exception goes on."""
+        from lifecycle_cli.cli.usage_errors import is_usage_error, usage_message
+
+        if is_usage_error(exc) and type(exc).__name__ != "NoArgsIsHelpError":  # bare `lifecycle`: the help
+            typer.echo(usage_message(exc), err=True)
             raise typer.Exit(EXIT_USAGE) from exc
 
     @staticmethod
