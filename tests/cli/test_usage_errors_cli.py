@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.cli.cli_helpers import refusal, run
 
 CASES = [
