@@ -166,14 +166,15 @@ def test_report_shows_workload_rows(store: tuple[Path, dict[str, str]]) -> None:
     today = [r for r in rows if r["date"] == START.isoformat()]
     assert {r["owner"]: (r["capacity"], r["listed"], r["deferred"]) for r in today} == {
         "销售经理": (2, 2, 10), "客服专员": (2, 2, 1)}
-    assert set(rows[0]) == {"owner", "date", "store", "capacity", "listed", "deferred", "lapsed_capacity"}
+    assert set(rows[0]) == {"owner", "date", "store", "capacity", "listed", "deferred", "lapsed_capacity", "worked",
+                            "completion"}
     ahead = {r["date"] for r in rows}
     assert (START + timedelta(days=1)).isoformat() in ahead  # the forecast's days
     table = run_ok(db, "report", env=env).stdout
-    assert "负责人\t日期\t产能\t已列入\t顺延\t超出产能过期" in table
+    assert "负责人\t日期\t产能\t已列入\t顺延\t超出产能过期\t已完成\t完成率" in table
     sheet = run_ok(db, "report", "--workload", "--format", "csv", env=env).stdout.lstrip("\ufeff")
     read = list(csv.DictReader(sheet.splitlines()))
-    assert read[0].keys() == {"负责人", "日期", "产能", "已列入", "顺延", "超出产能过期"}
+    assert read[0].keys() == {"负责人", "日期", "产能", "已列入", "顺延", "超出产能过期", "已完成", "完成率"}
     assert {(r["负责人"], r["产能"], r["已列入"]) for r in read if r["日期"] == START.isoformat()} == {
         ("销售经理", "2", "2"), ("客服专员", "2", "2")}
     # a consultant's 7-day calls (capacity 1) in the forecast: levelled days ahead, never over
@@ -192,3 +193,33 @@ def test_the_first_report_after_new_lines_shows_today_as_levelled_now(store: tup
     again = run_json(db, "report", env=env)["workload_days"]
     assert first == again
     assert sum(r["listed"] + r["deferred"] for r in first if r["date"] == START.isoformat()) > 14  # the campaign's
+
+
+def test_completion_counts_the_lines_worked_by_their_person(store: tuple[Path, dict[str, str]]) -> None:
+    """care-desk §5: each person's completion per day (worked lines / listed lines) and the month's
+    completion_rate; a line with several tasks worked counts once, an undone call no more."""
+    db, env = store
+    env = {**env, **clock(START)}
+    lines = due_lines(db, env=env)
+    manager = [line for line in lines if line["owner"] == "销售经理"]
+    care = [line for line in lines if line["owner"] == "客服专员"]
+    assert len(manager) == len(care) == 2
+    for task in manager[0]["tasks"]:  # every task of the line: still one line worked
+        run_ok(db, "done", task["task_id"], "--result", "reached", "--by", "销售经理", env=env)
+    undone = care[0]["tasks"][0]["task_id"]
+    run_ok(db, "done", undone, "--result", "no_answer", env=env)  # no --by: the task's owner
+
+    def today(data: dict[str, Any]) -> dict[str, tuple[int, int, float | None]]:
+        return {r["owner"]: (r["listed"], r["worked"], r["completion"])
+                for r in data["workload_days"] if r["date"] == START.isoformat()}
+
+    data = run_json(db, "report", env=env)
+    assert today(data) == {"销售经理": (2, 1, 0.5), "客服专员": (2, 1, 0.5)}
+    kpi = data["kpis"]["completion_rate"]
+    assert (kpi["name"], kpi["numerator"], kpi["denominator"], kpi["value"], kpi["met"]) == (
+        "清单完成率", 2, 4, 0.5, False)
+    assert all(r["worked"] == 0 and r["completion"] is None
+               for r in data["workload_days"] if r["date"] > START.isoformat())  # the forecast: nothing yet
+    assert "清单完成率" in run_ok(db, "report", env=env).stdout
+    run_ok(db, "done", undone, "--undo", env=env)
+    assert today(run_json(db, "report", env=env))["客服专员"] == (2, 0, 0.0)

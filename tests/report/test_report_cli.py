@@ -39,7 +39,7 @@ KPI_CODES = ("follow_up_success_rate", "invite_success_rate", "appointment_show_
              "first_service_rate", "loyal_customer_ratio", "referral_rate", "churn_rate",
              "insurance_renewal_rate", "insurance_invite_success_rate",
              "campaigns_run", "complaint_timely_rate", "complaint_satisfaction_rate", "rescue_timely_rate",
-             "phone_valid_rate", "high_satisfaction_ratio")
+             "phone_valid_rate", "high_satisfaction_ratio", "completion_rate")
 
 CUSTOMER_COLUMNS = ("customer_id", "name", "phone", "birthday", "do_not_contact", "referred_by", "store")
 VEHICLE_COLUMNS = ("vin", "customer_id", "plate", "model", "delivery_date", "mileage_km", "mileage_date",

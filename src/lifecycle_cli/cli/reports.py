@@ -145,7 +145,7 @@ def render_report(data: dict[str, Any], rules: Rules) -> None:
         [[w["owner"], w["overdue"], *[w["by_day"].get(d, "") for d in days], w["total"]] for w in data["workload"]],
         title=f"未来 {rules.call_list.ahead_days} 天工作量（按负责人、按天的待办任务）",
     )
-    print_table(list(WORKLOAD_COLUMNS.values()), [[w[k] for k in WORKLOAD_COLUMNS] for w in data["workload_days"]],
+    print_table(list(WORKLOAD_COLUMNS.values()), [list(w.values()) for w in workload_for_people(data["workload_days"])],
                 title="产能（按负责人、按天：本月已过的天与今天为已定清单，之后为预测）")
 
 
@@ -163,6 +163,13 @@ def render_satisfaction(block: dict[str, Any], month: str) -> None:
     print_table(["按", "人员", "客户数", "平均满意度"], rows, title=f"满意度（{month}，每位客户取当月最近一次评分）")
 
 
+def workload_for_people(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The levelled days as the terminal shows them: completion as a percentage (blank: nothing listed, or a
+    day ahead)."""
+    return [{k: (_pct(w[k]) if w[k] is not None else "") if k == "completion" else w[k] for k in WORKLOAD_COLUMNS}
+            for w in rows]
+
+
 # The report's levelled days (care-desk §2), for `report --workload` and the report's table.
 WORKLOAD_COLUMNS = {
     "owner": "负责人",
@@ -171,6 +178,8 @@ WORKLOAD_COLUMNS = {
     "listed": "已列入",
     "deferred": "顺延",
     "lapsed_capacity": "超出产能过期",
+    "worked": "已完成",
+    "completion": "完成率",
 }
 
 
@@ -234,7 +243,8 @@ def _register_report(app: typer.Typer) -> None:
         if out is not None:
             _write_report_file(context, data, rules, fmt, out)
         elif workload_only:
-            write_records(data["workload_days"], WORKLOAD_COLUMNS, fmt, english_headers=english_headers,
+            rows = workload_for_people(data["workload_days"]) if fmt == "table" else data["workload_days"]
+            write_records(rows, WORKLOAD_COLUMNS, fmt, english_headers=english_headers,
                           title=f"产能（{options.day}）")
         elif fmt == "json":
             write_json(data)

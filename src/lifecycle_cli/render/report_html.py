@@ -156,9 +156,10 @@ def workload_section(data: dict[str, Any], rules: Rules) -> str:
     listed = {(w["owner"], str(w["date"])): w["listed"] for _, w in ahead}
     series = [(o, [listed.get((o, d), 0) for d in days]) for o in owners]
     chart = stacked_bars("workload", [d[5:] for d in days], series, height=320)
-    columns = ("capacity", "listed", "deferred", "lapsed_capacity")
-    rows = table(["负责人", "日期", "产能", "已列入", "顺延", "超出产能过期"], (
-        [td(w["owner"]), td(w["date"]), *[num(["workload_days", i, c], w[c]) for c in columns]] for i, w in ahead))
+    columns = ("capacity", "listed", "deferred", "lapsed_capacity", "worked")
+    rows = table(["负责人", "日期", "产能", "已列入", "顺延", "超出产能过期", "已完成", "完成率"], (
+        [td(w["owner"]), td(w["date"]), *[num(["workload_days", i, c], w[c]) for c in columns],
+         num(["workload_days", i, "completion"], w["completion"], "pct")] for i, w in ahead))
     tasks = table(["负责人", "逾期", "合计"], (
         [td(w["owner"]), num(["workload", i, "overdue"], w["overdue"]), num(["workload", i, "total"], w["total"])]
         for i, w in enumerate(data["workload"])))

@@ -129,9 +129,10 @@ def _churn(book: Workbook, data: dict[str, Any], rules: Rules) -> None:
 
 def _workload(book: Workbook, data: dict[str, Any]) -> None:
     sheet = book.create_sheet("工作量")
-    columns = ("owner", "date", "capacity", "listed", "deferred", "lapsed_capacity")
+    columns = ("owner", "date", "capacity", "listed", "deferred", "lapsed_capacity", "worked", "completion")
     rows = [[date.fromisoformat(str(w["date"])) if k == "date" else w[k] for k in columns] for w in data["workload_days"]]
-    _rows(sheet, ["负责人", "日期", "产能", "已列入", "顺延", "超出产能过期"], rows, {2: "yyyy-mm-dd"})
+    _rows(sheet, ["负责人", "日期", "产能", "已列入", "顺延", "超出产能过期", "已完成", "完成率"], rows,
+          {2: "yyyy-mm-dd", 8: "0.0%"})
     sheet.column_dimensions["B"].width = 12
     sheet.freeze_panes = "A2"
 

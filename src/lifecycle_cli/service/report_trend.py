@@ -28,13 +28,16 @@ def month_kpis(conn: Connection, v: FromClause, rules: Rules, day: date, first: 
     """Every KPI of the month [first, last] as seen on `day` (code -> record), and the month's
     satisfaction block (`churn`: the day's churn counts, when read already)."""
     from lifecycle_cli.store.report import event_kpis, kpis, phone_validity_kpi
+    from lifecycle_cli.core.kpi import make_kpi
     from lifecycle_cli.store.satisfaction import satisfaction_figures
+    from lifecycle_cli.store.workload import completion_counts
 
     figures = kpis(conn, v, day, first, last, rules, store, churn)
     figures += event_kpis(conn, day, first, last, rules, store)  # campaigns, complaints, rescues
     figures.append(phone_validity_kpi(conn, rules, store))  # the numbers an import flagged invalid
     high_satisfaction, satisfaction = satisfaction_figures(conn, rules, first, min(last, day), store)
     figures.append(high_satisfaction)  # 高满意度客户比例 (store/satisfaction.py)
+    figures.append(make_kpi("completion_rate", *completion_counts(conn, first, min(last, day), store), rules))
     return {k.code: kpi_record(k) for k in figures}, satisfaction
 
 
