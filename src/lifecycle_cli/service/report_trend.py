@@ -27,8 +27,8 @@ def month_kpis(conn: Connection, v: FromClause, rules: Rules, day: date, first: 
                store: str | None, churn: dict[str, int] | None = None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Every KPI of the month [first, last] as seen on `day` (code -> record), and the month's
     satisfaction block (`churn`: the day's churn counts, when read already)."""
-    from lifecycle_cli.store.report import event_kpis, kpis, phone_validity_kpi
     from lifecycle_cli.core.kpi import make_kpi
+    from lifecycle_cli.store.report import event_kpis, kpis, phone_validity_kpi
     from lifecycle_cli.store.satisfaction import satisfaction_figures
     from lifecycle_cli.store.workload import completion_counts
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, func, literal, select, type_coerce
+from sqlalchemy import Date, func, literal, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.capacity import DayLevel
