@@ -80,16 +80,16 @@ def _figures(conn: Connection, rules: Rules, options: ReportOptions) -> dict[str
     """Stages, KPIs, satisfaction, churn and its reasons, and the trend when asked: the report's keys
     in their order."""
     from lifecycle_cli.service.report_trend import kpi_trend, month_kpis
+    from lifecycle_cli.store.car_pass import car_pass
     from lifecycle_cli.store.churn_reasons import reason_counts
-    from lifecycle_cli.store.report import churn_counts, stage_distribution, vehicles_as_of
+    from lifecycle_cli.store.report import vehicles_as_of
 
     day, first, last, store = options.day, options.first, options.last, options.store
     v = vehicles_as_of(conn, day, rules)
-    stages = stage_distribution(conn, v, day, rules, store)
-    churn = churn_counts(conn, v, day, first, last, rules, store)
-    figures, satisfaction = month_kpis(conn, v, rules, day, first, last, store, churn)
+    cars = car_pass(conn, v, day, first, last, rules, store)  # stages, churn, the per-car KPI counts
+    figures, satisfaction = month_kpis(conn, v, rules, day, first, last, store, cars)
     reasons = reason_counts(conn, rules.churn_reasons, first, min(last, day), store)  # 流失原因 of the month
-    data: dict[str, Any] = {**stages, "kpis": figures, "satisfaction": satisfaction, "churn": churn,
+    data: dict[str, Any] = {**cars.stages, "kpis": figures, "satisfaction": satisfaction, "churn": cars.churn,
                             "churn_reasons": reasons}
     if options.months:  # after every use of `v`: each earlier month has its own vehicles_as_of (a temporary table)
         data["trend"] = kpi_trend(conn, rules, options, figures)

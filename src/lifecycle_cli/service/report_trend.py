@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from lifecycle_cli.core.kpi import Kpi
     from lifecycle_cli.core.rules import Rules
     from lifecycle_cli.service.report import ReportOptions
+    from lifecycle_cli.store.car_pass import CarPass
 
 MAX_MONTHS = 36  # `--months`: three years of trend at most
 
@@ -24,15 +25,15 @@ def kpi_record(k: Kpi) -> dict[str, Any]:
 
 
 def month_kpis(conn: Connection, v: FromClause, rules: Rules, day: date, first: date, last: date,
-               store: str | None, churn: dict[str, int] | None = None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+               store: str | None, cars: CarPass | None = None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Every KPI of the month [first, last] as seen on `day` (code -> record), and the month's
-    satisfaction block (`churn`: the day's churn counts, when read already)."""
+    satisfaction block (`cars`: the day's pass over the cars, when made already)."""
     from lifecycle_cli.core.kpi import make_kpi
     from lifecycle_cli.store.report import event_kpis, kpis, phone_validity_kpi
     from lifecycle_cli.store.satisfaction import satisfaction_figures
     from lifecycle_cli.store.workload import completion_counts
 
-    figures = kpis(conn, v, day, first, last, rules, store, churn)
+    figures = kpis(conn, v, day, first, last, rules, store, cars)
     figures += event_kpis(conn, day, first, last, rules, store)  # campaigns, complaints, rescues
     figures.append(phone_validity_kpi(conn, rules, store))  # the numbers an import flagged invalid
     high_satisfaction, satisfaction = satisfaction_figures(conn, rules, first, min(last, day), store)

@@ -38,10 +38,11 @@ from lifecycle_cli.core.segments import (
 from lifecycle_cli.core.stages import add_months
 from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.store.bulk import chunks
+from lifecycle_cli.store.car_pass import churn_conditions, stage_index_expr
 from lifecycle_cli.store.complaints import close_escalations, start_clock
 from lifecycle_cli.store.facts import customer_task_facts, load_vehicle_facts
 from lifecycle_cli.store.golive import event_followup_created
-from lifecycle_cli.store.report import churn_conditions, stage_index_expr, vehicles_as_of
+from lifecycle_cli.store.report import vehicles_as_of
 from lifecycle_cli.store.staff import assignments_of, load_staffing
 from lifecycle_cli.store.tables import (
     CAMPAIGNS,

@@ -8,7 +8,7 @@ core from every reading known), so they scale to a million cars without loading 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -20,7 +20,6 @@ from sqlalchemy import (
     cast,
     func,
     literal,
-    not_,
     or_,
     select,
     union,
@@ -31,18 +30,17 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
 from lifecycle_cli.core.calllist import BAD_PHONE_OUTCOMES
-from lifecycle_cli.core.facts import ACTIVE, INACTIVE_STATUSES
 from lifecycle_cli.core.kpi import (
     CHURNED_CATEGORIES,
     FOLLOW_UP_CODES,
     Kpi,
-    age_thresholds,
     make_kpi,
 )
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.stages import add_months
 from lifecycle_cli.store.booking_kpis import appointment_show_kpi, invitation_counts
 from lifecycle_cli.store.bulk import chunks, insert_by_shape
+from lifecycle_cli.store.car_pass import CarPass, car_pass, churn_conditions
 from lifecycle_cli.store.churn_reasons import latest_reasons
 from lifecycle_cli.store.facts import load_vehicle_facts
 from lifecycle_cli.store.state import vehicle_state, vehicle_state_columns
@@ -90,89 +88,6 @@ def vehicles_as_of(conn: Connection, on: date, rules: Rules) -> FromClause:
         insert_by_shape(conn, temp, rows)
     current = select(*[V.c[c] for c in columns]).where(V.c.id.not_in(select(temp.c.id)))
     return union_all(current, select(*[temp.c[c] for c in columns])).subquery("v")
-
-
-def stage_index_expr(v: FromClause, on: date, rules: Rules) -> ColumnElement[Any]:
-    """SQL for a car's stage index on `on`: the later of its stage by age and by projected km."""
-    ages = age_thresholds(on, rules)
-    km_dates = [v.c.km_stage_date_1, v.c.km_stage_date_2, v.c.km_stage_date_3, v.c.km_stage_date_4]
-    whens = []
-    for index in range(len(ages), 0, -1):
-        whens.append((or_(v.c.delivery_date <= ages[index - 1], km_dates[index - 1] <= on), index))
-    return case(*whens, else_=0)
-
-
-def _share(count: int, total: int) -> float | None:
-    return count / total if total else None
-
-
-def stage_distribution(conn: Connection, v: FromClause, on: date, rules: Rules, store: str | None = None) -> dict[str, Any]:
-    """Count and share per stage on a date: overall, per store and per model, of the active cars; the
-    cars sold, scrapped or transferred apart (`inactive`, care-desk §6)."""
-    stage = stage_index_expr(v, on, rules).label("stage")
-    # One pass over the cars: grouped by status too, so the cars that left are counted apart from it.
-    query = select(v.c.store, v.c.model, v.c.status, stage, func.count().label("n")).where(v.c.delivery_date <= on)
-    if store:
-        query = query.where(v.c.store == store)
-    query = query.group_by(v.c.store, v.c.model, v.c.status, stage)
-    inactive = {status: 0 for status in INACTIVE_STATUSES}
-    overall: dict[int, int] = defaultdict(int)
-    by_store: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    by_model: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for row_store, row_model, status, index, n in conn.execute(query):
-        if status is not None and status != ACTIVE:
-            inactive[status] = inactive.get(status, 0) + int(n)
-            continue
-        overall[index] += n
-        by_store[row_store or "未知门店"][index] += n
-        by_model[row_model or "未知车型"][index] += n
-
-    def table(counts: dict[int, int]) -> dict[str, dict[str, Any]]:
-        total = sum(counts.values())
-        return {name: {"count": counts.get(i, 0), "share": _share(counts.get(i, 0), total)}
-                for i, name in enumerate(rules.stages.names)}
-
-    return {
-        "stages": table(overall),
-        "stages_by_store": {k: table(v) for k, v in sorted(by_store.items())},
-        "stages_by_model": {k: table(v) for k, v in sorted(by_model.items())},
-        "inactive": inactive,
-    }
-
-
-def is_active(v: FromClause) -> ColumnElement[bool]:
-    """SQL: the car is active (not sold, scrapped or transferred): it has a stage and can churn."""
-    return or_(v.c.status == ACTIVE, v.c.status.is_(None))
-
-
-def churn_conditions(v: FromClause, on: date, first: date, last: date, rules: Rules) -> dict[str, ColumnElement[bool]]:
-    """SQL conditions for each churn category on `on` (流失返回: came back in [first, last])."""
-    lost = v.c.service_due < on - timedelta(days=rules.schedule.churn_after_days)
-    delivered = and_(v.c.delivery_date <= on, is_active(v))  # a car that left is not churn
-    in_warranty = and_(delivered, v.c.has_maintenance, lost, v.c.service_due < v.c.warranty_end)
-    # Still visiting for other work: a visit of any kind after the last maintenance, up to `on`.
-    visiting = (select(VISITS.c.id).where(VISITS.c.vehicle_pk == v.c.id, VISITS.c.visit_date > v.c.last_maintenance_date,
-                                          VISITS.c.visit_date <= on).exists())
-    return {
-        "首保流失": and_(delivered, not_(v.c.has_maintenance), lost),
-        "定保流失": and_(in_warranty, visiting),
-        "保修期内流失": and_(in_warranty, not_(visiting)),
-        "出保修期流失": and_(delivered, v.c.has_maintenance, lost, v.c.service_due >= v.c.warranty_end),
-        "流失返回": and_(
-            delivered,
-            v.c.last_maintenance_date.between(first, min(last, on)),
-            v.c.returned_from_churn.is_(True),
-        ),
-    }
-
-
-def churn_counts(conn: Connection, v: FromClause, on: date, first: date, last: date, rules: Rules,
-                 store: str | None = None) -> dict[str, int]:
-    """How many cars are in each churn category on `on`."""
-    conditions = churn_conditions(v, on, first, last, rules)
-    if store:
-        conditions = {k: and_(c, v.c.store == store) for k, c in conditions.items()}
-    return count_where(conn, v, conditions)
 
 
 def count_where(conn: Connection, v: FromClause, conditions: dict[str, ColumnElement[bool]]) -> dict[str, int]:
@@ -239,9 +154,9 @@ def _customer_filter(store: str | None) -> ColumnElement[bool]:
 
 
 def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rules: Rules, store: str | None = None,
-         churn: dict[str, int] | None = None) -> list[Kpi]:
-    """The month's KPIs, each with numerator and denominator, as pinned in the report issue; `churn`: the
-    day's churn_counts when the caller has them already (one pass over the cars fewer)."""
+         cars: CarPass | None = None) -> list[Kpi]:
+    """The month's KPIs, each with numerator and denominator, as pinned in the report issue; `cars`: the
+    day's pass over the cars when the caller has made it already (store/car_pass.py)."""
     upto = min(last, on)
     t, o = TASKS, OUTCOMES
     store_cond = t.c.store == store if store else literal(True)
@@ -252,16 +167,16 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
     info_num, info_den = _info_accuracy_counts(conn, in_month, store_cond)
     car_store = v.c.store == store if store else literal(True)
     delivered = and_(v.c.delivery_date.between(first, upto), car_store)
-    n = _car_counts(conn, v, on, first, last, car_store, delivered)
+    if cars is None:
+        cars = car_pass(conn, v, on, first, last, rules, store, stages=False)
+    n = cars.cars
     loyal_num, loyal_den = _loyal_counts(conn, v, on, rules, car_store)
     referred, referral_den = _referral_counts(conn, v, delivered, n["sold"])
 
     from lifecycle_cli.store.insurance import insurance_kpis
 
     # 流失率: cars in a churn category on the report date / cars that have had a maintenance due date.
-    if churn is None:
-        churn = churn_counts(conn, v, on, first, last, rules, store)
-    churned = sum(churn[c] for c in CHURNED_CATEGORIES)
+    churned = sum(cars.churn[c] for c in CHURNED_CATEGORIES)
 
     return [
         make_kpi("follow_up_success_rate", int(follow_num), int(follow_den), rules),
@@ -302,28 +217,6 @@ def _info_accuracy_counts(conn: Connection, in_month: ColumnElement[bool],
         .where(in_month, store_cond)
     ).one()
     return info_num, info_den
-
-
-def _car_counts(conn: Connection, v: FromClause, on: date, first: date, last: date, car_store: ColumnElement[bool],
-                delivered: ColumnElement[bool]) -> dict[str, int]:
-    """Every per-car count of the KPIs, in one pass over the vehicles.
-
-    定保入库率 / 首保入库率: cars whose next maintenance was due in the month; came in from 30 days before.
-    """
-    pending = and_(v.c.service_due.between(first, last), v.c.delivery_date <= on, car_store)
-    answered = and_(v.c.prev_service_due.between(first, last), v.c.delivery_date <= on, car_store)
-    came = and_(answered, v.c.last_maintenance_date <= on, v.c.answered_in_window.is_(True))
-    return count_where(conn, v, {
-        "pending": pending,
-        "answered": answered,
-        "came": came,
-        "pending_first": and_(pending, not_(v.c.has_maintenance)),
-        "answered_first": and_(answered, v.c.prev_service_first),
-        "came_first": and_(came, v.c.prev_service_first),
-        "sold": delivered,
-        "had_due": and_(v.c.delivery_date <= on, car_store, is_active(v),
-                        or_(v.c.service_due <= on, v.c.has_maintenance.is_(True))),
-    })
 
 
 def _loyal_counts(conn: Connection, v: FromClause, on: date, rules: Rules,
