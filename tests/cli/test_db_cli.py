@@ -150,6 +150,27 @@ def test_a_version_2_database_gets_the_care_desk_tables_and_columns_from_db_upgr
         == before["task"]
 
 
+def test_a_version_4_database_gains_the_line_digests_and_its_next_import_reads_every_line(
+        world: Path, files: Files) -> None:
+    """Version 5 adds line_digest (and its index) to customer, vehicle and visit, empty: the first
+    import afterwards reads every line as before and stores the digests."""
+    engine = engine_of(world)
+    with engine.begin() as conn:
+        for table in ("customer", "vehicle", "visit"):
+            conn.execute(text(f"DROP INDEX ix_{table}_line_digest"))
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN line_digest"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0004'"))
+    engine.dispose()
+    before = counts(world)
+    assert "请先运行 lifecycle db upgrade" in run(world, "due", "--date", DAY).stderr
+    assert "版本 4（revision 0004） → 版本 5（revision 0005）" in run_ok(world, "db", "upgrade").stdout
+    assert counts(world) == before
+    assert schema_differences(world) == []
+    assert sql_rows(world, "select count(*) from customer where line_digest is not null")[0][0] == 0
+    import_world(world, files)
+    assert sql_rows(world, "select count(*) from customer where line_digest is null")[0][0] == 0
+
+
 def test_a_version_3_database_loses_its_id_numbers_and_gains_the_privacy_columns(world: Path) -> None:
     """Version 4 drops 身份证号 (never stored, 个人信息保护法) and adds the opt-out flags and export_log."""
     engine = engine_of(world)
