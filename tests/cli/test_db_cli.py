@@ -44,7 +44,7 @@ def status(db: Path | str) -> dict[str, object]:
 def test_the_first_command_creates_the_schema_at_the_current_revision(db: Path, files: Files) -> None:
     import_world(db, files)
     data = status(db)
-    assert data["schema_version"] == 4 and data["alembic_revision"] == "0004" and data["up_to_date"] is True
+    assert data["schema_version"] == 5 and data["alembic_revision"] == "0005" and data["up_to_date"] is True
     assert data["tables"]["customer"] == 6  # type: ignore[index]
     assert data["stores"] == [{"store": "广州天河店", "vehicles": 6, "last_delivery": "2026-11-22",
                                "last_visit": "2026-11-20"}]
@@ -55,12 +55,12 @@ def test_the_scripts_head_is_the_codes_schema_version() -> None:
     from lifecycle_cli.store.db import HEAD_REVISION
     from lifecycle_cli.store.migrations import head_revision
 
-    assert head_revision() == HEAD_REVISION == "0004"
+    assert head_revision() == HEAD_REVISION == "0005"
 
 
 def test_upgrade_on_an_empty_database_then_again_is_a_no_op(db: Path) -> None:
     first = run_ok(db, "db", "upgrade").stdout
-    assert "空数据库 → 版本 4（revision 0004）" in first
+    assert "空数据库 → 版本 5（revision 0005）" in first
     assert "已是最新结构" in run_ok(db, "db", "upgrade").stdout
     assert schema_differences(db) == []
 
@@ -82,10 +82,10 @@ def test_a_database_made_before_migrations_is_upgraded_without_losing_rows(db: P
     assert status(db)["alembic_revision"] is None
 
     out = run_ok(db, "db", "upgrade").stdout
-    assert "版本 1（迁移之前创建，无 revision） → 版本 4（revision 0004）" in out
+    assert "版本 1（迁移之前创建，无 revision） → 版本 5（revision 0005）" in out
     assert counts(db) == before
     assert schema_differences(db) == []
-    assert status(db)["alembic_revision"] == "0004"
+    assert status(db)["alembic_revision"] == "0005"
     # Every command works on it afterwards, the new tables included.
     assert task_id_of(db, "2026-11-24", "C100", "delivery_call_24h") == task  # no answer: back the next day
     run_ok(db, "event", "add", sql_rows(db, "select vin from vehicle order by id")[0][0], "complaint",
@@ -96,22 +96,22 @@ def test_a_database_made_before_migrations_is_upgraded_without_losing_rows(db: P
 def test_a_newer_schema_is_refused_by_commands_and_by_upgrade(world: Path) -> None:
     engine = engine_of(world)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0005'"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     engine.dispose()
     for args in (("due", "--date", DAY), ("db", "upgrade")):
         result = run(world, *args)
         assert result.exit_code == 2, result.stdout
-        assert "比本程序 (4) 新，请升级 lifecycle" in result.stderr
+        assert "比本程序 (5) 新，请升级 lifecycle" in result.stderr
 
 
 def test_an_older_schema_is_refused_until_db_upgrade(world: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import lifecycle_cli.store.db as store_db
 
-    monkeypatch.setattr(store_db, "SCHEMA_VERSION", 5)
-    monkeypatch.setattr(store_db, "HEAD_REVISION", "0005")
+    monkeypatch.setattr(store_db, "SCHEMA_VERSION", 6)
+    monkeypatch.setattr(store_db, "HEAD_REVISION", "0006")
     result = run(world, "due", "--date", DAY)
     assert result.exit_code == 2
-    assert "数据库结构版本 4 较旧（本程序为 5），请先运行 lifecycle db upgrade" in result.stderr
+    assert "数据库结构版本 5 较旧（本程序为 6），请先运行 lifecycle db upgrade" in result.stderr
 
 
 def test_passwords_never_appear_in_messages(tmp_path: Path) -> None:
@@ -143,11 +143,32 @@ def test_a_version_2_database_gets_the_care_desk_tables_and_columns_from_db_upgr
     engine.dispose()
     before = counts(world)
     assert "请先运行 lifecycle db upgrade" in run(world, "due", "--date", DAY).stderr
-    assert "版本 2（revision 0002） → 版本 4（revision 0004）" in run_ok(world, "db", "upgrade").stdout
+    assert "版本 2（revision 0002） → 版本 5（revision 0005）" in run_ok(world, "db", "upgrade").stdout
     assert {k: v for k, v in counts(world).items() if k in before} == before
     assert schema_differences(world) == []
     assert sql_rows(world, "select count(*) from task where deferred_days = 0 and list_from is null")[0][0] \
         == before["task"]
+
+
+def test_a_version_4_database_gains_the_line_digests_and_its_next_import_reads_every_line(
+        world: Path, files: Files) -> None:
+    """Version 5 adds line_digest (and its index) to customer, vehicle and visit, empty: the first
+    import afterwards reads every line as before and stores the digests."""
+    engine = engine_of(world)
+    with engine.begin() as conn:
+        for table in ("customer", "vehicle", "visit"):
+            conn.execute(text(f"DROP INDEX ix_{table}_line_digest"))
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN line_digest"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0004'"))
+    engine.dispose()
+    before = counts(world)
+    assert "请先运行 lifecycle db upgrade" in run(world, "due", "--date", DAY).stderr
+    assert "版本 4（revision 0004） → 版本 5（revision 0005）" in run_ok(world, "db", "upgrade").stdout
+    assert counts(world) == before
+    assert schema_differences(world) == []
+    assert sql_rows(world, "select count(*) from customer where line_digest is not null")[0][0] == 0
+    import_world(world, files)
+    assert sql_rows(world, "select count(*) from customer where line_digest is null")[0][0] == 0
 
 
 def test_a_version_3_database_loses_its_id_numbers_and_gains_the_privacy_columns(world: Path) -> None:
@@ -164,7 +185,7 @@ def test_a_version_3_database_loses_its_id_numbers_and_gains_the_privacy_columns
     engine.dispose()
     before = counts(world)
     assert "请先运行 lifecycle db upgrade" in run(world, "due", "--date", DAY).stderr
-    assert "版本 3（revision 0003） → 版本 4（revision 0004）" in run_ok(world, "db", "upgrade").stdout
+    assert "版本 3（revision 0003） → 版本 5（revision 0005）" in run_ok(world, "db", "upgrade").stdout
     assert {k: v for k, v in counts(world).items() if k in before} == before
     assert schema_differences(world) == []
     engine = engine_of(world)
@@ -184,7 +205,7 @@ def test_a_version_1_database_gets_the_call_list_index_from_db_upgrade(world: Pa
     refused = run(world, "due", "--date", DAY)
     assert refused.exit_code == 2 and "请先运行 lifecycle db upgrade" in refused.stderr
 
-    assert "版本 1（revision 0001） → 版本 4（revision 0004）" in run_ok(world, "db", "upgrade").stdout
+    assert "版本 1（revision 0001） → 版本 5（revision 0005）" in run_ok(world, "db", "upgrade").stdout
     assert counts(world) == before
     assert schema_differences(world) == []
     engine = engine_of(world)

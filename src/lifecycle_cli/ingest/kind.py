@@ -48,6 +48,10 @@ class Kind(ABC):
     tables: ClassVar[tuple[str, ...]] = ()
     # Kinds are tried in this order when a header is recognised (lowest first).
     detect_rank: ClassVar[int]
+    # The table whose rows keep the digest of the line they were landed from (ingest/digests.py):
+    # a re-import skips a line whose row still holds its digest, before parsing it. None: every
+    # line is read (staff, events: small files).
+    digest_table: ClassVar[str | None] = None
 
     @classmethod
     def accepted(cls) -> tuple[str, ...]:
@@ -79,6 +83,14 @@ class Kind(ABC):
     @abstractmethod
     def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
         """Write a batch of parsed rows; a row that cannot land is rejected through the context."""
+
+    def skips_lines(self, p: RowParser) -> bool:
+        """Whether this file's lines may be skipped by their digest (its rows write one table)."""
+        return self.digest_table is not None
+
+    def landed(self, conn: Any, p: RowParser, digests: list[int]) -> dict[int, str]:
+        """Digest -> the natural key (as `natural_key` gives it) of the stored row holding it."""
+        return {}
 
 
 def row_vin(ctx: ImportContext, p: RowParser, row: Row, report: FileReport, *, warn: bool) -> str:

@@ -8,8 +8,9 @@ file; good rows land. What a kind's rows are and how they land is the kind's (ki
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,23 +19,28 @@ from sqlalchemy.engine import Engine
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.files import check_directory
 from lifecycle_cli.ingest.context import FileJob, ImportContext
+from lifecycle_cli.ingest.digests import LineDigests
 from lifecycle_cli.ingest.headers import HeaderMap, detect_kind, map_headers, missing_required
-from lifecycle_cli.ingest.kind import Batch, Kind
+from lifecycle_cli.ingest.kind import Kind
 from lifecycle_cli.ingest.messages import WARNINGS_FILE, Message, MessageLog
 from lifecycle_cli.ingest.parsing import RowError, RowParser
 from lifecycle_cli.ingest.readers import FileRefused, Table, open_table
 from lifecycle_cli.ingest.registry import COLUMN_LABELS, KIND_LABELS, KINDS
 from lifecycle_cli.ingest.rejects import name_rejects_files, write_rejects
 from lifecycle_cli.ingest.report import FileReport, ImportOptions, ImportRefused, ImportReport
+from lifecycle_cli.ingest.table import Row
 from lifecycle_cli.steps import Steps
+from lifecycle_cli.store.bulk import DIGEST
 from lifecycle_cli.store.bulkload import BYTES_PER_ROW, indexes_deferred
 from lifecycle_cli.store.db import begin_now, serialize_writers
+from lifecycle_cli.store.digests import digest_index
 
 # Re-exported: the CLI and the tests name them from here.
 __all__ = ["KIND_LABELS", "FileReport", "ImportOptions", "ImportRefused", "ImportReport", "Message",
            "incoming_rows", "run_import"]
 
 BATCH_ROWS = 5000
+PROGRESS_ROWS = 10000
 
 
 class AfterLanding(Protocol):
@@ -79,6 +85,7 @@ class Importer:
         self.kinds: dict[str, Kind] = {name: kind(self.ctx) for name, kind in KINDS.items()}
         self.progress: Callable[[Path, int], None] | None = None
         self.steps: Steps | None = None  # the steps after the files are read (state, indexes)
+        self.deferred: list[str] = []  # the indexes this import dropped until it ends
 
     # -- opening --------------------------------------------------------------------------
 
@@ -137,7 +144,7 @@ class Importer:
                     begin_now(conn, write=True)  # SQLite: the writer from the first statement on
                     serialize_writers(conn)  # PostgreSQL: imports and task syncs take turns
                     # a big load: indexes built once
-                    with indexes_deferred(conn, incoming_rows(opened), self.steps):
+                    with indexes_deferred(conn, incoming_rows(opened), self.steps) as self.deferred:
                         for item in opened:
                             try:
                                 self._import_file(conn, item)
@@ -163,40 +170,72 @@ class Importer:
         return self.report
 
     def _import_file(self, conn: Any, item: OpenFile) -> None:
-        """Read, parse and land one file's rows a batch at a time; then its rejects file."""
+        """Read, parse and land one file's rows a chunk at a time; then its rejects file. A line whose
+        row still holds its digest is counted unchanged and not parsed (ingest/digests.py)."""
         kind = self.kinds[item.report.kind or ""]
         parser = RowParser(item.table, item.header_map, date_format=self.options.date_format, labels=COLUMN_LABELS)
         job = FileJob(item.report, item.table, parser)
-        report, ctx = item.report, self.ctx
-        parse, key_of, land = kind.parse, kind.natural_key, kind.land
+        report = item.report
+        digests = (LineDigests(kind.name, item.table, item.header_map, self.options, self.rules)
+                   if kind.skips_lines(parser) else None)
+        lookup = digests is not None and digest_index(kind.digest_table or "") not in self.deferred
         kind.begin(job)
         seen: dict[str, int] = {}
-        batch: Batch = []
-        for row in item.table.rows:
-            report.read += 1
-            if self.progress is not None and report.read % 10000 == 0:
-                self.progress(report.path, report.read)
-            if row.extra:
-                ctx.say(report, row.line, None,
-                        f"本行有 {row.extra} 个多余字段（表头只有 {len(item.table.header)} 列），已忽略", "warning")
-            try:
-                values = parse(parser, row, report)
-            except RowError as exc:
-                ctx.reject(job, row, exc.column, exc.reason)
-                continue
-            key = key_of(values)
-            if key in seen:
-                ctx.say(report, row.line, None,
-                        f"与第 {seen[key]} 行重复（{key}），以后出现的这一行为准", "warning", "duplicate_row")
-            seen[key] = row.line
-            batch.append((row, values))
-            if len(batch) >= BATCH_ROWS:
-                land(conn, batch, job)
+        shown = 0
+        for chunk in _chunks(item.table.rows, BATCH_ROWS):
+            if digests is None:
+                batch = [parsed for row in chunk if (parsed := self._parse(kind, job, row, seen, None)) is not None]
+            else:
+                of = [digests.of(row) for row in chunk]
+                landed = kind.landed(conn, parser, of) if lookup else {}
                 batch = []
-        if batch:
-            land(conn, batch, job)
+                for row, digest in zip(chunk, of, strict=True):
+                    key = landed.get(digest)
+                    if key is not None and key not in seen and not row.extra:
+                        seen[key] = row.line  # the row is what this line makes of it
+                        report.read += 1
+                        report.unchanged += 1
+                        continue
+                    parsed = self._parse(kind, job, row, seen, digest)
+                    if parsed is not None:
+                        batch.append(parsed)
+            if batch:
+                kind.land(conn, batch, job)
+            if self.progress is not None:  # every PROGRESS_ROWS rows read
+                for read in range(shown + PROGRESS_ROWS, report.read + 1, PROGRESS_ROWS):
+                    self.progress(report.path, read)
+                    shown = read
         if job.rejects and self.options.rejects_dir is not None:
             report.rejects_file = write_rejects(self.options.rejects_dir, report, item.table.header, job.rejects)
+
+    def _parse(self, kind: Kind, job: FileJob, row: Row, seen: dict[str, int],
+               digest: int | None) -> tuple[Row, dict[str, Any]] | None:
+        """One line parsed (None: rejected); with its digest when it said nothing (`digest` given)."""
+        report, ctx = job.report, self.ctx
+        report.read += 1
+        warnings = report.warnings
+        if row.extra:
+            ctx.say(report, row.line, None,
+                    f"本行有 {row.extra} 个多余字段（表头只有 {len(job.table.header)} 列），已忽略", "warning")
+        try:
+            values = kind.parse(job.parser, row, report)
+        except RowError as exc:
+            ctx.reject(job, row, exc.column, exc.reason)
+            return None
+        key = kind.natural_key(values)
+        if key in seen:
+            ctx.say(report, row.line, None,
+                    f"与第 {seen[key]} 行重复（{key}），以后出现的这一行为准", "warning", "duplicate_row")
+        seen[key] = row.line
+        if digest is not None:
+            values[DIGEST] = digest if report.warnings == warnings else None
+        return row, values
+
+
+def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    """Consecutive lists of at most `size` rows."""
+    while chunk := list(islice(rows, size)):
+        yield chunk
 
 
 def incoming_rows(opened: list[OpenFile]) -> dict[str, int]:

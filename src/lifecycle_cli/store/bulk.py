@@ -28,6 +28,11 @@ FILL_EMPTY = "_fill"
 # The customer's flags a person may change by command, each with the value the last import carried
 # (care-desk §9): the import sets a flag only when the file's value differs from that one.
 FOLLOWED_FLAGS = (("do_not_contact", "do_not_contact_imported"), ("sms_opt_out", "sms_opt_out_imported"))
+# A row's digest of the file line it comes from (ingest/digests.py; None: a line that must be read
+# again next time): stored in DIGEST_COLUMN with the row, never compared as one of its values, so
+# a row whose values are unchanged is still counted unchanged when only its digest is new.
+DIGEST = "_digest"
+DIGEST_COLUMN = "line_digest"
 
 
 @dataclass
@@ -43,6 +48,8 @@ class UpsertCounts:
     changed: set[Any] = field(default_factory=set)
     # For updated keys, the stored values before the update (of the columns the file carries).
     before: dict[Any, dict[str, Any]] = field(default_factory=dict)
+    # Unchanged rows whose line digest is new: key -> {DIGEST_COLUMN, "_pk"} (no other value moves).
+    digests: dict[Any, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, other: UpsertCounts) -> None:
         """Add another batch's counts to these."""
@@ -207,7 +214,13 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
                 columns.update(extra)
     columns.discard(INSERT_ONLY)
     columns.discard(FILL_EMPTY)
+    if DIGEST in columns:
+        columns.discard(DIGEST)
+        columns.add(DIGEST_COLUMN)
     return sorted(columns)
+
+
+_NO_DIGEST = object()  # a row that says nothing about its digest (one no line of a file landed)
 
 
 def merge_rows(rows: list[dict[str, Any]], key_of: Any, existing: dict[Any, dict[str, Any]],
@@ -225,20 +238,27 @@ def merge_rows(rows: list[dict[str, Any]], key_of: Any, existing: dict[Any, dict
         fill = row.pop(FILL_EMPTY, None)
         if fill:
             insert_only = {**(insert_only or {}), **fill}
+        digest = row.pop(DIGEST, _NO_DIGEST)
         key = key_of(row)
         if key in pending:
             pending[key].update(row)
             counts.updated += 1
+            if digest is not _NO_DIGEST:
+                pending[key][DIGEST_COLUMN] = digest
             continue
         old = existing.get(key)
         if old is None:
             pending[key] = {**insert_only, **row} if insert_only else dict(row)
             counts.inserted += 1
+            if digest is not _NO_DIGEST:
+                pending[key][DIGEST_COLUMN] = digest
             continue
         if fill:
             row = {**{c: v for c, v in fill.items() if old[c] is None}, **row}
         if insert_only and any(old[c] is not None and old[c] != v for c, v in insert_only.items()):
             counts.kept += 1
+            if digest is not _NO_DIGEST:
+                digest = None  # read again next time, and counted as kept again
         if any(old[c] != v for c, v in row.items()):
             counts.before.setdefault(key, dict(old))
             updates[key] = {**updates.get(key, {}), **row, "_pk": old["id"]}
@@ -246,6 +266,9 @@ def merge_rows(rows: list[dict[str, Any]], key_of: Any, existing: dict[Any, dict
             counts.updated += 1
         else:
             counts.unchanged += 1
+        if digest is not _NO_DIGEST and (key in updates or old[DIGEST_COLUMN] != digest):
+            (updates if key in updates else counts.digests).setdefault(key, {"_pk": old["id"]})[DIGEST_COLUMN] = digest
+            old[DIGEST_COLUMN] = digest
     return pending, updates
 
 
@@ -279,6 +302,7 @@ def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str
     new_ids = _assign_ids(conn, table, pending)
     insert_by_shape(conn, table, pending.values())
     update_rows(conn, table, updates.values())
+    update_rows(conn, table, counts.digests.values())
     ids = {k: v["id"] for k, v in existing.items()}
     ids.update(new_ids)
     missing = [k for k in keys if k not in ids]
@@ -385,6 +409,7 @@ def upsert_visits(conn: Connection, rows: list[dict[str, Any]]) -> UpsertCounts:
         counts.add(c)
         insert_by_shape(conn, VISITS, pending.values())
         update_rows(conn, VISITS, updates.values())
+        update_rows(conn, VISITS, c.digests.values())
     return counts
 
 
@@ -403,9 +428,9 @@ def fill_service_advisors(conn: Connection, latest: dict[int, tuple[date, str]],
             if stored and (given is None or day < given):
                 continue  # the car's own advisor, or one from a later work order
             filled[pk] = day
-            if stored != advisor:
-                rows.append({"_pk": pk, "service_advisor": advisor})
-    update_by_pk(conn, VEHICLES, ("service_advisor",), rows)
+            if stored != advisor:  # not the car's own line's value: it is read again next time
+                rows.append({"_pk": pk, "service_advisor": advisor, DIGEST_COLUMN: None})
+    update_by_pk(conn, VEHICLES, ("service_advisor", DIGEST_COLUMN), rows)
     return [row["_pk"] for row in rows]
 
 

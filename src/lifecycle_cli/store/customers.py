@@ -48,7 +48,8 @@ def set_customer_flags(conn: Connection, rules: Rules, customer_id: str, values:
     before = {f: bool(row[f]) for f in FLAGS}
     open_ids = select(t.c.id).where(t.c.customer_pk == pk, t.c.status == "open")
     was_open = set(conn.execute(open_ids).scalars())
-    conn.execute(update(c).where(c.c.id == pk).values(**values))
+    # line_digest: a desk write, so the customer's file line is read again (ingest/digests.py)
+    conn.execute(update(c).where(c.c.id == pk).values(**values, line_digest=None))
     dnc: Any = values.get("do_not_contact")
     if dnc is not None and dnc != before["do_not_contact"]:
         if dnc:

@@ -95,7 +95,8 @@ def set_vehicle_dates(conn: Connection, rules: Rules, vin: str, values: Mapping[
         return None
     before = {c: row[c] for c in DATE_COLUMNS}
     after = {**before, **values}
-    conn.execute(update(v).where(v.c.id == row["id"]).values(**values))
+    # line_digest: a desk write, so the car's file line is read again (ingest/digests.py)
+    conn.execute(update(v).where(v.c.id == row["id"]).values(**values, line_digest=None))
     old = earlier_expiry(*(before[c] for c in INSURANCE_COLUMNS))
     new = earlier_expiry(*(after[c] for c in INSURANCE_COLUMNS))
     change = None

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from lifecycle_cli.store.stamps import stamp
 
 # Bump when the tables change; a database with an older version is refused until upgraded.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class Meta(SQLModel, table=True):
@@ -49,6 +49,9 @@ class Customer(SQLModel, table=True):
     # The number the desk found bad (wrong_number / invalid_number / not_owner): while `phone` is
     # still this number the customer's phone tasks are closed; an import bringing another clears it.
     bad_phone: str | None = None
+    # The digest of the file line this row was last landed from (ingest/digests.py): a re-import
+    # skips a line whose digest the row holds, before parsing it; any other write clears it.
+    line_digest: int | None = Field(default=None, sa_type=BigInteger, index=True)
 
 
 class Vehicle(SQLModel, table=True):
@@ -107,6 +110,9 @@ class Vehicle(SQLModel, table=True):
     km_stage_date_4: date | None = None
     # active / sold / scrapped / transferred (care-desk §6): a car that is not active gets no tasks.
     status: str = "active"
+    # The digest of the file line this row was last landed from (ingest/digests.py): a re-import
+    # skips a line whose digest the row holds, before parsing it; any other write clears it.
+    line_digest: int | None = Field(default=None, sa_type=BigInteger, index=True)
 
 
 class Visit(SQLModel, table=True):
@@ -122,6 +128,9 @@ class Visit(SQLModel, table=True):
     amount: float | None = None
     advisor: str | None = None
     ro_number: str | None = Field(default=None, index=True, unique=True)
+    # The digest of the file line this row was last landed from (ingest/digests.py): a re-import
+    # skips a line whose digest the row holds, before parsing it; any other write clears it.
+    line_digest: int | None = Field(default=None, sa_type=BigInteger, index=True)
 
 
 class OdometerReading(SQLModel, table=True):

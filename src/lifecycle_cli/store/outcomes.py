@@ -163,10 +163,10 @@ def _apply_scope(conn: Connection, rules: Rules, scope: str, row: Any, result: s
                      .values(**{**close, "closed_reason": SOLD}))
         apply_status(conn, rules, row["vehicle_pk"], customer_pk, SOLD, today, HolidayCalendar())
     elif scope == "customer":
-        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(do_not_contact=True))
+        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(do_not_contact=True, line_digest=None))
         conn.execute(update(t).where(t.c.customer_pk == customer_pk, t.c.status == "open").values(**close))
     elif scope == "messages":
-        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(sms_opt_out=True))
+        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(sms_opt_out=True, line_digest=None))
         conn.execute(update(t).where(t.c.customer_pk == customer_pk, t.c.status == "open",
                                      t.c.channel == "sms").values(**close))
 
@@ -219,9 +219,9 @@ def _undo_scope(conn: Connection, rules: Rules, row: Any, last: dict[str, Any]) 
     if scope == "phone":
         conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(bad_phone=None))
     elif scope == "customer":
-        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(do_not_contact=False))
+        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(do_not_contact=False, line_digest=None))
     elif scope == "messages":
-        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(sms_opt_out=False))
+        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(sms_opt_out=False, line_digest=None))
 
 
 def _max_id(conn: Connection) -> int:

@@ -11,6 +11,7 @@ from lifecycle_cli.ingest.parsing import RowError, RowParser, put
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
 from lifecycle_cli.store import bulk
+from lifecycle_cli.store.digests import customers_by_digest
 
 # A customer's columns and their aliases; a vehicles sheet that carries its owner uses them too.
 COLUMNS = ("customer_id", "name", "phone", "birthday", "do_not_contact", "sms_opt_out", "id_number", "gender",
@@ -119,6 +120,7 @@ class Customers(Kind):
     labels = LABELS
     tables = ("customer",)
     detect_rank = 30
+    digest_table = "customer"
 
     @classmethod
     def detects(cls, columns_of: ColumnsOf) -> bool:
@@ -135,6 +137,10 @@ class Customers(Kind):
     def natural_key(values: dict[str, Any]) -> str:
         """The customer id."""
         return str(values["customer_id"])
+
+    def landed(self, conn: Any, p: RowParser, digests: list[int]) -> dict[int, str]:
+        """The customers holding the digests, by customer id."""
+        return dict(customers_by_digest(conn, digests))
 
     def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
         """Upsert a batch of customers."""

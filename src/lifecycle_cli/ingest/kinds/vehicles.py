@@ -15,6 +15,7 @@ from lifecycle_cli.ingest.parsing import RowError, RowParser, parse_plate, put
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
 from lifecycle_cli.store import bulk
+from lifecycle_cli.store.digests import vehicles_by_digest
 from lifecycle_cli.store.insurance import note_expiry_changes
 
 # A car's columns and aliases; work orders and events name cars with some of them.
@@ -43,6 +44,11 @@ _OWNER_FIELDS = ("name", "phone", "birthday", "do_not_contact", "sms_opt_out")
 _EXPIRIES = ("commercial_insurance_expiry", "compulsory_insurance_expiry", "inspection_due")
 
 
+def _describes_owner(p: RowParser) -> bool:
+    """Whether a vehicles file carries its owner's columns (a combined sheet: the owners land too)."""
+    return any(p.has(c) for c in _OWNER_FIELDS) or not p.has("customer_id")
+
+
 class Vehicles(Kind):
     """A vehicles file (or a combined customer + vehicle sheet)."""
 
@@ -58,6 +64,7 @@ class Vehicles(Kind):
     labels = LABELS
     tables = ("vehicle", "customer")
     detect_rank = 20
+    digest_table = "vehicle"
 
     @classmethod
     def detects(cls, columns_of: ColumnsOf) -> bool:
@@ -69,8 +76,9 @@ class Vehicles(Kind):
         """A vehicles row; its owner's values under `_customer` when the sheet describes the owner."""
         out: dict[str, Any] = {"vin": row_vin(self.ctx, p, row, report, warn=True)}
         empty: dict[str, Any] = {}
-        if any(p.has(c) for c in _OWNER_FIELDS) or not p.has("customer_id"):
+        if _describes_owner(p):
             owner = customers.parse_customer(self, p, row, report)
+            owner[bulk.DIGEST] = None  # not the customer's own line: its line is read again next time
             out["_customer"] = owner
             out["customer_id"] = owner["customer_id"]
         else:
@@ -110,6 +118,14 @@ class Vehicles(Kind):
     def natural_key(values: dict[str, Any]) -> str:
         """The VIN."""
         return str(values["vin"])
+
+    def skips_lines(self, p: RowParser) -> bool:
+        """A sheet that also describes the owner writes two tables: its lines are always read."""
+        return not _describes_owner(p)
+
+    def landed(self, conn: Any, p: RowParser, digests: list[int]) -> dict[int, str]:
+        """The cars holding the digests, by VIN."""
+        return dict(vehicles_by_digest(conn, digests))
 
     def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
         """The owners first, then the cars whose owner exists; expiry history and readings with them."""

@@ -14,6 +14,7 @@ from lifecycle_cli.ingest.parsing import RowParser, parse_plate, put
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
 from lifecycle_cli.store import bulk
+from lifecycle_cli.store.digests import visits_by_digest
 
 ALIASES: dict[str, tuple[str, ...]] = {
     **{c: vehicles.ALIASES[c] for c in ("vin", "mileage_km", "plate")},
@@ -44,6 +45,7 @@ class Visits(Kind):
     labels = LABELS
     tables = ("visit",)
     detect_rank = 10
+    digest_table = "visit"
 
     @classmethod
     def detects(cls, columns_of: ColumnsOf) -> bool:
@@ -96,6 +98,12 @@ class Visits(Kind):
         car = values.get("vin") or values.get("plate")
         key: str = values.get("ro_number") or f"{car}|{values['visit_date']}|{values['mileage_km']}"
         return key
+
+    def landed(self, conn: Any, p: RowParser, digests: list[int]) -> dict[int, str]:
+        """The visits holding the digests, by their natural key (the car as this file names it)."""
+        by_vin = p.has("vin")
+        return {digest: ro or f"{vin if by_vin else plate}|{day}|{km}"
+                for digest, ro, vin, plate, day, km in visits_by_digest(conn, digests)}
 
     def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
         """Visits of known cars; a work order's advisor becomes its car's when the car has none."""

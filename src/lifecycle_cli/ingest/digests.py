@@ -1,0 +1,48 @@
+"""Line digests: what lets a nightly full re-export cost close to reading it.
+
+Every row a customers, vehicles or visits file lands stores a 64-bit digest of the file line it
+came from (`line_digest`); the next import reads a chunk of lines, asks which rows hold their
+digests (store/digests.py) and skips those lines before parsing them: the row already is what the
+line makes of it. The digest covers what the line means, not only its cells: the kind, which
+column maps to which field (a file with fewer columns is another digest), the options that parse
+(--date-format, --visit-kind), the rules (their state digest: `[visit_kinds]` and the rest) and
+the program (its version and PARSE_VERSION), so a change to any of them reads every line again.
+
+A line that was rejected, said a warning, or left a stored value in place of an empty cell (kept)
+gets no digest: it is read, and reported, again next time. A write that is not the line's own
+landing (customer set, vehicle set, an outcome's flags, a work order's advisor given to its car,
+a vehicles sheet's owner columns) clears the row's digest, so the line is read again next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import lifecycle_cli
+from lifecycle_cli.core.rules import Rules, state_digest
+from lifecycle_cli.ingest.report import ImportOptions
+from lifecycle_cli.ingest.table import HeaderMap, Row, Table
+
+__all__ = ["PARSE_VERSION", "LineDigests"]
+
+# Bump when a change to parsing or landing makes the same line land differently (the package
+# version is in the digest too).
+PARSE_VERSION = 1
+
+
+class LineDigests:
+    """The digests of one file's lines (one instance per file)."""
+
+    def __init__(self, kind: str, table: Table, header_map: HeaderMap, options: ImportOptions, rules: Rules) -> None:
+        meaning = [PARSE_VERSION, lifecycle_cli.__version__, kind, sorted(header_map.columns.items()), len(table.header),
+                   options.date_format, options.visit_kind, state_digest(rules)]
+        self._seed = hashlib.blake2b(json.dumps(meaning, ensure_ascii=False).encode(), digest_size=16).digest()
+        # CSV cells are text without NUL (such a file is refused); a workbook's cells are typed.
+        self._text = table.delimiter is not None
+
+    def of(self, row: Row) -> int:
+        """The digest of a row's cells, a signed 64-bit integer (what the column stores)."""
+        cells = "\0".join(row.cells) if self._text else repr(row.cells)  # type: ignore[arg-type]
+        return int.from_bytes(hashlib.blake2b(self._seed + cells.encode(), digest_size=8).digest(), "little",
+                              signed=True)

@@ -1,0 +1,42 @@
+"""line digests: a re-import skips the file lines it landed before (version 5)
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-09 02:00:00
+
+- customer, vehicle, visit: `line_digest` (64-bit), the digest of the file line the row was last
+  landed from (with the file's header mapping, the kind, the rules and the program's parse
+  version); a nightly full re-export skips the lines whose digest its row holds before parsing
+  them. Existing rows start without one: the first import after the upgrade parses every line as
+  before and stores the digests.
+- `ix_customer_line_digest`, `ix_vehicle_line_digest`, `ix_visit_line_digest`: the lookup by digest.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+_TABLES = ("customer", "vehicle", "visit")
+
+
+def upgrade() -> None:
+    """Add line_digest and its index to the three imported tables."""
+    inspector = sa.inspect(op.get_bind())
+    for table in _TABLES:
+        if "line_digest" not in {c["name"] for c in inspector.get_columns(table)}:
+            op.add_column(table, sa.Column("line_digest", sa.BigInteger(), nullable=True))
+        if f"ix_{table}_line_digest" not in {ix["name"] for ix in inspector.get_indexes(table)}:
+            op.create_index(f"ix_{table}_line_digest", table, ["line_digest"], unique=False)
+
+
+def downgrade() -> None:
+    """Drop the digests and their indexes."""
+    for table in _TABLES:
+        op.drop_index(f"ix_{table}_line_digest", table_name=table)
+        op.execute(f"ALTER TABLE {table} DROP COLUMN line_digest")
