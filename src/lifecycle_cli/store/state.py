@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from lifecycle_cli.core.facts import readings_of
 from lifecycle_cli.core.insurance import expiry_on
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import (
@@ -40,17 +41,20 @@ def mmdd(day: date | None) -> str | None:
 
 def vehicle_state(vehicle: VehicleFacts, rules: Rules, as_of: date = FAR_FUTURE) -> dict[str, Any]:
     """The projection state of one vehicle from the facts up to `as_of` (stored: all facts)."""
-    proj = vehicle_projection(vehicle, rules, as_of)
-    nxt = next_maintenance(vehicle, proj, rules, as_of)
-    upgrade = upgrade_date(vehicle, proj, rules)
+    readings = readings_of(vehicle)  # built once, projected on as_of and on the eve below
+    proj = vehicle_projection(vehicle, rules, as_of, readings)
     done = maintenance_visits(vehicle, rules, as_of)
+    nxt = next_maintenance(vehicle, proj, rules, as_of, done)
+    upgrade = upgrade_date(vehicle, proj, rules)
     prev_due: date | None = None
     prev_first = False
     if done:
         # What the rules said was due on the eve of the last maintenance visit.
         eve = done[-1].date - timedelta(days=1)
         if eve >= vehicle.delivery_date:
-            answered = next_maintenance(vehicle, vehicle_projection(vehicle, rules, eve), rules, eve)
+            before_eve = [v for v in done if v.date <= eve]  # maintenance_visits(vehicle, rules, eve)
+            answered = next_maintenance(vehicle, vehicle_projection(vehicle, rules, eve, readings), rules, eve,
+                                        before_eve)
             prev_due, prev_first = answered.due, answered.first
     km_dates: list[date | None] = [proj.date_at_km(km) for km in rules.stages.mileage_km[1:]]
     km_dates += [None] * (4 - len(km_dates))
