@@ -87,7 +87,7 @@ def vehicle_state(vehicle: VehicleFacts, rules: Rules, as_of: date = FAR_FUTURE)
 
 def refresh_vehicles(conn: Connection, vehicle_pks: Iterable[int], rules: Rules, steps: Steps | None = None) -> None:
     """Recompute and store the projection state of these vehicles."""
-    pks = sorted(set(vehicle_pks))
+    pks = distinct_sorted(vehicle_pks)
     for part in reported(chunks(pks, BATCH), len(pks), "计算车辆状态（辆）", steps):
         facts = load_vehicle_facts(conn, part)
         rows = [{"_pk": pk, **vehicle_state(v, rules)} for pk, (_, v) in facts.items()]
@@ -111,7 +111,7 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
     The anchor is the latest of the last successful contact, deliveries and visits
     gathered with grouped queries (the one place the care anchor is computed).
     """
-    pks = sorted(set(customer_pks))
+    pks = distinct_sorted(customer_pks)
     for part in reported(chunks(pks, BATCH), len(pks), "更新客户回访周期（位）", steps):
         latest: dict[int, date] = {}
         customers = conn.execute(
@@ -141,9 +141,14 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
         update_by_pk(conn, CUSTOMERS, ("care_anchor", "care_phase", "birthday_mmdd"), rows)
 
 
-def customers_of_vehicles(conn: Connection, vehicle_pks: Iterable[int]) -> set[int]:
-    """The customer pks owning these vehicles."""
-    out: set[int] = set()
-    for part in chunks(sorted(set(vehicle_pks))):
+def distinct_sorted(pks: Iterable[int]) -> list[int]:
+    """The keys once each, in order (a set is sorted as it is: at a million keys a copy is ~60 MB)."""
+    return sorted(pks if isinstance(pks, set | frozenset) else set(pks))
+
+
+def customers_of_vehicles(conn: Connection, vehicle_pks: Iterable[int], into: set[int] | None = None) -> set[int]:
+    """The customer pks owning these vehicles, added to `into` when given (no second set of a million)."""
+    out: set[int] = set() if into is None else into
+    for part in chunks(distinct_sorted(vehicle_pks)):
         out.update(conn.execute(select(VEHICLES.c.customer_pk).where(in_keys(conn, VEHICLES.c.id, part))).scalars())
     return out
