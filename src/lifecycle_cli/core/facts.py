@@ -9,7 +9,7 @@ from datetime import date
 from typing import NamedTuple
 
 from lifecycle_cli.core.insurance import ExpiryChange, earlier_expiry
-from lifecycle_cli.core.mileage import Projection, project, vehicle_readings
+from lifecycle_cli.core.mileage import Projection, Reading, project, vehicle_readings
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.stages import add_months
 
@@ -115,16 +115,25 @@ def maintenance_visits(vehicle: VehicleFacts, rules: Rules, today: date) -> list
     )
 
 
-def vehicle_projection(vehicle: VehicleFacts, rules: Rules, today: date) -> Projection:
-    """The vehicle's mileage projection from its readings up to `today`."""
+def readings_of(vehicle: VehicleFacts) -> list[Reading]:
+    """Every odometer reading of the vehicle (delivery, its row, visits, extra readings), any date."""
     visits = [(v.date, v.km) for v in vehicle.visits] + list(vehicle.extra_readings)
-    readings = vehicle_readings(vehicle.delivery_date, vehicle.row_reading, visits)
-    return project(readings, max(today, vehicle.delivery_date), rules)
+    return vehicle_readings(vehicle.delivery_date, vehicle.row_reading, visits)
 
 
-def next_maintenance(vehicle: VehicleFacts, projection: Projection, rules: Rules, today: date) -> MaintenanceDue:
-    """The next maintenance due date: first service, or the last maintenance + interval, whichever first."""
-    done = maintenance_visits(vehicle, rules, today)
+def vehicle_projection(vehicle: VehicleFacts, rules: Rules, today: date,
+                       readings: list[Reading] | None = None) -> Projection:
+    """The vehicle's mileage projection from its readings up to `today` (`readings`: readings_of(vehicle),
+    when the caller projects the same car on several days)."""
+    return project(readings_of(vehicle) if readings is None else readings, max(today, vehicle.delivery_date), rules)
+
+
+def next_maintenance(vehicle: VehicleFacts, projection: Projection, rules: Rules, today: date,
+                     done: list[VisitFact] | None = None) -> MaintenanceDue:
+    """The next maintenance due date: first service, or the last maintenance + interval, whichever first
+    (`done`: maintenance_visits(vehicle, rules, today), when the caller has it already)."""
+    if done is None:
+        done = maintenance_visits(vehicle, rules, today)
     if not done:
         due = min(
             add_months(vehicle.delivery_date, rules.schedule.first_service_months),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
+from operator import attrgetter
 from typing import NamedTuple
 
 from lifecycle_cli.core.rules import Rules
@@ -13,6 +15,7 @@ from lifecycle_cli.core.rules import Rules
 DELIVERY = "delivery"
 VEHICLE_ROW = "vehicle"
 VISIT = "visit"
+_KM = attrgetter("km")
 
 
 class Reading(NamedTuple):
@@ -47,15 +50,15 @@ class Projection:
             # ceil((km - last.km) / daily_km) in integers: daily_km = n / d
             n, d = self.daily_km.numerator, self.daily_km.denominator
             return last.date + timedelta(days=-((-(km - last.km) * d) // n))
-        first = self.kept[0]
-        if km <= first.km:
-            return first.date
-        for before, after in zip(self.kept, self.kept[1:], strict=False):
-            if before.km < km <= after.km:
-                span = (after.date - before.date).days
-                # d0 + ceil((K - k0) * days(d0 -> d1) / (k1 - k0)), in integers
-                return before.date + timedelta(days=-((-(km - before.km) * span) // (after.km - before.km)))
-        return last.date  # unreachable: km <= last.km is always bracketed by two kept readings
+        kept = self.kept
+        if km <= kept[0].km:
+            return kept[0].date
+        # The first kept reading at or above km and the one before it: before.km < km <= after.km.
+        i = bisect_left(kept, km, key=_KM)
+        before, after = kept[i - 1], kept[i]
+        span = (after.date - before.date).days
+        # d0 + ceil((K - k0) * days(d0 -> d1) / (k1 - k0)), in integers
+        return before.date + timedelta(days=-((-(km - before.km) * span) // (after.km - before.km)))
 
 
 def split_readings(readings: Iterable[Reading]) -> tuple[tuple[Reading, ...], tuple[Reading, ...]]:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from lifecycle_cli.core.facts import readings_of
 from lifecycle_cli.core.insurance import expiry_on
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import (
@@ -40,17 +41,20 @@ def mmdd(day: date | None) -> str | None:
 
 def vehicle_state(vehicle: VehicleFacts, rules: Rules, as_of: date = FAR_FUTURE) -> dict[str, Any]:
     """The projection state of one vehicle from the facts up to `as_of` (stored: all facts)."""
-    proj = vehicle_projection(vehicle, rules, as_of)
-    nxt = next_maintenance(vehicle, proj, rules, as_of)
-    upgrade = upgrade_date(vehicle, proj, rules)
+    readings = readings_of(vehicle)  # built once, projected on as_of and on the eve below
+    proj = vehicle_projection(vehicle, rules, as_of, readings)
     done = maintenance_visits(vehicle, rules, as_of)
+    nxt = next_maintenance(vehicle, proj, rules, as_of, done)
+    upgrade = upgrade_date(vehicle, proj, rules)
     prev_due: date | None = None
     prev_first = False
     if done:
         # What the rules said was due on the eve of the last maintenance visit.
         eve = done[-1].date - timedelta(days=1)
         if eve >= vehicle.delivery_date:
-            answered = next_maintenance(vehicle, vehicle_projection(vehicle, rules, eve), rules, eve)
+            before_eve = [v for v in done if v.date <= eve]  # maintenance_visits(vehicle, rules, eve)
+            answered = next_maintenance(vehicle, vehicle_projection(vehicle, rules, eve, readings), rules, eve,
+                                        before_eve)
             prev_due, prev_first = answered.due, answered.first
     km_dates: list[date | None] = [proj.date_at_km(km) for km in rules.stages.mileage_km[1:]]
     km_dates += [None] * (4 - len(km_dates))
@@ -83,7 +87,7 @@ def vehicle_state(vehicle: VehicleFacts, rules: Rules, as_of: date = FAR_FUTURE)
 
 def refresh_vehicles(conn: Connection, vehicle_pks: Iterable[int], rules: Rules, steps: Steps | None = None) -> None:
     """Recompute and store the projection state of these vehicles."""
-    pks = sorted(set(vehicle_pks))
+    pks = distinct_sorted(vehicle_pks)
     for part in reported(chunks(pks, BATCH), len(pks), "计算车辆状态（辆）", steps):
         facts = load_vehicle_facts(conn, part)
         rows = [{"_pk": pk, **vehicle_state(v, rules)} for pk, (_, v) in facts.items()]
@@ -107,7 +111,7 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
     The anchor is the latest of the last successful contact, deliveries and visits
     gathered with grouped queries (the one place the care anchor is computed).
     """
-    pks = sorted(set(customer_pks))
+    pks = distinct_sorted(customer_pks)
     for part in reported(chunks(pks, BATCH), len(pks), "更新客户回访周期（位）", steps):
         latest: dict[int, date] = {}
         customers = conn.execute(
@@ -137,9 +141,14 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
         update_by_pk(conn, CUSTOMERS, ("care_anchor", "care_phase", "birthday_mmdd"), rows)
 
 
-def customers_of_vehicles(conn: Connection, vehicle_pks: Iterable[int]) -> set[int]:
-    """The customer pks owning these vehicles."""
-    out: set[int] = set()
-    for part in chunks(sorted(set(vehicle_pks))):
+def distinct_sorted(pks: Iterable[int]) -> list[int]:
+    """The keys once each, in order (a set is sorted as it is: at a million keys a copy is ~60 MB)."""
+    return sorted(pks if isinstance(pks, set | frozenset) else set(pks))
+
+
+def customers_of_vehicles(conn: Connection, vehicle_pks: Iterable[int], into: set[int] | None = None) -> set[int]:
+    """The customer pks owning these vehicles, added to `into` when given (no second set of a million)."""
+    out: set[int] = set() if into is None else into
+    for part in chunks(distinct_sorted(vehicle_pks)):
         out.update(conn.execute(select(VEHICLES.c.customer_pk).where(in_keys(conn, VEHICLES.c.id, part))).scalars())
     return out
