@@ -144,7 +144,7 @@ def test_reschedule_of_a_task_without_an_appointment_is_a_usage_error(world: Pat
     assert refusal(world, "done", other, "--result", "reschedule", "--booked-for", "2026-11-30") == (
         f"任务 {other} 没有预约，不能改约（先记录 已预约）")
     assert sql_rows(world, "select count(*) from appointment") == [(0,)]
-    assert "Missing option" in run(world, "booked", call).stderr  # --booked-for is required
+    assert "缺少 --booked-for" in run(world, "booked", call).stderr  # --booked-for is required
 
 
 def test_a_call_sheet_row_booked_with_a_date_makes_an_appointment_booked_by_the_sheets_owner(
