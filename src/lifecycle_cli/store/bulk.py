@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -112,18 +113,48 @@ def insert_by_shape(conn: Connection, table: Table, rows: Iterable[dict[str, Any
         columns = [*shape, *extra]
         fill = tuple(extra.values())
         if dialect == "postgresql":
-            _copy_in(conn, table, columns, ((*(r[f] for f in shape), *fill) for r in batch))
+            _copy_into(conn, f'"{table.name}"', columns, ((*(r[f] for f in shape), *fill) for r in batch))
             continue
         sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
         rows_of = _sqlite_rows(shape, batch)
         _driver(conn).executemany(sql, [(*row, *fill) for row in rows_of] if fill else rows_of)
 
 
-def _copy_in(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
-    """PostgreSQL: COPY rows into the table, inside the connection's transaction."""
+def _copy_update(conn: Connection, table: Table, fields: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: UPDATE the fields of rows given as (id, *values): COPYed into a scratch table of
+    the transaction, then one `UPDATE ... FROM` joined on the primary key (an executemany sends one
+    statement per row, several times slower than the server's bulk path). The ids are also given as
+    an array, so the table is read through its primary key: with the scratch table's size unknown to
+    the planner it would hash the whole table for each batch."""
+    scratch = scratch_table(conn, table, ("id", *fields))
+    _copy_into(conn, scratch, ("id", *fields), rows)
+    sets = ", ".join(f'"{c}" = s."{c}"' for c in fields)
+    with _driver(conn).cursor() as cursor:
+        cursor.execute(f'UPDATE "{table.name}" AS t SET {sets} FROM {scratch} AS s '
+                       "WHERE t.id = s.id AND t.id = ANY(%s::bigint[])", ([row[0] for row in rows],))
+
+
+def scratch_table(conn: Connection, table: Table, columns: Sequence[str]) -> str:
+    """PostgreSQL: the name of an empty temporary table with these columns of `table` (their types),
+    created once per transaction (ON COMMIT DROP) and emptied on each later use."""
+    name = "lc_scratch_" + hashlib.md5(f"{table.name}:{','.join(columns)}".encode()).hexdigest()[:12]
+    made = conn.info.setdefault("lc_scratch", {})  # name -> the transaction that created it
+    transaction = conn.get_transaction()
+    if transaction is not None and made.get(name) is transaction:
+        conn.exec_driver_sql(f"TRUNCATE {name}")
+        return name
+    names = ", ".join(f'"{c}"' for c in columns)
+    conn.exec_driver_sql(f'CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS SELECT {names} FROM "{table.name}" '
+                         "WITH NO DATA")
+    made[name] = conn.get_transaction()
+    return name
+
+
+def _copy_into(conn: Connection, name: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """PostgreSQL: COPY rows into the table called `name`, inside the connection's transaction."""
     cursor = _driver(conn).cursor()
     names = ", ".join(f'"{c}"' for c in columns)
-    with cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+    with cursor, cursor.copy(f"COPY {name} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
@@ -150,6 +181,10 @@ def update_by_pk(conn: Connection, table: Table, fields: Sequence[str], rows: li
         sql = f'UPDATE "{table.name}" SET {", ".join(f"{c} = ?" for c in fields)} WHERE id = ?'
         _driver(conn).executemany(sql, _sqlite_rows([*fields, "_pk"], rows))
         return
+    if conn.dialect.name == "postgresql":
+        # one row per id, the last (as an executemany leaves it)
+        _copy_update(conn, table, fields, list({r[0]: r for r in _sqlite_rows(["_pk", *fields], rows)}.values()))
+        return
     stmt = update(table).where(table.c.id == bindparam("_pk")).values({c: bindparam(c) for c in fields})
     conn.execute(stmt, rows)
 
@@ -163,11 +198,18 @@ def fetch_in(conn: Connection, table: Table, columns: Sequence[str], key_column:
              keys: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Rows (as tuples in `columns` order) whose key_column is in keys, for one chunk of keys.
 
-    On SQLite the DB-API cursor is read directly (dates converted as SQLAlchemy would), which is
-    several times faster than result processing for the large batches the import reads.
+    On SQLite and PostgreSQL the DB-API cursor is read directly (SQLite's dates converted as
+    SQLAlchemy would), several times faster than result processing for the batches the import reads;
+    PostgreSQL takes the keys as one array parameter.
     """
     if not keys:
         return []
+    if conn.dialect.name == "postgresql":  # psycopg returns dates and booleans as they are
+        array = "bigint[]" if isinstance(keys[0], int) else "text[]"
+        with _driver(conn).cursor() as cursor:
+            cursor.execute(f'SELECT {", ".join(columns)} FROM "{table.name}" WHERE {key_column} = ANY(%s::{array})',
+                           (list(keys),))
+            return list(cursor.fetchall())
     if conn.dialect.name != "sqlite":
         query = select(*[table.c[c] for c in columns]).where(in_keys(conn, table.c[key_column], keys))
         return [tuple(r) for r in conn.execute(query)]
@@ -288,14 +330,21 @@ def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str
 
 
 def _assign_ids(conn: Connection, table: Table, pending: dict[Any, dict[str, Any]]) -> dict[Any, int]:
-    """SQLite: number the new rows after the table's largest id (an import holds the write lock
-    from its first statement), so their ids need no lookup afterwards; other engines keep their
-    sequences (the ids are looked up)."""
-    if not pending or conn.dialect.name != "sqlite":
+    """Number the new rows before they are inserted, so their ids need no lookup afterwards.
+    SQLite: after the table's largest id (an import holds the write lock from its first statement);
+    PostgreSQL: from the table's own sequence, all the batch's numbers in one query (in the order a
+    COPY without ids would have drawn them); other engines keep their sequences (the ids are looked up)."""
+    if not pending or conn.dialect.name not in ("sqlite", "postgresql"):
         return {}
-    first = (conn.exec_driver_sql(f'SELECT max(id) FROM "{table.name}"').scalar() or 0) + 1
+    if conn.dialect.name == "postgresql":
+        numbers: Iterable[int] = sorted(conn.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('\"{table.name}\"', 'id')) FROM generate_series(1, {len(pending)})"
+        ).scalars())
+    else:
+        first = (conn.exec_driver_sql(f'SELECT max(id) FROM "{table.name}"').scalar() or 0) + 1
+        numbers = range(first, first + len(pending))
     out: dict[Any, int] = {}
-    for number, (key, row) in enumerate(pending.items(), start=first):
+    for number, (key, row) in zip(numbers, pending.items(), strict=True):
         row["id"] = out[key] = number
     return out
 
