@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from sqlalchemy import Boolean, Date, Table, any_, bindparam, insert, select, up
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from lifecycle_cli.store.copying import copy_rows, copy_update
 from lifecycle_cli.store.stamps import connection_stamp, stamp
 from lifecycle_cli.store.tables import CUSTOMERS, READINGS, VEHICLES, VISITS
 
@@ -113,50 +113,11 @@ def insert_by_shape(conn: Connection, table: Table, rows: Iterable[dict[str, Any
         columns = [*shape, *extra]
         fill = tuple(extra.values())
         if dialect == "postgresql":
-            _copy_into(conn, f'"{table.name}"', columns, ((*(r[f] for f in shape), *fill) for r in batch))
+            copy_rows(conn, f'"{table.name}"', columns, ((*(r[f] for f in shape), *fill) for r in batch))
             continue
         sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
         rows_of = _sqlite_rows(shape, batch)
         _driver(conn).executemany(sql, [(*row, *fill) for row in rows_of] if fill else rows_of)
-
-
-def _copy_update(conn: Connection, table: Table, fields: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """PostgreSQL: UPDATE the fields of rows given as (id, *values): COPYed into a scratch table of
-    the transaction, then one `UPDATE ... FROM` joined on the primary key (an executemany sends one
-    statement per row, several times slower than the server's bulk path). The ids are also given as
-    an array, so the table is read through its primary key: with the scratch table's size unknown to
-    the planner it would hash the whole table for each batch."""
-    scratch = scratch_table(conn, table, ("id", *fields))
-    _copy_into(conn, scratch, ("id", *fields), rows)
-    sets = ", ".join(f'"{c}" = s."{c}"' for c in fields)
-    with _driver(conn).cursor() as cursor:
-        cursor.execute(f'UPDATE "{table.name}" AS t SET {sets} FROM {scratch} AS s '
-                       "WHERE t.id = s.id AND t.id = ANY(%s::bigint[])", ([row[0] for row in rows],))
-
-
-def scratch_table(conn: Connection, table: Table, columns: Sequence[str]) -> str:
-    """PostgreSQL: the name of an empty temporary table with these columns of `table` (their types),
-    created once per transaction (ON COMMIT DROP) and emptied on each later use."""
-    name = "lc_scratch_" + hashlib.md5(f"{table.name}:{','.join(columns)}".encode()).hexdigest()[:12]
-    made = conn.info.setdefault("lc_scratch", {})  # name -> the transaction that created it
-    transaction = conn.get_transaction()
-    if transaction is not None and made.get(name) is transaction:
-        conn.exec_driver_sql(f"TRUNCATE {name}")
-        return name
-    names = ", ".join(f'"{c}"' for c in columns)
-    conn.exec_driver_sql(f'CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS SELECT {names} FROM "{table.name}" '
-                         "WITH NO DATA")
-    made[name] = conn.get_transaction()
-    return name
-
-
-def _copy_into(conn: Connection, name: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
-    """PostgreSQL: COPY rows into the table called `name`, inside the connection's transaction."""
-    cursor = _driver(conn).cursor()
-    names = ", ".join(f'"{c}"' for c in columns)
-    with cursor, cursor.copy(f"COPY {name} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def _driver(conn: Connection) -> Any:
@@ -183,7 +144,7 @@ def update_by_pk(conn: Connection, table: Table, fields: Sequence[str], rows: li
         return
     if conn.dialect.name == "postgresql":
         # one row per id, the last (as an executemany leaves it)
-        _copy_update(conn, table, fields, list({r[0]: r for r in _sqlite_rows(["_pk", *fields], rows)}.values()))
+        copy_update(conn, table, fields, list({r[0]: r for r in _sqlite_rows(["_pk", *fields], rows)}.values()))
         return
     stmt = update(table).where(table.c.id == bindparam("_pk")).values({c: bindparam(c) for c in fields})
     conn.execute(stmt, rows)
