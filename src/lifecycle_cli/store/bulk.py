@@ -13,6 +13,7 @@ from sqlalchemy import Boolean, Date, Table, any_, bindparam, insert, select, up
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from lifecycle_cli.store.copying import copy_rows, copy_update
 from lifecycle_cli.store.stamps import connection_stamp, stamp
 from lifecycle_cli.store.tables import CUSTOMERS, READINGS, VEHICLES, VISITS
 
@@ -119,20 +120,11 @@ def insert_by_shape(conn: Connection, table: Table, rows: Iterable[dict[str, Any
         columns = [*shape, *extra]
         fill = tuple(extra.values())
         if dialect == "postgresql":
-            _copy_in(conn, table, columns, ((*(r[f] for f in shape), *fill) for r in batch))
+            copy_rows(conn, f'"{table.name}"', columns, ((*(r[f] for f in shape), *fill) for r in batch))
             continue
         sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
         rows_of = _sqlite_rows(shape, batch)
         _driver(conn).executemany(sql, [(*row, *fill) for row in rows_of] if fill else rows_of)
-
-
-def _copy_in(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
-    """PostgreSQL: COPY rows into the table, inside the connection's transaction."""
-    cursor = _driver(conn).cursor()
-    names = ", ".join(f'"{c}"' for c in columns)
-    with cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def _driver(conn: Connection) -> Any:
@@ -157,6 +149,10 @@ def update_by_pk(conn: Connection, table: Table, fields: Sequence[str], rows: li
         sql = f'UPDATE "{table.name}" SET {", ".join(f"{c} = ?" for c in fields)} WHERE id = ?'
         _driver(conn).executemany(sql, _sqlite_rows([*fields, "_pk"], rows))
         return
+    if conn.dialect.name == "postgresql":
+        # one row per id, the last (as an executemany leaves it)
+        copy_update(conn, table, fields, list({r[0]: r for r in _sqlite_rows(["_pk", *fields], rows)}.values()))
+        return
     stmt = update(table).where(table.c.id == bindparam("_pk")).values({c: bindparam(c) for c in fields})
     conn.execute(stmt, rows)
 
@@ -170,11 +166,18 @@ def fetch_in(conn: Connection, table: Table, columns: Sequence[str], key_column:
              keys: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Rows (as tuples in `columns` order) whose key_column is in keys, for one chunk of keys.
 
-    On SQLite the DB-API cursor is read directly (dates converted as SQLAlchemy would), which is
-    several times faster than result processing for the large batches the import reads.
+    On SQLite and PostgreSQL the DB-API cursor is read directly (SQLite's dates converted as
+    SQLAlchemy would), several times faster than result processing for the batches the import reads;
+    PostgreSQL takes the keys as one array parameter.
     """
     if not keys:
         return []
+    if conn.dialect.name == "postgresql":  # psycopg returns dates and booleans as they are
+        array = "bigint[]" if isinstance(keys[0], int) else "text[]"
+        with _driver(conn).cursor() as cursor:
+            cursor.execute(f'SELECT {", ".join(columns)} FROM "{table.name}" WHERE {key_column} = ANY(%s::{array})',
+                           (list(keys),))
+            return list(cursor.fetchall())
     if conn.dialect.name != "sqlite":
         query = select(*[table.c[c] for c in columns]).where(in_keys(conn, table.c[key_column], keys))
         return [tuple(r) for r in conn.execute(query)]
@@ -312,14 +315,21 @@ def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str
 
 
 def _assign_ids(conn: Connection, table: Table, pending: dict[Any, dict[str, Any]]) -> dict[Any, int]:
-    """SQLite: number the new rows after the table's largest id (an import holds the write lock
-    from its first statement), so their ids need no lookup afterwards; other engines keep their
-    sequences (the ids are looked up)."""
-    if not pending or conn.dialect.name != "sqlite":
+    """Number the new rows before they are inserted, so their ids need no lookup afterwards.
+    SQLite: after the table's largest id (an import holds the write lock from its first statement);
+    PostgreSQL: from the table's own sequence, all the batch's numbers in one query (in the order a
+    COPY without ids would have drawn them); other engines keep their sequences (the ids are looked up)."""
+    if not pending or conn.dialect.name not in ("sqlite", "postgresql"):
         return {}
-    first = (conn.exec_driver_sql(f'SELECT max(id) FROM "{table.name}"').scalar() or 0) + 1
+    if conn.dialect.name == "postgresql":
+        numbers: Iterable[int] = sorted(conn.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('\"{table.name}\"', 'id')) FROM generate_series(1, {len(pending)})"
+        ).scalars())
+    else:
+        first = (conn.exec_driver_sql(f'SELECT max(id) FROM "{table.name}"').scalar() or 0) + 1
+        numbers = range(first, first + len(pending))
     out: dict[Any, int] = {}
-    for number, (key, row) in enumerate(pending.items(), start=first):
+    for number, (key, row) in zip(numbers, pending.items(), strict=True):
         row["id"] = out[key] = number
     return out
 

@@ -25,7 +25,7 @@ from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Scheduler
 from lifecycle_cli.steps import Steps, reported
 from lifecycle_cli.store.appointments import settle as settle_appointments
-from lifecycle_cli.store.bulk import chunks, in_keys, insert_by_shape
+from lifecycle_cli.store.bulk import chunks, in_keys, insert_by_shape, update_by_pk
 from lifecycle_cli.store.candidates import (
     customers_due_between,
     customers_with_ended_renewal_steps,
@@ -52,6 +52,8 @@ REOPENED_REASONS = (RULES_CHANGED, *INACTIVE_STATUSES, "do_not_contact")
 SYNC_BATCH = 1000
 # The columns of a stored task that a sync brings in step with the rules.
 MUTABLE = ("rule_date", "due_date", "window_end", "stage", "owner", "role", "channel", "store")
+# The columns a sync sets when it closes a task (or clears when it opens one again).
+CLOSING = ("status", "closed_reason", "closed_on")
 
 
 def synced_range(conn: Connection) -> tuple[date, date] | None:
@@ -177,20 +179,12 @@ def _write_batch(conn: Connection, window: tuple[date, date], part: Sequence[int
     if inserts:
         insert_by_shape(conn, TASKS, inserts)  # the driver's executemany / COPY: a first sync's bulk
         counts.created += len(inserts)
-    if updates:
-        stmt = update(TASKS).where(TASKS.c.id == bindparam("_id")).values({c: bindparam(c) for c in MUTABLE})
-        conn.execute(stmt, updates)
-        counts.updated += len(updates)
-    if closes:
-        stmt = update(TASKS).where(TASKS.c.id == bindparam("_id")).values(
-            status=bindparam("status"), closed_reason=bindparam("reason"), closed_on=bindparam("on")
-        )
-        conn.execute(stmt, closes)
-    if reopens:
-        stmt = update(TASKS).where(TASKS.c.id == bindparam("_id")).values(
-            status="open", closed_reason=None, closed_on=None, **{c: bindparam(c) for c in MUTABLE})
-        conn.execute(stmt, reopens)
-        counts.reopened += len(reopens)
+    # keyed by "_pk": the driver's executemany on SQLite, COPY and one UPDATE ... FROM on PostgreSQL
+    update_by_pk(conn, TASKS, MUTABLE, updates)
+    counts.updated += len(updates)
+    update_by_pk(conn, TASKS, CLOSING, closes)
+    update_by_pk(conn, TASKS, (*CLOSING, *MUTABLE), reopens)
+    counts.reopened += len(reopens)
 
 
 def _batch_changes(window: tuple[date, date], part: Sequence[int], batch: _Batch, generated_for: Generated,
@@ -223,28 +217,30 @@ def _batch_changes(window: tuple[date, date], part: Sequence[int], batch: _Batch
             if old["status"] != "open":
                 if (old["status"] == "closed" and old["closed_reason"] in REOPENED_REASONS and in_window
                         and task.closed_by_visit is None and _kept_at_go_live(old, task, golive)):
-                    reopens.append({"_id": old["id"], **{c: _task_row(task, pk, vehicle_pks)[c] for c in MUTABLE}})
+                    reopens.append({"_pk": old["id"], "status": "open", "closed_reason": None, "closed_on": None,
+                                    **{c: _task_row(task, pk, vehicle_pks)[c] for c in MUTABLE}})
                 continue
             if task.closed_by_visit is not None:
-                closes.append({"_id": old["id"], "status": "closed", "reason": task.closed_reason,
-                               "on": task.closed_by_visit})
+                closes.append({"_pk": old["id"], "status": "closed", "closed_reason": task.closed_reason,
+                               "closed_on": task.closed_by_visit})
                 counts.closed_by_visit += 1
                 continue
             if not _kept_at_go_live(old, task, golive):
-                closes.append({"_id": old["id"], "status": "closed", "reason": cancel_reason, "on": start})
+                closes.append({"_pk": old["id"], "status": "closed", "closed_reason": cancel_reason,
+                               "closed_on": start})
                 counts.cancelled += 1
                 continue
             new = _task_row(task, pk, vehicle_pks)
             if not in_window:
                 new["stage"] = old["stage"]  # the stage is only worked out for the window
             if any(old[c] != new[c] for c in MUTABLE):
-                updates.append({"_id": old["id"], **{c: new[c] for c in MUTABLE}})
+                updates.append({"_pk": old["id"], **{c: new[c] for c in MUTABLE}})
         for key, old in stored_for.get(pk, ()):
             if key in keys or old["status"] != "open" or old["code"] not in SCHEDULED_CODES:
                 continue
             if old["due_date"] <= end and old["window_end"] >= start:
                 reason = seen.cancel_reason(old["vin"], old["channel"], cancel_reason) if seen else cancel_reason
-                closes.append({"_id": old["id"], "status": "closed", "reason": reason, "on": start})
+                closes.append({"_pk": old["id"], "status": "closed", "closed_reason": reason, "closed_on": start})
                 counts.cancelled += 1
     return inserts, updates, closes, reopens
 
