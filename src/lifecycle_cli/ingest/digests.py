@@ -43,10 +43,11 @@ class LineDigests:
     def of(self, texts: list[str]) -> list[int]:
         """The digests of records' texts (Lines.texts: a CSV line's own text, a workbook row's
         cells' repr), signed 64-bit integers (what the column stores)."""
-        seeded, from_bytes = self._seeded, int.from_bytes
-        out = []
+        copy, from_bytes = self._seeded.copy, int.from_bytes
+        out: list[int] = []
+        append = out.append
         for text in texts:
-            h = seeded.copy()
+            h = copy()
             h.update(text.encode())
-            out.append(from_bytes(h.digest(), "little", signed=True))
+            append(from_bytes(h.digest(), "little", signed=True))
         return out

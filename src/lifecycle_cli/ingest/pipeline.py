@@ -192,9 +192,8 @@ class Importer:
                 landed = kind.landed(conn, parser, of) if lookup else {}
                 batch = []
                 unchanged = 0
-                for record, digest in zip(chunk, of, strict=True):
-                    key = landed.get(digest)
-                    if key is not None and key not in seen and lines.plain(record):
+                for record, digest, key in zip(chunk, of, map(landed.get, of), strict=True):
+                    if key is not None and key not in seen and (record[2] is None or lines.plain(record)):
                         seen[key] = record[0]  # the row is what this line makes of it
                         unchanged += 1
                         continue

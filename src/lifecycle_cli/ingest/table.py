@@ -34,7 +34,8 @@ class Row:
     extra: int = 0
 
 
-# One data record as `Lines` streams it: (line, what it is made of, what `Lines` keeps of it).
+# One data record as `Lines` streams it: (line, what it is made of, what `Lines` keeps of it: None
+# for a record that certainly has no fields beyond the header's width, see Lines.plain).
 Record = tuple[int, Any, Any]
 
 

@@ -160,7 +160,8 @@ class CsvLines(Lines):
     """A CSV file's data records as the text of their lines: a line without a quote is its cells
     joined by the delimiter, cut only when its row is wanted (most lines of a re-import are skipped
     by their digest, uncut); a line with a quote is read by the csv module with the lines its
-    record spans. Records: (line where it starts, its text, its cells or None: not cut yet)."""
+    record spans. Records: (line where it starts, its text, its cells or None: not cut yet, and
+    then no wider than the header)."""
 
     def __init__(self, path: Path, encoding: str, delimiter: str, header_line: int, width: int) -> None:
         self.path, self.encoding, self.delimiter = path, encoding, delimiter
@@ -187,46 +188,44 @@ class CsvLines(Lines):
         return make_row(line, text.split(self.delimiter) if cells is None else cells, self.width, "")
 
     def plain(self, record: Record) -> bool:
-        """Whether the record has no fields beyond the header's width."""
-        _, text, cells = record
-        if cells is None and text.count(self.delimiter) < self.width:
-            return True
-        return not self.row(record).extra
+        """Whether the record has no fields beyond the header's width (a line not cut has none)."""
+        return record[2] is None or not self.row(record).extra
 
     def _records(self) -> Generator[Record, None, None]:
-        """The loop over the lines: a quoted record and a line too long for the csv module's
-        field limit go through the csv module (its errors and its line count), others are split."""
-        delimiter, header_line, under_header = self.delimiter, self.header_line, True
+        """The loop over the lines: a quoted record and a line too long for the csv module's field
+        limit go through the csv module (its errors and its line count), others are split only when
+        they may be blank, may have fields beyond the header's width or may be a hint row."""
+        delimiter, header_line, width, under_header = self.delimiter, self.header_line, self.width, True
         with self.path.open("r", encoding=self.encoding, errors="strict", newline="") as fh:
             lines = iter(fh)
             number = 0
-            while True:
-                try:
-                    line = next(lines, None)
-                except UnicodeDecodeError:
-                    raise _undecodable(number + 1, self.encoding) from None
-                if line is None:
-                    return
-                number += 1
-                start, cells = number, None
-                if '"' in line or len(line) > _FIELD_SIZE_LIMIT:
-                    text, cells, used = self._quoted(line, lines, start)
-                    number += used - 1
-                else:
-                    text = line.rstrip("\r\n")
-                if start <= header_line:
-                    continue
-                if cells is None:
-                    first = text[:1]
-                    if not first or first == delimiter or first.isspace():  # a blank line maybe
-                        cells = text.split(delimiter)
-                if cells is not None and is_blank_row(cells):
-                    continue
-                if under_header:
-                    if is_hint_row(text.split(delimiter) if cells is None else cells):
-                        continue
-                    under_header = False
-                yield start, text, cells
+            try:
+                for line in lines:
+                    number += 1
+                    start = number
+                    if '"' in line or len(line) > _FIELD_SIZE_LIMIT:
+                        text, cells, used = self._quoted(line, lines, start)
+                        number += used - 1
+                        if start <= header_line or is_blank_row(cells):
+                            continue
+                    else:
+                        if start <= header_line:
+                            continue
+                        text, cells = line.rstrip("\r\n"), None
+                        first = text[:1]
+                        if not first or first == delimiter or first.isspace():  # blank maybe
+                            cells = text.split(delimiter)
+                            if is_blank_row(cells):
+                                continue
+                        elif text.count(delimiter) >= width:  # fields beyond the header's maybe
+                            cells = text.split(delimiter)
+                    if under_header:
+                        if is_hint_row(text.split(delimiter) if cells is None else cells):
+                            continue
+                        under_header = False
+                    yield start, text, cells
+            except UnicodeDecodeError:
+                raise _undecodable(number + 1, self.encoding) from None
 
     def _quoted(self, first: str, lines: Iterator[str], start: int) -> tuple[str, list[Any], int]:
         """The record that starts with `first` read by the csv module: its text, cells and lines."""
