@@ -22,13 +22,13 @@ import json
 import lifecycle_cli
 from lifecycle_cli.core.rules import Rules, state_digest
 from lifecycle_cli.ingest.report import ImportOptions
-from lifecycle_cli.ingest.table import HeaderMap, Row, Table
+from lifecycle_cli.ingest.table import HeaderMap, Table
 
 __all__ = ["PARSE_VERSION", "LineDigests"]
 
 # Bump when a change to parsing or landing makes the same line land differently (the package
 # version is in the digest too).
-PARSE_VERSION = 1
+PARSE_VERSION = 2
 
 
 class LineDigests:
@@ -36,13 +36,18 @@ class LineDigests:
 
     def __init__(self, kind: str, table: Table, header_map: HeaderMap, options: ImportOptions, rules: Rules) -> None:
         meaning = [PARSE_VERSION, lifecycle_cli.__version__, kind, sorted(header_map.columns.items()), len(table.header),
-                   options.date_format, options.visit_kind, state_digest(rules)]
-        self._seed = hashlib.blake2b(json.dumps(meaning, ensure_ascii=False).encode(), digest_size=16).digest()
-        # CSV cells are text without NUL (such a file is refused); a workbook's cells are typed.
-        self._text = table.delimiter is not None
+                   table.delimiter, options.date_format, options.visit_kind, state_digest(rules)]
+        seed = hashlib.blake2b(json.dumps(meaning, ensure_ascii=False).encode(), digest_size=16).digest()
+        self._seeded = hashlib.blake2b(seed, digest_size=8)  # each line's digest goes on from this one
 
-    def of(self, row: Row) -> int:
-        """The digest of a row's cells, a signed 64-bit integer (what the column stores)."""
-        cells = "\0".join(row.cells) if self._text else repr(row.cells)  # type: ignore[arg-type]
-        return int.from_bytes(hashlib.blake2b(self._seed + cells.encode(), digest_size=8).digest(), "little",
-                              signed=True)
+    def of(self, texts: list[str]) -> list[int]:
+        """The digests of records' texts (Lines.texts: a CSV line's own text, a workbook row's
+        cells' repr), signed 64-bit integers (what the column stores)."""
+        copy, from_bytes = self._seeded.copy, int.from_bytes
+        out: list[int] = []
+        append = out.append
+        for text in texts:
+            h = copy()
+            h.update(text.encode())
+            append(from_bytes(h.digest(), "little", signed=True))
+        return out

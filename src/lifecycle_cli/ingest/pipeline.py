@@ -28,7 +28,7 @@ from lifecycle_cli.ingest.readers import FileRefused, Table, open_table
 from lifecycle_cli.ingest.registry import COLUMN_LABELS, KIND_LABELS, KINDS
 from lifecycle_cli.ingest.rejects import name_rejects_files, write_rejects
 from lifecycle_cli.ingest.report import FileReport, ImportOptions, ImportRefused, ImportReport
-from lifecycle_cli.ingest.table import Row
+from lifecycle_cli.ingest.table import Record, Row
 from lifecycle_cli.steps import Steps
 from lifecycle_cli.store.bulk import DIGEST
 from lifecycle_cli.store.bulkload import BYTES_PER_ROW, indexes_deferred
@@ -182,23 +182,26 @@ class Importer:
         kind.begin(job)
         seen: dict[str, int] = {}
         shown = 0
-        for chunk in _chunks(item.table.rows, BATCH_ROWS):
+        lines = item.table.lines()
+        for chunk in _chunks(iter(lines), BATCH_ROWS):
             if digests is None:
-                batch = [parsed for row in chunk if (parsed := self._parse(kind, job, row, seen, None)) is not None]
+                batch = [parsed for record in chunk
+                         if (parsed := self._parse(kind, job, lines.row(record), seen, None)) is not None]
             else:
-                of = [digests.of(row) for row in chunk]
+                of = digests.of(lines.texts(chunk))
                 landed = kind.landed(conn, parser, of) if lookup else {}
                 batch = []
-                for row, digest in zip(chunk, of, strict=True):
-                    key = landed.get(digest)
-                    if key is not None and key not in seen and not row.extra:
-                        seen[key] = row.line  # the row is what this line makes of it
-                        report.read += 1
-                        report.unchanged += 1
+                unchanged = 0
+                for record, digest, key in zip(chunk, of, map(landed.get, of), strict=True):
+                    if key is not None and key not in seen and (record[2] is None or lines.plain(record)):
+                        seen[key] = record[0]  # the row is what this line makes of it
+                        unchanged += 1
                         continue
-                    parsed = self._parse(kind, job, row, seen, digest)
+                    parsed = self._parse(kind, job, lines.row(record), seen, digest)
                     if parsed is not None:
                         batch.append(parsed)
+                report.read += unchanged
+                report.unchanged += unchanged
             if batch:
                 kind.land(conn, batch, job)
             if self.progress is not None:  # every PROGRESS_ROWS rows read
@@ -232,9 +235,9 @@ class Importer:
         return row, values
 
 
-def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
-    """Consecutive lists of at most `size` rows."""
-    while chunk := list(islice(rows, size)):
+def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    """Consecutive lists of at most `size` records."""
+    while chunk := list(islice(records, size)):
         yield chunk
 
 

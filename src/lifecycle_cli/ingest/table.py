@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-__all__ = ["MAX_UNPACKED_BYTES", "FileRefused", "HeaderMap", "Row", "Table"]
+__all__ = ["MAX_UNPACKED_BYTES", "FileRefused", "HeaderMap", "Lines", "Record", "Row", "Table"]
 
 # The most an .xlsx may unpack to (the sum of its parts' sizes as the zip declares them; zipfile
 # never unpacks a part beyond its declared size). A zip bomb is refused before openpyxl sees it.
@@ -33,6 +34,40 @@ class Row:
     extra: int = 0
 
 
+# One data record as `Lines` streams it: (line, what it is made of, what `Lines` keeps of it: None
+# for a record that certainly has no fields beyond the header's width, see Lines.plain).
+Record = tuple[int, Any, Any]
+
+
+class Lines:
+    """A table's data records before they become Rows: what lets a re-import skip an unchanged line
+    (ingest/digests.py) without cutting it into cells. This one is over Rows (a workbook's); a CSV
+    file has its own (readers/csv_file.py), whose records are the lines' text."""
+
+    def __init__(self, rows: Iterator[Row]) -> None:
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[Record]:
+        """The records, in the file's order (hint rows and blank rows skipped)."""
+        return ((row.line, None, row) for row in self._rows)
+
+    def texts(self, records: list[Record]) -> list[str]:
+        """What each record is made of, as text: the same text, the same row."""
+        return [repr(record[2].cells) for record in records]
+
+    def row(self, record: Record) -> Row:
+        """The record as a Row."""
+        row: Row = record[2]
+        return row
+
+    def plain(self, record: Record) -> bool:
+        """Whether the record has no fields beyond the header's width (Row.extra is 0)."""
+        return not record[2].extra
+
+    def close(self) -> None:
+        """Release the open file, if any."""
+
+
 @dataclass
 class Table:
     """An opened export: header facts plus a stream of data rows (call close() if not exhausted)."""
@@ -45,9 +80,19 @@ class Table:
     rows: Iterator[Row]
     sheet: str | None = None
     _closer: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+    # The records before they become `rows` (a CSV file's lines); None: `rows` as Lines.
+    _lines: Lines | None = field(default=None, repr=False, compare=False)
+
+    def lines(self) -> Lines:
+        """The data records as `Lines` (iterate either these or `rows`, not both)."""
+        if self._lines is None:
+            self._lines = Lines(self.rows)
+        return self._lines
 
     def close(self) -> None:
         """Release the open file (safe to call more than once)."""
+        if self._lines is not None:
+            self._lines.close()
         close_rows = getattr(self.rows, "close", None)
         if close_rows is not None:
             close_rows()

@@ -23,6 +23,8 @@ class Meta(SQLModel, table=True):
 class Customer(SQLModel, table=True):
     """A customer (车主) as the DMS knows them."""
 
+    __table_args__ = (Index("ix_customer_line_digest", "line_digest", "customer_id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     customer_id: str = Field(index=True, unique=True)
     name: str | None = None
@@ -51,13 +53,15 @@ class Customer(SQLModel, table=True):
     bad_phone: str | None = None
     # The digest of the file line this row was last landed from (ingest/digests.py): a re-import
     # skips a line whose digest the row holds, before parsing it; any other write clears it.
-    line_digest: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    # Its index also holds the natural key: the lookup by digest reads the index only.
+    line_digest: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Vehicle(SQLModel, table=True):
     """A vehicle, its owner and its projection state (computed by the rules core at import)."""
 
     __table_args__ = (
+        Index("ix_vehicle_line_digest", "line_digest", "vin"),
         Index("ix_vehicle_service_due", "service_due"),
         Index("ix_vehicle_warranty_end", "warranty_end"),
         Index("ix_vehicle_upgrade_mmdd", "upgrade_mmdd"),
@@ -112,13 +116,15 @@ class Vehicle(SQLModel, table=True):
     status: str = "active"
     # The digest of the file line this row was last landed from (ingest/digests.py): a re-import
     # skips a line whose digest the row holds, before parsing it; any other write clears it.
-    line_digest: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    # Its index also holds the natural key: the lookup by digest reads the index only.
+    line_digest: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Visit(SQLModel, table=True):
     """A service visit (入库/进厂记录): date, odometer, kind, work order."""
 
-    __table_args__ = (Index("ix_visit_natural", "vehicle_pk", "visit_date", "mileage_km"),)
+    __table_args__ = (Index("ix_visit_natural", "vehicle_pk", "visit_date", "mileage_km"),
+                      Index("ix_visit_line_digest", "line_digest", "ro_number"))
 
     id: int | None = Field(default=None, primary_key=True)
     vehicle_pk: int = Field(foreign_key="vehicle.id")
@@ -130,7 +136,8 @@ class Visit(SQLModel, table=True):
     ro_number: str | None = Field(default=None, index=True, unique=True)
     # The digest of the file line this row was last landed from (ingest/digests.py): a re-import
     # skips a line whose digest the row holds, before parsing it; any other write clears it.
-    line_digest: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    # Its index also holds the natural key: the lookup by digest reads the index only.
+    line_digest: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class OdometerReading(SQLModel, table=True):

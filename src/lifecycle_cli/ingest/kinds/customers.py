@@ -140,7 +140,7 @@ class Customers(Kind):
 
     def landed(self, conn: Any, p: RowParser, digests: list[int]) -> dict[int, str]:
         """The customers holding the digests, by customer id."""
-        return dict(customers_by_digest(conn, digests))
+        return customers_by_digest(conn, digests)
 
     def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
         """Upsert a batch of customers."""

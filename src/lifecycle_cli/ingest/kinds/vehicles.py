@@ -125,7 +125,7 @@ class Vehicles(Kind):
 
     def landed(self, conn: Any, p: RowParser, digests: list[int]) -> dict[int, str]:
         """The cars holding the digests, by VIN."""
-        return dict(vehicles_by_digest(conn, digests))
+        return vehicles_by_digest(conn, digests)
 
     def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
         """The owners first, then the cars whose owner exists; expiry history and readings with them."""

@@ -101,9 +101,7 @@ class Visits(Kind):
 
     def landed(self, conn: Any, p: RowParser, digests: list[int]) -> dict[int, str]:
         """The visits holding the digests, by their natural key (the car as this file names it)."""
-        by_vin = p.has("vin")
-        return {digest: ro or f"{vin if by_vin else plate}|{day}|{km}"
-                for digest, ro, vin, plate, day, km in visits_by_digest(conn, digests)}
+        return visits_by_digest(conn, digests, by_vin=p.has("vin"))
 
     def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
         """Visits of known cars; a work order's advisor becomes its car's when the car has none."""

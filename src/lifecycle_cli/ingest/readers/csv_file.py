@@ -7,7 +7,9 @@ import codecs
 import csv
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
+from lifecycle_cli.ingest.headers import is_hint_row
 from lifecycle_cli.ingest.readers.encoding import (
     ENCODING_HINT,
     check_forced_encoding,
@@ -16,11 +18,12 @@ from lifecycle_cli.ingest.readers.encoding import (
 )
 from lifecycle_cli.ingest.readers.rows import (
     HEADER_SEARCH_ROWS,
-    data_rows,
     first_records,
     found_header,
+    is_blank_row,
+    make_row,
 )
-from lifecycle_cli.ingest.table import FileRefused, Row, Table
+from lifecycle_cli.ingest.table import FileRefused, Lines, Record, Row, Table
 
 SAMPLE_SIZE = 64 * 1024
 _FIELD_SIZE_LIMIT = 16 * 1024 * 1024
@@ -85,24 +88,15 @@ def open_csv(path: Path, encoding: str | None, kind: str | None) -> Table:
     if not first:
         raise FileRefused(f"文件是空的：{path.name}")
     _, header_line, header = found_header(first, kind)
-    width = len(header)
-
-    def rows() -> Iterator[Row]:
-        """Data rows after the header (hint row and blank rows skipped)."""
-        records = _csv_records(path, enc, delimiter)
-        try:
-            after = (item for item in records if item[0] > header_line)
-            yield from data_rows((), after, width, "")
-        finally:
-            records.close()
-
+    lines = CsvLines(path, enc, delimiter, header_line, len(header))
     return Table(
         path=path,
         encoding=enc,
         delimiter=delimiter,
         header=header,
         header_line=header_line,
-        rows=rows(),
+        rows=(lines.row(record) for record in lines),
+        _lines=lines,
     )
 
 
@@ -140,15 +134,114 @@ def _csv_records(path: Path, encoding: str, delimiter: str) -> Generator[tuple[i
             except StopIteration:
                 return
             except UnicodeDecodeError:
-                raise FileRefused(
-                    f"第 {previous + 1} 行附近无法用编码 {encoding} 解码，{ENCODING_HINT}"
-                ) from None
+                raise _undecodable(previous + 1, encoding) from None
             except csv.Error as exc:
-                reason = (f"有字段超过 {_FIELD_SIZE_LIMIT // (1024 * 1024)} MB，可能是引号没有配对"
-                          if "field larger" in str(exc) else "无法按 CSV 格式解析")
-                raise FileRefused(f"第 {previous + 1} 行：CSV 格式错误（{reason}）") from None
+                raise _malformed(previous + 1, exc) from None
             start = previous + 1
             previous = reader.line_num
             if start == 1 and cells and cells[0].startswith("\ufeff"):
                 cells[0] = cells[0].lstrip("\ufeff")
             yield start, cells
+
+
+def _undecodable(line: int, encoding: str) -> FileRefused:
+    """A line the encoding cannot read (the whole file was checked first: it changed since)."""
+    return FileRefused(f"第 {line} 行附近无法用编码 {encoding} 解码，{ENCODING_HINT}")
+
+
+def _malformed(line: int, exc: csv.Error) -> FileRefused:
+    """A record the CSV reader cannot parse."""
+    reason = (f"有字段超过 {_FIELD_SIZE_LIMIT // (1024 * 1024)} MB，可能是引号没有配对"
+              if "field larger" in str(exc) else "无法按 CSV 格式解析")
+    return FileRefused(f"第 {line} 行：CSV 格式错误（{reason}）")
+
+
+class CsvLines(Lines):
+    """A CSV file's data records as the text of their lines: a line without a quote is its cells
+    joined by the delimiter, cut only when its row is wanted (most lines of a re-import are skipped
+    by their digest, uncut); a line with a quote is read by the csv module with the lines its
+    record spans. Records: (line where it starts, its text, its cells or None: not cut yet, and
+    then no wider than the header)."""
+
+    def __init__(self, path: Path, encoding: str, delimiter: str, header_line: int, width: int) -> None:
+        self.path, self.encoding, self.delimiter = path, encoding, delimiter
+        self.header_line, self.width = header_line, width
+        self._stream: Generator[Record, None, None] | None = None
+
+    def __iter__(self) -> Iterator[Record]:
+        """The records after the header: blank ones and the hint rows right under it skipped."""
+        self._stream = self._records()
+        return self._stream
+
+    def close(self) -> None:
+        """Close the file if the records are being read."""
+        if self._stream is not None:
+            self._stream.close()
+
+    def texts(self, records: list[Record]) -> list[str]:
+        """The records' text."""
+        return [record[1] for record in records]
+
+    def row(self, record: Record) -> Row:
+        """The record cut into cells, padded or cut to the header's width."""
+        line, text, cells = record
+        return make_row(line, text.split(self.delimiter) if cells is None else cells, self.width, "")
+
+    def plain(self, record: Record) -> bool:
+        """Whether the record has no fields beyond the header's width (a line not cut has none)."""
+        return record[2] is None or not self.row(record).extra
+
+    def _records(self) -> Generator[Record, None, None]:
+        """The loop over the lines: a quoted record and a line too long for the csv module's field
+        limit go through the csv module (its errors and its line count), others are split only when
+        they may be blank, may have fields beyond the header's width or may be a hint row."""
+        delimiter, header_line, width, under_header = self.delimiter, self.header_line, self.width, True
+        with self.path.open("r", encoding=self.encoding, errors="strict", newline="") as fh:
+            lines = iter(fh)
+            number = 0
+            try:
+                for line in lines:
+                    number += 1
+                    start = number
+                    if '"' in line or len(line) > _FIELD_SIZE_LIMIT:
+                        text, cells, used = self._quoted(line, lines, start)
+                        number += used - 1
+                        if start <= header_line or is_blank_row(cells):
+                            continue
+                    else:
+                        if start <= header_line:
+                            continue
+                        text, cells = line.rstrip("\r\n"), None
+                        first = text[:1]
+                        if not first or first == delimiter or first.isspace():  # blank maybe
+                            cells = text.split(delimiter)
+                            if is_blank_row(cells):
+                                continue
+                        elif text.count(delimiter) >= width:  # fields beyond the header's maybe
+                            cells = text.split(delimiter)
+                    if under_header:
+                        if is_hint_row(text.split(delimiter) if cells is None else cells):
+                            continue
+                        under_header = False
+                    yield start, text, cells
+            except UnicodeDecodeError:
+                raise _undecodable(number + 1, self.encoding) from None
+
+    def _quoted(self, first: str, lines: Iterator[str], start: int) -> tuple[str, list[Any], int]:
+        """The record that starts with `first` read by the csv module: its text, cells and lines."""
+        taken = [first]
+
+        def source() -> Iterator[str]:
+            yield first
+            for line in lines:
+                taken.append(line)
+                yield line
+
+        reader = csv.reader(source(), delimiter=self.delimiter)
+        try:
+            cells = next(reader)
+        except UnicodeDecodeError:
+            raise _undecodable(start + len(taken) - 1, self.encoding) from None
+        except csv.Error as exc:
+            raise _malformed(start, exc) from None
+        return "".join(taken), cells, len(taken)

@@ -81,7 +81,7 @@ def header_texts(cells: Sequence[object]) -> list[str]:
     return texts
 
 
-def _make_row(line: int, cells: list[Any], width: int, filler: object) -> Row:
+def make_row(line: int, cells: list[Any], width: int, filler: object) -> Row:
     """A Row whose cells are padded or cut to the header width (the cut fields counted in `extra`)."""
     extra = 0
     if len(cells) < width:
@@ -113,7 +113,7 @@ def data_rows(
                 if is_hint_row(cells):
                     continue
                 under_header = False
-            yield _make_row(line, list(cells), width, filler)
+            yield make_row(line, list(cells), width, filler)
 
 
 def guarded(stream: Iterator[tuple[int, list[object]]], path: Path) -> Iterator[tuple[int, list[object]]]:

@@ -9,7 +9,9 @@ Create Date: 2026-12-09 02:00:00
   version); a nightly full re-export skips the lines whose digest its row holds before parsing
   them. Existing rows start without one: the first import after the upgrade parses every line as
   before and stores the digests.
-- `ix_customer_line_digest`, `ix_vehicle_line_digest`, `ix_visit_line_digest`: the lookup by digest.
+- `ix_customer_line_digest` (line_digest, customer_id), `ix_vehicle_line_digest` (line_digest, vin),
+  `ix_visit_line_digest` (line_digest, ro_number): the lookup by digest, which gives the row's
+  natural key from the index alone.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-_TABLES = ("customer", "vehicle", "visit")
+# Each table's digest index: the digest, then its natural key's column (the lookup reads the index only).
+_INDEXED = {"customer": "customer_id", "vehicle": "vin", "visit": "ro_number"}
+_TABLES = tuple(_INDEXED)
 
 
 def upgrade() -> None:
@@ -32,7 +36,7 @@ def upgrade() -> None:
         if "line_digest" not in {c["name"] for c in inspector.get_columns(table)}:
             op.add_column(table, sa.Column("line_digest", sa.BigInteger(), nullable=True))
         if f"ix_{table}_line_digest" not in {ix["name"] for ix in inspector.get_indexes(table)}:
-            op.create_index(f"ix_{table}_line_digest", table, ["line_digest"], unique=False)
+            op.create_index(f"ix_{table}_line_digest", table, ["line_digest", _INDEXED[table]], unique=False)
 
 
 def downgrade() -> None:
