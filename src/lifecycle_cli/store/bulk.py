@@ -443,11 +443,3 @@ def fill_service_advisors(conn: Connection, latest: dict[int, tuple[date, str]],
     update_by_pk(conn, VEHICLES, ("service_advisor", DIGEST_COLUMN), rows)
     return [row["_pk"] for row in rows]
 
-
-def clear_bad_phones(conn: Connection, customer_pks: Sequence[int]) -> None:
-    """An import that brought these customers a different number clears the number the desk found
-    bad (customer.bad_phone); the same number keeps it. One statement per chunk of changed customers."""
-    c = CUSTOMERS
-    for part in chunks(sorted(customer_pks)):
-        conn.execute(update(c).where(in_keys(conn, c.c.id, part), c.c.bad_phone.is_not(None),
-                                     c.c.phone.is_not(None), c.c.phone != c.c.bad_phone).values(bad_phone=None))

@@ -9,6 +9,7 @@ are still in their window.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.rules import Rules
+from lifecycle_cli.store.bulk import chunks, in_keys
 from lifecycle_cli.store.tables import CUSTOMERS, TASKS
 from lifecycle_cli.store.tasks import resync_customers
 
@@ -59,3 +61,12 @@ def set_customer_flags(conn: Connection, rules: Rules, customer_id: str, values:
     now_open = set(conn.execute(open_ids).scalars())
     return FlagChange(customer_id=customer_id, name=row["name"], before=before, after={**before, **values},
                       closed=len(was_open - now_open), opened=len(now_open - was_open))
+
+
+def clear_bad_phones(conn: Connection, customer_pks: Sequence[int]) -> None:
+    """An import that brought these customers a different number clears the number the desk found
+    bad (customer.bad_phone); the same number keeps it. One statement per chunk of changed customers."""
+    c = CUSTOMERS
+    for part in chunks(sorted(customer_pks)):
+        conn.execute(update(c).where(in_keys(conn, c.c.id, part), c.c.bad_phone.is_not(None),
+                                     c.c.phone.is_not(None), c.c.phone != c.c.bad_phone).values(bad_phone=None))

@@ -11,6 +11,7 @@ from lifecycle_cli.ingest.parsing import RowError, RowParser, put
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
 from lifecycle_cli.store import bulk
+from lifecycle_cli.store.customers import clear_bad_phones
 from lifecycle_cli.store.digests import customers_by_digest
 
 # A customer's columns and their aliases; a vehicles sheet that carries its owner uses them too.
@@ -105,7 +106,7 @@ def land_customers(kind: Kind, conn: Any, rows: list[dict[str, Any]], report: Fi
     counts, ids = bulk.upsert_customers(conn, rows)
     kind.ctx.count(report, counts)
     kind.ctx.touched_customers.update(ids[key] for key in counts.changed)
-    bulk.clear_bad_phones(conn, [ids[key] for key in counts.changed])
+    clear_bad_phones(conn, [ids[key] for key in counts.changed])
 
 
 class Customers(Kind):
