@@ -610,8 +610,8 @@ def bench_size(
             remove_db(db)
 
     # 7. the same import, due and report on a PostgreSQL server (a fresh database per size)
-    if args.postgres_url:
-        pg = pg_fresh_database(args.postgres_url, f"lifecycle_bench_{n}")
+    pg = pg_fresh_database(args.postgres_url, f"lifecycle_bench_{n}") if args.postgres_url else None
+    if pg is not None:
         pg_base = [*lifecycle, "--db", pg]
         r = step("pg_import", [*pg_base, "import", *csvs])
         r["rows"] = total
@@ -647,9 +647,15 @@ def bench_one_store(args: argparse.Namespace, run_dir: Path, ddir: Path, base: l
         remove_db(db)
 
 
-def pg_fresh_database(server_url: str, name: str) -> str:
-    """Drop and create database `name` on the server of `server_url`; return the new database's URL."""
-    import psycopg
+def pg_fresh_database(server_url: str, name: str) -> str | None:
+    """Drop and create database `name` on the server of `server_url`; return the new database's URL
+    (None, said on stdout, when this Python has no psycopg: the SQLite results are still written)."""
+    try:
+        import psycopg
+    except ImportError:
+        print(f"   PostgreSQL steps skipped: no psycopg in {sys.executable} (pip install 'psycopg[binary]')",
+              flush=True)
+        return None
 
     base, _, _ = server_url.rpartition("/")
     dsn = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
