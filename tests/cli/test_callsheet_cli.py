@@ -55,6 +55,7 @@ def test_the_xlsx_sheet_is_a_workbook_the_desk_can_fill(world: Path, tmp_path: P
     assert isinstance(sheet.cell(2, cols["任务号"]).value, str)
     [validation] = sheet.data_validations.dataValidation
     assert "接通" in validation.formula1 and "空号" in validation.formula1
+    assert "已发送" not in validation.formula1  # a message's result: the phone sheet does not offer it
     letter = sheet.cell(1, cols["结果"]).column_letter
     assert str(validation.sqref).startswith(f"{letter}2:")
     assert sheet.column_dimensions["A"].width

@@ -30,6 +30,8 @@ OUTCOME_LABELS = {
     "sent": "已发送",
 }
 OUTCOMES = tuple(OUTCOME_LABELS)
+# Results of a message, not of a call: a phone call sheet does not offer them (care-desk §7).
+MESSAGE_OUTCOMES = frozenset({"sent"})
 # Retried the next working day, at most max_attempts (then closed as unreachable).
 RETRY_OUTCOMES = frozenset({"no_answer", "switched_off", "suspended"})
 # The customer's phone is wrong: flagged (customer.bad_phone) and their open phone tasks closed.

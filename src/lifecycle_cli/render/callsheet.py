@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from lifecycle_cli.core.calllist import OUTCOME_LABELS
+from lifecycle_cli.core.calllist import MESSAGE_OUTCOMES, OUTCOME_LABELS
 from lifecycle_cli.render.output import csv_cell
 
 # Columns kept as text whatever they hold (keys and Chinese headers).
@@ -67,7 +67,7 @@ def write_sheet_workbook(path: Path, headers: Sequence[str], rows: Sequence[Sequ
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.column_dimensions[letter].width = _WIDE.get(header, 12)
         if dropdown and header in _RESULT_HEADERS:
-            names = ",".join(OUTCOME_LABELS.values())
+            names = ",".join(name for code, name in OUTCOME_LABELS.items() if code not in MESSAGE_OUTCOMES)
             validation = DataValidation(type="list", formula1=f'"{names}"', allow_blank=True,
                                         showErrorMessage=False)
             validation.promptTitle = "回访结果"
