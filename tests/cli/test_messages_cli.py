@@ -309,3 +309,15 @@ def test_the_xlsx_call_sheet_has_the_script_and_reads_back(db: Path, files: File
     sheet.cell(2, headers.index("结果") + 1).value = "接通"
     sheet.parent.save(out)
     assert "已记录 1 条" in run_ok(db, "done", "--from", out, env=env).stdout
+
+
+def test_a_batch_of_several_days_prints_one_table_a_day(db: Path, files: Files) -> None:
+    """`--days N` as a table: one table per sending day with its count, in day order (the JSON and CSV
+    carry the day on every message)."""
+    env = store_of(db, files, "2025-09-26", [("C1", "张伟", "男"), ("C2", "李娜", "女")])
+    found = messages(db, "2025-09-26", env, "--days", "5")
+    days = sorted({m["date"] for m in found})
+    assert len(days) >= 2  # the pre-holiday checks of 09-26 and the greetings of 09-30
+    table = run_ok(db, "messages", "--date", "2025-09-26", "--days", "5", env=env).stdout
+    titles = [line for line in table.splitlines() if line.startswith("# 短信（")]
+    assert titles == [f"# 短信（{day}：{sum(m['date'] == day for m in found)} 条）" for day in days]

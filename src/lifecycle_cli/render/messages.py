@@ -71,7 +71,13 @@ def write_batch(batch: MessageBatch, fmt: str, *, encoding: str, out: Path | Non
     elif fmt == "json":
         data = json_text(messages).encode("utf-8")
     if data is None:
-        print_table(list(COLUMNS.values()), [_row(m) for m in messages], title=title, whole=(0,))
+        days = sorted({m.day for m in messages})
+        if len(days) <= 1:
+            print_table(list(COLUMNS.values()), [_row(m) for m in messages], title=title, whole=(0,))
+        for day in days if len(days) > 1 else ():  # a batch of several days (`--days N`): one table a day
+            of_day = [m for m in messages if m.day == day]
+            print_table(list(COLUMNS.values()), [_row(m) for m in of_day], title=f"短信（{day}：{len(of_day)} 条）",
+                        whole=(0,))
     elif out is not None:
         payload = data
 
