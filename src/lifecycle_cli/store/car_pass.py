@@ -19,7 +19,6 @@ from sqlalchemy.sql.expression import FromClause
 from lifecycle_cli.core.facts import ACTIVE, INACTIVE_STATUSES
 from lifecycle_cli.core.kpi import age_thresholds
 from lifecycle_cli.core.rules import Rules
-from lifecycle_cli.store.tables import VISITS
 
 
 @dataclass(frozen=True)
@@ -53,9 +52,9 @@ def churn_conditions(v: FromClause, on: date, first: date, last: date, rules: Ru
     lost = v.c.service_due < on - timedelta(days=rules.schedule.churn_after_days)
     delivered = and_(v.c.delivery_date <= on, is_active(v))  # a car that left is not churn
     in_warranty = and_(delivered, v.c.has_maintenance, lost, v.c.service_due < v.c.warranty_end)
-    # Still visiting for other work: a visit of any kind after the last maintenance, up to `on`.
-    visiting = (select(VISITS.c.id).where(VISITS.c.vehicle_pk == v.c.id, VISITS.c.visit_date > v.c.last_maintenance_date,
-                                          VISITS.c.visit_date <= on).exists())
+    # Still visiting for other work: a visit of any kind after the last maintenance, up to `on` (the stored
+    # latest visit; a car with a visit after `on` is read as of `on`, store/report.vehicles_as_of).
+    visiting = v.c.last_visit_date > v.c.last_maintenance_date
     return {
         "首保流失": and_(delivered, not_(v.c.has_maintenance), lost),
         "定保流失": and_(in_warranty, visiting),

@@ -107,6 +107,8 @@ class Vehicle(SQLModel, table=True):
     answered_in_window: bool = False
     # The last maintenance came more than churn_after_days after that due date (流失返回).
     returned_from_churn: bool = False
+    # The latest visit of any kind (the churn categories: still visiting since the last maintenance).
+    last_visit_date: date | None = None
     # The days the projection reaches each stage's mileage bound (5,000 / 40,000 / 60,000 / 100,000 km).
     km_stage_date_1: date | None = None
     km_stage_date_2: date | None = None

@@ -65,6 +65,7 @@ def vehicle_state(vehicle: VehicleFacts, rules: Rules, as_of: date = FAR_FUTURE)
         "last_maintenance_date": last_maintenance,
         "answered_in_window": bool(prev_due and last_maintenance and last_maintenance >= prev_due - early),
         "returned_from_churn": bool(prev_due and last_maintenance and last_maintenance > prev_due + lost),
+        "last_visit_date": max((v.date for v in vehicle.visits if v.date <= as_of), default=None),
         "prev_service_due": prev_due,
         "prev_service_first": prev_first,
         "km_stage_date_1": km_dates[0],
@@ -99,7 +100,7 @@ def vehicle_state_columns() -> tuple[str, ...]:
     return ("last_reading_date", "last_reading_km", "daily_km_num", "daily_km_den", "has_maintenance",
             "service_due", "warranty_end", "upgrade_date", "upgrade_mmdd", "delivery_mmdd",
             "last_maintenance_date", "prev_service_due", "prev_service_first", "answered_in_window",
-            "returned_from_churn",
+            "returned_from_churn", "last_visit_date",
             "km_stage_date_1", "km_stage_date_2", "km_stage_date_3", "km_stage_date_4",
             "insurance_expiry")
 

@@ -9,6 +9,9 @@ Create Date: 2026-12-09 02:00:00
   version); a nightly full re-export skips the lines whose digest its row holds before parsing
   them. Existing rows start without one: the first import after the upgrade parses every line as
   before and stores the digests.
+- vehicle: `last_visit_date`, the latest visit of any kind (projection state: the churn categories
+  compare it with the last maintenance instead of searching the visits car by car); filled from the
+  visits on upgrade.
 - `ix_customer_line_digest` (line_digest, customer_id), `ix_vehicle_line_digest` (line_digest, vin),
   `ix_visit_line_digest` (line_digest, ro_number): the lookup by digest, which gives the row's
   natural key from the index alone.
@@ -37,6 +40,10 @@ def upgrade() -> None:
             op.add_column(table, sa.Column("line_digest", sa.BigInteger(), nullable=True))
         if f"ix_{table}_line_digest" not in {ix["name"] for ix in inspector.get_indexes(table)}:
             op.create_index(f"ix_{table}_line_digest", table, ["line_digest", _INDEXED[table]], unique=False)
+    if "last_visit_date" not in {c["name"] for c in inspector.get_columns("vehicle")}:
+        op.add_column("vehicle", sa.Column("last_visit_date", sa.Date(), nullable=True))
+        op.execute("UPDATE vehicle SET last_visit_date = "
+                   "(SELECT max(visit.visit_date) FROM visit WHERE visit.vehicle_pk = vehicle.id)")
 
 
 def downgrade() -> None:
@@ -44,3 +51,4 @@ def downgrade() -> None:
     for table in _TABLES:
         op.drop_index(f"ix_{table}_line_digest", table_name=table)
         op.execute(f"ALTER TABLE {table} DROP COLUMN line_digest")
+    op.execute("ALTER TABLE vehicle DROP COLUMN last_visit_date")
