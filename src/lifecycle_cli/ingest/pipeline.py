@@ -193,7 +193,7 @@ class Importer:
                 batch = []
                 unchanged = 0
                 for record, digest, key in zip(chunk, of, map(landed.get, of), strict=True):
-                    if key is not None and key not in seen and (record[2] is None or lines.plain(record)):
+                    if key is not None and key not in seen and lines.plain(record):
                         seen[key] = record[0]  # the row is what this line makes of it
                         unchanged += 1
                         continue

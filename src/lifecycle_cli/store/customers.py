@@ -50,8 +50,7 @@ def set_customer_flags(conn: Connection, rules: Rules, customer_id: str, values:
     before = {f: bool(row[f]) for f in FLAGS}
     open_ids = select(t.c.id).where(t.c.customer_pk == pk, t.c.status == "open")
     was_open = set(conn.execute(open_ids).scalars())
-    # line_digest: a desk write, so the customer's file line is read again (ingest/digests.py)
-    conn.execute(update(c).where(c.c.id == pk).values(**values, line_digest=None))
+    write_flags(conn, pk, **values)
     dnc: Any = values.get("do_not_contact")
     if dnc is not None and dnc != before["do_not_contact"]:
         if dnc:
@@ -61,6 +60,12 @@ def set_customer_flags(conn: Connection, rules: Rules, customer_id: str, values:
     now_open = set(conn.execute(open_ids).scalars())
     return FlagChange(customer_id=customer_id, name=row["name"], before=before, after={**before, **values},
                       closed=len(was_open - now_open), opened=len(now_open - was_open))
+
+
+def write_flags(conn: Connection, customer_pk: int, **flags: bool) -> None:
+    """A person's change of a customer's flags (`customer set`, a call's result and its undo): the flags
+    set, and the customer's digest cleared so their file line is read again (ingest/digests.py)."""
+    conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(**flags, line_digest=None))
 
 
 def clear_bad_phones(conn: Connection, customer_pks: Sequence[int]) -> None:

@@ -9,13 +9,13 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, inspect, select
+from sqlalchemy import Select, select
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.store.bulk import DIGEST_COLUMN, chunks, in_keys
 from lifecycle_cli.store.tables import CUSTOMERS, VEHICLES, VISITS
 
-__all__ = ["customers_by_digest", "digest_index", "has_digest_index", "vehicles_by_digest", "visits_by_digest"]
+__all__ = ["customers_by_digest", "digest_index", "vehicles_by_digest", "visits_by_digest"]
 
 # SQLite reads a chunk's digests from one JSON parameter: {digests} in these queries.
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
@@ -24,12 +24,6 @@ _IN_JSON = "IN (SELECT value FROM json_each(?))"
 def digest_index(table: str) -> str:
     """The name of a table's index on its line digests."""
     return f"ix_{table}_{DIGEST_COLUMN}"
-
-
-def has_digest_index(conn: Connection, table: str) -> bool:
-    """Whether the table's digest index is there (an import that defers its indexes has dropped it:
-    looking digests up then would read the whole table per chunk)."""
-    return digest_index(table) in {ix["name"] for ix in inspect(conn).get_indexes(table)}
 
 
 def _by_digest(conn: Connection, sqlite: str, query: Select[Any], column: Any, digests: Sequence[int],

@@ -19,6 +19,7 @@ from lifecycle_cli.errors import NotDone, RefusedInput
 from lifecycle_cli.store.appointments import appointment_of_task, book, move, undo_booking
 from lifecycle_cli.store.bulk import chunks
 from lifecycle_cli.store.complaints import withdraw_response, withdraw_score_complaint
+from lifecycle_cli.store.customers import write_flags
 from lifecycle_cli.store.db import begin_now
 from lifecycle_cli.store.satisfaction import after_attempt
 from lifecycle_cli.store.state import refresh_customers
@@ -163,10 +164,10 @@ def _apply_scope(conn: Connection, rules: Rules, scope: str, row: Any, result: s
                      .values(**{**close, "closed_reason": SOLD}))
         apply_status(conn, rules, row["vehicle_pk"], customer_pk, SOLD, today, HolidayCalendar())
     elif scope == "customer":
-        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(do_not_contact=True, line_digest=None))
+        write_flags(conn, customer_pk, do_not_contact=True)
         conn.execute(update(t).where(t.c.customer_pk == customer_pk, t.c.status == "open").values(**close))
     elif scope == "messages":
-        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(sms_opt_out=True, line_digest=None))
+        write_flags(conn, customer_pk, sms_opt_out=True)
         conn.execute(update(t).where(t.c.customer_pk == customer_pk, t.c.status == "open",
                                      t.c.channel == "sms").values(**close))
 
@@ -219,9 +220,9 @@ def _undo_scope(conn: Connection, rules: Rules, row: Any, last: dict[str, Any]) 
     if scope == "phone":
         conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(bad_phone=None))
     elif scope == "customer":
-        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(do_not_contact=False, line_digest=None))
+        write_flags(conn, customer_pk, do_not_contact=False)
     elif scope == "messages":
-        conn.execute(update(CUSTOMERS).where(CUSTOMERS.c.id == customer_pk).values(sms_opt_out=False, line_digest=None))
+        write_flags(conn, customer_pk, sms_opt_out=False)
 
 
 def _max_id(conn: Connection) -> int:

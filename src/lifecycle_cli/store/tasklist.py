@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select, true
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from lifecycle_cli.core.calllist import OpenTask
 from lifecycle_cli.store.bulk import chunks, in_keys
@@ -61,16 +62,11 @@ def open_task_records(conn: Connection, start: date, end: date, *, store: str | 
     """The levelled open tasks of [start, end] as open_tasks finds them, without what the list shows
     about customer and car: what a forecast levels (the task table only, do-not-contact customers left out
     through their own short list, no row of another table read per task)."""
-    t = TASKS
     barred = select(CUSTOMERS.c.id).where(CUSTOMERS.c.do_not_contact.is_(True))
-    query = (
-        select(t.c.id, t.c.customer_pk, t.c.code, t.c.rule_date, t.c.due_date, t.c.window_end, t.c.attempts,
-               t.c.last_attempt, t.c.owner, t.c.role, t.c.channel, t.c.store, t.c.list_from, t.c.deferred_days)
-        .where(t.c.status == "open", t.c.due_date <= end, t.c.window_end >= start, t.c.customer_pk.not_in(barred),
-               or_(t.c.list_from.is_(None), t.c.list_from <= end))
-    )
+    query = select(*_open_task_columns()).where(*_on_the_list(start, end, levelled=True),
+                                                TASKS.c.customer_pk.not_in(barred))
     if store is not None:
-        query = query.where(t.c.store == store)
+        query = query.where(TASKS.c.store == store)
     return [OpenTask(*row) for row in conn.execute(query).all()]
 
 
@@ -79,18 +75,29 @@ def open_tasks_query(start: date, end: date, *, store: str | None = None, levell
     a task deferred past `end` is left out)."""
     t, c = TASKS, CUSTOMERS
     query = (
-        select(t.c.id, t.c.customer_pk, t.c.code, t.c.rule_date, t.c.due_date, t.c.window_end, t.c.attempts,
-               t.c.last_attempt, t.c.owner, t.c.role, t.c.channel, t.c.store, t.c.list_from, t.c.deferred_days,
-               t.c.vin, t.c.stage, c.c.customer_id, c.c.name, c.c.phone, VEHICLES.c.plate,
+        select(*_open_task_columns(), t.c.vin, t.c.stage, c.c.customer_id, c.c.name, c.c.phone, VEHICLES.c.plate,
                t.c.event_key)
         .join(c, c.c.id == t.c.customer_pk)
         .outerjoin(VEHICLES, VEHICLES.c.id == t.c.vehicle_pk)
-        .where(t.c.status == "open", t.c.due_date <= end, t.c.window_end >= start, c.c.do_not_contact.is_(False),
-               or_(t.c.list_from.is_(None), t.c.list_from <= end) if levelled else true())
+        .where(*_on_the_list(start, end, levelled=levelled), c.c.do_not_contact.is_(False))
     )
     if store is not None:
         query = query.where(t.c.store == store)
     return query
+
+
+def _open_task_columns() -> tuple[Any, ...]:
+    """The task columns an OpenTask is made of, in its fields' order."""
+    t = TASKS.c
+    return (t.id, t.customer_pk, t.code, t.rule_date, t.due_date, t.window_end, t.attempts, t.last_attempt, t.owner,
+            t.role, t.channel, t.store, t.list_from, t.deferred_days)
+
+
+def _on_the_list(start: date, end: date, *, levelled: bool) -> tuple[ColumnElement[bool], ...]:
+    """An open task whose time on the list meets [start, end] (levelled: not deferred past `end`)."""
+    t = TASKS.c
+    return (t.status == "open", t.due_date <= end, t.window_end >= start,
+            or_(t.list_from.is_(None), t.list_from <= end) if levelled else true())
 
 
 def followed_maintenance_km(conn: Connection, keys: Iterable[tuple[str, str]],

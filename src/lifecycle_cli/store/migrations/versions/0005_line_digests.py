@@ -33,7 +33,8 @@ _TABLES = tuple(_INDEXED)
 
 
 def upgrade() -> None:
-    """Add line_digest and its index to the three imported tables."""
+    """Add line_digest and its index to the three imported tables, and the vehicle's last_visit_date
+    (filled from the visits)."""
     inspector = sa.inspect(op.get_bind())
     for table in _TABLES:
         if "line_digest" not in {c["name"] for c in inspector.get_columns(table)}:
@@ -47,7 +48,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the digests and their indexes."""
+    """Drop the digests, their indexes and last_visit_date."""
     for table in _TABLES:
         op.drop_index(f"ix_{table}_line_digest", table_name=table)
         op.execute(f"ALTER TABLE {table} DROP COLUMN line_digest")
