@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 # The gateway's columns first (phone, text), then what ties a row back to the customer and the tasks.
 COLUMNS = {"phone": "手机", "text": "短信内容", "parts": "计费条数", "customer_id": "客户编号", "name": "姓名",
            "code": "任务代码", "vin": "车架号", "task_ids": "任务号", "date": "发送日期"}
+# On a narrow terminal the table keeps phone, text, parts and name (the day is in its title): the columns
+# that tie a row back leave it below these widths (render/output.print_table); files and pipes keep all.
+_WIDE_ONLY = {3: 100, 7: 100, 8: 120, 5: 140, 6: 160}
 
 
 class EncodingRefused(UsageError):
@@ -73,11 +76,12 @@ def write_batch(batch: MessageBatch, fmt: str, *, encoding: str, out: Path | Non
     if data is None:
         days = sorted({m.day for m in messages})
         if len(days) <= 1:
-            print_table(list(COLUMNS.values()), [_row(m) for m in messages], title=title, whole=(0,))
+            print_table(list(COLUMNS.values()), [_row(m) for m in messages], title=title, whole=(0, 4),
+                        wide_only=_WIDE_ONLY)
         for day in days if len(days) > 1 else ():  # a batch of several days (`--days N`): one table a day
             of_day = [m for m in messages if m.day == day]
             print_table(list(COLUMNS.values()), [_row(m) for m in of_day], title=f"短信（{day}：{len(of_day)} 条）",
-                        whole=(0,))
+                        whole=(0, 4), wide_only=_WIDE_ONLY)
     elif out is not None:
         payload = data
 
