@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from lifecycle_cli.core.rules import Rules
     from lifecycle_cli.service.report import ReportOptions
     from lifecycle_cli.store.car_pass import CarPass
+    from lifecycle_cli.store.report import Counted
 
 MAX_MONTHS = 36  # `--months`: three years of trend at most
 
@@ -25,17 +26,19 @@ def kpi_record(k: Kpi) -> dict[str, Any]:
 
 
 def month_kpis(conn: Connection, v: FromClause, rules: Rules, day: date, first: date, last: date,
-               store: str | None, cars: CarPass | None = None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+               store: str | None, cars: CarPass | None = None, counted: Counted | None = None,
+               phone_validity: Kpi | None = None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Every KPI of the month [first, last] as seen on `day` (code -> record), and the month's
-    satisfaction block (`cars`: the day's pass over the cars, when made already)."""
+    satisfaction block (`cars`: the day's pass over the cars, `counted`: the figures counted with the
+    other months of the trend, `phone_validity`: 客户号码有效率, the same on every day; when made already)."""
     from lifecycle_cli.core.kpi import make_kpi
     from lifecycle_cli.store.report import event_kpis, kpis, phone_validity_kpi
     from lifecycle_cli.store.satisfaction import satisfaction_figures
     from lifecycle_cli.store.workload import completion_counts
 
-    figures = kpis(conn, v, day, first, last, rules, store, cars)
+    figures = kpis(conn, v, day, first, last, rules, store, cars, counted)
     figures += event_kpis(conn, day, first, last, rules, store)  # campaigns, complaints, rescues
-    figures.append(phone_validity_kpi(conn, rules, store))  # the numbers an import flagged invalid
+    figures.append(phone_validity or phone_validity_kpi(conn, rules, store))  # the numbers an import flagged invalid
     high_satisfaction, satisfaction = satisfaction_figures(conn, rules, first, min(last, day), store)
     figures.append(high_satisfaction)  # 高满意度客户比例 (store/satisfaction.py)
     figures.append(make_kpi("completion_rate", *completion_counts(conn, first, min(last, day), store), rules))
@@ -58,15 +61,38 @@ def trend_months(options: ReportOptions, months: int) -> list[tuple[str, date, d
 def kpi_trend(conn: Connection, rules: Rules, options: ReportOptions,
               current: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """One object per month (oldest first) with the KPIs as `report --date D --month M` shows them, D the
-    month's last day (the report's day for the KPI month, whose figures are `current`)."""
-    from lifecycle_cli.store.report import vehicles_as_of
+    month's last day (the report's day for the KPI month, whose figures are `current`).
 
+    The months over by the report's day (all but the KPI month, as a rule) read the cars as they stood at
+    their ends all at once (store/month_ends.py, store/trend_pass.py); a month not over yet reads them on
+    the report's day (store/report.vehicles_as_of), as the KPI month does."""
+    from lifecycle_cli.store.insurance import renewal_due_by_month
+    from lifecycle_cli.store.month_ends import dated_history
+    from lifecycle_cli.store.report import Counted, loyal_counts_by_day, phone_validity_kpi, vehicles_as_of
+    from lifecycle_cli.store.tables import VEHICLES
+    from lifecycle_cli.store.trend_pass import trend_car_passes
+
+    months = trend_months(options, options.months or 1)
+    ended = [(first, last) for month, first, last, day in months if month != options.month and day == last]
+    store = options.store
+    phone = phone_validity_kpi(conn, rules, store)
+    counted: dict[date, tuple[CarPass, Counted]] = {}
+    if ended:  # a run of consecutive months from the oldest: the months after the report's day come last
+        cars = dated_history(conn, rules, [last for _, last in ended])
+        passes = trend_car_passes(conn, cars, ended, rules, store)
+        dues = renewal_due_by_month(conn, cars, ended, [p.cars["insurance_held"] for p in passes], store)
+        loyal = loyal_counts_by_day(conn, [last for _, last in ended], rules, store)
+        for (first, _), found, due, loyal_counts in zip(ended, passes, dues, loyal, strict=True):
+            counted[first] = (found, Counted(loyal=loyal_counts, insurance_due=due))
     trend = []
-    for month, first, last, day in trend_months(options, options.months or 1):
+    for month, first, last, day in months:
         if month == options.month:
             figures = current
+        elif first in counted:  # the cars' own columns from the vehicle table, their counts from the passes
+            figures, _ = month_kpis(conn, VEHICLES, rules, day, first, last, store, *counted[first], phone)
         else:
-            figures, _ = month_kpis(conn, vehicles_as_of(conn, day, rules), rules, day, first, last, options.store)
+            figures, _ = month_kpis(conn, vehicles_as_of(conn, day, rules), rules, day, first, last, store,
+                                    phone_validity=phone)
         trend.append({"month": month, "date": day, "kpis": figures})
     return trend
 

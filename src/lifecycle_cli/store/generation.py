@@ -117,7 +117,7 @@ def worker_count(customers: int) -> int:
     return min(cores, MAX_WORKERS) if cores > 1 else 0
 
 
-def _readable_url(conn: Connection) -> str | None:
+def readable_url(conn: Connection) -> str | None:
     """The database's URL for a worker's own connection (None: an in-memory SQLite database)."""
     from lifecycle_cli.store.db import sqlite_path
 
@@ -135,7 +135,7 @@ class Generation:
                  facts_committed: bool) -> None:
         self._conn, self._scheduler, self._facts_of = conn, scheduler, facts_of
         workers = worker_count(customers)
-        url = _readable_url(conn) if workers and facts_committed else None
+        url = readable_url(conn) if workers and facts_committed else None
         self._workers_read = url is not None
         self._pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start,
                                          initargs=(scheduler, facts_of, url)) if workers else None

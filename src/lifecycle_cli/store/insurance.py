@@ -7,14 +7,15 @@ calls of an expiry that moved (renewed) and the report counts renewals from it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import case, func, insert, literal, select, union, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.expression import FromClause
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause, Select
 
 from lifecycle_cli.core.calendar import HolidayCalendar
 from lifecycle_cli.core.insurance import RENEWAL_CODE, ExpiryChange, earlier_expiry
@@ -117,25 +118,27 @@ def set_vehicle_dates(conn: Connection, rules: Rules, vin: str, values: Mapping[
 # -- KPIs ----------------------------------------------------------------------------------
 
 def insurance_kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rules: Rules,
-                   store: str | None = None) -> list[Kpi]:
+                   store: str | None = None, due: int | None = None) -> list[Kpi]:
     """续保率 and 续保邀约成功率 of the month [first, last], as known on `on`.
 
     续保率: cars whose earlier insurance expiry fell in the month (the one they hold, or one they
     left) / of those, the ones whose expiry moved later before the old one passed (on `on` at the
     latest). 续保邀约成功率: renewal calls with an outcome in the month / those with one `booked`.
+    `due`: the denominator when counted already (renewal_due_by_month); else it is counted from `v`, the
+    cars as of `on` (the expiry they held then).
     """
     upto = min(last, on)
     ch = INSURANCE_CHANGES
-    car_store = v.c.store == store if store else literal(True)
-    held = select(v.c.id.label("vid")).where(v.c.insurance_expiry.between(first, last), v.c.delivery_date <= on,
-                                             car_store)
-    left = (select(ch.c.vehicle_pk.label("vid")).join(v, v.c.id == ch.c.vehicle_pk)
-            .where(ch.c.old_expiry.between(first, last), v.c.delivery_date <= on, car_store))
-    due = int(conn.execute(select(func.count()).select_from(union(held, left).subquery())).scalar() or 0)
+    if due is None:
+        car_store = v.c.store == store if store else literal(True)
+        held = select(v.c.id.label("vid")).where(v.c.insurance_expiry.between(first, last), v.c.delivery_date <= on,
+                                                 car_store)
+        due = int(conn.execute(select(func.count()).select_from(
+            union(held, _left_expiries(first, last, on, store)).subquery())).scalar() or 0)
     renewed_cars = (
-        select(ch.c.vehicle_pk).distinct().join(v, v.c.id == ch.c.vehicle_pk)
+        select(ch.c.vehicle_pk).distinct().join(VEHICLES, VEHICLES.c.id == ch.c.vehicle_pk)
         .where(ch.c.old_expiry.between(first, last), ch.c.new_expiry > ch.c.old_expiry,
-               ch.c.changed_on <= ch.c.old_expiry, ch.c.changed_on <= on, v.c.delivery_date <= on, car_store)
+               ch.c.changed_on <= ch.c.old_expiry, ch.c.changed_on <= on, *_delivered_in_store(on, store))
     )
     renewed = int(conn.execute(select(func.count()).select_from(renewed_cars.subquery())).scalar() or 0)
 
@@ -154,3 +157,36 @@ def insurance_kpis(conn: Connection, v: FromClause, on: date, first: date, last:
         make_kpi("insurance_renewal_rate", renewed, due, rules),
         make_kpi("insurance_invite_success_rate", int(booked), int(called), rules),
     ]
+
+
+def _delivered_in_store(on: date, store: str | None) -> list[ColumnElement[bool]]:
+    """The car was delivered by `on` (and is of the store): its own columns, the same on any day."""
+    return [VEHICLES.c.delivery_date <= on, *([VEHICLES.c.store == store] if store else [])]
+
+
+def _left_expiries(first: date, last: date, on: date, store: str | None) -> Select[Any]:
+    """The cars that left an expiry falling in the month [first, last] (vehicle pk as "vid")."""
+    ch = INSURANCE_CHANGES
+    return (select(ch.c.vehicle_pk.label("vid")).join(VEHICLES, VEHICLES.c.id == ch.c.vehicle_pk)
+            .where(ch.c.old_expiry.between(first, last), *_delivered_in_store(on, store)))
+
+
+def renewal_due_by_month(conn: Connection, cars: Sequence[Select[Any]], months: Sequence[tuple[date, date]],
+                         held: Sequence[int], store: str | None = None) -> list[int]:
+    """续保率's denominator of each month (first, last) of the trend, seen on its last day: the cars that held an
+    expiry in the month (`held`, counted by store/trend_pass.py) or left one in it, each once. `cars`: the
+    cars at the month ends (store/month_ends.dated_history, months in the same order)."""
+    left: dict[int, set[int]] = {}
+    for k, (first, last) in enumerate(months):
+        left[k] = set(conn.execute(_left_expiries(first, last, last, store)).scalars())
+    both = [0] * len(months)
+    pks = sorted(set().union(*left.values()))
+    for part, rows in ((part, rows.subquery()) for part in chunks(pks) for rows in cars):
+        query = select(rows.c.id, rows.c.k_lo, rows.c.k_hi, rows.c.insurance_expiry).where(
+            rows.c.id.in_(part), rows.c.k_lo <= rows.c.k_hi)
+        for pk, k_lo, k_hi, expiry in conn.execute(query):
+            for k in range(max(k_lo, 0), min(k_hi, len(months) - 1) + 1):
+                first, last = months[k]
+                if pk in left[k] and expiry is not None and first <= expiry <= last:
+                    both[k] += 1
+    return [held[k] + len(left[k]) - both[k] for k in range(len(months))]

@@ -8,6 +8,8 @@ core from every reading known), so they scale to a million cars without loading 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -153,10 +155,20 @@ def _customer_filter(store: str | None) -> ColumnElement[bool]:
     return CUSTOMERS.c.store == store if store else literal(True)
 
 
+@dataclass(frozen=True)
+class Counted:
+    """A month's figures counted with the other months of the trend: 忠诚客户比例 (numerator, denominator),
+    续保率's denominator (store/insurance.renewal_due_by_month)."""
+
+    loyal: tuple[int, int]
+    insurance_due: int
+
+
 def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rules: Rules, store: str | None = None,
-         cars: CarPass | None = None) -> list[Kpi]:
+         cars: CarPass | None = None, counted: Counted | None = None) -> list[Kpi]:
     """The month's KPIs, each with numerator and denominator, as pinned in the report issue; `cars`: the
-    day's pass over the cars when the caller has made it already (store/car_pass.py)."""
+    day's pass over the cars when the caller has made it already (store/car_pass.py); `counted`: the
+    figures counted for many months at once (the trend), when they were."""
     upto = min(last, on)
     t, o = TASKS, OUTCOMES
     store_cond = t.c.store == store if store else literal(True)
@@ -165,13 +177,14 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
     follow_num, follow_den = _follow_up_counts(conn, in_month, success, store_cond)
     invite_num, invite_den = invitation_counts(conn, on, rules, in_month, store_cond)
     info_num, info_den = _info_accuracy_counts(conn, in_month, store_cond)
-    car_store = v.c.store == store if store else literal(True)
-    delivered = and_(v.c.delivery_date.between(first, upto), car_store)
+    # the cars' own columns (store, delivery, customer) are the same in `v` and the vehicle table: only the
+    # counts of car_pass and the insurance due read the state as of `on`
+    delivered = and_(V.c.delivery_date.between(first, upto), V.c.store == store if store else literal(True))
     if cars is None:
         cars = car_pass(conn, v, on, first, last, rules, store, stages=False)
     n = cars.cars
-    loyal_num, loyal_den = _loyal_counts(conn, v, on, rules, car_store)
-    referred, referral_den = _referral_counts(conn, v, delivered, n["sold"])
+    loyal_num, loyal_den = counted.loyal if counted else _loyal_counts(conn, on, rules, store)
+    referred, referral_den = _referral_counts(conn, delivered, n["sold"])
 
     from lifecycle_cli.store.insurance import insurance_kpis
 
@@ -188,7 +201,7 @@ def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rul
         make_kpi("loyal_customer_ratio", int(loyal_num), int(loyal_den), rules),
         make_kpi("referral_rate", referred, referral_den, rules),
         make_kpi("churn_rate", churned, n["had_due"], rules),
-        *insurance_kpis(conn, v, on, first, last, rules, store),  # 续保率, 续保邀约成功率
+        *insurance_kpis(conn, v, on, first, last, rules, store, due=counted.insurance_due if counted else None),  # 续保率, 续保邀约成功率
     ]
 
 
@@ -219,25 +232,38 @@ def _info_accuracy_counts(conn: Connection, in_month: ColumnElement[bool],
     return info_num, info_den
 
 
-def _loyal_counts(conn: Connection, v: FromClause, on: date, rules: Rules,
-                  car_store: ColumnElement[bool]) -> tuple[Any, Any]:
-    """忠诚客户比例: customers with >= 2 visits in the 12 months before the report date / with >= 1."""
-    since = add_months(on, -rules.kpi.loyal_months)
+def _loyal_counts(conn: Connection, on: date, rules: Rules, store: str | None) -> tuple[int, int]:
+    """忠诚客户比例 on `on` (numerator, denominator): loyal_counts_by_day for one day."""
+    return loyal_counts_by_day(conn, [on], rules, store)[0]
+
+
+def loyal_counts_by_day(conn: Connection, days: Sequence[date], rules: Rules,
+                        store: str | None = None) -> list[tuple[int, int]]:
+    """忠诚客户比例 on each day (numerator, denominator): customers with >= loyal_min_visits visits in the
+    loyal_months before the day / with >= 1 — every day in one pass over the visits (the trend's months).
+    A car's customer and store are its own columns: the vehicle table, whatever the day."""
+    windows = [(add_months(on, -rules.kpi.loyal_months), on) for on in days]
+    v = V
+    in_window = [and_(VISITS.c.visit_date > since, VISITS.c.visit_date <= on) for since, on in windows]
     per_customer = (
-        select(v.c.customer_pk, func.count().label("n"))
+        select(v.c.customer_pk, *[func.sum(case((w, 1), else_=0)).label(f"n{i}") for i, w in enumerate(in_window)])
         .join(VISITS, VISITS.c.vehicle_pk == v.c.id)
-        .where(VISITS.c.visit_date > since, VISITS.c.visit_date <= on, car_store)
+        .where(VISITS.c.visit_date > min(since for since, _ in windows),
+               VISITS.c.visit_date <= max(on for _, on in windows), v.c.store == store if store else literal(True))
         .group_by(v.c.customer_pk)
         .subquery()
     )
-    loyal_den, loyal_num = conn.execute(
-        select(func.count(), func.coalesce(
-            func.sum(case((per_customer.c.n >= rules.kpi.loyal_min_visits, 1), else_=0)), 0))
-    ).one()
-    return loyal_num, loyal_den
+    least = rules.kpi.loyal_min_visits
+    sums = []
+    for i in range(len(days)):
+        n = per_customer.c[f"n{i}"]
+        sums += [func.coalesce(func.sum(case((and_(n >= 1, n >= least), 1), else_=0)), 0),
+                 func.coalesce(func.sum(case((n >= 1, 1), else_=0)), 0)]
+    row = conn.execute(select(*sums)).one()
+    return [(int(row[2 * i]), int(row[2 * i + 1])) for i in range(len(days))]
 
 
-def _referral_counts(conn: Connection, v: FromClause, delivered: ColumnElement[bool], sold: int) -> tuple[int, int]:
+def _referral_counts(conn: Connection, delivered: ColumnElement[bool], sold: int) -> tuple[int, int]:
     """客户转介率: vehicles delivered in the month whose customer has referred_by / delivered in the month
     (no denominator while no customer has a referred_by at all)."""
     has_referrals = conn.execute(
@@ -245,7 +271,7 @@ def _referral_counts(conn: Connection, v: FromClause, delivered: ColumnElement[b
             CUSTOMERS.c.referred_by.is_not(None), cast(CUSTOMERS.c.referred_by, String) != "")
     ).scalar()
     referred = int(conn.execute(
-        select(func.count()).select_from(v.join(CUSTOMERS, CUSTOMERS.c.id == v.c.customer_pk)).where(
+        select(func.count()).select_from(V.join(CUSTOMERS, CUSTOMERS.c.id == V.c.customer_pk)).where(
             delivered, CUSTOMERS.c.referred_by.is_not(None), CUSTOMERS.c.referred_by != "")
     ).scalar() or 0)
     return referred, sold if has_referrals else 0
