@@ -59,10 +59,15 @@ def test_an_id_number_fills_only_an_empty_birthday_or_gender(db: Path, files: Fi
 
 
 def test_an_id_number_is_never_stored_nor_shown(db: Path, files: Files, tmp_path: Path) -> None:
-    rows = [id_row("I1", 1, ID_OK), id_row("I2", 2, ID_BAD_CHECK), id_row("I3", 3, "bad" + ID_OK)]
+    rows = [id_row("I1", 1, ID_OK), id_row("I2", 2, ID_BAD_CHECK), id_row("I3", 3, "bad" + ID_OK),
+            {**id_row("I4", 4, ID_OK), "customer_id": ""}]  # rejected: no customer number
     rejects = tmp_path / "rejects"
     result = run(db, "import", files.customers(rows, columns=ID_COLUMNS), "--rejects", rejects)
-    shown = result.stdout + result.stderr
+    assert result.exit_code == 1
+    rejected = (rejects / "customers.rejects.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rejected[0] == ",".join(ID_COLUMNS) + ",错误原因"
+    assert rejected[1].startswith(f",客户4,{phone(4)},,,,广州天河店,")  # the row as read, but for its 身份证号
+    shown = result.stdout + result.stderr + "\n".join(rejected)
     shown += run_ok(db, "show", "I1", "--format", "json", "--unmask").stdout + run_ok(db, "show", "I2").stdout
     shown += (rejects / "warnings.csv").read_text(encoding="utf-8-sig")
     for number in (ID_OK, ID_BAD_CHECK, "6704306"):

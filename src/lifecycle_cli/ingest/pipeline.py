@@ -209,7 +209,8 @@ class Importer:
                     self.progress(report.path, read)
                     shown = read
         if job.rejects and self.options.rejects_dir is not None:
-            report.rejects_file = write_rejects(self.options.rejects_dir, report, item.table.header, job.rejects)
+            report.rejects_file = write_rejects(self.options.rejects_dir, report, item.table.header, job.rejects,
+                                                item.header_map.columns)
 
     def _parse(self, kind: Kind, job: FileJob, row: Row, seen: dict[str, int],
                digest: int | None) -> tuple[Row, dict[str, Any]] | None:

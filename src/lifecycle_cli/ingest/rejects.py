@@ -4,6 +4,7 @@ file per input (`customers.rejects.csv`, `customers-2.rejects.csv` when two inpu
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,10 @@ from lifecycle_cli.files import write_atomically
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
 
-__all__ = ["name_rejects_files", "write_rejects"]
+__all__ = ["PRIVATE_COLUMNS", "name_rejects_files", "write_rejects"]
+
+# Read, never stored nor written back (care-desk §7: 身份证号 only fills an empty birthday or gender).
+PRIVATE_COLUMNS = frozenset({"id_number"})
 
 
 def name_rejects_files(files: list[FileReport]) -> None:
@@ -28,13 +32,17 @@ def name_rejects_files(files: list[FileReport]) -> None:
         report.rejects_name = f"{name}.rejects.csv"
 
 
-def write_rejects(directory: Path, report: FileReport, header: list[str], rejects: list[tuple[Row, str]]) -> Path:
-    """Write rejected rows with the original headers and a reason column, atomically; returns the file."""
+def write_rejects(directory: Path, report: FileReport, header: list[str], rejects: list[tuple[Row, str]],
+                  columns: Mapping[str, int]) -> Path:
+    """Write rejected rows with the original headers and a reason column, atomically; returns the file.
+    `columns`: the file's canonical columns (their places); the cells of PRIVATE_COLUMNS are left empty."""
+    private = {i for column, i in columns.items() if column in PRIVATE_COLUMNS}
+
     def write(fh: Any) -> None:
         writer = csv.writer(fh)
         writer.writerow([*header, "错误原因"])
         for row, reason in rejects:
-            writer.writerow([*row.raw, reason])
+            writer.writerow([*("" if i in private else cell for i, cell in enumerate(row.raw)), reason])
 
     name = report.rejects_name or f"{report.path.stem}.rejects.csv"
     return write_atomically(directory / name, write, encoding="utf-8-sig")
