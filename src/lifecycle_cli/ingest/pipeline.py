@@ -8,7 +8,7 @@ file; good rows land. What a kind's rows are and how they land is the kind's (ki
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -31,7 +31,7 @@ from lifecycle_cli.ingest.report import FileReport, ImportOptions, ImportRefused
 from lifecycle_cli.ingest.table import Record, Row
 from lifecycle_cli.steps import Steps
 from lifecycle_cli.store.bulk import DIGEST
-from lifecycle_cli.store.bulkload import BYTES_PER_ROW, indexes_deferred
+from lifecycle_cli.store.bulkload import BYTES_PER_ROW, indexes_deferred, tables_of
 from lifecycle_cli.store.db import begin_now, serialize_writers
 from lifecycle_cli.store.digests import digest_index
 
@@ -48,9 +48,11 @@ class AfterLanding(Protocol):
     the pipeline lands rows and says which cars and customers it touched; it does not know what
     depends on them."""
 
-    def refresh(self, conn: Any, vehicles: set[int], customers: set[int], steps: Steps | None) -> set[int]:
-        """Bring what is derived from the touched rows in step (indexes still deferred); returns
-        every customer whose tasks may have changed."""
+    def refresh(self, conn: Any, vehicles: set[int], customers: set[int], steps: Steps | None,
+                bulk: Collection[str] = ()) -> set[int]:
+        """Bring what is derived from the touched rows in step (indexes still deferred: `bulk` names the
+        tables whose read-side indexes this import dropped); returns every customer whose tasks may have
+        changed."""
 
     def resync(self, conn: Any, customers: set[int], steps: Steps | None) -> None:
         """Bring those customers' stored tasks in step (indexes built)."""
@@ -151,7 +153,7 @@ class Importer:
                             except FileRefused as exc:  # broke after its first rows: nothing lands
                                 raise ImportRefused(f"{item.report.path}: 整个文件未导入，本次导入未做任何修改：{exc}") from None
                         ctx.touched_customers = self.after.refresh(conn, ctx.touched_vehicles, ctx.touched_customers,
-                                                                   self.steps)
+                                                                   self.steps, bulk=tables_of(self.deferred))
                     self.after.resync(conn, ctx.touched_customers, self.steps)
                 except BaseException:
                     trans.rollback()

@@ -19,12 +19,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported when a terminal is written to: piped output never needs it
+    from rich.console import Console
 
 # Characters that must not reach a terminal as they are. Line breaks and tabs become a space (a
 # cell stays one cell on one line); other C0 controls, DEL and C1 controls (ESC starts a terminal
@@ -54,6 +52,8 @@ def is_terminal(stream: TextIO | None = None) -> bool:
 
 def console(stream: TextIO | None = None) -> Console:
     """A rich console that is plain (no colour, no markup of widths) when not on a terminal."""
+    from rich.console import Console
+
     stream = stream or sys.stdout
     if is_terminal(stream):
         return Console(file=stream)
@@ -194,6 +194,10 @@ def print_table(
                 cells = [c.translate(_SCREEN) for c in cells]
             stream.write("\t".join(cells) + "\n")
         return
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
     # Headers as Text and the title markup-escaped: a plain str would be read as rich markup ("[/]").
     table = Table(title=escape(screen_text(title)) if title else None, show_lines=False, header_style="bold cyan")
     texts = [[Text(screen_text(text_cell(v))) for v in row] for row in rows]

@@ -6,7 +6,7 @@ What the import did to its files comes back as the pipeline's ImportReport; how 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -37,15 +37,17 @@ class StateAndTasks:
     rules: Rules
     today: date
 
-    def refresh(self, conn: Any, vehicles: set[int], customers: set[int], steps: Steps | None) -> set[int]:
+    def refresh(self, conn: Any, vehicles: set[int], customers: set[int], steps: Steps | None,
+                bulk: Collection[str] = ()) -> set[int]:
         from lifecycle_cli.store.staff import bring_assignments_in_step
         from lifecycle_cli.store.state import customers_of_vehicles, refresh_customers, refresh_vehicles
 
-        refresh_vehicles(conn, vehicles, self.rules, steps)
+        # A table whose read-side indexes this import dropped (`bulk`) gets its state written whole.
+        refresh_vehicles(conn, vehicles, self.rules, steps, only_moved="vehicle" not in bulk)
         # In place: a first import of a million cars holds no second or third set of their keys.
         touched = customers_of_vehicles(conn, vehicles, into=customers)
         vehicles.clear()  # consumed: the cars' keys are not needed after their state
-        refresh_customers(conn, touched, self.rules, steps)
+        refresh_customers(conn, touched, self.rules, steps, only_moved="customer" not in bulk)
         # People (a staff file) and new customers: assignments, and the customers whose owners moved.
         touched |= bring_assignments_in_step(conn, self.rules, self.today, touched)
         return touched

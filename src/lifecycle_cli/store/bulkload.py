@@ -13,7 +13,7 @@ it is done only for an empty table (a first import), where no desk is reading ye
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 
 from sqlalchemy import Index, Table, func, inspect, select
@@ -43,6 +43,11 @@ def deferrable(table: Table) -> list[Index]:
     """The table's secondary indexes the import does not read through (non-unique, not a lookup)."""
     return sorted((ix for ix in table.indexes if not ix.unique and ix.name not in IMPORT_LOOKUPS),
                   key=lambda ix: str(ix.name))
+
+
+def tables_of(index_names: Collection[str]) -> set[str]:
+    """The tables these (deferred) indexes belong to."""
+    return {table.name for table in BULK_TABLES for ix in table.indexes if ix.name in index_names}
 
 
 def worth_deferring(conn: Connection, table: Table, incoming_rows: int) -> bool:

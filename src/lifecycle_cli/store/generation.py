@@ -17,16 +17,18 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Connection, Engine
 
 from lifecycle_cli.core.facts import ACTIVE, CustomerFacts
 from lifecycle_cli.core.schedule import ScheduledTask, Scheduler
 from lifecycle_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 WORKERS_ENV = "LIFECYCLE_SYNC_WORKERS"
 # Below this many customers the workers' start (about a second each) costs more than they save.
@@ -127,6 +129,15 @@ def readable_url(conn: Connection) -> str | None:
     return url
 
 
+def _pool(workers: int, scheduler: Scheduler, facts_of: FactsOf, url: str | None) -> ProcessPoolExecutor:
+    """The worker processes (imported here: a small sync, an import's, runs none)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start,
+                               initargs=(scheduler, facts_of, url))
+
+
 class Generation:
     """Batches handed to the scheduler. `submit` returns a call that gives the batch's tasks (waiting
     for its worker when there is one); `ahead` batches may be submitted before the first is taken."""
@@ -137,8 +148,7 @@ class Generation:
         workers = worker_count(customers)
         url = readable_url(conn) if workers and facts_committed else None
         self._workers_read = url is not None
-        self._pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start,
-                                         initargs=(scheduler, facts_of, url)) if workers else None
+        self._pool = _pool(workers, scheduler, facts_of, url) if workers else None
         self.ahead = workers + 1 if workers else 0
 
     def submit(self, part: Sequence[int], stored: Collection[int]) -> Callable[[], Generated]:

@@ -62,9 +62,9 @@ def rebuild_state(conn: Connection, rules: Rules, today: date, calendar: Holiday
     """
     serialize_writers(conn)
     vehicle_pks = list(conn.execute(select(VEHICLES.c.id)).scalars())
-    refresh_vehicles(conn, vehicle_pks, rules, steps)
+    refresh_vehicles(conn, vehicle_pks, rules, steps, only_moved=False)
     customer_pks = list(conn.execute(select(CUSTOMERS.c.id)).scalars())
-    refresh_customers(conn, customer_pks, rules, steps)
+    refresh_customers(conn, customer_pks, rules, steps, only_moved=False)
     counts = resync_all(conn, rules, today, calendar, steps, cancel_reason=RULES_CHANGED)
     covered = synced_range(conn)
     closed_ahead = 0

@@ -16,7 +16,6 @@ from lifecycle_cli.ingest.parsing import RowError, RowParser
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
 from lifecycle_cli.store import bulk
-from lifecycle_cli.store.events import EventRefused, NewEvent, add_events
 
 # An events file's 类型 is the event kind, not a visit's 维修类型.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -62,6 +61,9 @@ class Events(Kind):
 
     def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
         """Record a batch of events (a new one gets its follow-up task); unknown cars are rejected."""
+        # here, not at the top: store/events.py brings the report's modules, which no other kind needs
+        from lifecycle_cli.store.events import EventRefused, NewEvent, add_events
+
         vehicle_ids = bulk.lookup_ids(conn, bulk.VEHICLES, "vin", (v["vin"] for _, v in batch))
         kinds = self.rules.events.kinds
         items: list[NewEvent] = []

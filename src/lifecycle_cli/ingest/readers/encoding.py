@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import codecs
 
-import charset_normalizer
-
 from lifecycle_cli.ingest.table import FileRefused
 
 __all__ = ["ENCODING_HINT", "check_forced_encoding", "decodes", "detect_encoding"]
@@ -59,6 +57,8 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-8"
     gb_text = decodes(sample, "gb18030")
     if gb_text is not None:
+        import charset_normalizer  # only a file that is not UTF-8 needs it (import: ~10 ms)
+
         guesses: set[str] = set()
         best = charset_normalizer.from_bytes(sample).best()
         if best is not None:

@@ -8,8 +8,6 @@ import operator
 import re
 from dataclasses import dataclass
 
-import phonenumbers
-
 from lifecycle_cli.ingest.values.cells import BadValue, display, is_blank, nfkc
 
 __all__ = ["Phone", "Vin", "parse_phone", "parse_vin", "vin_check_digit"]
@@ -22,9 +20,6 @@ class Phone:
     value: str
     valid: bool
     is_mobile: bool
-
-
-_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
 @functools.lru_cache(maxsize=16384)
@@ -59,6 +54,8 @@ def _parse_phone(value: object) -> Phone | None:
     # Only digits and the usual separators; anything else (two numbers, words) is not a phone.
     if not re.fullmatch(r"\+?[\d\s\-().]+", text):
         return invalid
+    import phonenumbers  # here: a work-order file has no phone column (the import costs ~20 ms)
+
     digits = re.sub(r"[\s\-().]", "", text)
     if digits.startswith("+"):
         candidate = digits
@@ -74,7 +71,8 @@ def _parse_phone(value: object) -> Phone | None:
         return invalid
     if not phonenumbers.is_valid_number(number):
         return invalid
-    is_mobile = phonenumbers.number_type(number) in _MOBILE_TYPES
+    is_mobile = phonenumbers.number_type(number) in (phonenumbers.PhoneNumberType.MOBILE,
+                                                     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
     if number.country_code != 86:
         return Phone(
             value=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
