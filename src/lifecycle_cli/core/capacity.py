@@ -290,11 +290,10 @@ class _DayWork:
     def _new_lines(self, new: Mapping[int, list[OpenTask]], rules: Rules) -> list[CustomerLine]:
         """The day's new tasks as lines, each merged with its customer's waiting line."""
         grouped: dict[tuple[date, int], list[ListedTask]] = {}
-        day, take = self.day, self.cohort.take
+        day, take, waits = self.day, self.cohort.take, self.cohort.lines
         for customer, tasks in new.items():
             listed = [ListedTask(t, day, max((day - t.due_date).days, 0)) for t in tasks]
-            waiting = take(customer)
-            if waiting:
+            if customer in waits and (waiting := take(customer)):
                 listed += [ListedTask(s, day, max((day - s.due_date).days, 0))
                            for s in (shown(t, k, day) for t, k in waiting)]
             grouped[(day, customer)] = listed
