@@ -42,10 +42,10 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
     """Everything the report shows, as plain data (the JSON contract).
 
     A report before any `due` after a big import stores the days ahead first (the workload reads them),
-    and commits them. Then two things run side by side: the figures (stages, KPIs, churn, the trend:
-    set-based SQL) on a connection of their own — in a process of their own on a database of
-    `FIGURES_PROCESS_FROM` cars or more (beside a Python thread the sqlite3 module's steps wait for
-    Python's lock), else in a thread — and here the workload and the levelled forecast (Python, which
+    and commits them. Then two things run side by side: the figures (stages, KPIs, churn, the trend, and
+    the open tasks ahead per owner: set-based SQL) on a connection of their own — in a process of their
+    own on a database of `FIGURES_PROCESS_FROM` cars or more (beside a Python thread the sqlite3 module's
+    steps wait for Python's lock), else in a thread — and here the levelled forecast (Python, which
     stores today's levelling when it is the first list of the day). The figures read the data as it stood
     before the levelling, as the report always did; the levelling commits after they are read.
     """
@@ -53,7 +53,6 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
     from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.service.report_trend import campaigns_of
     from lifecycle_cli.store.tasks import sync_window
-    from lifecycle_cli.store.workload import workload
 
     day, first, last, store = options.day, options.first, options.last, options.store
     calendar = HolidayCalendar()
@@ -61,13 +60,12 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
         sync_window(conn, rules, day, day + timedelta(days=rules.call_list.ahead_days - 1), calendar,
                     today=today, steps=steps, facts_committed=True)
     with _figures_beside(engine, rules, options) as figures, engine.begin() as conn, no_collections():
-        data = {} if figures is not None else _figures(conn, rules, options)
-        load = workload(conn, day, rules.call_list.ahead_days, store)
+        data = {} if figures is not None else _beside(conn, rules, options)
         days = workload_days(conn, rules, today, options, calendar)
         campaigns = campaigns_of(conn, first, min(last, day), store)
         if figures is not None:
             data = figures.result()  # before the levelling commits: the figures never see it
-    trend = data.pop("trend", None)
+    trend, load = data.pop("trend", None), data.pop("workload")
     data = {"date": day, "month": options.month, "store": store, **data,
             "workload": load, "workload_days": days, "campaigns": campaigns}
     if trend is not None:
@@ -128,7 +126,16 @@ def report_figures(engine: Engine, rules: Rules, options: ReportOptions) -> dict
     """The report's figures on a connection of their own (rolled back: it only reads and makes
     temporary tables)."""
     with engine.connect() as conn:
-        return _figures(conn, rules, options)
+        return _beside(conn, rules, options)
+
+
+def _beside(conn: Connection, rules: Rules, options: ReportOptions) -> dict[str, Any]:
+    """What runs beside the forecast: the figures, then the open tasks ahead per owner (`workload`)."""
+    from lifecycle_cli.store.workload import workload
+
+    data = _figures(conn, rules, options)
+    data["workload"] = workload(conn, options.day, rules.call_list.ahead_days, options.store)
+    return data
 
 
 def _figures(conn: Connection, rules: Rules, options: ReportOptions) -> dict[str, Any]:
