@@ -15,6 +15,7 @@ min(last maintenance + 6 months, day at last km + 5,000); warranty = min(D + 36 
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import io
 import json
@@ -26,6 +27,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+import lifecycle_cli.service.report as service_report
 from lifecycle_cli.cli.app import app
 from lifecycle_cli.core.rules import load_rules
 from lifecycle_cli.ingest.values import vin_check_digit
@@ -580,6 +582,26 @@ def test_report_is_repeatable(kpi_world: World) -> None:
     # The report materialises the window's tasks; running it again changes nothing.
     first = report(kpi_world.db)
     assert report(kpi_world.db) == first
+
+
+@pytest.mark.parametrize("args", [(), ("--store", TIANHE), ("--months", "2")])
+def test_the_figures_of_a_big_database_in_a_process_of_their_own_are_the_same(
+        kpi_world: World, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]) -> None:
+    # Below FIGURES_PROCESS_FROM cars the figures run in a thread beside the forecast, from it in a spawned
+    # process (its own engine on the database's URL): the same report either way.
+    report(kpi_world.db, *args)  # the day's first report stores today's levelling (清单完成率 reads it)
+    in_thread = report(kpi_world.db, *args)
+    started: list[int] = []
+
+    class Counted(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *a: Any, **kw: Any) -> None:
+            started.append(1)
+            super().__init__(*a, **kw)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
+    assert report(kpi_world.db, *args) == in_thread and not started
+    monkeypatch.setattr(service_report, "FIGURES_PROCESS_FROM", len(KPI_CARS))
+    assert report(kpi_world.db, *args) == in_thread and started == [1]
 
 
 def test_report_csv_is_the_kpi_table_with_bom(kpi_world: World) -> None:

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
-from lifecycle_cli.core.calllist import CustomerLine, ListedTask, OpenTask
+from lifecycle_cli.core.calllist import CustomerLine, ListedTask, OpenTask, deferred_copy
 
 OwnerKey = tuple[str, str]  # (store, owner)
 Order = tuple[int, date, date, int]  # a line's place in any day's list (see line_key)
@@ -39,7 +39,7 @@ def line_key(tasks: Iterable[OpenTask], rank: Callable[[str], int]) -> Order:
 
 def shown(task: OpenTask, k: int, day: date) -> OpenTask:
     """The task as a day lists it after k more deferrals (the object itself when none)."""
-    return task if k == 0 else replace(task, list_from=day, deferred_days=task.deferred_days + k)
+    return task if k == 0 else deferred_copy(task, day, task.deferred_days + k)
 
 
 @dataclass(slots=True, eq=False)
@@ -69,20 +69,27 @@ class Cohort:
 
     def add(self, customer: int, pending: Iterable[Pending]) -> None:
         """Put a customer's tasks (with their deferrals) in; merged with their waiting line if any."""
-        merged = self.take(customer, log=False) or []
-        merged.extend(pending)
-        if len(merged) > 1:
-            merged.sort(key=lambda p: task_key(p[0], self.rank))
-        top = merged[0][0]
-        shift = self.shift
-        line = Waiting(customer, tuple([t for t, _ in merged]), tuple([k - shift for _, k in merged]),
-                       (top.store or "", top.owner),
-                       (self.rank(top.code), min([t.due_date for t, _ in merged]), top.due_date, top.task_id))
+        merged = self.take(customer, log=False) if customer in self.lines else None
+        shift, windows = self.shift, self.windows
+        pending = list(pending)
+        if merged is None and len(pending) == 1:  # most lines: one task, nothing waiting
+            top, k = pending[0]
+            line = Waiting(customer, (top,), (k - shift,), (top.store or "", top.owner),
+                           (self.rank(top.code), top.due_date, top.due_date, top.task_id))
+            heapq.heappush(windows, (top.window_end, top.task_id, customer))
+        else:
+            merged = [*(merged or ()), *pending]
+            if len(merged) > 1:
+                merged.sort(key=lambda p: task_key(p[0], self.rank))
+            top = merged[0][0]
+            line = Waiting(customer, tuple([t for t, _ in merged]), tuple([k - shift for _, k in merged]),
+                           (top.store or "", top.owner),
+                           (self.rank(top.code), min([t.due_date for t, _ in merged]), top.due_date, top.task_id))
+            for task, _ in merged:
+                heapq.heappush(windows, (task.window_end, task.task_id, customer))
         self.lines[customer] = line
         heapq.heappush(self.heaps.setdefault(line.key, []), (line.order, customer))
         self.counts[line.key] = self.counts.get(line.key, 0) + 1
-        for task, _ in merged:
-            heapq.heappush(self.windows, (task.window_end, task.task_id, customer))
 
     def take(self, customer: int, *, log: bool = True) -> list[Pending] | None:
         """Take a customer's waiting line out (its tasks with their deferrals); None when none waits."""
@@ -108,9 +115,8 @@ class Cohort:
     def listed(self, line: Waiting, day: date) -> CustomerLine:
         """Take a waiting line out as the day lists it."""
         pending = self.take(line.customer) or []
-        shown_tasks = [shown(t, k, day) for t, k in pending]
-        return CustomerLine(day=day, customer_key=line.customer, tasks=tuple(
-            ListedTask(task=t, day=day, overdue_days=max((day - t.due_date).days, 0)) for t in shown_tasks))
+        return CustomerLine(day, line.customer, tuple([
+            ListedTask(t, day, max((day - t.due_date).days, 0)) for t in (shown(t, k, day) for t, k in pending)]))
 
     def lapse(self, following: date, day: date) -> list[tuple[Waiting, int, OpenTask]]:
         """Every waiting task whose window ends before `following` leaves (its line keeps the others): the
@@ -190,8 +196,7 @@ class DeferredLog:
         record, rank = self.records[index], self.rank
         by_customer: dict[int, list[OpenTask]] = {}
         for task, k in self.state(index).values():
-            copy = task if k == 0 else replace(task, list_from=record.following,
-                                                deferred_days=task.deferred_days + k)
+            copy = task if k == 0 else deferred_copy(task, record.following, task.deferred_days + k)
             by_customer.setdefault(task.customer_key, []).append(copy)
         lapsed: dict[int, list[OpenTask]] = {}
         for task in record.lapsed:

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import itemgetter
 
 from lifecycle_cli.core.rules import Rules
 
@@ -93,6 +94,14 @@ class OpenTask:
     deferred_days: int = 0
 
 
+def deferred_copy(task: OpenTask, list_from: date | None, deferred_days: int) -> OpenTask:
+    """The task with another list_from and deferred_days (dataclasses.replace, made directly: a levelled
+    forecast makes one per deferred task it lists, and replace costs several times the constructor)."""
+    return OpenTask(task.task_id, task.customer_key, task.code, task.rule_date, task.due_date, task.window_end,
+                    task.attempts, task.last_attempt, task.owner, task.role, task.channel, task.store,
+                    list_from, deferred_days)
+
+
 @dataclass(slots=True)
 class ListedTask:
     """A task on the list of one day, with how many days it is overdue."""
@@ -162,16 +171,24 @@ def build_call_list(
     return merge_lines(grouped, rules)
 
 
-def merge_lines(grouped: dict[tuple[date, int], list[ListedTask]], rules: Rules) -> list[CustomerLine]:
+def merge_lines(grouped: dict[tuple[date, int], list[ListedTask]], rules: Rules,
+                rank: Callable[[str], int] | None = None) -> list[CustomerLine]:
     """One line per (day, customer), its tasks by priority; the lines in the list's order (§9: priority,
-    then days overdue, more first, then due date, then task_id)."""
-    rank = rules.call_list.priority_of
-    lines = []
+    then days overdue, more first, then due date, then task_id). `rank`: the rules' priority_of (cached)."""
+    if rank is None:
+        rank = rules.call_list.priority_of
+    keyed = []
     for (day, customer), listed in grouped.items():
-        listed.sort(key=lambda t: (rank(t.task.code), -t.overdue_days, t.task.due_date, t.task.task_id))
-        lines.append(CustomerLine(day=day, customer_key=customer, tasks=tuple(listed)))
-    lines.sort(key=lambda line: line_order(line, rank))
-    return lines
+        if len(listed) > 1:
+            listed.sort(key=lambda t: (rank(t.task.code), -t.overdue_days, t.task.due_date, t.task.task_id))
+            overdue = max([t.overdue_days for t in listed])
+        else:
+            overdue = listed[0].overdue_days
+        top = listed[0].task
+        keyed.append(((day, rank(top.code), -overdue, top.due_date, top.task_id),
+                      CustomerLine(day=day, customer_key=customer, tasks=tuple(listed))))
+    keyed.sort(key=itemgetter(0))
+    return [line for _, line in keyed]
 
 
 def line_order(line: CustomerLine, rank: Callable[[str], int]) -> tuple[date, int, int, date, int]:

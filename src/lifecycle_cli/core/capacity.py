@@ -12,13 +12,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache, partial
 from typing import Any
 
 from lifecycle_cli.core.backlog import Cohort, DayRecord, DeferredLog, Order, Pending, Waiting, shown
-from lifecycle_cli.core.calllist import CustomerLine, ListedTask, OpenTask, first_list_day, merge_lines
+from lifecycle_cli.core.calllist import (
+    CustomerLine,
+    ListedTask,
+    OpenTask,
+    deferred_copy,
+    first_list_day,
+    merge_lines,
+)
 from lifecycle_cli.core.rules import Rules
 
 SMS = "sms"
@@ -163,7 +170,7 @@ def _defer(phone: tuple[ListedTask, ...], following: date, level: DayLevel, owne
             owner.lapsed_capacity += 1
             level.lapsed.append(task)
         else:
-            level.deferred.append(replace(task, list_from=following, deferred_days=task.deferred_days + 1))
+            level.deferred.append(deferred_copy(task, following, task.deferred_days + 1))
 
 
 def next_list_day(is_holiday: Callable[[date], bool]) -> Callable[[date], date]:
@@ -203,7 +210,7 @@ def level_days(tasks: Iterable[OpenTask], start: date, end: date, rules: Rules, 
                 level, record = _DayWork(day, following, desk, cohort, rank).run(new, rules)
             else:
                 first = day == start
-                level = level_day(merge_lines(_listed(day, new), rules), day, desk, next_day,
+                level = level_day(merge_lines(_listed(day, new), rules, rank), day, desk, next_day,
                                   used=used if first else None, levelled=levelled if first else None)
                 record = _first_record(level, cohort, following)
             index = log.log(record)
@@ -255,7 +262,8 @@ class _DayWork:
     def run(self, new: Mapping[int, list[OpenTask]], rules: Rules) -> tuple[DayLevel, DayRecord]:
         by_key: dict[OwnerKey, list[Entry]] = defaultdict(list)
         for line in self._new_lines(new, rules):
-            if any(t.task.channel != SMS for t in line.tasks):
+            tasks = line.tasks
+            if tasks[0].task.channel != SMS if len(tasks) == 1 else any(t.task.channel != SMS for t in tasks):
                 by_key[(line.store, line.owner)].append((self._order(line), line))
             else:
                 self.out.append((self._order(line), line, False))
@@ -282,16 +290,20 @@ class _DayWork:
     def _new_lines(self, new: Mapping[int, list[OpenTask]], rules: Rules) -> list[CustomerLine]:
         """The day's new tasks as lines, each merged with its customer's waiting line."""
         grouped: dict[tuple[date, int], list[ListedTask]] = {}
+        day, take, waits = self.day, self.cohort.take, self.cohort.lines
         for customer, tasks in new.items():
-            pending = [(t, 0) for t in tasks] + (self.cohort.take(customer) or [])
-            grouped[(self.day, customer)] = [
-                ListedTask(task=s, day=self.day, overdue_days=max((self.day - s.due_date).days, 0))
-                for s in (shown(t, k, self.day) for t, k in pending)]
-        return merge_lines(grouped, rules)
+            listed = [ListedTask(t, day, max((day - t.due_date).days, 0)) for t in tasks]
+            if customer in waits and (waiting := take(customer)):
+                listed += [ListedTask(s, day, max((day - s.due_date).days, 0))
+                           for s in (shown(t, k, day) for t, k in waiting)]
+            grouped[(day, customer)] = listed
+        return merge_lines(grouped, rules, self.rank)
 
     def _order(self, line: CustomerLine) -> Order:
-        top = line.tasks[0].task
-        return self.rank(top.code), min(t.task.due_date for t in line.tasks), top.due_date, top.task_id
+        tasks = line.tasks
+        top = tasks[0].task
+        earliest = top.due_date if len(tasks) == 1 else min([t.task.due_date for t in tasks])
+        return self.rank(top.code), earliest, top.due_date, top.task_id
 
     def _roles_with_stand_ins(self) -> dict[OwnerKey, tuple[str, str]]:
         """The people of the roles where someone is away and someone is there: their role."""
@@ -382,19 +394,20 @@ class _DayWork:
         owner = self.level.owners[key]
         owner.deferred += 1
         kept = []
+        following, has_sms = self.following, False
         for place, listed in enumerate(line.tasks):
             task = listed.task
             if task.channel == SMS:
-                continue
-            if self.following > task.window_end:
+                has_sms = True
+            elif following > task.window_end:
                 owner.lapsed_capacity += 1
                 self.lapsed.append((order, place, task))
             else:
                 kept.append((task, 1))
         if kept:
             self.added.append((line.customer_key, kept))
-        sms = tuple(t for t in line.tasks if t.task.channel == SMS)
-        if sms:
+        if has_sms:
+            sms = tuple(t for t in line.tasks if t.task.channel == SMS)
             self.out.append((order, CustomerLine(day=self.day, customer_key=line.customer_key, tasks=sms), False))
             self.sms[line.customer_key] = tuple(t.task for t in sms)
 

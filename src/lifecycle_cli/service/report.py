@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from sqlalchemy.engine import Connection, Engine
 
     from lifecycle_cli.core.calendar import HolidayCalendar
@@ -28,40 +32,40 @@ class ReportOptions:
     months: int | None = None
 
 
+# From this many cars the figures run in a process of their own (its start, ~1 s of imports, costs less
+# than they lose beside the forecast's Python thread); below, in a thread.
+FIGURES_PROCESS_FROM = 200_000
+
+
 def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
            steps: Steps | None = None) -> dict[str, Any]:
     """Everything the report shows, as plain data (the JSON contract).
 
     A report before any `due` after a big import stores the days ahead first (the workload reads them),
-    and commits them. Then two things run side by side: the figures (stages, KPIs, churn, the trend:
-    set-based SQL, which runs in the database's C code without Python's lock) on a connection of their
-    own, in a thread, and here the workload and the levelled forecast (Python, which stores today's
-    levelling when it is the first list of the day). The figures read the data as it stood before the
-    levelling, as the report always did; the levelling commits after they are read.
+    and commits them. Then two things run side by side: the figures (stages, KPIs, churn, the trend, and
+    the open tasks ahead per owner: set-based SQL) on a connection of their own — in a process of their
+    own on a database of `FIGURES_PROCESS_FROM` cars or more (beside a Python thread the sqlite3 module's
+    steps wait for Python's lock), else in a thread — and here the levelled forecast (Python, which
+    stores today's levelling when it is the first list of the day). The figures read the data as it stood
+    before the levelling, as the report always did; the levelling commits after they are read.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from lifecycle_cli.collector import few_collections
+    from lifecycle_cli.collector import few_collections, no_collections
     from lifecycle_cli.core.calendar import HolidayCalendar
     from lifecycle_cli.service.report_trend import campaigns_of
     from lifecycle_cli.store.tasks import sync_window
-    from lifecycle_cli.store.workload import workload
 
     day, first, last, store = options.day, options.first, options.last, options.store
     calendar = HolidayCalendar()
     with engine.begin() as conn, few_collections():  # objects per task
         sync_window(conn, rules, day, day + timedelta(days=rules.call_list.ahead_days - 1), calendar,
                     today=today, steps=steps, facts_committed=True)
-    side_by_side = engine.url.database not in (None, "", ":memory:")  # an in-memory database has one connection
-    with ThreadPoolExecutor(max_workers=1) as pool, engine.begin() as conn, few_collections():
-        figures = pool.submit(report_figures, engine, rules, options) if side_by_side else None
-        data = {} if figures is not None else _figures(conn, rules, options)
-        load = workload(conn, day, rules.call_list.ahead_days, store)
+    with _figures_beside(engine, rules, options) as figures, engine.begin() as conn, no_collections():
+        data = {} if figures is not None else _beside(conn, rules, options)
         days = workload_days(conn, rules, today, options, calendar)
         campaigns = campaigns_of(conn, first, min(last, day), store)
         if figures is not None:
             data = figures.result()  # before the levelling commits: the figures never see it
-    trend = data.pop("trend", None)
+    trend, load = data.pop("trend", None), data.pop("workload")
     data = {"date": day, "month": options.month, "store": store, **data,
             "workload": load, "workload_days": days, "campaigns": campaigns}
     if trend is not None:
@@ -69,11 +73,69 @@ def report(engine: Engine, rules: Rules, today: date, options: ReportOptions,
     return data
 
 
+@contextmanager
+def _figures_beside(engine: Engine, rules: Rules, options: ReportOptions) -> Iterator[Future[dict[str, Any]] | None]:
+    """The figures started beside the forecast: in a spawned process for a database of
+    `FIGURES_PROCESS_FROM` cars or more, else in a thread; None for an in-memory database (one
+    connection: the caller computes them itself)."""
+    from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+    from multiprocessing import get_context
+
+    if engine.url.database in (None, "", ":memory:"):
+        yield None
+        return
+    pool: Executor
+    if _cars(engine) >= FIGURES_PROCESS_FROM:
+        pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_ignore_interrupt)
+        with pool:
+            yield pool.submit(figures_at, engine.url.render_as_string(hide_password=False), rules, options)
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            yield pool.submit(report_figures, engine, rules, options)
+
+
+def _cars(engine: Engine) -> int:
+    """How many cars the database holds (what the figures' cost follows)."""
+    from sqlalchemy import func, select
+
+    from lifecycle_cli.store.tables import VEHICLES
+
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(VEHICLES)).scalar_one())
+
+
+def _ignore_interrupt() -> None:
+    """The figures' process ignores Ctrl-C: the command that started it stops it and rolls back."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def figures_at(url: str, rules: Rules, options: ReportOptions) -> dict[str, Any]:
+    """The report's figures in a process of their own: its own engine on the database's URL."""
+    from lifecycle_cli.store.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        return report_figures(engine, rules, options)
+    finally:
+        engine.dispose()
+
+
 def report_figures(engine: Engine, rules: Rules, options: ReportOptions) -> dict[str, Any]:
     """The report's figures on a connection of their own (rolled back: it only reads and makes
     temporary tables)."""
     with engine.connect() as conn:
-        return _figures(conn, rules, options)
+        return _beside(conn, rules, options)
+
+
+def _beside(conn: Connection, rules: Rules, options: ReportOptions) -> dict[str, Any]:
+    """What runs beside the forecast: the figures, then the open tasks ahead per owner (`workload`)."""
+    from lifecycle_cli.store.workload import workload
+
+    data = _figures(conn, rules, options)
+    data["workload"] = workload(conn, options.day, rules.call_list.ahead_days, options.store)
+    return data
 
 
 def _figures(conn: Connection, rules: Rules, options: ReportOptions) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, not_, or_, select
+from sqlalchemy import Boolean, and_, case, func, literal, not_, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
@@ -97,10 +97,11 @@ def car_pass(conn: Connection, v: FromClause, on: date, first: date, last: date,
     conditions = [*churn_conditions(v, on, first, last, rules).items(),
                   *car_conditions(v, on, first, last, car_store).items()]
     sums = [func.coalesce(func.sum(case((c, 1), else_=0)), 0) for _, c in conditions]
-    keys = (v.c.store, v.c.model, v.c.status, stage_index_expr(v, on, rules)) if stages else ()
-    query = select(*keys, func.count(), *sums).where(v.c.delivery_date <= on, car_store)
-    if stages:
-        query = query.group_by(*keys)
+    stage = stage_index_expr(v, on, rules)
+    keys = (v.c.store, v.c.model, v.c.status, stage) if stages else ()
+    query = select(*keys, func.count(), *sums).where(delivered_by(conn, v, on), car_store)
+    if stages:  # the stage first: no index gives that order, so SQLite never reads the cars through one to group
+        query = query.group_by(stage, v.c.store, v.c.model, v.c.status)
     totals = [0] * len(conditions)
     groups: list[tuple[Any, ...]] = []
     for row in conn.execute(query):
@@ -114,6 +115,17 @@ def car_pass(conn: Connection, v: FromClause, on: date, first: date, last: date,
         churn={name: counted[name] for name in churn_names},
         cars={name: counted[name] for name in counted if name not in churn_names},
     )
+
+
+def delivered_by(conn: Connection, v: FromClause, on: date) -> ColumnElement[bool]:
+    """SQL: the car was delivered by `on` — nearly every car. SQLite, which keeps no statistics here,
+    would read that range through ix_vehicle_delivery_date and fetch each row by its id (at 1M: 2.7 s
+    where reading the table through takes 0.35 s); `likely()` tells it the condition holds for most rows,
+    so it reads the table (a store's cars still come through ix_vehicle_store)."""
+    condition = v.c.delivery_date <= on
+    if conn.dialect.name == "sqlite":
+        return func.likely(condition, type_=Boolean)
+    return condition
 
 
 def _share(count: int, total: int) -> float | None:
