@@ -24,7 +24,7 @@ from sqlalchemy.sql.expression import Select
 
 from lifecycle_cli.core.facts import ACTIVE
 from lifecycle_cli.core.rules import Rules
-from lifecycle_cli.store.car_pass import CarPass
+from lifecycle_cli.store.car_pass import CarPass, delivered_by
 
 Tri = bool | None  # SQL's TRUE / FALSE / NULL
 
@@ -82,7 +82,8 @@ def trend_car_passes(conn: Connection, cars: Sequence[Select[Any]], months: Sequ
     totals = [dict.fromkeys((*CHURN_NAMES, *CAR_NAMES, "insurance_held"), 0) for _ in months]
     size = len(months) + 3  # a place: -2 (no date) .. len(months) (after the last month), stored + 2
     for part in cars:
-        c = part.subquery().c
+        rows = part.subquery()
+        c = rows.c
         places = (c.k_lo, c.k_hi, _place(c.delivery_date, months), _place(c.service_due, months),
                   _first_below(c.service_due, lost_by), _place(c.prev_service_due, months),
                   _place(c.last_maintenance_date, months), _place(c.insurance_expiry, months))
@@ -97,7 +98,9 @@ def trend_car_passes(conn: Connection, cars: Sequence[Select[Any]], months: Sequ
         packed = packed * 3 + status
         for flag in flags:  # 1 / 0 as stored (true / false), 2 for NULL
             packed = packed * 3 + func.coalesce(cast(flag, Integer), 2)
-        where = [c.k_lo <= c.k_hi, c.delivery_date <= months[-1][1], *([c.store == store] if store else [])]
+        # delivered_by: the table read through, not by its delivery date's index (nearly every car is)
+        where = [c.k_lo <= c.k_hi, delivered_by(conn, rows, months[-1][1]),
+                 *([c.store == store] if store else [])]
         for key, n in conn.execute(select(packed, func.count()).where(*where).group_by(packed)):
             _count_group(_unpacked(int(key), size), int(n), totals)
     return [CarPass(stages={}, churn={n: t[n] for n in CHURN_NAMES},
