@@ -58,6 +58,13 @@ def trend_months(options: ReportOptions, months: int) -> list[tuple[str, date, d
     return result
 
 
+def ended_months(options: ReportOptions) -> list[tuple[date, date]]:
+    """(first, last) of the trend's months over by the report's day, but the KPI month: a run of consecutive
+    months from the oldest (the months after the report's day come last)."""
+    return [(first, last) for month, first, last, day in trend_months(options, options.months or 1)
+            if month != options.month and day == last]
+
+
 def kpi_trend(conn: Connection, rules: Rules, options: ReportOptions,
               current: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """One object per month (oldest first) with the KPIs as `report --date D --month M` shows them, D the
@@ -67,20 +74,22 @@ def kpi_trend(conn: Connection, rules: Rules, options: ReportOptions,
     their ends all at once (store/month_ends.py, store/trend_pass.py); a month not over yet reads them on
     the report's day (store/report.vehicles_as_of), as the KPI month does."""
     from lifecycle_cli.store.insurance import renewal_due_by_month
-    from lifecycle_cli.store.month_ends import dated_history
+    from lifecycle_cli.store.month_ends import MonthEnds
     from lifecycle_cli.store.report import Counted, loyal_counts_by_day, phone_validity_kpi, vehicles_as_of
     from lifecycle_cli.store.tables import VEHICLES
     from lifecycle_cli.store.trend_pass import trend_car_passes
 
     months = trend_months(options, options.months or 1)
-    ended = [(first, last) for month, first, last, day in months if month != options.month and day == last]
+    ended = ended_months(options)
     store = options.store
     phone = phone_validity_kpi(conn, rules, store)
     counted: dict[date, tuple[CarPass, Counted]] = {}
     if ended:  # a run of consecutive months from the oldest: the months after the report's day come last
-        cars = dated_history(conn, rules, [last for _, last in ended])
-        passes = trend_car_passes(conn, cars, ended, rules, store)
-        dues = renewal_due_by_month(conn, cars, ended, [p.cars["insurance_held"] for p in passes], store)
+        with MonthEnds(conn, rules, [last for _, last in ended]) as cars:
+            # the stored rows' pass runs while the recomputed rows are computed (store/month_ends.py)
+            passes = trend_car_passes(conn, cars.parts(), ended, rules, store)
+        dues = renewal_due_by_month(conn, [cars.stored, cars.recomputed], ended,
+                                    [p.cars["insurance_held"] for p in passes], store)
         loyal = loyal_counts_by_day(conn, [last for _, last in ended], rules, store)
         for (first, _), found, due, loyal_counts in zip(ended, passes, dues, loyal, strict=True):
             counted[first] = (found, Counted(loyal=loyal_counts, insurance_due=due))

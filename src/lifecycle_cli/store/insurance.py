@@ -175,7 +175,7 @@ def renewal_due_by_month(conn: Connection, cars: Sequence[Select[Any]], months: 
                          held: Sequence[int], store: str | None = None) -> list[int]:
     """续保率's denominator of each month (first, last) of the trend, seen on its last day: the cars that held an
     expiry in the month (`held`, counted by store/trend_pass.py) or left one in it, each once. `cars`: the
-    cars at the month ends (store/month_ends.dated_history, months in the same order)."""
+    cars at the month ends (store/month_ends.MonthEnds: stored, recomputed; months in the same order)."""
     left: dict[int, set[int]] = {}
     for k, (first, last) in enumerate(months):
         left[k] = set(conn.execute(_left_expiries(first, last, last, store)).scalars())

@@ -8,7 +8,7 @@ facts: the state depends on the day only through the facts dated up to it (visit
 to the day or the delivery, expiry changes up to the day), so consecutive month ends with the same facts
 share one row (the benchmark's 1,000,000 cars: 1,127,000 states month by month, about 216,000 here). The rows
 land in a temporary table with the months they hold for (k_lo..k_hi, k the month's place in `ends`, oldest
-0); `dated_history` reads them beside the stored rows of the other cars and months, so one pass over the
+0); `MonthEnds` reads them beside the stored rows of the other cars and months, so one pass over the
 cars counts every month (store/trend_pass.py). Many cars are computed in worker processes.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import signal
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from multiprocessing import get_context
@@ -113,6 +113,7 @@ class _States:
     def __exit__(self, *_: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 _worker: tuple[Engine, Rules, list[date]] | None = None  # a worker process's own (set by _start)
@@ -133,35 +134,59 @@ def _state_rows(stored_from: dict[int, int]) -> list[dict[str, Any]]:
         return state_rows(conn, rules, ends, stored_from)
 
 
-def dated_history(conn: Connection, rules: Rules, ends: Sequence[date]) -> tuple[Select[Any], Select[Any]]:
+class MonthEnds:
     """Every car as it stood at each of the month ends `ends` (ascending), as two queries whose rows together
-    are that: the stored rows, and the rows recomputed for the months before a car's latest fact. Each has
-    the BASE_COLUMNS, the DATED_STATE_COLUMNS, and k_lo / k_hi, the places in `ends` of the months a row
-    holds for (a row with k_lo > k_hi holds for none). Two queries, not their UNION: SQLite would copy a
-    million rows into a scratch table to read a union once. Makes two temporary tables on `conn`."""
-    last = len(ends) - 1
-    stored_from = {pk: next((k for k, end in enumerate(ends) if end >= day), len(ends))
-                   for pk, day in last_fact_dates(conn, ends[0]).items()}
-    changed = Table("trend_changed", MetaData(), Column("id", Integer, primary_key=True), Column("k_lo", Integer),
-                    prefixes=["TEMPORARY"])
-    states = Table("trend_state", MetaData(), Column("id", Integer), Column("k_lo", Integer), Column("k_hi", Integer),
-                   *[V.c[c]._copy() for c in DATED_STATE_COLUMNS], prefixes=["TEMPORARY"])
-    for table in (changed, states):
-        table.drop(conn, checkfirst=True)
-        table.create(conn)
-    pks = sorted(stored_from)
-    insert_by_shape(conn, changed, [{"id": pk, "k_lo": stored_from[pk]} for pk in pks])
-    with _States(conn, rules, ends, len(pks)) as computing:
-        for rows in [computing.submit(part, {pk: stored_from[pk] for pk in part}) for part in chunks(pks, BATCH)]:
-            insert_by_shape(conn, states, rows())
-    stored = (
-        select(*[V.c[c] for c in (*BASE_COLUMNS, *DATED_STATE_COLUMNS)],
-               func.coalesce(changed.c.k_lo, 0).label("k_lo"), literal(last).label("k_hi"))
-        .select_from(V.outerjoin(changed, changed.c.id == V.c.id))
-    )
-    recomputed = (
-        select(*[V.c[c] for c in BASE_COLUMNS], *[states.c[c] for c in DATED_STATE_COLUMNS], states.c.k_lo,
-               states.c.k_hi)
-        .select_from(states.join(V, V.c.id == states.c.id))
-    )
-    return stored, recomputed
+    are that: `stored`, the stored rows, and `recomputed`, the rows recomputed for the months before a car's
+    latest fact. Each has the BASE_COLUMNS, the DATED_STATE_COLUMNS, and k_lo / k_hi, the places in `ends`
+    of the months a row holds for (a row with k_lo > k_hi holds for none). Two queries, not their UNION:
+    SQLite would copy a million rows into a scratch table to read a union once. Makes two temporary tables
+    on `conn`.
+
+    Made, it has started computing the recomputed rows (in worker processes for many cars); `parts()` gives
+    `stored` first, so its pass runs while they compute, then lands them and gives `recomputed`. Use it in
+    a `with` block (the workers stop at its end)."""
+
+    def __init__(self, conn: Connection, rules: Rules, ends: Sequence[date]) -> None:
+        last = len(ends) - 1
+        stored_from = {pk: next((k for k, end in enumerate(ends) if end >= day), len(ends))
+                       for pk, day in last_fact_dates(conn, ends[0]).items()}
+        changed = Table("trend_changed", MetaData(), Column("id", Integer, primary_key=True),
+                        Column("k_lo", Integer), prefixes=["TEMPORARY"])
+        self._states = Table("trend_state", MetaData(), Column("id", Integer), Column("k_lo", Integer),
+                             Column("k_hi", Integer), *[V.c[c]._copy() for c in DATED_STATE_COLUMNS],
+                             prefixes=["TEMPORARY"])
+        for table in (changed, self._states):
+            table.drop(conn, checkfirst=True)
+            table.create(conn)
+        pks = sorted(stored_from)
+        insert_by_shape(conn, changed, [{"id": pk, "k_lo": stored_from[pk]} for pk in pks])
+        self._conn = conn
+        self._computing = _States(conn, rules, ends, len(pks))
+        self._batches = [self._computing.submit(part, {pk: stored_from[pk] for pk in part})
+                         for part in chunks(pks, BATCH)]
+        self.stored = (
+            select(*[V.c[c] for c in (*BASE_COLUMNS, *DATED_STATE_COLUMNS)],
+                   func.coalesce(changed.c.k_lo, 0).label("k_lo"), literal(last).label("k_hi"))
+            .select_from(V.outerjoin(changed, changed.c.id == V.c.id))
+        )
+        self.recomputed = (
+            select(*[V.c[c] for c in BASE_COLUMNS], *[self._states.c[c] for c in DATED_STATE_COLUMNS],
+                   self._states.c.k_lo, self._states.c.k_hi)
+            .select_from(self._states.join(V, V.c.id == self._states.c.id))
+        )
+
+    def parts(self) -> Iterator[Select[Any]]:
+        """`stored`, then — the recomputed rows landed — `recomputed`."""
+        yield self.stored
+        self._land()
+        yield self.recomputed
+
+    def _land(self) -> None:
+        while self._batches:
+            insert_by_shape(self._conn, self._states, self._batches.pop(0)())
+
+    def __enter__(self) -> MonthEnds:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._computing.__exit__()  # again at the end of an outer block: nothing more

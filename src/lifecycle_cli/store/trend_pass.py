@@ -5,7 +5,7 @@ A month of the trend that is over is seen on its last day, and the months are co
 condition compares lands in one month: its place k in the months (-1 before the first, len after the last)
 says for which months `date <= day` (k <= month) and `date in the month` (k == month) hold. 流失's
 `service_due < day - churn_after_days` has its own place (the first month it holds for). The pass groups the
-cars (store/month_ends.dated_history: each row holds for months k_lo..k_hi) by those places and by the
+cars (store/month_ends.MonthEnds: each row holds for months k_lo..k_hi) by those places and by the
 conditions' flags, in SQL's three-valued logic (1 / 0 / NULL), and the counting of each month is done on the
 groups, with car_pass's conditions written once more over them. Proven equal to car_pass month by month on
 random stores by tests/report/test_trend_pass.py.
@@ -13,7 +13,7 @@ random stores by tests/report/test_trend_pass.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -73,10 +73,10 @@ def _first_true(steps: Sequence[ColumnElement[bool]], values: Sequence[int], lo:
     return case((steps[mid], _first_true(steps, values, lo, mid)), else_=_first_true(steps, values, mid + 1, hi))
 
 
-def trend_car_passes(conn: Connection, cars: Sequence[Select[Any]], months: Sequence[tuple[date, date]],
+def trend_car_passes(conn: Connection, cars: Iterable[Select[Any]], months: Sequence[tuple[date, date]],
                      rules: Rules, store: str | None = None) -> list[CarPass]:
     """car_pass of each month (first, last) of `months` (consecutive, ascending, each seen on its last day),
-    without the stage tables, from `cars` (store/month_ends.dated_history over the months' last days); each
+    without the stage tables, from `cars` (store/month_ends.MonthEnds over the months' last days); each
     CarPass's `cars` has `insurance_held` too: the cars whose held insurance expiry fell in the month."""
     lost_by = [last - timedelta(days=rules.schedule.churn_after_days) for _, last in months]
     totals = [dict.fromkeys((*CHURN_NAMES, *CAR_NAMES, "insurance_held"), 0) for _ in months]
