@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import Select
 
 from lifecycle_cli.core.facts import readings_of
+from lifecycle_cli.core.mileage import Reading
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import VehicleFacts
 from lifecycle_cli.store.bulk import chunks, insert_by_shape
@@ -52,10 +53,12 @@ def last_fact_dates(conn: Connection, after: date) -> dict[int, date]:
     return {pk: day for pk, day in conn.execute(select(later.c.id, func.max(later.c.day)).group_by(later.c.id))}
 
 
-def fact_epochs(facts: VehicleFacts, ends: Sequence[date], upto: int) -> list[tuple[int, int, date]]:
+def fact_epochs(facts: VehicleFacts, ends: Sequence[date], upto: int,
+                readings: list[Reading] | None = None) -> list[tuple[int, int, date]]:
     """The month ends ends[0..upto) grouped by the facts a car had on them: (k_lo, k_hi, the day to compute
-    the state on) per group of consecutive month ends with the same visits, readings and expiry changes."""
-    readings = sorted(r.date for r in readings_of(facts))
+    the state on) per group of consecutive month ends with the same visits, readings and expiry changes
+    (`readings`: readings_of(facts), when the caller has it already)."""
+    reading_days = sorted(r.date for r in (readings_of(facts) if readings is None else readings))
     visits = sorted(v.date for v in facts.visits)
     changes = sorted(c.changed_on for c in facts.insurance_changes)
     epochs: list[tuple[int, int, date]] = []
@@ -64,7 +67,7 @@ def fact_epochs(facts: VehicleFacts, ends: Sequence[date], upto: int) -> list[tu
         day = ends[k]
         # what the state reads: visits up to the day, readings up to the day or the delivery (the projection's
         # day), expiry changes up to the day (store/state.dated_state)
-        key = (bisect_right(visits, day), bisect_right(readings, max(day, facts.delivery_date)),
+        key = (bisect_right(visits, day), bisect_right(reading_days, max(day, facts.delivery_date)),
                bisect_right(changes, day))
         if key == previous:
             k_lo, _, first_day = epochs[-1]
@@ -82,7 +85,7 @@ def state_rows(conn: Connection, rules: Rules, ends: Sequence[date], stored_from
     for pk, (_, facts) in load_vehicle_facts(conn, list(stored_from)).items():
         readings = readings_of(facts)
         eves: dict[date, tuple[date | None, bool]] = {}  # what was due on a maintenance's eve, per car
-        for k_lo, k_hi, day in fact_epochs(facts, ends, stored_from[pk]):
+        for k_lo, k_hi, day in fact_epochs(facts, ends, stored_from[pk], readings):
             rows.append({"id": pk, "k_lo": k_lo, "k_hi": k_hi, **dated_state(facts, rules, day, readings, eves=eves)})
     return rows
 
@@ -113,7 +116,6 @@ class _States:
     def __exit__(self, *_: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
 
 
 _worker: tuple[Engine, Rules, list[date]] | None = None  # a worker process's own (set by _start)
@@ -189,4 +191,4 @@ class MonthEnds:
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._computing.__exit__()  # again at the end of an outer block: nothing more
+        self._computing.__exit__()
