@@ -141,20 +141,24 @@ def _beside(conn: Connection, rules: Rules, options: ReportOptions) -> dict[str,
 def _figures(conn: Connection, rules: Rules, options: ReportOptions) -> dict[str, Any]:
     """Stages, KPIs, satisfaction, churn and its reasons, and the trend when asked: the report's keys
     in their order."""
-    from lifecycle_cli.service.report_trend import kpi_trend, month_kpis
+    from lifecycle_cli.service.report_trend import ended_months, kpi_trend, month_kpis
     from lifecycle_cli.store.car_pass import car_pass
     from lifecycle_cli.store.churn_reasons import reason_counts
-    from lifecycle_cli.store.report import vehicles_as_of
+    from lifecycle_cli.store.report import Counted, loyal_counts_by_day, vehicles_as_of
 
     day, first, last, store = options.day, options.first, options.last, options.store
+    counted, loyal = None, None
+    if options.months:  # 忠诚客户比例 of the day and of the trend's ended months: one pass over the visits
+        *loyal, today = loyal_counts_by_day(conn, [*(end for _, end in ended_months(options)), day], rules, store)
+        counted = Counted(loyal=today)
     v = vehicles_as_of(conn, day, rules)
     cars = car_pass(conn, v, day, first, last, rules, store)  # stages, churn, the per-car KPI counts
-    figures, satisfaction = month_kpis(conn, v, rules, day, first, last, store, cars)
+    figures, satisfaction = month_kpis(conn, v, rules, day, first, last, store, cars, counted)
     reasons = reason_counts(conn, rules.churn_reasons, first, min(last, day), store)  # 流失原因 of the month
     data: dict[str, Any] = {**cars.stages, "kpis": figures, "satisfaction": satisfaction, "churn": cars.churn,
                             "churn_reasons": reasons}
     if options.months:  # after every use of `v`: each earlier month has its own vehicles_as_of (a temporary table)
-        data["trend"] = kpi_trend(conn, rules, options, figures)
+        data["trend"] = kpi_trend(conn, rules, options, figures, loyal)
     return data
 
 

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.engine import Connection
     from sqlalchemy.sql.expression import FromClause
 
@@ -65,10 +67,11 @@ def ended_months(options: ReportOptions) -> list[tuple[date, date]]:
             if month != options.month and day == last]
 
 
-def kpi_trend(conn: Connection, rules: Rules, options: ReportOptions,
-              current: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def kpi_trend(conn: Connection, rules: Rules, options: ReportOptions, current: dict[str, dict[str, Any]],
+              loyal: Sequence[tuple[int, int]] | None = None) -> list[dict[str, Any]]:
     """One object per month (oldest first) with the KPIs as `report --date D --month M` shows them, D the
-    month's last day (the report's day for the KPI month, whose figures are `current`).
+    month's last day (the report's day for the KPI month, whose figures are `current`; `loyal`: 忠诚客户比例
+    of each of the ended_months, when counted with the KPI month's).
 
     The months over by the report's day (all but the KPI month, as a rule) read the cars as they stood at
     their ends all at once (store/month_ends.py, store/trend_pass.py); a month not over yet reads them on
@@ -77,7 +80,7 @@ def kpi_trend(conn: Connection, rules: Rules, options: ReportOptions,
     from lifecycle_cli.store.month_ends import MonthEnds
     from lifecycle_cli.store.report import Counted, loyal_counts_by_day, phone_validity_kpi, vehicles_as_of
     from lifecycle_cli.store.tables import VEHICLES
-    from lifecycle_cli.store.trend_pass import trend_car_passes
+    from lifecycle_cli.store.trend_pass import PassKeys, trend_car_passes
 
     months = trend_months(options, options.months or 1)
     ended = ended_months(options)
@@ -85,12 +88,14 @@ def kpi_trend(conn: Connection, rules: Rules, options: ReportOptions,
     phone = phone_validity_kpi(conn, rules, store)
     counted: dict[date, tuple[CarPass, Counted]] = {}
     if ended:  # a run of consecutive months from the oldest: the months after the report's day come last
-        with MonthEnds(conn, rules, [last for _, last in ended]) as cars:
+        keys = PassKeys.of(ended, rules, store)
+        with MonthEnds(conn, rules, keys) as cars:
             # the stored rows' pass runs while the recomputed rows are computed (store/month_ends.py)
-            passes = trend_car_passes(conn, cars.parts(), ended, rules, store)
-        dues = renewal_due_by_month(conn, [cars.stored, cars.recomputed], ended,
+            passes = trend_car_passes(conn, cars, keys)
+        dues = renewal_due_by_month(conn, cars.stored, cars.recomputed_expiries(), ended,
                                     [p.cars["insurance_held"] for p in passes], store)
-        loyal = loyal_counts_by_day(conn, [last for _, last in ended], rules, store)
+        if loyal is None:
+            loyal = loyal_counts_by_day(conn, [last for _, last in ended], rules, store)
         for (first, _), found, due, loyal_counts in zip(ended, passes, dues, loyal, strict=True):
             counted[first] = (found, Counted(loyal=loyal_counts, insurance_due=due))
     trend = []

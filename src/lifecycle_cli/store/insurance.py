@@ -171,22 +171,31 @@ def _left_expiries(first: date, last: date, on: date, store: str | None) -> Sele
             .where(ch.c.old_expiry.between(first, last), *_delivered_in_store(on, store)))
 
 
-def renewal_due_by_month(conn: Connection, cars: Sequence[Select[Any]], months: Sequence[tuple[date, date]],
-                         held: Sequence[int], store: str | None = None) -> list[int]:
+def renewal_due_by_month(conn: Connection, stored: Select[Any], recomputed: Sequence[tuple[int, int, int, date]],
+                         months: Sequence[tuple[date, date]], held: Sequence[int], store: str | None = None) -> list[int]:
     """续保率's denominator of each month (first, last) of the trend, seen on its last day: the cars that held an
-    expiry in the month (`held`, counted by store/trend_pass.py) or left one in it, each once. `cars`: the
-    cars at the month ends (store/month_ends.MonthEnds: stored, recomputed; months in the same order)."""
+    expiry in the month (`held`, counted by store/trend_pass.py) or left one in it, each once. The cars at the
+    month ends (store/month_ends.MonthEnds, months in the same order): `stored`, the query of the stored rows,
+    and `recomputed`, (pk, k_lo, k_hi, expiry) of the recomputed rows whose expiry falls in their months."""
     left: dict[int, set[int]] = {}
     for k, (first, last) in enumerate(months):
         left[k] = set(conn.execute(_left_expiries(first, last, last, store)).scalars())
     both = [0] * len(months)
+
+    def count(pk: int, k_lo: int, k_hi: int, expiry: date | None) -> None:
+        for k in range(max(k_lo, 0), min(k_hi, len(months) - 1) + 1):
+            first, last = months[k]
+            if pk in left[k] and expiry is not None and first <= expiry <= last:
+                both[k] += 1
+
     pks = sorted(set().union(*left.values()))
-    for part, rows in ((part, rows.subquery()) for part in chunks(pks) for rows in cars):
-        query = select(rows.c.id, rows.c.k_lo, rows.c.k_hi, rows.c.insurance_expiry).where(
-            rows.c.id.in_(part), rows.c.k_lo <= rows.c.k_hi)
-        for pk, k_lo, k_hi, expiry in conn.execute(query):
-            for k in range(max(k_lo, 0), min(k_hi, len(months) - 1) + 1):
-                first, last = months[k]
-                if pk in left[k] and expiry is not None and first <= expiry <= last:
-                    both[k] += 1
+    rows = stored.subquery()
+    for part in chunks(pks):
+        for found in conn.execute(select(rows.c.id, rows.c.k_lo, rows.c.k_hi, rows.c.insurance_expiry)
+                                  .where(rows.c.id.in_(part), rows.c.k_lo <= rows.c.k_hi)):
+            count(*found)
+    wanted = set(pks)
+    for pk, k_lo, k_hi, expiry in recomputed:
+        if pk in wanted:
+            count(pk, k_lo, k_hi, expiry)
     return [held[k] + len(left[k]) - both[k] for k in range(len(months))]

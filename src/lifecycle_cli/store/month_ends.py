@@ -6,27 +6,28 @@ oldest month recomputes most cars and each month loads their facts again. Here t
 a fact after the oldest month end are loaded once, and a car's state is computed once per *distinct* set of
 facts: the state depends on the day only through the facts dated up to it (visits up to the day, readings up
 to the day or the delivery, expiry changes up to the day), so consecutive month ends with the same facts
-share one row (the benchmark's 1,000,000 cars: 1,127,000 states month by month, about 216,000 here). The rows
-land in a temporary table with the months they hold for (k_lo..k_hi, k the month's place in `ends`, oldest
-0); `MonthEnds` reads them beside the stored rows of the other cars and months, so one pass over the
-cars counts every month (store/trend_pass.py). Many cars are computed in worker processes.
+share one row (the benchmark's 1,000,000 cars: 1,127,000 states month by month, about 216,000 here). Each
+row holds for a run of months (k_lo..k_hi, k the month's place, oldest 0) and is counted where it is computed
+(store/trend_pass.PassKeys: the key the pass's SQL gives a stored row), in worker processes for many cars:
+only the groups come back, not the rows. `MonthEnds` gives the stored rows of the other cars and months as a
+query, so one SQL pass over the cars counts every month while the workers compute (store/trend_pass.py).
 """
 
 from __future__ import annotations
 
 import signal
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Column, Integer, MetaData, Table, func, literal, select, union_all
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.sql.expression import Select
 
-from lifecycle_cli.core.facts import readings_of
+from lifecycle_cli.core.facts import ACTIVE, readings_of
 from lifecycle_cli.core.mileage import Reading
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import VehicleFacts
@@ -34,6 +35,7 @@ from lifecycle_cli.store.bulk import chunks, insert_by_shape
 from lifecycle_cli.store.facts import load_vehicle_facts
 from lifecycle_cli.store.state import DATED_STATE_COLUMNS, dated_state
 from lifecycle_cli.store.tables import READINGS, VEHICLES, VISITS
+from lifecycle_cli.store.trend_pass import PassKeys
 
 V = VEHICLES
 # The vehicle columns the month's figures read besides the dated state.
@@ -78,37 +80,55 @@ def fact_epochs(facts: VehicleFacts, ends: Sequence[date], upto: int,
     return epochs
 
 
-def state_rows(conn: Connection, rules: Rules, ends: Sequence[date], stored_from: dict[int, int]) -> list[dict[str, Any]]:
-    """The recomputed rows of these cars (pk -> the first month its stored row holds for): one per run of
-    month ends with the same facts, before that month."""
-    rows: list[dict[str, Any]] = []
+class Recomputed(NamedTuple):
+    """What the recomputed rows of some cars come to: the pass's groups (store/trend_pass.PassKeys.key ->
+    cars), and (pk, k_lo, k_hi, insurance expiry) of the rows whose expiry falls in their months (what
+    store/insurance.renewal_due_by_month reads of them)."""
+
+    groups: Counter[tuple[Any, ...]]
+    expiries: list[tuple[int, int, int, date]]
+
+
+def recompute(conn: Connection, rules: Rules, keys: PassKeys, stored_from: dict[int, int]) -> Recomputed:
+    """The recomputed rows of these cars (pk -> the first month its stored row holds for): one state per run
+    of month ends with the same facts, before that month, counted as the pass counts them."""
+    ends, months = keys.lasts, keys.months
+    groups: Counter[tuple[Any, ...]] = Counter()
+    expiries: list[tuple[int, int, int, date]] = []
     for pk, (_, facts) in load_vehicle_facts(conn, list(stored_from)).items():
         readings = readings_of(facts)
         eves: dict[date, tuple[date | None, bool]] = {}  # what was due on a maintenance's eve, per car
+        active = facts.status == ACTIVE
         for k_lo, k_hi, day in fact_epochs(facts, ends, stored_from[pk], readings):
-            rows.append({"id": pk, "k_lo": k_lo, "k_hi": k_hi, **dated_state(facts, rules, day, readings, eves=eves)})
-    return rows
+            state = dated_state(facts, rules, day, readings, eves=eves)
+            key = keys.key(k_lo, k_hi, facts.delivery_date, active, facts.store, state)
+            if key is not None:
+                groups[key] += 1
+            expiry = state["insurance_expiry"]
+            if expiry is not None and months[k_lo][0] <= expiry <= months[k_hi][1]:
+                expiries.append((pk, k_lo, k_hi, expiry))
+    return Recomputed(groups, expiries)
 
 
 class _States:
-    """state_rows of batches of cars: here, or — for many cars on a machine with more than one core — in
+    """recompute() of batches of cars: here, or — for many cars on a machine with more than one core — in
     worker processes reading the committed facts on their own connections (the sync's workers and
-    setting, store/generation.py), while this process writes the rows of the batches before."""
+    setting, store/generation.py), while this process counts the stored rows."""
 
-    def __init__(self, conn: Connection, rules: Rules, ends: Sequence[date], cars: int) -> None:
+    def __init__(self, conn: Connection, rules: Rules, keys: PassKeys, cars: int) -> None:
         from lifecycle_cli.store.generation import readable_url, worker_count
 
-        self._conn, self._rules, self._ends = conn, rules, list(ends)
+        self._conn, self._rules, self._keys = conn, rules, keys
         workers = worker_count(cars)
         url = readable_url(conn) if workers else None
         self._pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start,
-                                         initargs=(rules, self._ends, url)) if url else None
+                                         initargs=(rules, keys, url)) if url else None
 
-    def submit(self, part: Sequence[int], stored_from: dict[int, int]) -> Callable[[], list[dict[str, Any]]]:
-        """The batch's rows, as a call: computed in a worker, or here when the call is made."""
+    def submit(self, stored_from: dict[int, int]) -> Callable[[], Recomputed]:
+        """The batch's result, as a call: computed in a worker, or here when the call is made."""
         if self._pool is None:
-            return lambda: state_rows(self._conn, self._rules, self._ends, stored_from)
-        return self._pool.submit(_state_rows, stored_from).result
+            return lambda: recompute(self._conn, self._rules, self._keys, stored_from)
+        return self._pool.submit(_recompute, stored_from).result
 
     def __enter__(self) -> _States:
         return self
@@ -118,74 +138,70 @@ class _States:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-_worker: tuple[Engine, Rules, list[date]] | None = None  # a worker process's own (set by _start)
+_worker: tuple[Engine, Rules, PassKeys] | None = None  # a worker process's own (set by _start)
 
 
-def _start(rules: Rules, ends: list[date], url: str) -> None:
+def _start(rules: Rules, keys: PassKeys, url: str) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the command that started the workers stops them
     from lifecycle_cli.store.db import make_engine
 
-    _worker = (make_engine(url), rules, ends)
+    _worker = (make_engine(url), rules, keys)
 
 
-def _state_rows(stored_from: dict[int, int]) -> list[dict[str, Any]]:
+def _recompute(stored_from: dict[int, int]) -> Recomputed:
     assert _worker is not None
-    engine, rules, ends = _worker
+    engine, rules, keys = _worker
     with engine.connect() as conn:
-        return state_rows(conn, rules, ends, stored_from)
+        return recompute(conn, rules, keys, stored_from)
 
 
 class MonthEnds:
-    """Every car as it stood at each of the month ends `ends` (ascending), as two queries whose rows together
-    are that: `stored`, the stored rows, and `recomputed`, the rows recomputed for the months before a car's
-    latest fact. Each has the BASE_COLUMNS, the DATED_STATE_COLUMNS, and k_lo / k_hi, the places in `ends`
-    of the months a row holds for (a row with k_lo > k_hi holds for none). Two queries, not their UNION:
-    SQLite would copy a million rows into a scratch table to read a union once. Makes two temporary tables
-    on `conn`.
+    """Every car as it stood at each month end of `keys.months` (ascending): `stored`, a query of the stored
+    rows (the BASE_COLUMNS, the DATED_STATE_COLUMNS, and k_lo / k_hi, the places of the months a row holds
+    for: a row with k_lo > k_hi holds for none), and the rows recomputed for the months before a car's
+    latest fact, already counted (`recomputed_groups`, `recomputed_expiries`: they never land in the
+    database). Makes a temporary table on `conn`.
 
-    Made, it has started computing the recomputed rows (in worker processes for many cars); `parts()` gives
-    `stored` first, so its pass runs while they compute, then lands them and gives `recomputed`. Use it in
-    a `with` block (the workers stop at its end)."""
+    Made, it has started computing the recomputed rows (in worker processes for many cars), so the stored
+    rows' pass runs meanwhile. Use it in a `with` block (the workers stop at its end)."""
 
-    def __init__(self, conn: Connection, rules: Rules, ends: Sequence[date]) -> None:
+    def __init__(self, conn: Connection, rules: Rules, keys: PassKeys) -> None:
+        ends = keys.lasts
         last = len(ends) - 1
         stored_from = {pk: next((k for k, end in enumerate(ends) if end >= day), len(ends))
                        for pk, day in last_fact_dates(conn, ends[0]).items()}
         changed = Table("trend_changed", MetaData(), Column("id", Integer, primary_key=True),
                         Column("k_lo", Integer), prefixes=["TEMPORARY"])
-        self._states = Table("trend_state", MetaData(), Column("id", Integer), Column("k_lo", Integer),
-                             Column("k_hi", Integer), *[V.c[c]._copy() for c in DATED_STATE_COLUMNS],
-                             prefixes=["TEMPORARY"])
-        for table in (changed, self._states):
-            table.drop(conn, checkfirst=True)
-            table.create(conn)
+        changed.drop(conn, checkfirst=True)
+        changed.create(conn)
         pks = sorted(stored_from)
         insert_by_shape(conn, changed, [{"id": pk, "k_lo": stored_from[pk]} for pk in pks])
-        self._conn = conn
-        self._computing = _States(conn, rules, ends, len(pks))
-        self._batches = [self._computing.submit(part, {pk: stored_from[pk] for pk in part})
-                         for part in chunks(pks, BATCH)]
+        self._computing = _States(conn, rules, keys, len(pks))
+        self._batches = [self._computing.submit({pk: stored_from[pk] for pk in part}) for part in chunks(pks, BATCH)]
+        self._done: Recomputed | None = None
         self.stored = (
             select(*[V.c[c] for c in (*BASE_COLUMNS, *DATED_STATE_COLUMNS)],
                    func.coalesce(changed.c.k_lo, 0).label("k_lo"), literal(last).label("k_hi"))
             .select_from(V.outerjoin(changed, changed.c.id == V.c.id))
         )
-        self.recomputed = (
-            select(*[V.c[c] for c in BASE_COLUMNS], *[self._states.c[c] for c in DATED_STATE_COLUMNS],
-                   self._states.c.k_lo, self._states.c.k_hi)
-            .select_from(self._states.join(V, V.c.id == self._states.c.id))
-        )
 
-    def parts(self) -> Iterator[Select[Any]]:
-        """`stored`, then — the recomputed rows landed — `recomputed`."""
-        yield self.stored
-        self._land()
-        yield self.recomputed
+    def recomputed(self) -> Recomputed:
+        """The recomputed rows' groups and expiries (waits for the batches still computing)."""
+        if self._done is None:
+            done = Recomputed(Counter(), [])
+            for batch in self._batches:
+                part = batch()
+                done.groups.update(part.groups)
+                done.expiries.extend(part.expiries)
+            self._batches, self._done = [], done
+        return self._done
 
-    def _land(self) -> None:
-        while self._batches:
-            insert_by_shape(self._conn, self._states, self._batches.pop(0)())
+    def recomputed_groups(self) -> Counter[tuple[Any, ...]]:
+        return self.recomputed().groups
+
+    def recomputed_expiries(self) -> list[tuple[int, int, int, date]]:
+        return self.recomputed().expiries
 
     def __enter__(self) -> MonthEnds:
         return self

@@ -158,10 +158,10 @@ def _customer_filter(store: str | None) -> ColumnElement[bool]:
 @dataclass(frozen=True)
 class Counted:
     """A month's figures counted with the other months of the trend: 忠诚客户比例 (numerator, denominator),
-    续保率's denominator (store/insurance.renewal_due_by_month)."""
+    续保率's denominator (store/insurance.renewal_due_by_month; None: counted with the month's KPIs)."""
 
     loyal: tuple[int, int]
-    insurance_due: int
+    insurance_due: int | None = None
 
 
 def kpis(conn: Connection, v: FromClause, on: date, first: date, last: date, rules: Rules, store: str | None = None,
@@ -266,10 +266,10 @@ def loyal_counts_by_day(conn: Connection, days: Sequence[date], rules: Rules,
 def _referral_counts(conn: Connection, delivered: ColumnElement[bool], sold: int) -> tuple[int, int]:
     """客户转介率: vehicles delivered in the month whose customer has referred_by / delivered in the month
     (no denominator while no customer has a referred_by at all)."""
-    has_referrals = conn.execute(
-        select(func.count()).select_from(CUSTOMERS).where(
-            CUSTOMERS.c.referred_by.is_not(None), cast(CUSTOMERS.c.referred_by, String) != "")
-    ).scalar()
+    has_referrals = conn.execute(  # the first one found answers (not a count of the whole table)
+        select(literal(1)).select_from(CUSTOMERS).where(
+            CUSTOMERS.c.referred_by.is_not(None), cast(CUSTOMERS.c.referred_by, String) != "").limit(1)
+    ).first() is not None
     referred = int(conn.execute(
         select(func.count()).select_from(V.join(CUSTOMERS, CUSTOMERS.c.id == V.c.customer_pk)).where(
             delivered, CUSTOMERS.c.referred_by.is_not(None), CUSTOMERS.c.referred_by != "")
