@@ -123,6 +123,9 @@ class _States:
         url = readable_url(conn) if workers else None
         self._pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start,
                                          initargs=(rules, keys, url)) if url else None
+        if self._pool is not None:
+            for _ in range(workers):  # each starts (its imports: ~1 s) while the caller finds the cars
+                self._pool.submit(_ready)
 
     def submit(self, stored_from: dict[int, int]) -> Callable[[], Recomputed]:
         """The batch's result, as a call: computed in a worker, or here when the call is made."""
@@ -149,6 +152,10 @@ def _start(rules: Rules, keys: PassKeys, url: str) -> None:
     _worker = (make_engine(url), rules, keys)
 
 
+def _ready() -> None:
+    """Nothing: submitted to start a worker process before there is work for it."""
+
+
 def _recompute(stored_from: dict[int, int]) -> Recomputed:
     assert _worker is not None
     engine, rules, keys = _worker
@@ -169,6 +176,8 @@ class MonthEnds:
     def __init__(self, conn: Connection, rules: Rules, keys: PassKeys) -> None:
         ends = keys.lasts
         last = len(ends) - 1
+        # the workers start while the cars to recompute are found: how many there are follows the fleet
+        self._computing = _States(conn, rules, keys, conn.execute(select(func.count()).select_from(V)).scalar_one())
         stored_from = {pk: next((k for k, end in enumerate(ends) if end >= day), len(ends))
                        for pk, day in last_fact_dates(conn, ends[0]).items()}
         changed = Table("trend_changed", MetaData(), Column("id", Integer, primary_key=True),
@@ -177,7 +186,6 @@ class MonthEnds:
         changed.create(conn)
         pks = sorted(stored_from)
         insert_by_shape(conn, changed, [{"id": pk, "k_lo": stored_from[pk]} for pk in pks])
-        self._computing = _States(conn, rules, keys, len(pks))
         self._batches = [self._computing.submit({pk: stored_from[pk] for pk in part}) for part in chunks(pks, BATCH)]
         self._done: Recomputed | None = None
         self.stored = (
