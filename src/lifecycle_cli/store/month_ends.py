@@ -178,15 +178,20 @@ class MonthEnds:
         last = len(ends) - 1
         # the workers start while the cars to recompute are found: how many there are follows the fleet
         self._computing = _States(conn, rules, keys, conn.execute(select(func.count()).select_from(V)).scalar_one())
-        stored_from = {pk: next((k for k, end in enumerate(ends) if end >= day), len(ends))
-                       for pk, day in last_fact_dates(conn, ends[0]).items()}
         changed = Table("trend_changed", MetaData(), Column("id", Integer, primary_key=True),
                         Column("k_lo", Integer), prefixes=["TEMPORARY"])
-        changed.drop(conn, checkfirst=True)
-        changed.create(conn)
-        pks = sorted(stored_from)
-        insert_by_shape(conn, changed, [{"id": pk, "k_lo": stored_from[pk]} for pk in pks])
-        self._batches = [self._computing.submit({pk: stored_from[pk] for pk in part}) for part in chunks(pks, BATCH)]
+        try:
+            stored_from = {pk: next((k for k, end in enumerate(ends) if end >= day), len(ends))
+                           for pk, day in last_fact_dates(conn, ends[0]).items()}
+            changed.drop(conn, checkfirst=True)
+            changed.create(conn)
+            pks = sorted(stored_from)
+            insert_by_shape(conn, changed, [{"id": pk, "k_lo": stored_from[pk]} for pk in pks])
+            self._batches = [self._computing.submit({pk: stored_from[pk] for pk in part})
+                             for part in chunks(pks, BATCH)]
+        except BaseException:  # not made: no `with` block will stop the workers
+            self._computing.__exit__()
+            raise
         self._done: Recomputed | None = None
         self.stored = (
             select(*[V.c[c] for c in (*BASE_COLUMNS, *DATED_STATE_COLUMNS)],
