@@ -7,6 +7,12 @@ gets a database of its own, named lifecycle_test_<random>, dropped when it is do
 URL the `[postgres]` variants are skipped with this hint; `.ci/run` starts a throw-away server.
 Tests that look at SQLite's own files are marked `sqlite_only("why")`.
 
+A fresh SQLite file handed out by `new_db` / `module_db` (and so `db` in tests/cli) is a copy of one
+empty database migrated once per session (per xdist worker) by the product's own upgrade_schema:
+Alembic's five migrations cost ~90 ms a file, hundreds of times. A test that needs the file absent or
+really new (the first command creates the schema, `db status` / `db upgrade` on a new file, a missing
+database refused) is marked `fresh_file("why")` and gets no file.
+
 Tests marked `slow` (long loops that repeat what faster tests cover) run only with `--run-slow`;
 `.ci/run` passes it. `pytest --run-slow -m slow` runs just them.
 """
@@ -14,6 +20,7 @@ Tests marked `slow` (long loops that repeat what faster tests cover) run only wi
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,6 +45,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: the variant of a CLI test that runs on PostgreSQL")
     config.addinivalue_line("markers", "sqlite_only(reason): the test looks at SQLite itself; skipped on PostgreSQL")
     config.addinivalue_line("markers", "slow: a long test, run only with --run-slow")
+    config.addinivalue_line("markers", "fresh_file(reason): new_db / module_db hand out no pre-migrated SQLite "
+                                       "file (the test needs it absent or made by the product itself)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -98,10 +107,45 @@ def backend(request: pytest.FixtureRequest, pg_server: PgServer | None) -> str:
     return str(request.param)
 
 
-def _maker(backend: str, pg_server: PgServer | None, made: list[str]) -> DbMaker:
+class SqliteTemplate:
+    """One empty SQLite database migrated by the product's own upgrade_schema, made on first use."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path: Path | None = None
+
+    def copy_to(self, path: Path) -> None:
+        if self.path is None:
+            from lifecycle_cli.store.db import make_engine, upgrade_schema
+
+            made = self.folder / "migrated.db"
+            engine = make_engine(f"sqlite:///{made}", create=True)
+            try:
+                upgrade_schema(engine)
+            finally:
+                engine.dispose()
+            assert not made.with_name(made.name + "-wal").exists()  # checkpointed: the file is the database
+            self.path = made
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.path, path)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("template"))
+
+
+def _fresh_file(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("fresh_file") is not None
+
+
+def _maker(backend: str, pg_server: PgServer | None, made: list[str], template: SqliteTemplate | None) -> DbMaker:
     def make(folder: Path, name: str = "x.db") -> Path | str:
         if backend == "sqlite":
-            return folder / name
+            path = folder / name
+            if template is not None and not path.exists():
+                template.copy_to(path)
+            return path
         assert pg_server is not None
         url = pg_server.create()
         made.append(url)
@@ -110,24 +154,26 @@ def _maker(backend: str, pg_server: PgServer | None, made: list[str]) -> DbMaker
 
 
 @pytest.fixture(scope="module")
-def module_db(backend: str, pg_server: PgServer | None) -> Iterator[DbMaker]:
+def module_db(backend: str, pg_server: PgServer | None, sqlite_template: SqliteTemplate,
+              request: pytest.FixtureRequest) -> Iterator[DbMaker]:
     """make(folder, name): a fresh database for a module-wide world (a file in folder, or a PG database)."""
     made: list[str] = []
-    yield _maker(backend, pg_server, made)
+    yield _maker(backend, pg_server, made, None if _fresh_file(request) else sqlite_template)
     for url in made:
         assert pg_server is not None
         pg_server.drop(url)
 
 
 @pytest.fixture
-def new_db(backend: str, pg_server: PgServer | None, tmp_path: Path,
+def new_db(backend: str, pg_server: PgServer | None, tmp_path: Path, sqlite_template: SqliteTemplate,
            request: pytest.FixtureRequest) -> Iterator[Callable[[str], Path | str]]:
-    """new_db(name): a fresh, empty database for this test: tmp_path/name, or a PostgreSQL URL."""
+    """new_db(name): a fresh, empty database for this test: tmp_path/name (a copy of the migrated
+    template unless the test is marked fresh_file), or a PostgreSQL URL."""
     marker = request.node.get_closest_marker("sqlite_only")
     if backend == "postgres" and marker is not None:
         pytest.skip(f"SQLite only: {marker.args[0] if marker.args else ''}")
     made: list[str] = []
-    make = _maker(backend, pg_server, made)
+    make = _maker(backend, pg_server, made, None if _fresh_file(request) else sqlite_template)
     yield lambda name="x.db": make(tmp_path, name)
     for url in made:
         assert pg_server is not None
