@@ -13,6 +13,10 @@ Alembic's five migrations cost ~90 ms a file, hundreds of times. A test that nee
 really new (the first command creates the schema, `db status` / `db upgrade` on a new file, a missing
 database refused) is marked `fresh_file("why")` and gets no file.
 
+CliRunner.invoke(app) builds the whole click command tree from the typer app on every call (typer's
+get_command: every command's signature and type hints, ~25 ms); the session builds it once per app
+(`_one_command_tree_per_app`), as the `lifecycle` process itself does once per run.
+
 Tests marked `slow` (long loops that repeat what faster tests cover) run only with `--run-slow`;
 `.ci/run` passes it. `pytest --run-slow -m slow` runs just them.
 """
@@ -24,6 +28,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,6 +52,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: a long test, run only with --run-slow")
     config.addinivalue_line("markers", "fresh_file(reason): new_db / module_db hand out no pre-migrated SQLite "
                                        "file (the test needs it absent or made by the product itself)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_command_tree_per_app() -> Iterator[None]:
+    """typer.testing's CliRunner.invoke gets the app's click command once per app, not per call."""
+    import typer.testing
+
+    build = typer.testing._get_command
+    built: dict[int, tuple[object, Any]] = {}
+
+    def get_command(app: Any) -> Any:
+        if id(app) not in built:
+            built[id(app)] = (app, build(app))  # the app is kept, so its id is not reused
+        return built[id(app)][1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", get_command)
+        yield
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
