@@ -27,8 +27,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def db(new_db: Callable[[str], Path]) -> Path:
-    """A fresh database for one test: a SQLite file (created by the first command), or on the
-    [postgres] variant an empty PostgreSQL database's URL (see tests/conftest.py)."""
+    """A fresh database for one test: a SQLite file holding the empty migrated schema (no file at all
+    when the test is marked fresh_file: the first command creates it), or on the [postgres] variant
+    an empty PostgreSQL database's URL (see tests/conftest.py)."""
     return new_db("x.db")
 
 

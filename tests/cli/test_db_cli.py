@@ -41,6 +41,7 @@ def status(db: Path | str) -> dict[str, object]:
     return data
 
 
+@pytest.mark.fresh_file("the first command makes the schema")
 def test_the_first_command_creates_the_schema_at_the_current_revision(db: Path, files: Files) -> None:
     import_world(db, files)
     data = status(db)
@@ -58,6 +59,7 @@ def test_the_scripts_head_is_the_codes_schema_version() -> None:
     assert head_revision() == HEAD_REVISION == "0005"
 
 
+@pytest.mark.fresh_file("db upgrade makes the schema of a new database")
 def test_upgrade_on_an_empty_database_then_again_is_a_no_op(db: Path) -> None:
     first = run_ok(db, "db", "upgrade").stdout
     assert "空数据库 → 版本 5（revision 0005）" in first

@@ -53,6 +53,7 @@ def test_a_command_on_a_database_that_does_not_exist_creates_nothing(
 
 
 @pytest.mark.parametrize("args", NEEDS_A_DATABASE, ids=" ".join)
+@pytest.mark.fresh_file("an empty file, not one with a schema")
 def test_a_database_without_tables_is_new_and_stays_so(new_db: Callable[[str], Path | str],
                                                        args: tuple[str, ...]) -> None:
     """An existing, empty SQLite file or PostgreSQL database: not initialised, no schema made."""

@@ -73,6 +73,7 @@ def test_due_with_a_bad_rules_file_exits_2_and_changes_nothing(world: Path, tmp_
 
 
 @pytest.mark.sqlite_only("a refused command must not create the database file")
+@pytest.mark.fresh_file("the file must not be there before the command")
 def test_a_bad_rules_file_does_not_create_the_database(db: Path, tmp_path: Path) -> None:
     rules = tmp_path / "dealer.toml"
     rules.write_text("[schedule]\nservice_interval_months = 0\n", encoding="utf-8")
