@@ -88,11 +88,10 @@ def kpi_trend(conn: Connection, rules: Rules, options: ReportOptions, current: d
     phone = phone_validity_kpi(conn, rules, store)
     counted: dict[date, tuple[CarPass, Counted]] = {}
     if ended:  # a run of consecutive months from the oldest: the months after the report's day come last
-        keys = PassKeys.of(ended, rules, store)
-        with MonthEnds(conn, rules, keys) as cars:
+        with MonthEnds(conn, rules, PassKeys.of(ended, rules, store)) as cars:
             # the stored rows' pass runs while the recomputed rows are computed (store/month_ends.py)
-            passes = trend_car_passes(conn, cars, keys)
-        dues = renewal_due_by_month(conn, cars.stored, cars.recomputed_expiries(), ended,
+            passes = trend_car_passes(conn, cars)
+        dues = renewal_due_by_month(conn, cars.stored, cars.recomputed().expiries, ended,
                                     [p.cars["insurance_held"] for p in passes], store)
         if loyal is None:
             loyal = loyal_counts_by_day(conn, [last for _, last in ended], rules, store)

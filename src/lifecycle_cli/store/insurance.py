@@ -188,13 +188,12 @@ def renewal_due_by_month(conn: Connection, stored: Select[Any], recomputed: Sequ
             if pk in left[k] and expiry is not None and first <= expiry <= last:
                 both[k] += 1
 
-    pks = sorted(set().union(*left.values()))
+    wanted: set[int] = set().union(*left.values())
     rows = stored.subquery()
-    for part in chunks(pks):
+    for part in chunks(sorted(wanted)):
         for found in conn.execute(select(rows.c.id, rows.c.k_lo, rows.c.k_hi, rows.c.insurance_expiry)
                                   .where(rows.c.id.in_(part), rows.c.k_lo <= rows.c.k_hi)):
             count(*found)
-    wanted = set(pks)
     for pk, k_lo, k_hi, expiry in recomputed:
         if pk in wanted:
             count(pk, k_lo, k_hi, expiry)

@@ -167,13 +167,13 @@ class MonthEnds:
     """Every car as it stood at each month end of `keys.months` (ascending): `stored`, a query of the stored
     rows (the BASE_COLUMNS, the DATED_STATE_COLUMNS, and k_lo / k_hi, the places of the months a row holds
     for: a row with k_lo > k_hi holds for none), and the rows recomputed for the months before a car's
-    latest fact, already counted (`recomputed_groups`, `recomputed_expiries`: they never land in the
-    database). Makes a temporary table on `conn`.
+    latest fact, already counted (`recomputed()`: they never land in the database). Makes a temporary table on `conn`.
 
     Made, it has started computing the recomputed rows (in worker processes for many cars), so the stored
     rows' pass runs meanwhile. Use it in a `with` block (the workers stop at its end)."""
 
     def __init__(self, conn: Connection, rules: Rules, keys: PassKeys) -> None:
+        self.keys = keys  # the months, and the pass's key of a recomputed row
         ends = keys.lasts
         last = len(ends) - 1
         # the workers start while the cars to recompute are found: how many there are follows the fleet
@@ -209,12 +209,6 @@ class MonthEnds:
                 done.expiries.extend(part.expiries)
             self._batches, self._done = [], done
         return self._done
-
-    def recomputed_groups(self) -> Counter[tuple[Any, ...]]:
-        return self.recomputed().groups
-
-    def recomputed_expiries(self) -> list[tuple[int, int, int, date]]:
-        return self.recomputed().expiries
 
     def __enter__(self) -> MonthEnds:
         return self

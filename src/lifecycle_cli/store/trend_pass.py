@@ -40,22 +40,6 @@ CHURN_NAMES = ("首保流失", "定保流失", "保修期内流失", "出保修�
 CAR_NAMES = ("pending", "answered", "came", "pending_first", "answered_first", "came_first", "sold", "had_due")
 
 
-def _and(*values: Tri) -> Tri:
-    if any(v is False for v in values):
-        return False
-    return None if any(v is None for v in values) else True
-
-
-def _or(*values: Tri) -> Tri:
-    if any(v is True for v in values):
-        return True
-    return None if any(v is None for v in values) else False
-
-
-def _not(value: Tri) -> Tri:
-    return None if value is None else not value
-
-
 def _place(column: ColumnElement[Any], months: Sequence[tuple[date, date]]) -> ColumnElement[Any]:
     """SQL: the month a date falls in (its place in `months`), -1 before the first, len(months) after the
     last, -2 for no date."""
@@ -150,17 +134,18 @@ def sql_key(conn: Connection, rows: FromClause, keys: PassKeys) -> tuple[ColumnE
     return packed, where
 
 
-def trend_car_passes(conn: Connection, cars: MonthEnds, keys: PassKeys) -> list[CarPass]:
-    """car_pass of each month (first, last) of `keys.months` (consecutive, ascending, each seen on its last
+def trend_car_passes(conn: Connection, cars: MonthEnds) -> list[CarPass]:
+    """car_pass of each month (first, last) of `cars.keys.months` (consecutive, ascending, each seen on its last
     day), without the stage tables, from `cars` (store/month_ends.MonthEnds over the months' last days):
     its stored rows by SQL, while its recomputed rows are computed and counted in Python. Each CarPass's
     `cars` has `insurance_held` too: the cars whose held insurance expiry fell in the month."""
+    keys = cars.keys
     totals = [dict.fromkeys((*CHURN_NAMES, *CAR_NAMES, "insurance_held"), 0) for _ in keys.months]
     rows = cars.stored.subquery()
     packed, where = sql_key(conn, rows, keys)
     for key, n in conn.execute(select(packed, func.count()).where(*where).group_by(packed)):
         _count_group(_unpacked(int(key), len(keys.months) + 3), int(n), totals)
-    for group, n in cars.recomputed_groups().items():  # computed meanwhile (in worker processes for many cars)
+    for group, n in cars.recomputed().groups.items():  # computed meanwhile (in worker processes for many cars)
         _count_group(group, n, totals)
     return [CarPass(stages={}, churn={n: t[n] for n in CHURN_NAMES},
                     cars={n: t[n] for n in (*CAR_NAMES, "insurance_held")}) for t in totals]
