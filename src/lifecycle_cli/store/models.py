@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from lifecycle_cli.store.stamps import stamp
 
 # Bump when the tables change; a database with an older version is refused until upgraded.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class Meta(SQLModel, table=True):
@@ -66,8 +66,6 @@ class Vehicle(SQLModel, table=True):
         Index("ix_vehicle_warranty_end", "warranty_end"),
         Index("ix_vehicle_upgrade_mmdd", "upgrade_mmdd"),
         Index("ix_vehicle_delivery_mmdd", "delivery_mmdd"),
-        Index("ix_vehicle_prev_service_due", "prev_service_due"),
-        Index("ix_vehicle_last_maintenance", "last_maintenance_date"),
         Index("ix_vehicle_insurance_expiry", "insurance_expiry"),
         Index("ix_vehicle_inspection_due", "inspection_due"),
     )
