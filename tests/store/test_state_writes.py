@@ -136,3 +136,51 @@ def test_the_pipeline_names_the_tables_whose_indexes_it_dropped(engine: Engine, 
         run_import(engine, rules, [path], ImportOptions(today=date(2026, 11, 23)), recorder)
     assert "vehicle" in recorder.bulk[0]
     assert recorder.bulk[1] == set()
+
+
+def test_every_customers_care_state_in_one_statement_is_the_per_customer_one(engine: Engine) -> None:
+    """A first import stores every customer's care anchor, phase and birthday key in one set-based
+    statement (store/state.write_every_care_state); it must be what refresh_customers computes per
+    customer: the latest of last contact, deliveries and visits (any of them missing), the anchor's day
+    ordinal mod the rhythm, 'MM-DD' of the birthday (29 February included)."""
+    from lifecycle_cli.store.state import refresh_customers, write_every_care_state
+
+    rules = load_rules()
+    d = date
+    people = [  # (customer_id, last_contact, birthday, cars: [(delivery, [visit dates])])
+        ("none", None, None, []),
+        ("contact-only", d(2026, 3, 1), d(1990, 2, 28), []),
+        ("leap", None, d(1992, 2, 29), [(d(2020, 1, 1), [])]),
+        ("visit-latest", d(2025, 1, 1), d(1985, 12, 31), [(d(2019, 6, 30), [d(2020, 1, 1), d(2026, 11, 20)])]),
+        ("contact-latest", d(2026, 11, 22), None, [(d(2024, 1, 1), [d(2025, 5, 5)])]),
+        ("delivery-latest", d(2021, 1, 1), d(2000, 1, 1), [(d(2018, 1, 1), [d(2019, 1, 1)]), (d(2026, 10, 1), [])]),
+        ("old", None, d(1970, 1, 1), [(d(1999, 12, 31), [d(2000, 1, 1)])]),
+        ("two-cars-visits", None, None, [(d(2017, 1, 1), [d(2023, 8, 8)]), (d(2016, 1, 1), [d(2024, 8, 9)])]),
+    ]
+    with engine.begin() as conn:
+        _, owners = upsert_customers(conn, [{"customer_id": c, "last_contact": lc, "birthday": b}
+                                            for c, lc, b, _ in people])
+        cars = [{"vin": f"V{n}{i}", "customer_pk": owners[c], "delivery_date": delivered}
+                for n, (c, _, _, owned) in enumerate(people) for i, (delivered, _) in enumerate(owned)]
+        _, car_ids = upsert_vehicles(conn, cars)
+        upsert_visits(conn, [{"vehicle_pk": car_ids[f"V{n}{i}"], "ro_number": f"R{n}{i}{k}", "visit_date": day,
+                              "mileage_km": 1000 * (k + 1), "kind": "maintenance"}
+                             for n, (_, _, _, owned) in enumerate(people) for i, (_, visits) in enumerate(owned)
+                             for k, day in enumerate(visits)])
+        care = select(CUSTOMERS.c.customer_id, *(CUSTOMERS.c[c] for c in CARE)).order_by(CUSTOMERS.c.customer_id)
+        refresh_customers(conn, set(owners.values()), rules)  # per customer
+        per_customer = conn.execute(care).all()
+        conn.execute(CUSTOMERS.update().values(care_anchor=None, care_phase=None, birthday_mmdd=None))
+        write_every_care_state(conn, rules)
+        assert conn.execute(care).all() == per_customer
+        conn.execute(CUSTOMERS.update().values(care_anchor=None, care_phase=None, birthday_mmdd=None))
+        refresh_customers(conn, set(owners.values()), rules, only_moved=False)  # every customer: the statement
+        assert conn.execute(care).all() == per_customer
+    by_id = {row.customer_id: row for row in per_customer}
+    assert by_id["none"].care_anchor is None and by_id["none"].care_phase is None
+    assert by_id["leap"].birthday_mmdd == "02-29" and by_id["leap"].care_anchor == d(2020, 1, 1)
+    assert by_id["visit-latest"].care_anchor == d(2026, 11, 20)
+    assert by_id["contact-latest"].care_anchor == d(2026, 11, 22)
+    assert by_id["delivery-latest"].care_anchor == d(2026, 10, 1)
+    assert by_id["two-cars-visits"].care_anchor == d(2024, 8, 9)
+    assert by_id["old"].care_phase == d(2000, 1, 1).toordinal() % rules.care.every_days

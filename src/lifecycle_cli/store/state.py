@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.facts import readings_of
@@ -36,6 +36,8 @@ FAR_FUTURE = date(9999, 12, 31)
 BATCH = 2000
 # A customer's stored state: the care-call anchor and phase, the birthday key.
 CARE = ("care_anchor", "care_phase", "birthday_mmdd")
+# From this many customers in hand, whether they are every customer is worth a count (~50 ms at 850,000).
+EVERY_CUSTOMER_CHECK_FROM = 20_000
 
 
 def mmdd(day: date | None) -> str | None:
@@ -172,6 +174,10 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
     gathered with grouped queries (the one place the care anchor is computed).
     """
     pks = distinct_sorted(customer_pks)
+    if not only_moved and pks and len(pks) == conn.execute(select(func.count()).select_from(CUSTOMERS)).scalar_one():
+        for _ in reported([pks], len(pks), "更新客户回访周期（位）", steps):
+            write_every_care_state(conn, rules)  # a first import: every customer, in one statement
+        return
     for part in reported(chunks(pks, BATCH), len(pks), "更新客户回访周期（位）", steps):
         latest: dict[int, date] = {}
         customers = conn.execute(
@@ -204,6 +210,42 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
             update_by_pk(conn, CUSTOMERS, CARE, rows)
 
 
+# Every customer's care state, set-based (`write_every_care_state`): the anchor is the latest of the last
+# successful contact, the latest delivery and the latest visit of the customer's cars (each read through
+# the owner's and the visits' own indexes, which an import keeps: no grouping of a million rows in
+# memory); the phase is the anchor's day ordinal (date.toordinal) mod the rhythm; the birthday key 'MM-DD'.
+_LATEST_DELIVERY = "(SELECT max(v.delivery_date) FROM vehicle v WHERE v.customer_pk = customer.id)"
+_LATEST_VISIT = ("(SELECT max(x.visit_date) FROM vehicle v JOIN visit x ON x.vehicle_pk = v.id "
+                 "WHERE v.customer_pk = customer.id)")
+_EVERY_CARE_STATE = {
+    # SQLite's max() of several values is NULL when one is: missing dates count as '' (ISO dates sort as text)
+    "sqlite": (
+        "UPDATE customer SET care_anchor = nullif(max(coalesce(last_contact, ''), "
+        f"coalesce({_LATEST_DELIVERY}, ''), coalesce({_LATEST_VISIT}, '')), '')",
+        "UPDATE customer SET care_phase = CAST(julianday(care_anchor) - 1721424.5 AS INTEGER) % :every, "
+        "birthday_mmdd = substr(birthday, 6)",
+    ),
+    # one statement: every UPDATE writes a new version of each row
+    "postgresql": (
+        "UPDATE customer SET (care_anchor, care_phase, birthday_mmdd) = (SELECT a.anchor, "
+        "((a.anchor - DATE '0001-01-01') + 1) % :every, to_char(customer.birthday, 'MM-DD') "
+        f"FROM (SELECT GREATEST(customer.last_contact, {_LATEST_DELIVERY}, {_LATEST_VISIT}) AS anchor) a)",
+    ),
+}
+
+
+def write_every_care_state(conn: Connection, rules: Rules) -> None:
+    """Store every customer's care anchor, phase and birthday key (what refresh_customers computes per
+    customer) set-based: a first import's 850,000 customers in ~9 s instead of ~32 s of grouped reads and
+    Python, in ~20 MB. Other databases take refresh_customers' own path."""
+    statements = _EVERY_CARE_STATE.get(conn.dialect.name)
+    if statements is None:
+        refresh_customers(conn, conn.execute(select(CUSTOMERS.c.id)).scalars().all(), rules, only_moved=True)
+        return
+    for sql in statements:
+        conn.execute(text(sql), {"every": rules.care.every_days})
+
+
 def distinct_sorted(pks: Iterable[int]) -> list[int]:
     """The keys once each, in order (a set is sorted as it is: at a million keys a copy is ~60 MB)."""
     return sorted(pks if isinstance(pks, set | frozenset) else set(pks))
@@ -212,6 +254,9 @@ def distinct_sorted(pks: Iterable[int]) -> list[int]:
 def customers_of_vehicles(conn: Connection, vehicle_pks: Iterable[int], into: set[int] | None = None) -> set[int]:
     """The customer pks owning these vehicles, added to `into` when given (no second set of a million)."""
     out: set[int] = set() if into is None else into
+    if len(out) >= EVERY_CUSTOMER_CHECK_FROM and len(out) >= conn.execute(
+            select(func.count()).select_from(CUSTOMERS)).scalar_one():
+        return out  # every customer is in already (a first import): a million cars' owners need no reading
     for part in chunks(distinct_sorted(vehicle_pks)):
         out.update(conn.execute(select(VEHICLES.c.customer_pk).where(in_keys(conn, VEHICLES.c.id, part))).scalars())
     return out
