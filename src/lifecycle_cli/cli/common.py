@@ -54,11 +54,11 @@ class Context:
         rules: Rules = self._rules
         return rules
 
-    def engine(self, *, create: bool = False) -> Engine:
+    def engine(self, *, create: bool = False, mapped: bool = False) -> Engine:
         """The database engine of an existing database; create=True (import, demo) makes a new
         one and its schema. Otherwise a missing database is a usage error and nothing is created.
         The stored state is the one of the rules in force (rebuilt first when it was built with
-        other rules)."""
+        other rules). `mapped`: SQLite reads the file memory-mapped (store/db.make_engine)."""
         if self._engine is None:
             from lifecycle_cli.store.db import (
                 DatabaseError,
@@ -73,7 +73,7 @@ class Context:
             rules = self.rules()  # a bad rules file stops the command before the database is touched
             try:
                 self._url = resolve_url(self.db)
-                self._url, opened = open_database(self._url, create=create)
+                self._url, opened = open_database(self._url, create=create, mapped=mapped)
                 self._engine = stamped(opened, now_utc())  # rows stamped with the command's instant
             except DatabaseError:  # errors.DatabaseProblem: the root group says it
                 raise

@@ -235,7 +235,7 @@ def _register_report(app: typer.Typer) -> None:
         context = get_context(ctx)
         rules = context.rules()
         options = _report_options(on, month, store, rules, trend_months)
-        engine = context.engine()
+        engine = context.engine(mapped=True)  # its passes over every car and task read the file mapped
         with progress_line() as steps:  # a report before any `due` after a big import stores the days ahead
             data = report(engine, rules, today(rules), options, steps)
         if unmask:  # no phone in it; --unmask is logged all the same

@@ -115,7 +115,7 @@ def figures_at(url: str, rules: Rules, options: ReportOptions) -> dict[str, Any]
     """The report's figures in a process of their own: its own engine on the database's URL."""
     from lifecycle_cli.store.db import make_engine
 
-    engine = make_engine(url)
+    engine = make_engine(url, mapped=True)  # a pass over every car: read mapped (store/db.MMAP_BYTES)
     try:
         return report_figures(engine, rules, options)
     finally:
