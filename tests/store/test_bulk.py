@@ -97,6 +97,28 @@ def test_lookups_span_several_chunks_and_read_dates_and_booleans_as_core_does(en
     assert {type(b) for _, b, _ in fetched} == {date} and {type(d) for _, _, d in fetched} == {bool}
 
 
+@pytest.mark.parametrize(("keys", "ranged"), [
+    ([1], True), ([1, 2, 3], True), ([4, 5, 6, 7], True),  # every integer from first to last, ascending
+    ([1, 3], False), ([3, 2, 1], False), ([1, 2, 2, 3], False), ([1, 3, 2, 4], False),  # gaps, order, repeats
+    ([2, 9, 3], False), (["1", "2"], False), ([True, 2], False), ([1, 2.0], False),  # not integers
+])
+def test_fetch_in_reads_a_whole_range_of_ids_by_between_and_finds_what_the_in_list_finds(
+        engine: Engine, keys: list[Any], ranged: bool) -> None:
+    from lifecycle_cli.store.bulk import _whole_range
+
+    assert _whole_range(keys) is ranged
+    with engine.begin() as conn:
+        _, ids = upsert_customers(conn, [{"customer_id": f"C{i}", "birthday": date(1990, 1, i)} for i in range(1, 9)])
+        conn.execute(CUSTOMERS.delete().where(CUSTOMERS.c.id == ids["C5"]))  # a gap inside a range
+        every = sorted(ids.values())
+        for part in (every, every[2:6], every[4:5], every[::2], list(reversed(every))):
+            got = fetch_in(conn, CUSTOMERS, ("id", "customer_id", "birthday"), "id", part)
+            core = conn.execute(select(CUSTOMERS.c.id, CUSTOMERS.c.customer_id, CUSTOMERS.c.birthday)
+                                .where(CUSTOMERS.c.id.in_(part))).all()
+            assert sorted(got) == sorted(tuple(r) for r in core)
+            assert all(type(b) is date for _, _, b in got)
+
+
 def cars(engine: Engine, *vins: str, advisor: str | None = None) -> dict[str, int]:
     with engine.begin() as conn:
         _, owners = upsert_customers(conn, [{"customer_id": "C1"}])

@@ -162,6 +162,14 @@ def _sqlite_date(value: Any) -> Any:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _whole_range(keys: Sequence[Any]) -> bool:
+    """Whether the keys are every integer from the first to the last, ascending: then `BETWEEN first AND
+    last` finds the same rows as the IN list, by one range of its index instead of a seek per key."""
+    first, last = keys[0], keys[-1]
+    return (type(first) is int and type(last) is int and last - first + 1 == len(keys)
+            and all(type(b) is int and a < b for a, b in zip(keys, keys[1:])))
+
+
 def fetch_in(conn: Connection, table: Table, columns: Sequence[str], key_column: str,
              keys: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Rows (as tuples in `columns` order) whose key_column is in keys, for one chunk of keys.
@@ -181,9 +189,12 @@ def fetch_in(conn: Connection, table: Table, columns: Sequence[str], key_column:
     if conn.dialect.name != "sqlite":
         query = select(*[table.c[c] for c in columns]).where(in_keys(conn, table.c[key_column], keys))
         return [tuple(r) for r in conn.execute(query)]
-    sql = (f'SELECT {", ".join(columns)} FROM "{table.name}" '
-           f'WHERE {key_column} IN ({", ".join("?" * len(keys))})')
-    rows = _driver(conn).execute(sql, tuple(keys)).fetchall()
+    select_from = f'SELECT {", ".join(columns)} FROM "{table.name}" '
+    if _whole_range(keys):  # a first import reads its cars back 2,000 consecutive ids at a time
+        rows = _driver(conn).execute(f"{select_from}WHERE {key_column} BETWEEN ? AND ?", (keys[0], keys[-1])).fetchall()
+    else:
+        rows = _driver(conn).execute(f'{select_from}WHERE {key_column} IN ({", ".join("?" * len(keys))})',
+                                     tuple(keys)).fetchall()
     dates = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date)]
     bools = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Boolean)]
     if not dates and not bools:
