@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from operator import itemgetter
 from typing import Any
 
@@ -167,7 +168,7 @@ def _whole_range(keys: Sequence[Any]) -> bool:
     last` finds the same rows as the IN list, by one range of its index instead of a seek per key."""
     first, last = keys[0], keys[-1]
     return (type(first) is int and type(last) is int and last - first + 1 == len(keys)
-            and all(type(b) is int and a < b for a, b in zip(keys, keys[1:])))
+            and all(type(b) is int and a < b for a, b in pairwise(keys)))
 
 
 def fetch_in(conn: Connection, table: Table, columns: Sequence[str], key_column: str,
