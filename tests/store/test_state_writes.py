@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
@@ -138,13 +139,17 @@ def test_the_pipeline_names_the_tables_whose_indexes_it_dropped(engine: Engine, 
     assert recorder.bulk[1] == set()
 
 
-def test_every_customers_care_state_in_one_statement_is_the_per_customer_one(engine: Engine) -> None:
+@pytest.mark.parametrize("part", [100_000, 3])  # customers per statement: one part, and parts with a last short one
+def test_every_customers_care_state_in_one_statement_is_the_per_customer_one(
+        engine: Engine, part: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """A first import stores every customer's care anchor, phase and birthday key in one set-based
     statement (store/state.write_every_care_state); it must be what refresh_customers computes per
     customer: the latest of last contact, deliveries and visits (any of them missing), the anchor's day
     ordinal mod the rhythm, 'MM-DD' of the birthday (29 February included)."""
+    import lifecycle_cli.store.state as state
     from lifecycle_cli.store.state import refresh_customers, write_every_care_state
 
+    monkeypatch.setattr(state, "_CARE_PART", part)
     rules = load_rules()
     d = date
     people = [  # (customer_id, last_contact, birthday, cars: [(delivery, [visit dates])])
