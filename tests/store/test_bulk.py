@@ -104,7 +104,7 @@ def test_lookups_span_several_chunks_and_read_dates_and_booleans_as_core_does(en
 ])
 def test_fetch_in_reads_a_whole_range_of_ids_by_between_and_finds_what_the_in_list_finds(
         engine: Engine, keys: list[Any], ranged: bool) -> None:
-    from lifecycle_cli.store.bulk import _whole_range
+    from lifecycle_cli.store.keyed import _whole_range
 
     assert _whole_range(keys) is ranged
     with engine.begin() as conn:

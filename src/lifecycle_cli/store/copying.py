@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
+from lifecycle_cli.store.keyed import driver
+
 
 def copy_update(conn: Connection, table: Table, fields: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """PostgreSQL: UPDATE the fields of rows given as (id, *values): COPYed into a scratch table of
@@ -21,7 +23,7 @@ def copy_update(conn: Connection, table: Table, fields: Sequence[str], rows: lis
     scratch = scratch_table(conn, table, ("id", *fields))
     copy_rows(conn, scratch, ("id", *fields), rows)
     sets = ", ".join(f'"{c}" = s."{c}"' for c in fields)
-    with _driver(conn).cursor() as cursor:
+    with driver(conn).cursor() as cursor:
         cursor.execute(f'UPDATE "{table.name}" AS t SET {sets} FROM {scratch} AS s '
                        "WHERE t.id = s.id AND t.id = ANY(%s::bigint[])", ([row[0] for row in rows],))
 
@@ -44,13 +46,8 @@ def scratch_table(conn: Connection, table: Table, columns: Sequence[str]) -> str
 
 def copy_rows(conn: Connection, name: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
     """PostgreSQL: COPY rows into the table called `name`, inside the connection's transaction."""
-    cursor = _driver(conn).cursor()
+    cursor = driver(conn).cursor()
     names = ", ".join(f'"{c}"' for c in columns)
     with cursor, cursor.copy(f"COPY {name} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
-
-
-def _driver(conn: Connection) -> Any:
-    """psycopg's connection under the SQLAlchemy connection (the same transaction)."""
-    return conn.connection.driver_connection
