@@ -6,9 +6,11 @@ store), which is the pass's WHERE."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import operator
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import reduce
 from typing import Any
 
 from sqlalchemy import Boolean, and_, case, func, literal, not_, or_, select
@@ -96,18 +98,13 @@ def car_pass(conn: Connection, v: FromClause, on: date, first: date, last: date,
     car_store = v.c.store == store if store else literal(True)
     conditions = [*churn_conditions(v, on, first, last, rules).items(),
                   *car_conditions(v, on, first, last, car_store).items()]
-    sums = [func.coalesce(func.sum(case((c, 1), else_=0)), 0) for _, c in conditions]
     stage = stage_index_expr(v, on, rules)
     keys = (v.c.store, v.c.model, v.c.status, stage) if stages else ()
-    query = select(*keys, func.count(), *sums).where(delivered_by(conn, v, on), car_store)
-    if stages:  # the stage first: no index gives that order, so SQLite never reads the cars through one to group
-        query = query.group_by(stage, v.c.store, v.c.model, v.c.status)
-    totals = [0] * len(conditions)
-    groups: list[tuple[Any, ...]] = []
-    for row in conn.execute(query):
-        groups.append(tuple(row[:len(keys) + 1]))
-        for i, n in enumerate(row[len(keys) + 1:]):
-            totals[i] += int(n or 0)
+    where = (delivered_by(conn, v, on), car_store)
+    if stages and conn.dialect.name == "sqlite":
+        groups, totals = _counted_here(conn, keys, [c for _, c in conditions], where)
+    else:
+        groups, totals = _grouped(conn, keys, [c for _, c in conditions], where)
     counted = dict(zip((name for name, _ in conditions), totals, strict=True))
     churn_names = list(churn_conditions(v, on, first, last, rules))
     return CarPass(
@@ -115,6 +112,45 @@ def car_pass(conn: Connection, v: FromClause, on: date, first: date, last: date,
         churn={name: counted[name] for name in churn_names},
         cars={name: counted[name] for name in counted if name not in churn_names},
     )
+
+
+def _grouped(conn: Connection, keys: tuple[ColumnElement[Any], ...], conditions: list[ColumnElement[bool]],
+             where: tuple[ColumnElement[bool], ...]) -> tuple[list[tuple[Any, ...]], list[int]]:
+    """The cars per group of `keys` (each group's keys and count) and how many meet each condition, in
+    one grouped query (no keys: one row)."""
+    sums = [func.coalesce(func.sum(case((c, 1), else_=0)), 0) for c in conditions]
+    query = select(*keys, func.count(), *sums).where(*where)
+    if keys:  # the stage (last key) first: no index gives that order, so no read of the cars through one
+        query = query.group_by(keys[-1], *keys[:-1])
+    totals = [0] * len(conditions)
+    groups: list[tuple[Any, ...]] = []
+    for row in conn.execute(query):
+        groups.append(tuple(row[:len(keys) + 1]))
+        for i, n in enumerate(row[len(keys) + 1:]):
+            totals[i] += int(n or 0)
+    return groups, totals
+
+
+def _counted_here(conn: Connection, keys: tuple[ColumnElement[Any], ...], conditions: list[ColumnElement[bool]],
+                  where: tuple[ColumnElement[bool], ...]) -> tuple[list[tuple[Any, ...]], list[int]]:
+    """_grouped's answer on SQLite, grouped here: SQLite groups by sorting, and its sorter holds every
+    column the sums read (at 1M cars ~5 s of the report's figures). Instead each car comes back as its
+    keys and one integer of the conditions it meets (bit i: condition i), and a Counter of those few
+    thousand distinct rows does the grouping (~1.5 s less, measured)."""
+    flags = reduce(operator.add, [case((c, 1 << i), else_=0) for i, c in enumerate(conditions)])
+    compiled = select(*keys, flags).where(*where).compile(dialect=conn.dialect)
+    params = compiled.construct_params()
+    values = [v.isoformat() if isinstance(v, date) else v for v in (params[name] for name in compiled.positiontup or ())]
+    cursor = conn.connection.driver_connection.execute(str(compiled), values)  # type: ignore[union-attr]
+    seen: Counter[tuple[Any, ...]] = Counter(cursor)
+    by_group: Counter[tuple[Any, ...]] = Counter()
+    totals = [0] * len(conditions)
+    for (*group, bits), n in seen.items():
+        by_group[tuple(group)] += n
+        for i in range(len(conditions)):
+            if bits >> i & 1:
+                totals[i] += n
+    return [(*group, n) for group, n in by_group.items()], totals
 
 
 def delivered_by(conn: Connection, v: FromClause, on: date) -> ColumnElement[bool]:
