@@ -96,8 +96,11 @@ class Kind(ABC):
 def row_vin(ctx: ImportContext, p: RowParser, row: Row, report: FileReport, *, warn: bool) -> str:
     """The row's VIN; its check-digit warning only where the car is described (`warn`): a
     work order or event naming a car says nothing new about its VIN (an unknown one is rejected)."""
+    if not warn:
+        tidy: str = p.value(row, "vin", V.tidy_vin, required=True)
+        return tidy
     vin: V.Vin = p.value(row, "vin", V.parse_vin, required=True)
-    if warn and vin.warning:
+    if vin.warning:
         ctx.say(report, row.line, p.header_of("vin"), vin.warning, "warning", "vin_check_digit")
     return vin.value
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.table import HeaderMap, Row, Table
+from lifecycle_cli.ingest.values.cells import clean_str
 
 __all__ = ["Parser", "RowError", "RowParser", "parse_plate", "put"]
 
 Parser = Callable[[object], Any]
+_T = TypeVar("_T")
+_Day = date  # inside RowParser, `date` names its method
 
 
 class RowError(Exception):
@@ -38,6 +41,7 @@ class RowParser:
         self.labels = labels or {}
         self.parse_date: Parser = (V.parse_date if date_format is None
                                    else functools.partial(V.parse_date, date_format=date_format))
+        self._plans: dict[str, Any] = {}
 
     def header_of(self, column: str) -> str:
         """The header text the file uses for a canonical column."""
@@ -72,6 +76,91 @@ class RowParser:
         """Parse a date cell with the import's --date-format, if any."""
         value: date | None = self.value(row, column, self.parse_date, required=required)
         return value
+
+    def reader(self, column: str, parse: Parser, *, required: bool = False) -> Callable[[Row], Any]:
+        """`value(row, column, parse, required=)` bound once per file: the column's index and header
+        are looked up here, not for every row (the same values and the same RowError). `parse` is a
+        cell parser (pure): an empty text cell gets what it gave for "" when bound."""
+        index = self.map.columns.get(column)
+        header = self.header_of(column)
+        if index is None:
+            index = -1  # no such column: every row's cell is None
+        if parse is V.parse_text:
+            return _text_reader(index, header if required else None)
+        if parse is V.parse_date:
+            return _date_reader(index, header, required)
+        try:
+            blank_none = parse("") is None
+        except V.BadValue:
+            blank_none = False
+
+        def read(row: Row) -> Any:
+            cells = row.cells
+            cell = cells[index] if 0 <= index < len(cells) else None
+            if blank_none and cell == "":
+                result = None
+            else:
+                try:
+                    result = parse(cell)
+                except V.BadValue as exc:
+                    raise RowError(header, str(exc)) from None
+            if result is None and required:
+                raise RowError(header, "必填项为空")
+            return result
+
+        return read
+
+    def date_reader(self, column: str, *, required: bool = False) -> Callable[[Row], _Day | None]:
+        """`date(row, column, required=)` bound once per file."""
+        return self.reader(column, self.parse_date, required=required)
+
+    def plan(self, key: str, build: Callable[[], _T]) -> _T:
+        """What `build` makes for this file, made on the first call with `key` (a kind's row parse with
+        its columns' readers bound once per file)."""
+        try:
+            made: _T = self._plans[key]
+        except KeyError:
+            made = self._plans[key] = build()
+        return made
+
+
+def _text_reader(index: int, required: str | None) -> Callable[[Row], str | None]:
+    """The reader of a text column (V.parse_text, inlined for a text cell); `required`: the header
+    of a column that must have a value."""
+    parse_text, clean = V.parse_text, clean_str
+
+    def read(row: Row) -> str | None:
+        cells = row.cells
+        cell = cells[index] if 0 <= index < len(cells) else None
+        # what parse_text gives for text
+        value = (clean(cell) or None) if type(cell) is str else parse_text(cell)
+        if value is None and required is not None:
+            raise RowError(required, "必填项为空")
+        return value
+
+    return read
+
+
+def _date_reader(index: int, header: str, required: bool) -> Callable[[Row], date | None]:
+    """The reader of a date column without --date-format: a canonical date met before is looked up."""
+    parse_date, known_date = V.parse_date, V.known_date
+
+    def read(row: Row) -> date | None:
+        cells = row.cells
+        cell = cells[index] if 0 <= index < len(cells) else None
+        if type(cell) is str:
+            day = known_date(cell)
+            if day is not None:
+                return day
+        try:
+            result: date | None = parse_date(cell)
+        except V.BadValue as exc:
+            raise RowError(header, str(exc)) from None
+        if result is None and required:
+            raise RowError(header, "必填项为空")
+        return result
+
+    return read
 
 
 def put(out: dict[str, Any], empty: dict[str, Any], column: str, value: Any, default: Any = None) -> None:

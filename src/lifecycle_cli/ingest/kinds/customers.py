@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from lifecycle_cli.ingest import values as V
@@ -35,48 +36,72 @@ LABELS = {"customer_id": "客户编号", "phone": "手机", "name": "姓名"}
 STAND_INS = {"customer_id": ("phone",)}
 
 
+CustomerParse = Callable[[Row, FileReport], dict[str, Any]]
+_TEXTS = ("name", "gender", "referred_by", "store")
+_FLAGS = ("do_not_contact", "sms_opt_out")
+
+
 def parse_customer(kind: Kind, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
     """A customer's values from a row (a customers file, or the owner columns of a vehicles sheet)."""
-    out: dict[str, Any] = {}
-    empty: dict[str, Any] = {}  # columns the file has but this row leaves empty: insert-only
-    phone: V.Phone | None = p.value(row, "phone", V.parse_phone) if p.has("phone") else None
-    if p.has("customer_id"):
-        out["customer_id"] = p.value(row, "customer_id", V.parse_text, required=True)
-    elif phone is not None and phone.valid:
-        out["customer_id"] = f"TEL{phone.value}"
-    else:
-        raise RowError(p.header_of("phone"), "文件没有客户编号列，需要有效的手机号来识别客户")
-    if phone is not None:
-        out["phone"] = phone.value
-        out["phone_valid"] = phone.valid
-        if not phone.valid:
-            kind.ctx.say(report, row.line, p.header_of("phone"), f'号码无效，已保留并标记 "{phone.value}"',
-                         "warning", "phone_invalid")
-    elif p.has("phone"):
-        empty["phone"] = None
-        empty["phone_valid"] = True
-    for column in ("name", "gender", "referred_by", "store"):
-        if p.has(column):
-            put(out, empty, column, p.value(row, column, V.parse_text))
-    if p.has("birthday"):
-        put(out, empty, "birthday", p.date(row, "birthday"))
-    for flag in ("do_not_contact", "sms_opt_out"):
-        # An empty cell says nothing; a value is what the file carried: the store sets the flag
-        # from it only when it differs from the last import's (bulk.follow_imported_flags, §9).
-        if not p.has(flag):
-            continue
-        value = p.value(row, flag, V.parse_bool)
-        if value is None:
-            empty[flag] = False  # insert-only: a stored flag is kept (and counted as kept)
+    return p.plan("customer", lambda: customer_parse(kind, p))(row, report)
+
+
+def customer_parse(kind: Kind, p: RowParser) -> CustomerParse:
+    """parse_customer for the rows of one file: the columns it has and their readers, found once."""
+    say = kind.ctx.say
+    phone_header = p.header_of("phone")
+    read_phone = p.reader("phone", V.parse_phone) if p.has("phone") else None
+    read_id = p.reader("customer_id", V.parse_text, required=True) if p.has("customer_id") else None
+    texts = [(column, p.reader(column, V.parse_text)) for column in _TEXTS if p.has(column)]
+    read_birthday = p.date_reader("birthday") if p.has("birthday") else None
+    flags = [(flag, f"{flag}_imported", p.reader(flag, V.parse_bool)) for flag in _FLAGS if p.has(flag)]
+    has_id_number = p.has("id_number")
+    insert_only = bulk.INSERT_ONLY
+
+    def parse(row: Row, report: FileReport) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        empty: dict[str, Any] = {}  # columns the file has but this row leaves empty: insert-only
+        phone: V.Phone | None = read_phone(row) if read_phone is not None else None
+        if read_id is not None:
+            out["customer_id"] = read_id(row)
+        elif phone is not None and phone.valid:
+            out["customer_id"] = f"TEL{phone.value}"
         else:
-            out[f"{flag}_imported"] = value
-    if p.has("id_number"):
-        fill = _from_id_number(kind, p, row, report, out)
-        if fill:
-            out[bulk.FILL_EMPTY] = fill
-    if empty:
-        out[bulk.INSERT_ONLY] = empty
-    return out
+            raise RowError(phone_header, "文件没有客户编号列，需要有效的手机号来识别客户")
+        if phone is not None:
+            out["phone"] = phone.value
+            out["phone_valid"] = phone.valid
+            if not phone.valid:
+                say(report, row.line, phone_header, f'号码无效，已保留并标记 "{phone.value}"', "warning",
+                    "phone_invalid")
+        elif read_phone is not None:
+            empty["phone"] = None
+            empty["phone_valid"] = True
+        for column, read in texts:
+            value = read(row)
+            if value is None:
+                empty[column] = None
+            else:
+                out[column] = value
+        if read_birthday is not None:
+            put(out, empty, "birthday", read_birthday(row))
+        for flag, imported, read in flags:
+            # An empty cell says nothing; a value is what the file carried: the store sets the flag
+            # from it only when it differs from the last import's (bulk.follow_imported_flags, §9).
+            value = read(row)
+            if value is None:
+                empty[flag] = False  # insert-only: a stored flag is kept (and counted as kept)
+            else:
+                out[imported] = value
+        if has_id_number:
+            fill = _from_id_number(kind, p, row, report, out)
+            if fill:
+                out[bulk.FILL_EMPTY] = fill
+        if empty:
+            out[insert_only] = empty
+        return out
+
+    return parse
 
 
 def _from_id_number(kind: Kind, p: RowParser, row: Row, report: FileReport, out: dict[str, Any]) -> dict[str, Any]:

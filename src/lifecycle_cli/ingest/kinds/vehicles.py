@@ -3,13 +3,14 @@ sheet that carries the owner's columns too (the owners land first, as customers)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from lifecycle_cli.core.insurance import expiry_too_far
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.context import FileJob
-from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, not_found, row_vin
+from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, not_found
 from lifecycle_cli.ingest.kinds import customers
 from lifecycle_cli.ingest.parsing import RowError, RowParser, parse_plate, put
 from lifecycle_cli.ingest.report import FileReport
@@ -74,45 +75,83 @@ class Vehicles(Kind):
 
     def parse(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
         """A vehicles row; its owner's values under `_customer` when the sheet describes the owner."""
-        out: dict[str, Any] = {"vin": row_vin(self.ctx, p, row, report, warn=True)}
-        empty: dict[str, Any] = {}
-        if _describes_owner(p):
-            owner = customers.parse_customer(self, p, row, report)
-            owner[bulk.DIGEST] = None  # not the customer's own line: its line is read again next time
-            out["_customer"] = owner
-            out["customer_id"] = owner["customer_id"]
-        else:
-            out["customer_id"] = p.value(row, "customer_id", V.parse_text, required=True)
-        out["delivery_date"] = p.date(row, "delivery_date", required=True)
-        if p.has("plate"):
-            put(out, empty, "plate", p.value(row, "plate", parse_plate))
-        for column in ("model", "sales_consultant", "service_advisor", "store"):
-            if p.has(column):
-                put(out, empty, column, p.value(row, column, V.parse_text))
-        if p.has("mileage_km"):
-            put(out, empty, "mileage_km", p.value(row, "mileage_km", V.parse_km))
-        if p.has("mileage_date"):
-            put(out, empty, "mileage_date", p.date(row, "mileage_date"))
-        for column in _EXPIRIES:
-            if p.has(column):
-                put(out, empty, column, self._expiry(p, row, report, column))
-        if empty:
-            out[bulk.INSERT_ONLY] = empty
-        return out
+        return p.plan("vehicle", lambda: self._parse_of(p))(row, report)
 
-    def _expiry(self, p: RowParser, row: Row, report: FileReport, column: str) -> date | None:
+    def _parse_of(self, p: RowParser) -> customers.CustomerParse:
+        """parse for the rows of one file: the columns it has and their readers, found once."""
+        say = self.ctx.say
+        vin_header = p.header_of("vin")
+        read_vin = p.reader("vin", V.parse_vin, required=True)
+        owner = customers.customer_parse(self, p) if _describes_owner(p) else None
+        read_customer_id = p.reader("customer_id", V.parse_text, required=True)
+        read_delivery = p.date_reader("delivery_date", required=True)
+        read_plate = p.reader("plate", parse_plate) if p.has("plate") else None
+        texts = [(column, p.reader(column, V.parse_text))
+                 for column in ("model", "sales_consultant", "service_advisor", "store") if p.has(column)]
+        read_km = p.reader("mileage_km", V.parse_km) if p.has("mileage_km") else None
+        read_km_date = p.date_reader("mileage_date") if p.has("mileage_date") else None
+        expiries = [(column, self._expiry_of(p, column)) for column in _EXPIRIES if p.has(column)]
+        insert_only, digest = bulk.INSERT_ONLY, bulk.DIGEST
+
+        def parse(row: Row, report: FileReport) -> dict[str, Any]:
+            vin: V.Vin = read_vin(row)
+            if vin.warning:
+                say(report, row.line, vin_header, vin.warning, "warning", "vin_check_digit")
+            out: dict[str, Any] = {"vin": vin.value}
+            empty: dict[str, Any] = {}
+            if owner is not None:
+                values = owner(row, report)
+                values[digest] = None  # not the customer's own line: its line is read again next time
+                out["_customer"] = values
+                out["customer_id"] = values["customer_id"]
+            else:
+                out["customer_id"] = read_customer_id(row)
+            out["delivery_date"] = read_delivery(row)
+            if read_plate is not None:
+                put(out, empty, "plate", read_plate(row))
+            for column, read in texts:
+                value = read(row)
+                if value is None:
+                    empty[column] = None
+                else:
+                    out[column] = value
+            if read_km is not None:
+                put(out, empty, "mileage_km", read_km(row))
+            if read_km_date is not None:
+                put(out, empty, "mileage_date", read_km_date(row))
+            for column, expiry in expiries:
+                put(out, empty, column, expiry(row, report))
+            if empty:
+                out[insert_only] = empty
+            return out
+
+        return parse
+
+    def _expiry_of(self, p: RowParser, column: str) -> Callable[[Row, FileReport], date | None]:
         """An expiry date; a bad one is only ignored (the car lands), a far one only warned about."""
-        day: date | None = None
-        try:
-            day = p.date(row, column)
-        except RowError as exc:
-            self.ctx.say(report, row.line, exc.column, f"{exc.reason}（仅忽略此字段，车辆照常导入）", "warning",
-                         "date_ignored")
-        if column != "inspection_due" and expiry_too_far(day, self.options.today, self.rules):
-            self.ctx.say(report, row.line, p.header_of(column),
-                         f"到期日期 {day} 在 {self.rules.insurance.max_years_ahead} 年以后，"
-                         "可能录入有误（已保留）", "warning", "expiry_too_far")
-        return day
+        say, today, rules = self.ctx.say, self.options.today, self.rules
+        read = p.date_reader(column)
+        header = p.header_of(column)
+        checked = column != "inspection_due"
+        too_far: dict[date, bool] = {}  # expiry_too_far of each date met (the same today and rules)
+
+        def expiry(row: Row, report: FileReport) -> date | None:
+            day: date | None = None
+            try:
+                day = read(row)
+            except RowError as exc:
+                say(report, row.line, exc.column, f"{exc.reason}（仅忽略此字段，车辆照常导入）", "warning",
+                    "date_ignored")
+            if checked and day is not None:
+                far = too_far.get(day)
+                if far is None:
+                    far = too_far[day] = expiry_too_far(day, today, rules)
+                if far:
+                    say(report, row.line, header, f"到期日期 {day} 在 {rules.insurance.max_years_ahead} 年以后，"
+                        "可能录入有误（已保留）", "warning", "expiry_too_far")
+            return day
+
+        return expiry
 
     @staticmethod
     def natural_key(values: dict[str, Any]) -> str:

@@ -3,12 +3,13 @@ A car is named by VIN, or by a plate that only one car has."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.context import FileJob, ImportContext
-from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, not_found, row_vin
+from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, not_found
 from lifecycle_cli.ingest.kinds import vehicles
 from lifecycle_cli.ingest.parsing import RowParser, parse_plate, put
 from lifecycle_cli.ingest.report import FileReport
@@ -60,6 +61,8 @@ class Visits(Kind):
         self.advisors_given: dict[int, date] = {}
         # The kind of visit each distinct 维修类型 text names (the rules' [visit_kinds]).
         self._kinds_seen: dict[str, str] = {}
+        # The same by the cell's text as the file holds it (before tidying).
+        self._kinds_of_cells: dict[str, str] = {}
 
     def begin(self, job: FileJob) -> None:
         """A file without a kind-of-visit column: say what its new visits become."""
@@ -70,27 +73,58 @@ class Visits(Kind):
 
     def parse(self, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
         """A work-order row."""
-        if p.has("vin"):
-            out: dict[str, Any] = {"vin": row_vin(self.ctx, p, row, report, warn=False)}
-        else:
-            out = {"plate": p.value(row, "plate", parse_plate, required=True)}
-        empty: dict[str, Any] = {}
-        out["visit_date"] = p.date(row, "visit_date", required=True)
-        out["mileage_km"] = p.value(row, "mileage_km", V.parse_km, required=True)
-        if p.has("kind"):
-            text = p.value(row, "kind", V.parse_text)
-            kind = None if text is None else V.parse_visit_kind(text, self.rules.visit_kinds.order, self._kinds_seen)
-            put(out, empty, "kind", kind, "other")
-        elif self.options.visit_kind:
-            out["kind"] = self.options.visit_kind  # said by the user for the whole file
-        else:
-            empty["kind"] = "other"  # made up: a new visit gets it, a stored one keeps its kind
-        for column, parse in _OPTIONAL:
-            if p.has(column):
-                put(out, empty, column, p.value(row, column, parse))
-        if empty:
-            out[bulk.INSERT_ONLY] = empty
-        return out
+        return p.plan("visit", lambda: self._parse_of(p))(row, report)
+
+    def _parse_of(self, p: RowParser) -> Callable[[Row, FileReport], dict[str, Any]]:
+        """parse for the rows of one file: the columns it has and their readers, found once."""
+        # A work order names its car: its VIN's check digit is not checked here (the car's file says it).
+        read_vin = p.reader("vin", V.tidy_vin, required=True) if p.has("vin") else None
+        read_plate = p.reader("plate", parse_plate, required=True)
+        read_date = p.date_reader("visit_date", required=True)
+        read_km = p.reader("mileage_km", V.parse_km, required=True)
+        read_kind = p.reader("kind", self._kind_of_text) if p.has("kind") else None
+        given_kind = self.options.visit_kind
+        optional = [(column, p.reader(column, parse)) for column, parse in _OPTIONAL if p.has(column)]
+        insert_only = bulk.INSERT_ONLY
+
+        def parse(row: Row, report: FileReport) -> dict[str, Any]:
+            if read_vin is not None:
+                out: dict[str, Any] = {"vin": read_vin(row)}
+            else:
+                out = {"plate": read_plate(row)}
+            empty: dict[str, Any] = {}
+            out["visit_date"] = read_date(row)
+            out["mileage_km"] = read_km(row)
+            if read_kind is not None:
+                put(out, empty, "kind", read_kind(row), "other")
+            elif given_kind:
+                out["kind"] = given_kind  # said by the user for the whole file
+            else:
+                empty["kind"] = "other"  # made up: a new visit gets it, a stored one keeps its kind
+            for column, read in optional:
+                value = read(row)
+                if value is None:
+                    empty[column] = None
+                else:
+                    out[column] = value
+            if empty:
+                out[insert_only] = empty
+            return out
+
+        return parse
+
+    def _kind_of_text(self, value: object) -> str | None:
+        """The kind of visit a 维修类型 cell names; None for a blank cell. The answer for each cell text
+        met is remembered (a work-order file has a handful of distinct kinds in a million rows)."""
+        if type(value) is str:
+            known = self._kinds_of_cells.get(value)
+            if known is not None:
+                return known
+        text = V.parse_text(value)
+        kind = None if text is None else V.parse_visit_kind(text, self.rules.visit_kinds.order, self._kinds_seen)
+        if type(value) is str and kind is not None and len(self._kinds_of_cells) < 10_000:
+            self._kinds_of_cells[value] = kind
+        return kind
 
     @staticmethod
     def natural_key(values: dict[str, Any]) -> str:

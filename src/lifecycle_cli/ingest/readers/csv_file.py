@@ -185,7 +185,11 @@ class CsvLines(Lines):
     def row(self, record: Record) -> Row:
         """The record cut into cells, padded or cut to the header's width."""
         line, text, cells = record
-        return make_row(line, text.split(self.delimiter) if cells is None else cells, self.width, "")
+        if cells is None:
+            cells = text.split(self.delimiter)  # never wider than the header (see _records)
+            if len(cells) == self.width:
+                return Row(line=line, cells=cells, raw=cells)  # what make_row gives
+        return make_row(line, cells, self.width, "")
 
     def plain(self, record: Record) -> bool:
         """Whether the record has no fields beyond the header's width (a line not cut has none)."""

@@ -10,9 +10,9 @@ or raises :class:`BadValue` whose text is the reason in Chinese. One module per 
 from __future__ import annotations
 
 from lifecycle_cli.ingest.values.cells import BadValue
-from lifecycle_cli.ingest.values.dates import parse_date
+from lifecycle_cli.ingest.values.dates import known_date, parse_date
 from lifecycle_cli.ingest.values.idcard import IdFacts, parse_id_number
-from lifecycle_cli.ingest.values.ids import Phone, Vin, parse_phone, parse_vin, vin_check_digit
+from lifecycle_cli.ingest.values.ids import Phone, Vin, parse_phone, parse_vin, tidy_vin, vin_check_digit
 from lifecycle_cli.ingest.values.numbers import parse_amount, parse_km
 from lifecycle_cli.ingest.values.words import VISIT_KINDS, parse_bool, parse_text, parse_visit_kind
 
@@ -22,6 +22,7 @@ __all__ = [
     "IdFacts",
     "Phone",
     "Vin",
+    "known_date",
     "parse_amount",
     "parse_bool",
     "parse_date",
@@ -31,5 +32,6 @@ __all__ = [
     "parse_text",
     "parse_vin",
     "parse_visit_kind",
+    "tidy_vin",
     "vin_check_digit",
 ]

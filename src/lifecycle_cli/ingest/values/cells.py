@@ -19,7 +19,11 @@ _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
 
 def clean_str(text: str) -> str:
     """Strip whitespace (incl. NBSP / full-width space) and zero-width characters."""
-    return text.strip().strip(_INVISIBLE).strip()
+    text = text.strip()
+    # The zero-width characters are not printable: a printable text has none, the rest changes nothing.
+    if text.isprintable():
+        return text
+    return text.strip(_INVISIBLE).strip()
 
 
 def nfkc(text: str) -> str:

@@ -8,7 +8,7 @@ import re
 
 from lifecycle_cli.ingest.values.cells import BadValue, brief, display, is_blank, nfkc
 
-__all__ = ["parse_date"]
+__all__ = ["known_date", "parse_date"]
 
 _EXCEL_EPOCH = datetime.date(1899, 12, 30)
 _EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
@@ -22,6 +22,11 @@ _DATE_CN_RE = re.compile(
 )
 _DATE_COMPACT_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})" + _TIME + r"$")
 _SERIAL_RE = re.compile(r"^\d{5}(?:\.\d+)?$")
+# The canonical dates met so far ("2024-03-05" -> the date): a file's dates repeat a lot, and there
+# are at most 73,049 of them (one per day of 1900–2099), so the cache needs no bound.
+_ISO_DAYS: dict[str, datetime.date] = {}
+# What parse_date gave for a canonical date text it met before, else None (the row readers ask it first).
+known_date = _ISO_DAYS.get
 
 
 def _ambiguous(text: str) -> BadValue:
@@ -73,14 +78,19 @@ def _ymd(y: str, m: str, d: str, h: str | None, mi: str | None, s: str | None, s
 def parse_date(value: object, date_format: str | None = None) -> datetime.date | None:
     """Parse a year-first date, an Excel date cell or an Excel serial number; blank → None."""
     # Fast path for the canonical form (YYYY-MM-DD): the same answer as the full parser below.
-    if type(value) is str and date_format is None and len(value) == 10 and value[4] == "-" == value[7]:
-        try:
-            day = datetime.date.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            if _MIN_YEAR <= day.year <= _MAX_YEAR:
-                return day
+    if type(value) is str and date_format is None:
+        known = _ISO_DAYS.get(value)
+        if known is not None:
+            return known
+        if len(value) == 10 and value[4] == "-" == value[7]:
+            try:
+                day = datetime.date.fromisoformat(value)
+            except ValueError:
+                pass
+            else:
+                if _MIN_YEAR <= day.year <= _MAX_YEAR:
+                    _ISO_DAYS[value] = day
+                    return day
     if is_blank(value):
         return None
     if isinstance(value, datetime.datetime):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from lifecycle_cli.ingest.values.cells import BadValue, display, is_blank, nfkc
 
-__all__ = ["Phone", "Vin", "parse_phone", "parse_vin", "vin_check_digit"]
+__all__ = ["Phone", "Vin", "parse_phone", "parse_vin", "tidy_vin", "vin_check_digit"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,9 @@ _VIN_TRANSLIT = {
     **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
 }
 _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+# Per position: character -> its value times the position's weight (one lookup per character).
+_VIN_WEIGHED = tuple({char: value * weight for char, value in _VIN_TRANSLIT.items()} for weight in _VIN_WEIGHTS)
+_CHECK_CHARS = "0123456789X"  # the check digit of each remainder mod 11
 _VIN_PLACEHOLDER_WORDS = {
     "无",
     "暂无",
@@ -130,9 +133,7 @@ def vin_check_digit(vin: str) -> str:
     """The ISO 3779 / North American check digit ('0'-'9' or 'X') of a 17-character VIN."""
     if len(vin) != 17:
         raise ValueError(f"a VIN has 17 characters, not {len(vin)}")
-    total = sum(map(operator.mul, map(_VIN_TRANSLIT.__getitem__, vin.upper()), _VIN_WEIGHTS))
-    remainder = total % 11
-    return "X" if remainder == 10 else str(remainder)
+    return _CHECK_CHARS[sum(map(operator.getitem, _VIN_WEIGHED, vin.upper())) % 11]
 
 
 def _looks_like_date(text: str) -> bool:
@@ -153,10 +154,21 @@ _CLEAN_VIN_RE = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 
 def parse_vin(value: object) -> Vin | None:
     """Tidy and validate a VIN; refuse obvious garbage, warn on a bad check digit; blank → None."""
-    # Fast path: 17 clean characters, not all digits (the full checks below reach the same answer).
-    if type(value) is str and _CLEAN_VIN_RE.fullmatch(value) and not value.isdigit() and len(set(value)) > 1:
-        expected = vin_check_digit(value)
-        return Vin(value=value, warning=None if value[8] == expected else f"车架号校验位不符（第9位应为 {expected}）")
+    vin = tidy_vin(value)
+    if vin is None:
+        return None
+    expected = vin_check_digit(vin)
+    return Vin(value=vin, warning=None if vin[8] == expected else f"车架号校验位不符（第9位应为 {expected}）")
+
+
+def tidy_vin(value: object) -> str | None:
+    """The tidied VIN of parse_vin without its check digit (for a file that only names a car: a work
+    order says nothing about the VIN's check digit); the same BadValue for garbage; blank → None."""
+    # Fast path: 17 clean characters (upper case, no I/O/Q), not all digits and not one character
+    # repeated; the full checks below reach the same answer for them.
+    if type(value) is str and _CLEAN_VIN_RE.fullmatch(value) and not value.isdigit() \
+            and value.count(value[0]) != 17:
+        return value
     if is_blank(value):
         return None
     shown = display(value)
@@ -178,6 +190,4 @@ def parse_vin(value: object) -> Vin | None:
         raise BadValue(f'车架号应为17位，实为{len(vin)}位 "{shown}"')
     if set(vin) & set("IOQ"):
         raise BadValue(f'车架号不能含字母 I、O、Q（O 可能是数字 0 的误输入）"{shown}"')
-    expected = vin_check_digit(vin)
-    warning = None if vin[8] == expected else f"车架号校验位不符（第9位应为 {expected}）"
-    return Vin(value=vin, warning=warning)
+    return vin

@@ -53,11 +53,15 @@ def parse_km(value: object) -> int | None:
 
 
 _MAX_AMOUNT = 1e10  # 元; a work order's amount beyond this is a typo or garbage
+# Up to 10 ASCII digits and a decimal part: always below _MAX_AMOUNT, float() reads it as the general path does.
+_PLAIN_AMOUNT_RE = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,20})?")
 _AMOUNT_RE = re.compile(r"^(?:¥|\$|rmb|cny|人民币)?(?P<num>[-+]?(?:\d+(?:\.\d*)?|\.\d+))(?:元|rmb|cny)?$")
 
 
 def parse_amount(value: object) -> float | None:
     """Parse a money amount in 元 ('1,234.50', '￥1,234.50', '1234元'); blank → None."""
+    if type(value) is str and _PLAIN_AMOUNT_RE.fullmatch(value):
+        return float(value)  # fast path: plain ASCII digits, under the limit (what the general path gives)
     if is_blank(value):
         return None
     shown = display(value)

@@ -11,10 +11,16 @@ __all__ = ["VISIT_KINDS", "parse_bool", "parse_text", "parse_visit_kind"]
 
 _TRUE_WORDS = {"是", "y", "yes", "1", "1.0", "true", "t", "对", "√", "✓"}
 _FALSE_WORDS = {"否", "n", "no", "0", "0.0", "false", "f", "错", "×", "✗"}
+# The words as they are listed (clean, lower case, NFKC-stable): what the general path makes of them.
+_WORDS = {**dict.fromkeys(_TRUE_WORDS, True), **dict.fromkeys(_FALSE_WORDS, False)}
 
 
 def parse_bool(value: object) -> bool | None:
     """Parse 是/否, Y/N, yes/no, 1/0, true/false, 对/错; blank → None."""
+    if type(value) is str:
+        known = _WORDS.get(value)  # fast path: one of the words exactly as listed
+        if known is not None:
+            return known
     if is_blank(value):
         return None
     if isinstance(value, bool):
