@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lifecycle_cli.core.calendar import HolidayCalendar
+from lifecycle_cli.core.calendar import HolidayCalendar, next_list_day
 from lifecycle_cli.core.calllist import (
     CustomerLine,
     ListedTask,
@@ -20,7 +20,7 @@ from lifecycle_cli.core.calllist import (
     first_list_day,
     merge_lines,
 )
-from lifecycle_cli.core.capacity import DayLevel, Desk, OwnerKey, Person, level_day, level_days, next_list_day
+from lifecycle_cli.core.capacity import DayLevel, Desk, OwnerKey, Person, level_day, level_days
 from lifecycle_cli.core.rules import Rules, load_rules
 
 RULES = load_rules()
@@ -263,3 +263,23 @@ def test_level_days_equals_the_reference_on_random_desks() -> None:
             assert new.lapsed == old.lapsed, (seed, new.day)
             assert list(new.owners.items()) == list(old.owners.items()), (seed, new.day)
             assert new.deferred == old.deferred, (seed, new.day)
+
+
+def test_a_forecast_of_counts_only_counts_what_the_whole_levelling_counts() -> None:
+    # level_days(counts_only=True), the report's forecast: the later days keep their owners (every count,
+    # in the same order) and nothing else; the first day is whole.
+    for seed in range(400):
+        tasks, start, end, desk, following, options = random_case(seed)
+        whole = level_days(tasks, start, end, RULES, desk, following, **options)
+        counted = level_days(tasks, start, end, RULES, desk, following, counts_only=True, **options)
+        assert [lv.day for lv in counted] == [lv.day for lv in whole], seed
+        for new, old in zip(counted, whole, strict=True):
+            assert list(new.owners.items()) == list(old.owners.items()), (seed, new.day)
+        if counted:
+            first, first_whole = counted[0], whole[0]
+            assert (first.lines, first.listed, first.lapsed, first.deferred) == (
+                first_whole.lines, first_whole.listed, first_whole.lapsed, first_whole.deferred), seed
+        for later in counted[1:]:
+            assert later.lines == later.listed == later.lapsed == [], (seed, later.day)
+            with pytest.raises(RuntimeError, match="counts only"):
+                _ = later.deferred

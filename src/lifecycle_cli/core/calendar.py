@@ -6,6 +6,7 @@ calendar comes from the `chinese-calendar` package, festival dates from `lunarda
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -131,3 +132,13 @@ def greeting_date(festival: Festival, year: int, calendar: HolidayCalendar) -> d
         day = calendar.holiday_start(festival_date(festival, year)) - timedelta(days=1)
         calendar._greetings[key] = day
     return day
+
+
+def next_list_day(is_holiday: Callable[[date], bool]) -> Callable[[date], date]:
+    """The next working day after a day (statutory holidays skipped), from a holiday test."""
+    def following(day: date) -> date:
+        day += timedelta(days=1)
+        while is_holiday(day):
+            day += timedelta(days=1)
+        return day
+    return following

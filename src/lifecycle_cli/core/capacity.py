@@ -173,24 +173,16 @@ def _defer(phone: tuple[ListedTask, ...], following: date, level: DayLevel, owne
             level.deferred.append(deferred_copy(task, following, task.deferred_days + 1))
 
 
-def next_list_day(is_holiday: Callable[[date], bool]) -> Callable[[date], date]:
-    """The next working day after a day (statutory holidays skipped), from a holiday test."""
-    def following(day: date) -> date:
-        day += timedelta(days=1)
-        while is_holiday(day):
-            day += timedelta(days=1)
-        return day
-    return following
-
-
 def level_days(tasks: Iterable[OpenTask], start: date, end: date, rules: Rules, desk: Desk,
                next_day: Callable[[date], date], *, used: Mapping[OwnerKey, int] | None = None,
-               levelled: Callable[[CustomerLine], bool] | None = None) -> list[DayLevel]:
+               levelled: Callable[[CustomerLine], bool] | None = None, counts_only: bool = False) -> list[DayLevel]:
     """Level the days [start, end] in turn, each day's deferred tasks carried to their next list day
     (and merged there with that day's lines). `used` / `levelled` apply to the first day only (it was
     levelled and stored before). The first levelled day is level_day's; the later ones take the lines
     deferred to them from per-owner heaps (core/backlog.py) and cost what they list, not the backlog:
-    O((tasks + lines) log) over the range. Their `deferred` copies are built when read."""
+    O((tasks + lines) log) over the range. Their `deferred` copies are built when read. `counts_only`:
+    the later days keep only their owners' counts (a forecast's workload), not their lines, listed,
+    lapsed or deferred tasks; the first day is whole either way."""
     new_tasks: dict[date, dict[int, list[OpenTask]]] = defaultdict(lambda: defaultdict(list))
     for task in tasks:
         day = first_list_day(task, start, end)
@@ -207,21 +199,25 @@ def level_days(tasks: Iterable[OpenTask], start: date, end: date, rules: Rules, 
         if new or cohort.lines:
             following = next_day(day)
             if levels:
-                level, record = _DayWork(day, following, desk, cohort, rank).run(new, rules)
+                level, record = _DayWork(day, following, desk, cohort, rank, not counts_only).run(new, rules)
             else:
                 first = day == start
                 level = level_day(merge_lines(_listed(day, new), rules, rank), day, desk, next_day,
                                   used=used if first else None, levelled=levelled if first else None)
                 record = _first_record(level, cohort, following)
-            index = log.log(record)
+            index = None if record is None else log.log(record)  # None: counts only, the owners' alone
             if levels:
-                level.later = partial(log.copies, index)
+                level.later = _not_kept if index is None else partial(log.copies, index)
             levels.append(level)
-            cohort.sources, cohort.gone = [index], set()
+            cohort.sources, cohort.gone = [] if index is None else [index], set()
             if cohort.lines and following <= end:
                 waiting[following] = waiting[following].merge(cohort) if following in waiting else cohort
         day += timedelta(days=1)
     return levels
+
+
+def _not_kept() -> list[OpenTask]:
+    raise RuntimeError("level_days(counts_only=True) keeps a later day's counts only, not its deferred tasks")
 
 
 def _listed(day: date, new: Mapping[int, list[OpenTask]]) -> dict[tuple[date, int], list[ListedTask]]:
@@ -248,8 +244,10 @@ class _DayWork:
     waiting lines are deferred as one count. Where a person of a role is away, the role's lines are
     met in the list's order (stand-ins go by the lines so far) until every one there is full."""
 
-    def __init__(self, day: date, following: date, desk: Desk, cohort: Cohort, rank: Callable[[str], int]):
+    def __init__(self, day: date, following: date, desk: Desk, cohort: Cohort, rank: Callable[[str], int],
+                 whole: bool = True):
         self.day, self.following, self.desk, self.cohort, self.rank = day, following, desk, cohort, rank
+        self.whole = whole  # False: only the owners' counts are kept (level_days(counts_only=True))
         self.level = DayLevel(day)
         self.counts: dict[OwnerKey, int] = {}
         self.firsts: dict[OwnerKey, Order] = {}  # an owner's first line: owners in the order level_day meets them
@@ -259,13 +257,13 @@ class _DayWork:
         self.moved: dict[OwnerKey, OwnerKey] = {}  # whose day a waiting owner's deferred lines count on
         self.sms: dict[int, tuple[OpenTask, ...]] = {}
 
-    def run(self, new: Mapping[int, list[OpenTask]], rules: Rules) -> tuple[DayLevel, DayRecord]:
+    def run(self, new: Mapping[int, list[OpenTask]], rules: Rules) -> tuple[DayLevel, DayRecord | None]:
         by_key: dict[OwnerKey, list[Entry]] = defaultdict(list)
         for line in self._new_lines(new, rules):
             tasks = line.tasks
             if tasks[0].task.channel != SMS if len(tasks) == 1 else any(t.task.channel != SMS for t in tasks):
                 by_key[(line.store, line.owner)].append((self._order(line), line))
-            else:
+            elif self.whole:
                 self.out.append((self._order(line), line, False))
         roles = self._roles_with_stand_ins()
         keys = set(by_key) | {key for key, n in self.cohort.counts.items() if n}
@@ -285,6 +283,9 @@ class _DayWork:
         self.cohort.shift += 1
         for customer, pending in self.added:
             self.cohort.add(customer, pending)
+        if not self.whole:
+            self.level.owners = dict(sorted(self.level.owners.items(), key=lambda item: self.firsts[item[0]]))
+            return self.level, None
         return self._result()
 
     def _new_lines(self, new: Mapping[int, list[OpenTask]], rules: Rules) -> list[CustomerLine]:
@@ -380,6 +381,13 @@ class _DayWork:
 
     def _list(self, key: OwnerKey, order: Order, line: CustomerLine | None, waiting: Waiting | None,
               stand_in: str | None) -> None:
+        if not self.whole:  # counted, and out of the cohort; no line made
+            if line is None:
+                assert waiting is not None
+                self.cohort.take(waiting.customer)
+            self.counts[key] = self.counts.get(key, 0) + 1
+            self.level.owners[key].listed += 1
+            return
         if line is None:
             assert waiting is not None
             line = self.cohort.listed(waiting, self.day)
@@ -406,7 +414,7 @@ class _DayWork:
                 kept.append((task, 1))
         if kept:
             self.added.append((line.customer_key, kept))
-        if has_sms:
+        if has_sms and self.whole:
             sms = tuple(t for t in line.tasks if t.task.channel == SMS)
             self.out.append((order, CustomerLine(day=self.day, customer_key=line.customer_key, tasks=sms), False))
             self.sms[line.customer_key] = tuple(t.task for t in sms)

@@ -175,7 +175,8 @@ def workload_days(conn: Connection, rules: Rules, today: date, options: ReportOp
     levels: list[DayLevel] = []
     if start <= end:  # levelled first: today's lines new since its first list are stored before they are read
         tasks = open_task_records(conn, start, end, store=store)
-        levels = level_window(conn, rules, tasks, start, end, today=today, calendar=calendar, store=store)
+        levels = level_window(conn, rules, tasks, start, end, today=today, calendar=calendar, store=store,
+                              counts_only=True)  # the days ahead give their owners' counts only
     rows = workload_rows(conn, options.first, min(day, today), store)
     if start <= end and start == today and day < today:  # a look back: today as stored
         rows += workload_rows(conn, today, today, store)

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
-from lifecycle_cli.core.calendar import HolidayCalendar
+from lifecycle_cli.core.calendar import HolidayCalendar, next_list_day
 from lifecycle_cli.core.calllist import CustomerLine, OpenTask
-from lifecycle_cli.core.capacity import SMS, DayLevel, Desk, OwnerKey, Person, level_days, next_list_day
+from lifecycle_cli.core.capacity import SMS, DayLevel, Desk, OwnerKey, Person, level_days
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.store.bulk import chunks
 from lifecycle_cli.store.tables import STAFF, TASKS, WORKLOADS
@@ -55,9 +55,11 @@ def levelled_lines(conn: Connection, rules: Rules, tasks: Iterable[OpenTask], st
 
 
 def level_window(conn: Connection, rules: Rules, tasks: Iterable[OpenTask], start: date, end: date, *,
-                 today: date, calendar: HolidayCalendar, store: str | None = None) -> list[DayLevel]:
+                 today: date, calendar: HolidayCalendar, store: str | None = None,
+                 counts_only: bool = False) -> list[DayLevel]:
     """Level the days [start, end] (core/capacity.level_days); today's levelling, when `start` is today,
-    is stored the first time and kept after."""
+    is stored the first time and kept after. `counts_only`: the days after the first keep their owners'
+    counts only (the report's forecast)."""
     desk = load_desk(conn, rules, store)
     following = next_list_day(calendar.is_statutory_holiday)
     stored = start == today
@@ -68,7 +70,8 @@ def level_window(conn: Connection, rules: Rules, tasks: Iterable[OpenTask], star
         return line.store in done_stores and any(
             t.task.list_from == today for t in line.tasks if t.task.channel != SMS)
 
-    levels = level_days(tasks, start, end, rules, desk, following, used=used, levelled=levelled)
+    levels = level_days(tasks, start, end, rules, desk, following, used=used, levelled=levelled,
+                        counts_only=counts_only)
     if stored and levels and levels[0].day == today:
         save_level(conn, levels[0])
     return levels
