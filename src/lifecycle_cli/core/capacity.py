@@ -283,9 +283,6 @@ class _DayWork:
         self.cohort.shift += 1
         for customer, pending in self.added:
             self.cohort.add(customer, pending)
-        if not self.whole:
-            self.level.owners = dict(sorted(self.level.owners.items(), key=lambda item: self.firsts[item[0]]))
-            return self.level, None
         return self._result()
 
     def _new_lines(self, new: Mapping[int, list[OpenTask]], rules: Rules) -> list[CustomerLine]:
@@ -427,15 +424,17 @@ class _DayWork:
             self._owner(key, first.order, first.tasks[0].role).deferred += count
             self.moved[waiting_key] = key
 
-    def _result(self) -> tuple[DayLevel, DayRecord]:
+    def _result(self) -> tuple[DayLevel, DayRecord | None]:
         level = self.level
+        level.owners = dict(sorted(level.owners.items(), key=lambda item: self.firsts[item[0]]))
+        if not self.whole:  # counts only: the owners are all the day keeps
+            return level, None
         self.out.sort(key=lambda e: e[0])
         level.lines = [line for _, line, _ in self.out]
         level.listed = [t.task for _, line, counted in self.out if counted for t in line.tasks
                         if t.task.channel != SMS]
         self.lapsed.sort(key=lambda e: (e[0], e[1]))
         level.lapsed = [task for _, _, task in self.lapsed]
-        level.owners = dict(sorted(level.owners.items(), key=lambda item: self.firsts[item[0]]))
         added = [p for _, pending in self.added for p in pending]
         return level, DayRecord(list(self.cohort.sources), self.cohort.gone, added, self.following,
                                 level.lapsed, self.sms)

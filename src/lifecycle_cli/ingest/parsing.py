@@ -4,7 +4,7 @@ or missing required value raises `RowError` naming the column as the file heads 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
@@ -12,7 +12,7 @@ from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.table import HeaderMap, Row, Table
 from lifecycle_cli.ingest.values.cells import clean_str
 
-__all__ = ["Parser", "RowError", "RowParser", "parse_plate", "put"]
+__all__ = ["Parser", "RowError", "RowParser", "parse_plate", "put", "put_read"]
 
 Parser = Callable[[object], Any]
 _T = TypeVar("_T")
@@ -89,26 +89,7 @@ class RowParser:
             return _text_reader(index, header if required else None)
         if parse is V.parse_date:
             return _date_reader(index, header, required)
-        try:
-            blank_none = parse("") is None
-        except V.BadValue:
-            blank_none = False
-
-        def read(row: Row) -> Any:
-            cells = row.cells
-            cell = cells[index] if 0 <= index < len(cells) else None
-            if blank_none and cell == "":
-                result = None
-            else:
-                try:
-                    result = parse(cell)
-                except V.BadValue as exc:
-                    raise RowError(header, str(exc)) from None
-            if result is None and required:
-                raise RowError(header, "必填项为空")
-            return result
-
-        return read
+        return _general_reader(index, header, parse, required)
 
     def date_reader(self, column: str, *, required: bool = False) -> Callable[[Row], _Day | None]:
         """`date(row, column, required=)` bound once per file."""
@@ -141,9 +122,34 @@ def _text_reader(index: int, required: str | None) -> Callable[[Row], str | None
     return read
 
 
+def _general_reader(index: int, header: str, parse: Parser, required: bool) -> Callable[[Row], Any]:
+    """RowParser.reader's reader for any pure cell parser (an empty text cell: what it gave for "")."""
+    try:
+        blank_none = parse("") is None
+    except V.BadValue:
+        blank_none = False
+
+    def read(row: Row) -> Any:
+        cells = row.cells
+        cell = cells[index] if 0 <= index < len(cells) else None
+        if blank_none and cell == "":
+            result = None
+        else:
+            try:
+                result = parse(cell)
+            except V.BadValue as exc:
+                raise RowError(header, str(exc)) from None
+        if result is None and required:
+            raise RowError(header, "必填项为空")
+        return result
+
+    return read
+
+
 def _date_reader(index: int, header: str, required: bool) -> Callable[[Row], date | None]:
-    """The reader of a date column without --date-format: a canonical date met before is looked up."""
-    parse_date, known_date = V.parse_date, V.known_date
+    """The reader of a date column without --date-format: a canonical date met before is looked up,
+    any other cell goes to the general reader."""
+    known_date, general = V.known_date, _general_reader(index, header, V.parse_date, required)
 
     def read(row: Row) -> date | None:
         cells = row.cells
@@ -152,15 +158,21 @@ def _date_reader(index: int, header: str, required: bool) -> Callable[[Row], dat
             day = known_date(cell)
             if day is not None:
                 return day
-        try:
-            result: date | None = parse_date(cell)
-        except V.BadValue as exc:
-            raise RowError(header, str(exc)) from None
-        if result is None and required:
-            raise RowError(header, "必填项为空")
+        result: date | None = general(row)
         return result
 
     return read
+
+
+def put_read(out: dict[str, Any], empty: dict[str, Any], row: Row,
+             readers: Iterable[tuple[str, Callable[[Row], Any]]]) -> None:
+    """`put` of each (column, reader)'s cell of the row, the default None (one call per row, not per cell)."""
+    for column, read in readers:
+        value = read(row)
+        if value is None:
+            empty[column] = None
+        else:
+            out[column] = value
 
 
 def put(out: dict[str, Any], empty: dict[str, Any], column: str, value: Any, default: Any = None) -> None:

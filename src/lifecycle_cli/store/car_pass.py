@@ -21,6 +21,7 @@ from sqlalchemy.sql.expression import FromClause
 from lifecycle_cli.core.facts import ACTIVE, INACTIVE_STATUSES
 from lifecycle_cli.core.kpi import age_thresholds
 from lifecycle_cli.core.rules import Rules
+from lifecycle_cli.store.keyed import sqlite_cursor
 
 
 @dataclass(frozen=True)
@@ -138,11 +139,7 @@ def _counted_here(conn: Connection, keys: tuple[ColumnElement[Any], ...], condit
     keys and one integer of the conditions it meets (bit i: condition i), and a Counter of those few
     thousand distinct rows does the grouping (~1.5 s less, measured)."""
     flags = reduce(operator.add, [case((c, 1 << i), else_=0) for i, c in enumerate(conditions)])
-    compiled = select(*keys, flags).where(*where).compile(dialect=conn.dialect)
-    params = compiled.construct_params()
-    values = [v.isoformat() if isinstance(v, date) else v for v in (params[name] for name in compiled.positiontup or ())]
-    cursor = conn.connection.driver_connection.execute(str(compiled), values)  # type: ignore[union-attr]
-    seen: Counter[tuple[Any, ...]] = Counter(cursor)
+    seen: Counter[tuple[Any, ...]] = Counter(sqlite_cursor(conn, select(*keys, flags).where(*where)))
     by_group: Counter[tuple[Any, ...]] = Counter()
     totals = [0] * len(conditions)
     for (*group, bits), n in seen.items():

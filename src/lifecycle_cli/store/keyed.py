@@ -8,7 +8,7 @@ from datetime import date
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Table, any_, bindparam, select
+from sqlalchemy import Boolean, Date, Select, Table, any_, bindparam, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -37,6 +37,15 @@ def driver(conn: Connection) -> Any:
     the bulk paths hand it whole batches (SQLite executemany, PostgreSQL COPY) and read plain
     tuples back, skipping SQLAlchemy's per-call and per-row handling, a tenth of a 1M import."""
     return conn.connection.driver_connection
+
+
+def sqlite_cursor(conn: Connection, query: Select[Any]) -> Any:
+    """A Core query run on SQLite's DB-API cursor (rows as plain tuples, no per-row result processing;
+    date parameters passed as the ISO text SQLAlchemy's Date stores). The caller converts what it reads."""
+    compiled = query.compile(dialect=conn.dialect)
+    params = compiled.construct_params()
+    values = [v.isoformat() if isinstance(v, date) else v for v in (params[name] for name in compiled.positiontup or ())]
+    return driver(conn).execute(str(compiled), values)
 
 
 def _sqlite_date(value: Any) -> Any:

@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from lifecycle_cli.core.calllist import OpenTask
 from lifecycle_cli.store.bulk import chunks, in_keys
+from lifecycle_cli.store.keyed import sqlite_cursor
 from lifecycle_cli.store.tables import CUSTOMERS, TASKS, VEHICLES, VISITS
 
 # An invitation that follows a maintenance: its event key starts with this and the visit's date.
@@ -77,10 +78,7 @@ def open_task_records(conn: Connection, start: date, end: date, *, store: str | 
 def _sqlite_open_tasks(conn: Connection, query: Select[Any]) -> list[OpenTask]:
     """open_task_records' query on SQLite through the DB-API cursor: its dates (stored as ISO text) made
     here as SQLAlchemy's Date would, without its per-row result processing (a quarter of the read at 1M)."""
-    compiled = query.compile(dialect=conn.dialect)
-    params = compiled.construct_params()
-    values = [v.isoformat() if isinstance(v, date) else v for v in (params[name] for name in compiled.positiontup or ())]
-    cursor = conn.connection.driver_connection.execute(str(compiled), values)  # type: ignore[union-attr]
+    cursor = sqlite_cursor(conn, query)
     day = date.fromisoformat
     return [OpenTask(task_id, customer, code, day(rule), day(due), day(window_end), attempts,
                      day(last_attempt) if last_attempt is not None else None, owner, role, channel, store,

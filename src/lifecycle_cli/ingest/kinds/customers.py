@@ -8,7 +8,7 @@ from typing import Any
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.context import FileJob
 from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind
-from lifecycle_cli.ingest.parsing import RowError, RowParser, put
+from lifecycle_cli.ingest.parsing import RowError, RowParser, put, put_read
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
 from lifecycle_cli.store import bulk
@@ -77,12 +77,7 @@ def customer_parse(kind: Kind, p: RowParser) -> CustomerParse:
         elif read_phone is not None:
             empty["phone"] = None
             empty["phone_valid"] = True
-        for column, read in texts:
-            value = read(row)
-            if value is None:
-                empty[column] = None
-            else:
-                out[column] = value
+        put_read(out, empty, row, texts)
         if read_birthday is not None:
             put(out, empty, "birthday", read_birthday(row))
         for flag, imported, read in flags:

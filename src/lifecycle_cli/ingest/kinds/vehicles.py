@@ -12,7 +12,7 @@ from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.context import FileJob
 from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, not_found
 from lifecycle_cli.ingest.kinds import customers
-from lifecycle_cli.ingest.parsing import RowError, RowParser, parse_plate, put
+from lifecycle_cli.ingest.parsing import RowError, RowParser, parse_plate, put, put_read
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
 from lifecycle_cli.store import bulk
@@ -109,12 +109,7 @@ class Vehicles(Kind):
             out["delivery_date"] = read_delivery(row)
             if read_plate is not None:
                 put(out, empty, "plate", read_plate(row))
-            for column, read in texts:
-                value = read(row)
-                if value is None:
-                    empty[column] = None
-                else:
-                    out[column] = value
+            put_read(out, empty, row, texts)
             if read_km is not None:
                 put(out, empty, "mileage_km", read_km(row))
             if read_km_date is not None:

@@ -11,7 +11,7 @@ from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.context import FileJob, ImportContext
 from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, not_found
 from lifecycle_cli.ingest.kinds import vehicles
-from lifecycle_cli.ingest.parsing import RowParser, parse_plate, put
+from lifecycle_cli.ingest.parsing import RowParser, parse_plate, put, put_read
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
 from lifecycle_cli.store import bulk
@@ -101,12 +101,7 @@ class Visits(Kind):
                 out["kind"] = given_kind  # said by the user for the whole file
             else:
                 empty["kind"] = "other"  # made up: a new visit gets it, a stored one keeps its kind
-            for column, read in optional:
-                value = read(row)
-                if value is None:
-                    empty[column] = None
-                else:
-                    out[column] = value
+            put_read(out, empty, row, optional)
             if empty:
                 out[insert_only] = empty
             return out
