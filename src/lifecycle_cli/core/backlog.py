@@ -67,29 +67,32 @@ class Cohort:
     sources: list[int] = field(default_factory=list)  # the levelled days (indices) whose deferrals these are
     gone: set[int] = field(default_factory=set)  # task ids that left since the day's deferral was logged
 
-    def add(self, customer: int, pending: Iterable[Pending]) -> None:
+    def add(self, customer: int, pending: list[Pending]) -> None:
         """Put a customer's tasks (with their deferrals) in; merged with their waiting line if any."""
-        merged = self.take(customer, log=False) if customer in self.lines else None
-        shift, windows = self.shift, self.windows
-        pending = list(pending)
-        if merged is None and len(pending) == 1:  # most lines: one task, nothing waiting
+        lines, shift = self.lines, self.shift
+        if len(pending) == 1 and customer not in lines:  # most lines: one task, nothing waiting
             top, k = pending[0]
             line = Waiting(customer, (top,), (k - shift,), (top.store or "", top.owner),
                            (self.rank(top.code), top.due_date, top.due_date, top.task_id))
-            heapq.heappush(windows, (top.window_end, top.task_id, customer))
+            heapq.heappush(self.windows, (top.window_end, top.task_id, customer))
         else:
-            merged = [*(merged or ()), *pending]
+            merged = [*(self.take(customer, log=False) or ()), *pending]
             if len(merged) > 1:
                 merged.sort(key=lambda p: task_key(p[0], self.rank))
             top = merged[0][0]
             line = Waiting(customer, tuple([t for t, _ in merged]), tuple([k - shift for _, k in merged]),
                            (top.store or "", top.owner),
                            (self.rank(top.code), min([t.due_date for t, _ in merged]), top.due_date, top.task_id))
+            windows = self.windows
             for task, _ in merged:
                 heapq.heappush(windows, (task.window_end, task.task_id, customer))
-        self.lines[customer] = line
-        heapq.heappush(self.heaps.setdefault(line.key, []), (line.order, customer))
-        self.counts[line.key] = self.counts.get(line.key, 0) + 1
+        lines[customer] = line
+        key, heaps = line.key, self.heaps
+        heap = heaps.get(key)
+        if heap is None:
+            heap = heaps[key] = []
+        heapq.heappush(heap, (line.order, customer))
+        self.counts[key] = self.counts.get(key, 0) + 1
 
     def take(self, customer: int, *, log: bool = True) -> list[Pending] | None:
         """Take a customer's waiting line out (its tasks with their deferrals); None when none waits."""
