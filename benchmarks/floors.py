@@ -1,4 +1,4 @@
-"""Two reference floors for `lifecycle import`, measured on the same files as the benchmark.
+"""Three reference floors for `lifecycle import`, measured on the same files as the benchmark.
 
 The issue compares the import with the sqlite3 shell's `.import`, a C program. These floors
 say how much of that gap any Python import has before it does any of the import's work, so
@@ -16,6 +16,12 @@ a missed ratio can be read (and a target set) against what the language allows:
         the state to be computed at import time by the rules core, so this is a floor of
         every import that does so in Python.
 
+    python benchmarks/floors.py checks customers.csv vehicles.csv visits.csv
+        csv.reader and the least check of every cell any import must make (data-formats.md):
+        dates by date.fromisoformat, numbers by int / Decimal, VINs and mobile numbers by one
+        precompiled regular expression, the rest stripped; each row made a tuple of its values.
+        No database, no messages, no keys: the cheapest reading of the values in Python.
+
 Each prints one JSON line (rows, seconds of the measured part). `run.py` runs them as
 steps of their own (fresh process, peak memory) next to the `.import` floor.
 """
@@ -25,12 +31,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sqlite3
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 BATCH = 10_000
@@ -63,6 +71,62 @@ def load(db: Path, files: Sequence[Path]) -> dict[str, object]:
     conn.execute("COMMIT")
     conn.close()
     return {"floor": "python_load", "rows": rows, "seconds": round(time.perf_counter() - started, 3)}
+
+
+# The least check of a column by its header name (the canonical export's); a column not named here is text.
+_VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+
+
+def _checked_date(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _checked_int(text: str) -> int | None:
+    return int(text) if text else None
+
+
+def _checked_amount(text: str) -> Decimal | None:
+    return Decimal(text) if text else None
+
+
+def _checked_vin(text: str) -> str:
+    if _VIN.fullmatch(text) is None:
+        raise ValueError(text)
+    return text
+
+
+def _checked_mobile(text: str) -> str | None:
+    if text and _MOBILE.fullmatch(text) is None:
+        raise ValueError(text)
+    return text or None
+
+
+def _checked_text(text: str) -> str | None:
+    return text.strip() or None
+
+
+CHECKS: dict[str, Callable[[str], object]] = {
+    "birthday": _checked_date, "delivery_date": _checked_date, "mileage_date": _checked_date,
+    "visit_date": _checked_date, "commercial_insurance_expiry": _checked_date,
+    "compulsory_insurance_expiry": _checked_date, "inspection_due": _checked_date,
+    "mileage_km": _checked_int, "do_not_contact": _checked_int, "amount": _checked_amount,
+    "vin": _checked_vin, "phone": _checked_mobile,
+}
+
+
+def checks(files: Sequence[Path]) -> dict[str, object]:
+    """Check every cell of each CSV by its column (CHECKS, else text); return rows and seconds."""
+    started = time.perf_counter()
+    rows = 0
+    for path in files:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh)
+            parsers = [CHECKS.get(name, _checked_text) for name in next(reader)]
+            for record in reader:
+                _ = tuple([parse(cell) for parse, cell in zip(parsers, record, strict=True)])
+                rows += 1
+    return {"floor": "value_checks", "rows": rows, "seconds": round(time.perf_counter() - started, 3)}
 
 
 def _day(text: str) -> date | None:
@@ -119,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_load = sub.add_parser("load", help="csv.reader -> executemany of the raw text into a new database")
     p_load.add_argument("db", type=Path)
     p_load.add_argument("files", type=Path, nargs="+")
+    p_checks = sub.add_parser("checks", help="csv.reader and the least check of every cell, in memory")
+    p_checks.add_argument("files", type=Path, nargs="+")
     p_state = sub.add_parser("state", help="the rules core's projection state of every vehicle, in memory")
     p_state.add_argument("vehicles", type=Path)
     p_state.add_argument("visits", type=Path)
@@ -127,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.db.exists():
             parser.error(f"{args.db} exists: the load floor needs a new database")
         result = load(args.db, args.files)
+    elif args.floor == "checks":
+        result = checks(args.files)
     else:
         result = state(args.vehicles, args.visits)
     print(json.dumps(result))

@@ -523,6 +523,9 @@ def bench_size(
         r["rows"] = total
         r["floor"] = floor_result(Path(r["stdout"]))
         remove_db(floor_db)
+        r = step("value_checks", [sys.executable, str(FLOORS), "checks", *csvs])
+        r["rows"] = total
+        r["floor"] = floor_result(Path(r["stdout"]))
         r = step("rules_state", [sys.executable, str(FLOORS), "state", csvs[1], csvs[2]])
         r["rows"] = rows["vehicles"]
         r["floor"] = floor_result(Path(r["stdout"]))
@@ -715,6 +718,7 @@ def evaluate(sizes: dict[int, dict[str, Any]], startup: dict[str, Any] | None) -
     targets.append(row("import / sqlite3 .import", ratio, 15, "x", f"{big:,}", big == ISSUE_LARGE))
     for key, what, note in (
         ("python_load", "python load / sqlite3", "csv.reader -> executemany of the same bytes, no checks"),
+        ("value_checks", "value checks / sqlite3", "csv.reader and the least check of every cell, in memory"),
         ("rules_state", "rules state / sqlite3", "the rules core's projection state of every car, in memory"),
     ):
         measured = (steps_big.get(key) or {}).get("floor") if secs(steps_big, key) else None
@@ -762,7 +766,8 @@ def render(result: dict[str, Any]) -> str:
     head = f"{'size':>10}  {'step':<18} {'seconds':>9} {'rows/s':>10} {'peak MB':>8}  notes"
     lines += [head, "-" * len(head)]
     labels = {
-        "sqlite_import": "sqlite3 .import", "python_load": "python load (ref)", "rules_state": "rules state (ref)",
+        "sqlite_import": "sqlite3 .import", "python_load": "python load (ref)", "value_checks": "value checks (ref)",
+        "rules_state": "rules state (ref)",
         "import": "lifecycle import", "reimport": "re-import", "day_orders": f"{DAY_ORDERS:,} work orders",
         "due_warmup": "due (warm-up)", "due": "due", "report": "report", "report_again": "report (again)",
         "due_store": "due --store S", "store_import": "import S only", "store_due_warmup": "S only: due (warm)",

@@ -64,3 +64,20 @@ def test_the_state_floor_computes_every_vehicle(data: Path) -> None:
     assert result["floor"] == "rules_state"
     assert result["rows"] == rows_in(data / "vehicles.csv")
     assert isinstance(result["seconds"], float) and 0 < result["seconds"] < 60  # the measured part was timed
+
+
+def test_the_checks_floor_reads_every_row_of_the_three_files(data: Path) -> None:
+    result = floor("checks", *(str(data / f"{f}.csv") for f in FILES))
+
+    assert result["floor"] == "value_checks"
+    assert result["rows"] == sum(rows_in(data / f"{f}.csv") for f in FILES)
+
+
+def test_the_checks_floor_checks_the_values_it_reads(tmp_path: Path) -> None:
+    # A floor that skipped its checks would measure too little: a VIN with an I stops it.
+    bad = tmp_path / "vehicles.csv"
+    bad.write_text("vin,delivery_date\nLFPWDD6G2NZ00000I,2022-03-03\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(BENCH / "floors.py"), "checks", str(bad)], capture_output=True,
+                          text=True)
+    assert done.returncode != 0
+    assert "LFPWDD6G2NZ00000I" in done.stderr
