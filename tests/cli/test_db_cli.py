@@ -45,7 +45,7 @@ def status(db: Path | str) -> dict[str, object]:
 def test_the_first_command_creates_the_schema_at_the_current_revision(db: Path, files: Files) -> None:
     import_world(db, files)
     data = status(db)
-    assert data["schema_version"] == 6 and data["alembic_revision"] == "0006" and data["up_to_date"] is True
+    assert data["schema_version"] == 7 and data["alembic_revision"] == "0007" and data["up_to_date"] is True
     assert data["tables"]["customer"] == 6  # type: ignore[index]
     assert data["stores"] == [{"store": "广州天河店", "vehicles": 6, "last_delivery": "2026-11-22",
                                "last_visit": "2026-11-20"}]
@@ -56,13 +56,13 @@ def test_the_scripts_head_is_the_codes_schema_version() -> None:
     from lifecycle_cli.store.db import HEAD_REVISION
     from lifecycle_cli.store.migrations import head_revision
 
-    assert head_revision() == HEAD_REVISION == "0006"
+    assert head_revision() == HEAD_REVISION == "0007"
 
 
 @pytest.mark.fresh_file("db upgrade makes the schema of a new database")
 def test_upgrade_on_an_empty_database_then_again_is_a_no_op(db: Path) -> None:
     first = run_ok(db, "db", "upgrade").stdout
-    assert "空数据库 → 版本 6（revision 0006）" in first
+    assert "空数据库 → 版本 7（revision 0007）" in first
     assert "已是最新结构" in run_ok(db, "db", "upgrade").stdout
     assert schema_differences(db) == []
 
@@ -84,10 +84,10 @@ def test_a_database_made_before_migrations_is_upgraded_without_losing_rows(db: P
     assert status(db)["alembic_revision"] is None
 
     out = run_ok(db, "db", "upgrade").stdout
-    assert "版本 1（迁移之前创建，无 revision） → 版本 6（revision 0006）" in out
+    assert "版本 1（迁移之前创建，无 revision） → 版本 7（revision 0007）" in out
     assert counts(db) == before
     assert schema_differences(db) == []
-    assert status(db)["alembic_revision"] == "0006"
+    assert status(db)["alembic_revision"] == "0007"
     # Every command works on it afterwards, the new tables included.
     assert task_id_of(db, "2026-11-24", "C100", "delivery_call_24h") == task  # no answer: back the next day
     run_ok(db, "event", "add", sql_rows(db, "select vin from vehicle order by id")[0][0], "complaint",
@@ -98,22 +98,22 @@ def test_a_database_made_before_migrations_is_upgraded_without_losing_rows(db: P
 def test_a_newer_schema_is_refused_by_commands_and_by_upgrade(world: Path) -> None:
     engine = engine_of(world)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0007'"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0008'"))
     engine.dispose()
     for args in (("due", "--date", DAY), ("db", "upgrade")):
         result = run(world, *args)
         assert result.exit_code == 2, result.stdout
-        assert "比本程序 (6) 新，请升级 lifecycle" in result.stderr
+        assert "比本程序 (7) 新，请升级 lifecycle" in result.stderr
 
 
 def test_an_older_schema_is_refused_until_db_upgrade(world: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import lifecycle_cli.store.db as store_db
 
-    monkeypatch.setattr(store_db, "SCHEMA_VERSION", 7)
-    monkeypatch.setattr(store_db, "HEAD_REVISION", "0007")
+    monkeypatch.setattr(store_db, "SCHEMA_VERSION", 8)
+    monkeypatch.setattr(store_db, "HEAD_REVISION", "0008")
     result = run(world, "due", "--date", DAY)
     assert result.exit_code == 2
-    assert "数据库结构版本 6 较旧（本程序为 7），请先运行 lifecycle db upgrade" in result.stderr
+    assert "数据库结构版本 7 较旧（本程序为 8），请先运行 lifecycle db upgrade" in result.stderr
 
 
 def test_passwords_never_appear_in_messages(tmp_path: Path) -> None:
@@ -145,7 +145,7 @@ def test_a_version_2_database_gets_the_care_desk_tables_and_columns_from_db_upgr
     engine.dispose()
     before = counts(world)
     assert "请先运行 lifecycle db upgrade" in run(world, "due", "--date", DAY).stderr
-    assert "版本 2（revision 0002） → 版本 6（revision 0006）" in run_ok(world, "db", "upgrade").stdout
+    assert "版本 2（revision 0002） → 版本 7（revision 0007）" in run_ok(world, "db", "upgrade").stdout
     assert {k: v for k, v in counts(world).items() if k in before} == before
     assert schema_differences(world) == []
     assert sql_rows(world, "select count(*) from task where deferred_days = 0 and list_from is null")[0][0] \
@@ -163,7 +163,7 @@ def test_a_version_5_database_loses_the_two_unread_vehicle_indexes(world: Path) 
     engine.dispose()
     before = counts(world)
     assert "请先运行 lifecycle db upgrade" in run(world, "due", "--date", DAY).stderr
-    assert "版本 5（revision 0005） → 版本 6（revision 0006）" in run_ok(world, "db", "upgrade").stdout
+    assert "版本 5（revision 0005） → 版本 7（revision 0007）" in run_ok(world, "db", "upgrade").stdout
     assert counts(world) == before
     assert schema_differences(world) == []
     engine = engine_of(world)
@@ -171,7 +171,22 @@ def test_a_version_5_database_loses_the_two_unread_vehicle_indexes(world: Path) 
     engine.dispose()
     assert not names & {"ix_vehicle_prev_service_due", "ix_vehicle_last_maintenance"}
     assert {"ix_vehicle_service_due", "ix_vehicle_warranty_end"} <= names
-    assert "版本 6（revision 0006）" in run_ok(world, "db", "status").stdout
+    assert "版本 7（revision 0007）" in run_ok(world, "db", "status").stdout
+
+
+def test_a_version_6_database_gains_the_kept_lines_table_empty(world: Path) -> None:
+    """Version 7 adds kept_line (the lines whose rows kept a stored value), empty; nothing else changes."""
+    engine = engine_of(world)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE kept_line"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
+    engine.dispose()
+    before = counts(world)
+    assert "请先运行 lifecycle db upgrade" in run(world, "due", "--date", DAY).stderr
+    assert "版本 6（revision 0006） → 版本 7（revision 0007）" in run_ok(world, "db", "upgrade").stdout
+    assert counts(world) == before
+    assert schema_differences(world) == []
+    assert sql_rows(world, "select count(*) from kept_line") == [(0,)]
 
 
 def test_a_version_4_database_gains_the_line_digests_and_its_next_import_reads_every_line(
@@ -187,7 +202,7 @@ def test_a_version_4_database_gains_the_line_digests_and_its_next_import_reads_e
     engine.dispose()
     before = counts(world)
     assert "请先运行 lifecycle db upgrade" in run(world, "due", "--date", DAY).stderr
-    assert "版本 4（revision 0004） → 版本 6（revision 0006）" in run_ok(world, "db", "upgrade").stdout
+    assert "版本 4（revision 0004） → 版本 7（revision 0007）" in run_ok(world, "db", "upgrade").stdout
     assert counts(world) == before
     assert schema_differences(world) == []
     assert sql_rows(world, "select count(*) from customer where line_digest is not null")[0][0] == 0
@@ -209,7 +224,7 @@ def test_a_version_3_database_loses_its_id_numbers_and_gains_the_privacy_columns
     engine.dispose()
     before = counts(world)
     assert "请先运行 lifecycle db upgrade" in run(world, "due", "--date", DAY).stderr
-    assert "版本 3（revision 0003） → 版本 6（revision 0006）" in run_ok(world, "db", "upgrade").stdout
+    assert "版本 3（revision 0003） → 版本 7（revision 0007）" in run_ok(world, "db", "upgrade").stdout
     assert {k: v for k, v in counts(world).items() if k in before} == before
     assert schema_differences(world) == []
     engine = engine_of(world)
@@ -229,7 +244,7 @@ def test_a_version_1_database_gets_the_call_list_index_from_db_upgrade(world: Pa
     refused = run(world, "due", "--date", DAY)
     assert refused.exit_code == 2 and "请先运行 lifecycle db upgrade" in refused.stderr
 
-    assert "版本 1（revision 0001） → 版本 6（revision 0006）" in run_ok(world, "db", "upgrade").stdout
+    assert "版本 1（revision 0001） → 版本 7（revision 0007）" in run_ok(world, "db", "upgrade").stdout
     assert counts(world) == before
     assert schema_differences(world) == []
     engine = engine_of(world)

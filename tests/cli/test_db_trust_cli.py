@@ -118,7 +118,7 @@ def test_db_status_on_a_newer_schema_says_upgrade_lifecycle(db: Path, files: Fil
     for fmt in ("table", "json"):
         result = run(db, "db", "status", "--format", fmt)
         assert (result.exit_code, result.stdout) == (2, "")
-        assert result.stderr == "数据库结构版本 99 比本程序 (6) 新，请升级 lifecycle\n"
+        assert result.stderr == "数据库结构版本 99 比本程序 (7) 新，请升级 lifecycle\n"
 
 
 # --------------------------------------------------------------------------- a world to work on

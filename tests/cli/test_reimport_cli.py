@@ -19,6 +19,7 @@ from cli_helpers import (
     vehicle,
     visit,
 )
+from sqlalchemy import create_engine, text
 
 from lifecycle_cli.ingest import digests
 from lifecycle_cli.ingest.kinds.customers import Customers
@@ -179,15 +180,44 @@ def test_a_desk_edit_of_a_file_value_is_overwritten_by_the_unchanged_file_as_bef
 
 
 def test_a_kept_value_is_counted_kept_again(db: Path, files: Files, parsed: dict[str, int]) -> None:
-    """A car without its own advisor gets its work order's: the car's line is read again (and counted
-    as keeping that value) on every import, as before."""
+    """A car without its own advisor gets its work order's (which clears the car's digest): the car's
+    line is read once more, keeps that value and is remembered as kept (store/kept_lines.py); from
+    then on it is skipped like any unchanged line and still counted as keeping the value."""
     customers, vehicles, visits = rows()
     vehicles[1]["service_advisor"] = ""
     paths = [files.customers(customers), files.vehicles(vehicles), files.visits(visits)]
     run_ok(db, "import", *paths)
-    for _ in range(2):
+    for read in (1, 0, 0):
         for key in parsed:
             parsed[key] = 0
         result = run_ok(db, "import", *paths)
         assert "vehicles.csv：1 行保留了已有值（文件未提供）" in result.stdout
-        assert parsed == {"customers": 0, "vehicles": 1, "visits": 0}
+        assert parsed == {"customers": 0, "vehicles": read, "visits": 0}
+        assert summary_rows(result.stdout)["vehicles.csv"]["unchanged"] == len(vehicles)
+    assert sql_rows(db, "select tbl, count(*) from kept_line group by tbl") == [("vehicle", 1)]
+
+
+def test_a_kept_line_that_keeps_nothing_any_more_is_forgotten(db: Path, files: Files,
+                                                              parsed: dict[str, int]) -> None:
+    """The stored value a line kept goes (here the car's advisor is cleared through the database, as
+    a desk edit would, which also clears the digest): the same line lands keeping nothing, is no
+    longer remembered as kept, and the next imports say nothing kept."""
+    customers, vehicles, visits = rows()
+    vehicles[1]["service_advisor"] = ""
+    paths = [files.customers(customers), files.vehicles(vehicles), files.visits(visits)]
+    run_ok(db, "import", *paths)
+    run_ok(db, "import", *paths)  # the car's line kept its work order's advisor: remembered
+    assert sql_rows(db, "select count(*) from kept_line") == [(1,)]
+    engine = create_engine(f"sqlite:///{db}" if isinstance(db, Path) else str(db))
+    with engine.begin() as conn:
+        conn.execute(text("update vehicle set service_advisor = null, line_digest = null where vin = :vin"),
+                     {"vin": vehicles[1]["vin"]})
+    engine.dispose()
+    result = run_ok(db, "import", paths[1])
+    assert "保留了已有值" not in result.stdout
+    assert sql_rows(db, "select count(*) from kept_line") == [(0,)]
+    for key in parsed:
+        parsed[key] = 0
+    result = run_ok(db, "import", paths[1])
+    assert "保留了已有值" not in result.stdout
+    assert parsed["vehicles"] == 0

@@ -8,10 +8,12 @@ column maps to which field (a file with fewer columns is another digest), the op
 (--date-format, --visit-kind), the rules (their state digest: `[visit_kinds]` and the rest) and
 the program (its version and PARSE_VERSION), so a change to any of them reads every line again.
 
-A line that was rejected, said a warning, or left a stored value in place of an empty cell (kept)
-gets no digest: it is read, and reported, again next time. A write that is not the line's own
-landing (customer set, vehicle set, an outcome's flags, a work order's advisor given to its car,
-a vehicles sheet's owner columns) clears the row's digest, so the line is read again next time.
+A line that was rejected or said a warning gets no digest: it is read, and reported, again next
+time. A line that left a stored value in place of an empty cell (kept) keeps its digest and is
+remembered as kept (store/kept_lines.py): skipped next time, and counted as kept again. A write
+that is not the line's own landing (customer set, vehicle set, an outcome's flags, a work order's
+advisor given to its car, a vehicles sheet's owner columns) clears the row's digest, so the line is
+read again next time.
 """
 
 from __future__ import annotations

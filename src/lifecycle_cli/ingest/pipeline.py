@@ -34,6 +34,7 @@ from lifecycle_cli.store.bulk import DIGEST
 from lifecycle_cli.store.bulkload import BYTES_PER_ROW, indexes_deferred, tables_of
 from lifecycle_cli.store.db import begin_now, serialize_writers
 from lifecycle_cli.store.digests import digest_index
+from lifecycle_cli.store.kept_lines import kept_digests
 
 # Re-exported: the CLI and the tests name them from here.
 __all__ = ["KIND_LABELS", "FileReport", "ImportOptions", "ImportRefused", "ImportReport", "Message",
@@ -181,6 +182,7 @@ class Importer:
         digests = (LineDigests(kind.name, item.table, item.header_map, self.options, self.rules)
                    if kind.skips_lines(parser) else None)
         lookup = digests is not None and digest_index(kind.digest_table or "") not in self.deferred
+        kept = kept_digests(conn, kind.digest_table or "") if lookup else set()  # counted kept when skipped
         kind.begin(job)
         seen: dict[str, int] = {}
         shown = 0
@@ -198,6 +200,8 @@ class Importer:
                     if key is not None and key not in seen and lines.plain(record):
                         seen[key] = record[0]  # the row is what this line makes of it
                         unchanged += 1
+                        if digest in kept:
+                            report.kept += 1
                         continue
                     parsed = self._parse(kind, job, lines.row(record), seen, digest)
                     if parsed is not None:

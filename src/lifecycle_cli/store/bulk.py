@@ -13,6 +13,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.store.copying import copy_rows, copy_update
+from lifecycle_cli.store.kept_lines import remember_kept
 from lifecycle_cli.store.keyed import IN_CHUNK as IN_CHUNK
 from lifecycle_cli.store.keyed import chunks as chunks
 from lifecycle_cli.store.keyed import driver
@@ -53,6 +54,9 @@ class UpsertCounts:
     before: dict[Any, dict[str, Any]] = field(default_factory=dict)
     # Unchanged rows whose line digest is new: key -> {DIGEST_COLUMN, "_pk"} (no other value moves).
     digests: dict[Any, dict[str, Any]] = field(default_factory=dict)
+    # The line digests the batch stored: of the lines that kept a stored value, and of the others.
+    kept_digests: set[int] = field(default_factory=set)
+    plain_digests: list[int] = field(default_factory=list)
 
     def add(self, other: UpsertCounts) -> None:
         """Add another batch's counts to these."""
@@ -177,6 +181,7 @@ def merge_rows(rows: list[dict[str, Any]], key_of: Any, existing: dict[Any, dict
             counts.updated += 1
             if digest is not _NO_DIGEST:
                 pending[key][DIGEST_COLUMN] = digest
+                _plain(counts, digest)
             continue
         old = existing.get(key)
         if old is None:
@@ -184,13 +189,16 @@ def merge_rows(rows: list[dict[str, Any]], key_of: Any, existing: dict[Any, dict
             counts.inserted += 1
             if digest is not _NO_DIGEST:
                 pending[key][DIGEST_COLUMN] = digest
+                _plain(counts, digest)
             continue
         if fill:
             row = {**{c: v for c, v in fill.items() if old[c] is None}, **row}
         if insert_only and any(old[c] is not None and old[c] != v for c, v in insert_only.items()):
             counts.kept += 1
-            if digest is not _NO_DIGEST:
-                digest = None  # read again next time, and counted as kept again
+            if digest is not _NO_DIGEST and digest is not None:
+                counts.kept_digests.add(digest)  # skipped next time, and counted as kept again (kept_lines)
+        elif digest is not _NO_DIGEST:
+            _plain(counts, digest)
         if any(old[c] != v for c, v in row.items()):
             counts.before.setdefault(key, dict(old))
             updates[key] = {**updates.get(key, {}), **row, "_pk": old["id"]}
@@ -202,6 +210,12 @@ def merge_rows(rows: list[dict[str, Any]], key_of: Any, existing: dict[Any, dict
             (updates if key in updates else counts.digests).setdefault(key, {"_pk": old["id"]})[DIGEST_COLUMN] = digest
             old[DIGEST_COLUMN] = digest
     return pending, updates
+
+
+def _plain(counts: UpsertCounts, digest: int | None) -> None:
+    """A line that landed keeping no stored value (None: one that gets no digest)."""
+    if digest is not None:
+        counts.plain_digests.append(digest)
 
 
 def update_rows(conn: Connection, table: Table, updates: Iterable[dict[str, Any]]) -> None:
@@ -235,6 +249,7 @@ def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str
     insert_by_shape(conn, table, pending.values())
     update_rows(conn, table, updates.values())
     update_rows(conn, table, counts.digests.values())
+    remember_kept(conn, table.name, counts.kept_digests, counts.plain_digests)
     ids = {k: v["id"] for k, v in existing.items()}
     ids.update(new_ids)
     missing = [k for k in keys if k not in ids]

@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from lifecycle_cli.store.stamps import stamp
 
 # Bump when the tables change; a database with an older version is refused until upgraded.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class Meta(SQLModel, table=True):
@@ -278,3 +278,14 @@ class ExportLog(SQLModel, table=True):
     filters: str = ""  # the options the export was asked with, as the person typed them
     rows: int = 0
     store: str | None = None
+
+
+class KeptLine(SQLModel, table=True):
+    """A file line whose row kept a stored value where the line had an empty cell (ingest/digests.py),
+    by its table and digest: a re-import skips the line while its row still holds the digest and counts
+    it as kept again without reading it."""
+
+    __tablename__ = "kept_line"
+
+    tbl: str = Field(primary_key=True)
+    line_digest: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})

@@ -15,6 +15,7 @@ from lifecycle_cli.store.models import (
     Customer,
     ExportLog,
     InsuranceChange,
+    KeptLine,
     Meta,
     OdometerReading,
     Outcome,
@@ -51,3 +52,4 @@ WORKLOADS = table_of(Workload)
 APPOINTMENTS = table_of(Appointment)
 ANSWERS = table_of(Answer)
 EXPORT_LOG = table_of(ExportLog)
+KEPT_LINES = table_of(KeptLine)
