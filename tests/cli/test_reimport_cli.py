@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from cli_helpers import (
     CUSTOMER_COLUMNS,
+    VEHICLE_COLUMNS,
     Files,
     customer,
     make_vin,
@@ -180,21 +181,41 @@ def test_a_desk_edit_of_a_file_value_is_overwritten_by_the_unchanged_file_as_bef
 
 
 def test_a_kept_value_is_counted_kept_again(db: Path, files: Files, parsed: dict[str, int]) -> None:
-    """A car without its own advisor gets its work order's (which clears the car's digest): the car's
-    line is read once more, keeps that value and is remembered as kept (store/kept_lines.py); from
-    then on it is skipped like any unchanged line and still counted as keeping the value."""
+    """A car without its own advisor gets its work order's: read again, its line (an empty advisor cell)
+    would keep that value, so the car keeps its line's digest and the line is remembered as kept
+    (store/kept_lines.py): every later import skips it like any unchanged line and still counts it as
+    keeping the value."""
     customers, vehicles, visits = rows()
     vehicles[1]["service_advisor"] = ""
     paths = [files.customers(customers), files.vehicles(vehicles), files.visits(visits)]
     run_ok(db, "import", *paths)
-    for read in (1, 0, 0):
+    assert sql_rows(db, "select service_advisor from vehicle where vin = ?", (V2,)) == [(visits[1]["advisor"],)]
+    for _ in range(2):
         for key in parsed:
             parsed[key] = 0
         result = run_ok(db, "import", *paths)
         assert "vehicles.csv：1 行保留了已有值（文件未提供）" in result.stdout
-        assert parsed == {"customers": 0, "vehicles": read, "visits": 0}
+        assert parsed == {"customers": 0, "vehicles": 0, "visits": 0}
         assert summary_rows(result.stdout)["vehicles.csv"]["unchanged"] == len(vehicles)
     assert sql_rows(db, "select tbl, count(*) from kept_line group by tbl") == [("vehicle", 1)]
+
+
+def test_a_work_orders_advisor_for_a_file_without_the_column_is_not_counted_kept(
+        db: Path, files: Files, parsed: dict[str, int]) -> None:
+    """A vehicles file without the advisor column does not speak of it: the car takes its work order's
+    advisor, keeps its line's digest and is neither read again nor counted as keeping anything."""
+    customers, vehicles, visits = rows()
+    columns = [c for c in VEHICLE_COLUMNS if c != "service_advisor"]
+    bare = [{c: v for c, v in row.items() if c in columns} for row in vehicles]
+    paths = [files.customers(customers), files.vehicles(bare, columns=columns), files.visits(visits)]
+    run_ok(db, "import", *paths)
+    assert sql_rows(db, "select count(*) from vehicle where service_advisor is not null")[0][0] >= 1
+    for key in parsed:
+        parsed[key] = 0
+    result = run_ok(db, "import", *paths)
+    assert "保留了已有值" not in result.stdout
+    assert parsed == {"customers": 0, "vehicles": 0, "visits": 0}
+    assert sql_rows(db, "select count(*) from kept_line") == [(0,)]
 
 
 def test_a_kept_line_that_keeps_nothing_any_more_is_forgotten(db: Path, files: Files,

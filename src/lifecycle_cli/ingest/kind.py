@@ -92,6 +92,11 @@ class Kind(ABC):
         """Digest -> the natural key (as `natural_key` gives it) of the stored row holding it."""
         return {}
 
+    def digest_low_bit(self, p: RowParser) -> int | None:
+        """What the lowest bit of this file's line digests says about its header (None: nothing, the
+        digest is all hash), for a later write to read back from a row's stored digest."""
+        return None
+
 
 def row_vin(ctx: ImportContext, p: RowParser, row: Row, report: FileReport, *, warn: bool) -> str:
     """The row's VIN; its check-digit warning only where the car is described (`warn`): a

@@ -179,8 +179,8 @@ class Importer:
         parser = RowParser(item.table, item.header_map, date_format=self.options.date_format, labels=COLUMN_LABELS)
         job = FileJob(item.report, item.table, parser)
         report = item.report
-        digests = (LineDigests(kind.name, item.table, item.header_map, self.options, self.rules)
-                   if kind.skips_lines(parser) else None)
+        digests = (LineDigests(kind.name, item.table, item.header_map, self.options, self.rules,
+                               kind.digest_low_bit(parser)) if kind.skips_lines(parser) else None)
         lookup = digests is not None and digest_index(kind.digest_table or "") not in self.deferred
         kept = kept_digests(conn, kind.digest_table or "") if lookup else set()  # counted kept when skipped
         kind.begin(job)

@@ -371,19 +371,27 @@ def fill_service_advisors(conn: Connection, latest: dict[int, tuple[date, str]],
     """Give a car without a service advisor the advisor of its latest work order (`latest`: car ->
     (visit date, advisor) of this batch). A car's own advisor is never replaced; `filled` (car ->
     the visit date whose advisor it got) remembers the cars this import gave one, so a later work
-    order in a later batch still wins. Returns the cars whose advisor was set."""
+    order in a later batch still wins. Returns the cars whose advisor was set.
+
+    The car keeps its line's digest: read again, that line would land unchanged — keeping the work
+    order's advisor when it has an empty advisor cell (the digest's low bit says the vehicles file has
+    the column: Vehicles.digest_low_bit), so the line is remembered as kept (store/kept_lines.py)."""
     if not latest:
         return []
     rows: list[dict[str, Any]] = []
+    kept: list[int] = []
     for part in chunks(sorted(latest)):
-        for pk, stored in fetch_in(conn, VEHICLES, ("id", "service_advisor"), "id", part):
+        for pk, stored, digest in fetch_in(conn, VEHICLES, ("id", "service_advisor", DIGEST_COLUMN), "id", part):
             day, advisor = latest[pk]
             given = filled.get(pk)
             if stored and (given is None or day < given):
                 continue  # the car's own advisor, or one from a later work order
             filled[pk] = day
-            if stored != advisor:  # not the car's own line's value: it is read again next time
-                rows.append({"_pk": pk, "service_advisor": advisor, DIGEST_COLUMN: None})
-    update_by_pk(conn, VEHICLES, ("service_advisor", DIGEST_COLUMN), rows)
+            if stored != advisor:
+                rows.append({"_pk": pk, "service_advisor": advisor})
+                if digest is not None and digest & 1:  # its line has the column, empty: it keeps this one
+                    kept.append(digest)
+    update_by_pk(conn, VEHICLES, ("service_advisor",), rows)
+    remember_kept(conn, VEHICLES.name, set(kept), ())
     return [row["_pk"] for row in rows]
 

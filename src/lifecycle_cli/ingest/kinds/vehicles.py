@@ -161,6 +161,12 @@ class Vehicles(Kind):
         """The cars holding the digests, by VIN."""
         return vehicles_by_digest(conn, digests)
 
+    def digest_low_bit(self, p: RowParser) -> int:
+        """1 when the file has the service advisor column: a car its work order gives an advisor then
+        tells from its stored digest whether its line's advisor cell was empty (the line keeps the
+        work order's advisor when read again: bulk.fill_service_advisors)."""
+        return 1 if p.has("service_advisor") else 0
+
     def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
         """The owners first, then the cars whose owner exists; expiry history and readings with them."""
         owners = [values.pop("_customer") for _, values in batch if "_customer" in values]
