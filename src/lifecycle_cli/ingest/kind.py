@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.context import FileJob, ImportContext
 from lifecycle_cli.ingest.parsing import RowParser
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
+
+if TYPE_CHECKING:
+    from lifecycle_cli.store.digests import Nearby
 
 __all__ = ["Batch", "ColumnsOf", "Kind", "row_vin"]
 
@@ -88,8 +91,9 @@ class Kind(ABC):
         """Whether this file's lines may be skipped by their digest (its rows write one table)."""
         return self.digest_table is not None
 
-    def landed(self, conn: Any, p: RowParser, digests: list[int]) -> dict[int, str]:
-        """Digest -> the natural key (as `natural_key` gives it) of the stored row holding it."""
+    def landed(self, conn: Any, p: RowParser, digests: list[int], near: Nearby | None = None) -> dict[int, str]:
+        """Digest -> the natural key (as `natural_key` gives it) of the stored row holding it (`near`:
+        where the file's rows were found so far, store/digests.Nearby)."""
         return {}
 
     def digest_low_bit(self, p: RowParser) -> int | None:

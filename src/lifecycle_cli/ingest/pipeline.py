@@ -33,7 +33,7 @@ from lifecycle_cli.steps import Steps
 from lifecycle_cli.store.bulk import DIGEST
 from lifecycle_cli.store.bulkload import BYTES_PER_ROW, indexes_deferred, tables_of
 from lifecycle_cli.store.db import begin_now, serialize_writers
-from lifecycle_cli.store.digests import digest_index
+from lifecycle_cli.store.digests import Nearby, digest_index
 from lifecycle_cli.store.kept_lines import kept_digests
 
 # Re-exported: the CLI and the tests name them from here.
@@ -183,6 +183,7 @@ class Importer:
                                kind.digest_low_bit(parser)) if kind.skips_lines(parser) else None)
         lookup = digests is not None and digest_index(kind.digest_table or "") not in self.deferred
         kept = kept_digests(conn, kind.digest_table or "") if lookup else set()  # counted kept when skipped
+        near = Nearby()  # where this file's rows were found so far
         kind.begin(job)
         seen: dict[str, int] = {}
         shown = 0
@@ -193,7 +194,7 @@ class Importer:
                          if (parsed := self._parse(kind, job, lines.row(record), seen, None)) is not None]
             else:
                 of = digests.of(lines.texts(chunk))
-                landed = kind.landed(conn, parser, of) if lookup else {}
+                landed = kind.landed(conn, parser, of, near) if lookup else {}
                 batch = []
                 unchanged = 0
                 for record, digest, key in zip(chunk, of, map(landed.get, of), strict=True):

@@ -1,7 +1,13 @@
 """The rows that hold given line digests (ingest/digests.py): what a re-import asks, a chunk of a
-file's lines at a time, before it parses them. One indexed lookup per chunk of digests; the rows
-come back as their natural keys. The digest indexes are (line_digest, the natural key's column): a
-lookup reads the index only (store/models.py)."""
+file's lines at a time, before it parses them; the rows come back as their natural keys. The digest
+indexes are (line_digest, the natural key's column): a lookup reads the index only (store/models.py).
+
+On SQLite a file exported in the order of its first import (the nightly full export) finds its rows
+in order too: a `Nearby` per file remembers the id after the row of the previous chunk's last line,
+the next chunk's rows are read from there by id (a table read in order, ~5x cheaper at a million
+rows than an index seek per digest), and only the digests not found there are asked of the index.
+The answer is the same either way: the rows holding the chunk's digests.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +21,11 @@ from sqlalchemy.engine import Connection
 from lifecycle_cli.store.bulk import DIGEST_COLUMN, chunks, in_keys
 from lifecycle_cli.store.tables import CUSTOMERS, VEHICLES, VISITS
 
-__all__ = ["customers_by_digest", "digest_index", "vehicles_by_digest", "visits_by_digest"]
+__all__ = ["Nearby", "customers_by_digest", "digest_index", "vehicles_by_digest", "visits_by_digest"]
 
 # SQLite reads a chunk's digests from one JSON parameter: {digests} in these queries.
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
+_BY_ID = "id BETWEEN ? AND ?"
 
 
 def digest_index(table: str) -> str:
@@ -26,16 +33,61 @@ def digest_index(table: str) -> str:
     return f"ix_{table}_{DIGEST_COLUMN}"
 
 
+class Nearby:
+    """Where a file's next rows probably are (SQLite): the id after the row of the last line found.
+    A chunk whose id range held under a quarter of its rows (a file in another order) makes the
+    next `PAUSE` chunks ask the index alone."""
+
+    PAUSE = 8
+
+    def __init__(self) -> None:
+        self.start: int | None = None  # None: not known yet (the first chunk asks the index)
+        self.paused = 0
+
+    def span(self, digests: Sequence[int]) -> tuple[int, int] | None:
+        """The ids to read for a chunk of digests (room for rows whose lines left the file), or None."""
+        if self.start is None or self.paused:
+            self.paused = max(self.paused - 1, 0)
+            return None
+        return self.start, self.start + len(digests) + len(digests) // 8 + 64
+
+    def follow(self, digests: Sequence[int], found: dict[int, tuple[int, str]], from_range: int) -> None:
+        """After a chunk: start after the row of its last line that has one; pause when the range
+        read found little."""
+        for digest in reversed(digests):
+            hit = found.get(digest)
+            if hit is not None:
+                self.start = hit[0] + 1
+                break
+        if from_range * 4 < len(found):
+            self.paused = self.PAUSE
+
+
 def _by_digest(conn: Connection, sqlite: str, query: Select[Any], column: Any, digests: Sequence[int],
-               key: Callable[[tuple[Any, ...]], str] | None = None) -> dict[int, str]:
-    """Digest -> natural key of the rows whose digest column is one of `digests`: on SQLite
-    `sqlite` (one statement giving (digest, key), the DB-API cursor, no result processing), elsewhere
-    the Core `query`, a chunk of digests at a time, each row's key made by `key` (default: its
-    second column)."""
+               key: Callable[[tuple[Any, ...]], str] | None = None, near: Nearby | None = None) -> dict[int, str]:
+    """Digest -> natural key of the rows whose digest column is one of `digests`: on SQLite `sqlite`
+    (a statement giving (id, digest, key) with {where} to fill: by id range, else by the digests),
+    through the DB-API cursor, no result processing; elsewhere the Core `query`, a chunk of digests at
+    a time, each row's key made by `key` (default: its second column)."""
     if conn.dialect.name == "sqlite":
-        cursor = conn.connection.driver_connection.execute(  # type: ignore[union-attr]
-            sqlite.format(digests=_IN_JSON), (json.dumps(digests),))
-        return dict(cursor.fetchall())
+        raw = conn.connection.driver_connection
+        found: dict[int, tuple[int, str]] = {}
+        span = near.span(digests) if near is not None else None
+        if span is not None:
+            wanted = set(digests)
+            for row_id, digest, natural in raw.execute(sqlite.format(where=_BY_ID), span):  # type: ignore[union-attr]
+                if digest in wanted:
+                    found[digest] = (row_id, natural)
+        from_range = len(found)
+        rest = [d for d in digests if d not in found] if found else list(digests)
+        if rest:
+            where = f"line_digest {_IN_JSON}"
+            for row_id, digest, natural in raw.execute(sqlite.format(where=where),  # type: ignore[union-attr]
+                                                       (json.dumps(rest),)):
+                found[digest] = (row_id, natural)
+        if near is not None:
+            near.follow(digests, found, from_range if span is not None else len(found))
+        return {digest: natural for digest, (_, natural) in found.items()}
     out: dict[int, str] = {}
     for part in chunks(sorted(set(digests))):
         for r in conn.execute(query.where(in_keys(conn, column, part))):
@@ -43,21 +95,22 @@ def _by_digest(conn: Connection, sqlite: str, query: Select[Any], column: Any, d
     return out
 
 
-def customers_by_digest(conn: Connection, digests: Sequence[int]) -> dict[int, str]:
+def customers_by_digest(conn: Connection, digests: Sequence[int], near: Nearby | None = None) -> dict[int, str]:
     """Digest -> customer_id of the customers holding the digests (the index covers both)."""
     c = CUSTOMERS.c
-    return _by_digest(conn, "SELECT line_digest, customer_id FROM customer WHERE line_digest {digests}",
-                      select(c.line_digest, c.customer_id), c.line_digest, digests)
+    return _by_digest(conn, "SELECT id, line_digest, customer_id FROM customer WHERE {where}",
+                      select(c.line_digest, c.customer_id), c.line_digest, digests, near=near)
 
 
-def vehicles_by_digest(conn: Connection, digests: Sequence[int]) -> dict[int, str]:
+def vehicles_by_digest(conn: Connection, digests: Sequence[int], near: Nearby | None = None) -> dict[int, str]:
     """Digest -> VIN of the vehicles holding the digests (the index covers both)."""
     v = VEHICLES.c
-    return _by_digest(conn, "SELECT line_digest, vin FROM vehicle WHERE line_digest {digests}",
-                      select(v.line_digest, v.vin), v.line_digest, digests)
+    return _by_digest(conn, "SELECT id, line_digest, vin FROM vehicle WHERE {where}",
+                      select(v.line_digest, v.vin), v.line_digest, digests, near=near)
 
 
-def visits_by_digest(conn: Connection, digests: Sequence[int], by_vin: bool) -> dict[int, str]:
+def visits_by_digest(conn: Connection, digests: Sequence[int], by_vin: bool,
+                     near: Nearby | None = None) -> dict[int, str]:
     """Digest -> natural key of the visits holding the digests: the work-order number, else the car
     (its VIN, or its plate when `by_vin` is false), the date and the km, as Visits.natural_key makes
     it ('None' for a car without a plate, as Python writes it). The index covers the digest and the
@@ -71,7 +124,7 @@ def visits_by_digest(conn: Connection, digests: Sequence[int], by_vin: bool) -> 
         _, ro, vin, plate, day, km = row
         return str(ro or f"{vin if by_vin else plate}|{day}|{km}")
 
-    return _by_digest(conn, "SELECT line_digest, CASE WHEN ro_number IS NULL OR ro_number = '' THEN "
-                            f"(SELECT {car} FROM vehicle WHERE id = vehicle_pk) || '|' || visit_date || '|' "
-                            "|| mileage_km ELSE ro_number END FROM visit WHERE line_digest {digests}",
-                      query, s.line_digest, digests, key)
+    return _by_digest(conn, "SELECT id, line_digest, CASE WHEN ro_number IS NULL OR ro_number = '' THEN "
+                            f"(SELECT {car} FROM vehicle WHERE vehicle.id = vehicle_pk) || '|' || visit_date "
+                            "|| '|' || mileage_km ELSE ro_number END FROM visit WHERE {where}",
+                      query, s.line_digest, digests, key, near)

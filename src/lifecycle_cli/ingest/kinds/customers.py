@@ -13,7 +13,7 @@ from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
 from lifecycle_cli.store import bulk
 from lifecycle_cli.store.customers import clear_bad_phones
-from lifecycle_cli.store.digests import customers_by_digest
+from lifecycle_cli.store.digests import Nearby, customers_by_digest
 
 # A customer's columns and their aliases; a vehicles sheet that carries its owner uses them too.
 COLUMNS = ("customer_id", "name", "phone", "birthday", "do_not_contact", "sms_opt_out", "id_number", "gender",
@@ -159,9 +159,9 @@ class Customers(Kind):
         """The customer id."""
         return str(values["customer_id"])
 
-    def landed(self, conn: Any, p: RowParser, digests: list[int]) -> dict[int, str]:
+    def landed(self, conn: Any, p: RowParser, digests: list[int], near: Nearby | None = None) -> dict[int, str]:
         """The customers holding the digests, by customer id."""
-        return customers_by_digest(conn, digests)
+        return customers_by_digest(conn, digests, near)
 
     def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
         """Upsert a batch of customers."""

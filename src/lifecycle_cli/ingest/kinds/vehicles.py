@@ -16,7 +16,7 @@ from lifecycle_cli.ingest.parsing import RowError, RowParser, parse_plate, put, 
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
 from lifecycle_cli.store import bulk
-from lifecycle_cli.store.digests import vehicles_by_digest
+from lifecycle_cli.store.digests import Nearby, vehicles_by_digest
 from lifecycle_cli.store.insurance import note_expiry_changes
 
 # A car's columns and aliases; work orders and events name cars with some of them.
@@ -157,9 +157,9 @@ class Vehicles(Kind):
         """A sheet that also describes the owner writes two tables: its lines are always read."""
         return not _describes_owner(p)
 
-    def landed(self, conn: Any, p: RowParser, digests: list[int]) -> dict[int, str]:
+    def landed(self, conn: Any, p: RowParser, digests: list[int], near: Nearby | None = None) -> dict[int, str]:
         """The cars holding the digests, by VIN."""
-        return vehicles_by_digest(conn, digests)
+        return vehicles_by_digest(conn, digests, near)
 
     def digest_low_bit(self, p: RowParser) -> int:
         """1 when the file has the service advisor column: a car its work order gives an advisor then

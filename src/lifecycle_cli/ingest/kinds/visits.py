@@ -15,7 +15,7 @@ from lifecycle_cli.ingest.parsing import RowParser, parse_plate, put, put_read
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
 from lifecycle_cli.store import bulk
-from lifecycle_cli.store.digests import visits_by_digest
+from lifecycle_cli.store.digests import Nearby, visits_by_digest
 
 ALIASES: dict[str, tuple[str, ...]] = {
     **{c: vehicles.ALIASES[c] for c in ("vin", "mileage_km", "plate")},
@@ -128,9 +128,9 @@ class Visits(Kind):
         key: str = values.get("ro_number") or f"{car}|{values['visit_date']}|{values['mileage_km']}"
         return key
 
-    def landed(self, conn: Any, p: RowParser, digests: list[int]) -> dict[int, str]:
+    def landed(self, conn: Any, p: RowParser, digests: list[int], near: Nearby | None = None) -> dict[int, str]:
         """The visits holding the digests, by their natural key (the car as this file names it)."""
-        return visits_by_digest(conn, digests, by_vin=p.has("vin"))
+        return visits_by_digest(conn, digests, by_vin=p.has("vin"), near=near)
 
     def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
         """Visits of known cars; a work order's advisor becomes its car's when the car has none."""
