@@ -3,7 +3,12 @@ the customers / vehicles the import touched; and `FileJob`, one file while its r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table as DbTable
+from sqlalchemy import func, select
 
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.ingest.messages import Message, MessageLog
@@ -12,7 +17,7 @@ from lifecycle_cli.ingest.report import FileReport, ImportOptions
 from lifecycle_cli.ingest.table import Row, Table
 from lifecycle_cli.store.bulk import UpsertCounts
 
-__all__ = ["FileJob", "ImportContext"]
+__all__ = ["FileJob", "ImportContext", "TouchedIds"]
 
 
 @dataclass
@@ -25,6 +30,37 @@ class FileJob:
     rejects: list[tuple[Row, str]] = field(default_factory=list)
 
 
+class TouchedIds:
+    """The row ids of one table an import touched, without a set of every row it inserts: those are
+    numbered after the table's largest id at the import's start (`begin`), so every id from there on
+    counts as touched and only the older rows it touched are kept one by one. At a million new cars
+    and customers the two sets cost ~120 MB at the import's peak (the end of its last file, beside
+    that file's keys); they are made when the state is refreshed (`take`), after the files."""
+
+    def __init__(self) -> None:
+        self.since: int | None = None  # None: not begun, every id is kept
+        self.others: set[int] = set()
+
+    def begin(self, conn: Any, table: DbTable) -> None:
+        """Before the import's first row: the ids from here on are the rows it inserts."""
+        self.since = int(conn.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+
+    def update(self, ids: Iterable[int]) -> None:
+        """These rows were touched."""
+        since = self.since
+        if since is None:
+            self.others.update(ids)
+        else:
+            self.others.update(i for i in ids if i < since)
+
+    def take(self, conn: Any, table: DbTable) -> set[int]:
+        """Every touched id as a set (the rows inserted read back by id), emptying this."""
+        out, self.others = self.others, set()
+        if self.since is not None:
+            out.update(conn.execute(select(table.c.id).where(table.c.id >= self.since)).scalars())
+        return out
+
+
 class ImportContext:
     """The rules, options and messages of one import, and the rows it touched (whose stored state
     and tasks are brought in step after the files)."""
@@ -33,8 +69,8 @@ class ImportContext:
         self.rules = rules
         self.options = options
         self.log = log
-        self.touched_vehicles: set[int] = set()
-        self.touched_customers: set[int] = set()
+        self.touched_vehicles = TouchedIds()
+        self.touched_customers = TouchedIds()
 
     def say(self, report: FileReport, line: int | None, column: str | None, text: str, level: str,
             code: str = "") -> None:

@@ -35,6 +35,7 @@ from lifecycle_cli.store.bulkload import BYTES_PER_ROW, indexes_deferred, tables
 from lifecycle_cli.store.db import begin_now, serialize_writers
 from lifecycle_cli.store.digests import Nearby, digest_index
 from lifecycle_cli.store.kept_lines import kept_digests
+from lifecycle_cli.store.tables import CUSTOMERS, VEHICLES
 
 # Re-exported: the CLI and the tests name them from here.
 __all__ = ["KIND_LABELS", "FileReport", "ImportOptions", "ImportRefused", "ImportReport", "Message",
@@ -146,6 +147,8 @@ class Importer:
                 try:
                     begin_now(conn, write=True)  # SQLite: the writer from the first statement on
                     serialize_writers(conn)  # PostgreSQL: imports and task syncs take turns
+                    ctx.touched_vehicles.begin(conn, VEHICLES)
+                    ctx.touched_customers.begin(conn, CUSTOMERS)
                     # a big load: indexes built once
                     with indexes_deferred(conn, incoming_rows(opened), self.steps) as self.deferred:
                         for item in opened:
@@ -153,9 +156,10 @@ class Importer:
                                 self._import_file(conn, item)
                             except FileRefused as exc:  # broke after its first rows: nothing lands
                                 raise ImportRefused(f"{item.report.path}: 整个文件未导入，本次导入未做任何修改：{exc}") from None
-                        ctx.touched_customers = self.after.refresh(conn, ctx.touched_vehicles, ctx.touched_customers,
-                                                                   self.steps, bulk=tables_of(self.deferred))
-                    self.after.resync(conn, ctx.touched_customers, self.steps)
+                        customers = self.after.refresh(conn, ctx.touched_vehicles.take(conn, VEHICLES),
+                                                       ctx.touched_customers.take(conn, CUSTOMERS), self.steps,
+                                                       bulk=tables_of(self.deferred))
+                    self.after.resync(conn, customers, self.steps)
                 except BaseException:
                     trans.rollback()
                     raise
