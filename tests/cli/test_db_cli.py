@@ -21,6 +21,29 @@ def counts(db: Path | str) -> dict[str, int]:
     return {t: int(sql_rows(db, f"select count(*) from {t}")[0][0]) for t in DATA_TABLES}
 
 
+# What `db upgrade` says it reached: this program's schema (every older-version test upgrades to it).
+CURRENT = "版本 7（revision 0007）"
+
+
+def upgraded_from(world: Path, version: int, *undo: str) -> dict[str, int]:
+    """Make `world` a version-`version` database (`undo`: the statements taking away what the later
+    versions added), see a command refuse it and `db upgrade` bring it to CURRENT with every row kept
+    and the schema this program declares. The row counts before the upgrade."""
+    engine = engine_of(world)
+    with engine.begin() as conn:
+        for sql in undo:
+            conn.execute(text(sql))
+        conn.execute(text(f"UPDATE alembic_version SET version_num = '{version:04d}'"))
+    engine.dispose()
+    before = counts(world)
+    refused = run(world, "due", "--date", DAY)
+    assert refused.exit_code == 2 and "请先运行 lifecycle db upgrade" in refused.stderr
+    assert f"版本 {version}（revision {version:04d}） → {CURRENT}" in run_ok(world, "db", "upgrade").stdout
+    assert counts(world) == before
+    assert schema_differences(world) == []
+    return before
+
+
 def schema_differences(db: Path | str) -> list[object]:
     """What Alembic's autogenerate would change to reach SQLModel.metadata (empty: the same schema)."""
     from alembic.autogenerate import compare_metadata
@@ -62,7 +85,7 @@ def test_the_scripts_head_is_the_codes_schema_version() -> None:
 @pytest.mark.fresh_file("db upgrade makes the schema of a new database")
 def test_upgrade_on_an_empty_database_then_again_is_a_no_op(db: Path) -> None:
     first = run_ok(db, "db", "upgrade").stdout
-    assert "空数据库 → 版本 7（revision 0007）" in first
+    assert f"空数据库 → {CURRENT}" in first
     assert "已是最新结构" in run_ok(db, "db", "upgrade").stdout
     assert schema_differences(db) == []
 
@@ -84,7 +107,7 @@ def test_a_database_made_before_migrations_is_upgraded_without_losing_rows(db: P
     assert status(db)["alembic_revision"] is None
 
     out = run_ok(db, "db", "upgrade").stdout
-    assert "版本 1（迁移之前创建，无 revision） → 版本 7（revision 0007）" in out
+    assert f"版本 1（迁移之前创建，无 revision） → {CURRENT}" in out
     assert counts(db) == before
     assert schema_differences(db) == []
     assert status(db)["alembic_revision"] == "0007"
@@ -127,27 +150,14 @@ def test_passwords_never_appear_in_messages(tmp_path: Path) -> None:
 
 def test_a_version_2_database_gets_the_care_desk_tables_and_columns_from_db_upgrade(world: Path) -> None:
     """Version 3 adds staff, assignment and columns of task / outcome / customer, keeping every row."""
-    engine = engine_of(world)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE workload"))
-        conn.execute(text("DROP TABLE answer"))
-        conn.execute(text("DROP TABLE appointment"))
-        conn.execute(text("DROP INDEX ix_event_resolution_due"))
-        conn.execute(text("DROP TABLE assignment"))
-        conn.execute(text("DROP TABLE staff"))
-        for table, column in (("task", "list_from"), ("task", "deferred_days"), ("outcome", "recorded_by"),
-                              ("outcome", "list_date"), ("outcome", "score"), ("outcome", "reason"),
-                              ("outcome", "withdrawn"), ("customer", "bad_phone"), ("vehicle", "status"),
-                              ("event", "level"), ("event", "handler"), ("event", "response_due"),
-                              ("event", "resolution_due"), ("event", "responded_on"), ("event", "outcome_id")):
-            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
-    engine.dispose()
-    before = counts(world)
-    assert "请先运行 lifecycle db upgrade" in run(world, "due", "--date", DAY).stderr
-    assert "版本 2（revision 0002） → 版本 7（revision 0007）" in run_ok(world, "db", "upgrade").stdout
-    assert {k: v for k, v in counts(world).items() if k in before} == before
-    assert schema_differences(world) == []
+    dropped = (("task", "list_from"), ("task", "deferred_days"), ("outcome", "recorded_by"),
+               ("outcome", "list_date"), ("outcome", "score"), ("outcome", "reason"), ("outcome", "withdrawn"),
+               ("customer", "bad_phone"), ("vehicle", "status"), ("event", "level"), ("event", "handler"),
+               ("event", "response_due"), ("event", "resolution_due"), ("event", "responded_on"),
+               ("event", "outcome_id"))
+    before = upgraded_from(world, 2, "DROP TABLE workload", "DROP TABLE answer", "DROP TABLE appointment",
+                           "DROP INDEX ix_event_resolution_due", "DROP TABLE assignment", "DROP TABLE staff",
+                           *(f"ALTER TABLE {table} DROP COLUMN {column}" for table, column in dropped))
     assert sql_rows(world, "select count(*) from task where deferred_days = 0 and list_from is null")[0][0] \
         == before["task"]
 
@@ -155,37 +165,19 @@ def test_a_version_2_database_gets_the_care_desk_tables_and_columns_from_db_upgr
 def test_a_version_5_database_loses_the_two_unread_vehicle_indexes(world: Path) -> None:
     """Version 6 drops ix_vehicle_prev_service_due and ix_vehicle_last_maintenance (no query reads them;
     every maintenance moved both entries); nothing else changes."""
-    engine = engine_of(world)
-    with engine.begin() as conn:
-        conn.execute(text("CREATE INDEX ix_vehicle_prev_service_due ON vehicle (prev_service_due)"))
-        conn.execute(text("CREATE INDEX ix_vehicle_last_maintenance ON vehicle (last_maintenance_date)"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0005'"))
-    engine.dispose()
-    before = counts(world)
-    assert "请先运行 lifecycle db upgrade" in run(world, "due", "--date", DAY).stderr
-    assert "版本 5（revision 0005） → 版本 7（revision 0007）" in run_ok(world, "db", "upgrade").stdout
-    assert counts(world) == before
-    assert schema_differences(world) == []
+    upgraded_from(world, 5, "CREATE INDEX ix_vehicle_prev_service_due ON vehicle (prev_service_due)",
+                  "CREATE INDEX ix_vehicle_last_maintenance ON vehicle (last_maintenance_date)")
     engine = engine_of(world)
     names = {ix["name"] for ix in inspect(engine).get_indexes("vehicle")}
     engine.dispose()
     assert not names & {"ix_vehicle_prev_service_due", "ix_vehicle_last_maintenance"}
     assert {"ix_vehicle_service_due", "ix_vehicle_warranty_end"} <= names
-    assert "版本 7（revision 0007）" in run_ok(world, "db", "status").stdout
+    assert CURRENT in run_ok(world, "db", "status").stdout
 
 
 def test_a_version_6_database_gains_the_kept_lines_table_empty(world: Path) -> None:
     """Version 7 adds kept_line (the lines whose rows kept a stored value), empty; nothing else changes."""
-    engine = engine_of(world)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE kept_line"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
-    engine.dispose()
-    before = counts(world)
-    assert "请先运行 lifecycle db upgrade" in run(world, "due", "--date", DAY).stderr
-    assert "版本 6（revision 0006） → 版本 7（revision 0007）" in run_ok(world, "db", "upgrade").stdout
-    assert counts(world) == before
-    assert schema_differences(world) == []
+    upgraded_from(world, 6, "DROP TABLE kept_line")
     assert sql_rows(world, "select count(*) from kept_line") == [(0,)]
 
 
@@ -193,18 +185,9 @@ def test_a_version_4_database_gains_the_line_digests_and_its_next_import_reads_e
         world: Path, files: Files) -> None:
     """Version 5 adds line_digest (and its index) to customer, vehicle and visit, empty: the first
     import afterwards reads every line as before and stores the digests."""
-    engine = engine_of(world)
-    with engine.begin() as conn:
-        for table in ("customer", "vehicle", "visit"):
-            conn.execute(text(f"DROP INDEX ix_{table}_line_digest"))
-            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN line_digest"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0004'"))
-    engine.dispose()
-    before = counts(world)
-    assert "请先运行 lifecycle db upgrade" in run(world, "due", "--date", DAY).stderr
-    assert "版本 4（revision 0004） → 版本 7（revision 0007）" in run_ok(world, "db", "upgrade").stdout
-    assert counts(world) == before
-    assert schema_differences(world) == []
+    tables = ("customer", "vehicle", "visit")
+    upgraded_from(world, 4, *(f"DROP INDEX ix_{table}_line_digest" for table in tables),
+                  *(f"ALTER TABLE {table} DROP COLUMN line_digest" for table in tables))
     assert sql_rows(world, "select count(*) from customer where line_digest is not null")[0][0] == 0
     import_world(world, files)
     assert sql_rows(world, "select count(*) from customer where line_digest is null")[0][0] == 0
@@ -212,21 +195,11 @@ def test_a_version_4_database_gains_the_line_digests_and_its_next_import_reads_e
 
 def test_a_version_3_database_loses_its_id_numbers_and_gains_the_privacy_columns(world: Path) -> None:
     """Version 4 drops 身份证号 (never stored, 个人信息保护法) and adds the opt-out flags and export_log."""
-    engine = engine_of(world)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE export_log"))
-        conn.execute(text("DROP INDEX ix_task_store_open_window"))
-        for column in ("do_not_contact_imported", "sms_opt_out", "sms_opt_out_imported"):
-            conn.execute(text(f"ALTER TABLE customer DROP COLUMN {column}"))
-        conn.execute(text("ALTER TABLE customer ADD COLUMN id_number VARCHAR"))
-        conn.execute(text("UPDATE customer SET id_number = '440106199001011234'"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0003'"))
-    engine.dispose()
-    before = counts(world)
-    assert "请先运行 lifecycle db upgrade" in run(world, "due", "--date", DAY).stderr
-    assert "版本 3（revision 0003） → 版本 7（revision 0007）" in run_ok(world, "db", "upgrade").stdout
-    assert {k: v for k, v in counts(world).items() if k in before} == before
-    assert schema_differences(world) == []
+    upgraded_from(world, 3, "DROP TABLE export_log", "DROP INDEX ix_task_store_open_window",
+                  *(f"ALTER TABLE customer DROP COLUMN {column}"
+                    for column in ("do_not_contact_imported", "sms_opt_out", "sms_opt_out_imported")),
+                  "ALTER TABLE customer ADD COLUMN id_number VARCHAR",
+                  "UPDATE customer SET id_number = '440106199001011234'")
     engine = engine_of(world)
     assert "id_number" not in {c["name"] for c in inspect(engine).get_columns("customer")}
     engine.dispose()
@@ -235,18 +208,7 @@ def test_a_version_3_database_loses_its_id_numbers_and_gains_the_privacy_columns
 
 def test_a_version_1_database_gets_the_call_list_index_from_db_upgrade(world: Path) -> None:
     """Version 2 only adds ix_task_open_window: a version 1 database is that database without it."""
-    engine = engine_of(world)
-    with engine.begin() as conn:
-        conn.execute(text("DROP INDEX ix_task_open_window"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
-    engine.dispose()
-    before = counts(world)
-    refused = run(world, "due", "--date", DAY)
-    assert refused.exit_code == 2 and "请先运行 lifecycle db upgrade" in refused.stderr
-
-    assert "版本 1（revision 0001） → 版本 7（revision 0007）" in run_ok(world, "db", "upgrade").stdout
-    assert counts(world) == before
-    assert schema_differences(world) == []
+    upgraded_from(world, 1, "DROP INDEX ix_task_open_window")
     engine = engine_of(world)
     assert "ix_task_open_window" in {ix["name"] for ix in inspect(engine).get_indexes("task")}
     engine.dispose()

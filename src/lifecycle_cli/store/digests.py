@@ -19,6 +19,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.store.bulk import DIGEST_COLUMN, chunks, in_keys
+from lifecycle_cli.store.keyed import driver
 from lifecycle_cli.store.tables import CUSTOMERS, VEHICLES, VISITS
 
 __all__ = ["Nearby", "customers_by_digest", "digest_index", "vehicles_by_digest", "visits_by_digest"]
@@ -70,20 +71,19 @@ def _by_digest(conn: Connection, sqlite: str, query: Select[Any], column: Any, d
     through the DB-API cursor, no result processing; elsewhere the Core `query`, a chunk of digests at
     a time, each row's key made by `key` (default: its second column)."""
     if conn.dialect.name == "sqlite":
-        raw = conn.connection.driver_connection
+        raw = driver(conn)
         found: dict[int, tuple[int, str]] = {}
         span = near.span(digests) if near is not None else None
         if span is not None:
             wanted = set(digests)
-            for row_id, digest, natural in raw.execute(sqlite.format(where=_BY_ID), span):  # type: ignore[union-attr]
+            for row_id, digest, natural in raw.execute(sqlite.format(where=_BY_ID), span):
                 if digest in wanted:
                     found[digest] = (row_id, natural)
         from_range = len(found)
         rest = [d for d in digests if d not in found] if found else list(digests)
         if rest:
             where = f"line_digest {_IN_JSON}"
-            for row_id, digest, natural in raw.execute(sqlite.format(where=where),  # type: ignore[union-attr]
-                                                       (json.dumps(rest),)):
+            for row_id, digest, natural in raw.execute(sqlite.format(where=where), (json.dumps(rest),)):
                 found[digest] = (row_id, natural)
         if near is not None:
             near.follow(digests, found, from_range if span is not None else len(found))
