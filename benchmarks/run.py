@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -328,7 +329,7 @@ def ensure_data(n: int, today: str, workdir: Path, runner: Runner, env: dict[str
     for f in FILES:
         if f not in counts:  # fall back to counting lines (the generator writes no embedded newlines)
             with (data / f"{f}.csv").open("rb") as fh:
-                counts[f] = sum(chunk.count(b"\n") for chunk in iter(lambda fh=fh: fh.read(1 << 20), b"")) - 1
+                counts[f] = sum(chunk.count(b"\n") for chunk in iter(functools.partial(fh.read, 1 << 20), b"")) - 1
     facts = {
         **want,
         "rows": counts,
