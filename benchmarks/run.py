@@ -222,9 +222,9 @@ class TreePeak:
     interval can fall between two samples.  ``peak_mb`` is None without ``/proc`` or when no sample
     saw a process under the wrapper (a command shorter than the first sample)."""
 
-    def __init__(self, root: int, interval: float = TREE_INTERVAL, proc: Path = PROC) -> None:
-        """Prepare to sample the tree under process ``root``."""
-        self.root, self.interval, self.proc = root, interval, proc
+    def __init__(self, root: int, interval: float = TREE_INTERVAL, proc: Path | None = None) -> None:
+        """Prepare to sample the tree under process ``root`` (``proc``: where procfs is, default PROC)."""
+        self.root, self.interval, self.proc = root, interval, PROC if proc is None else proc
         self.peak_bytes: int | None = None
         self.samples = 0
         self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
