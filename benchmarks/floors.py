@@ -11,7 +11,7 @@ a missed ratio can be read (and a target set) against what the language allows:
 
     python benchmarks/floors.py state vehicles.csv visits.csv
         the projection state of every vehicle (the function the import stores it with,
-        `lifecycle_cli.store.state.vehicle_state`, over the rules core) from facts already
+        `lifecycle_cli.store.vehicle_state.vehicle_state`, over the rules core) from facts already
         in memory: no database, no file parsing beyond building the facts. The issue requires
         the state to be computed at import time by the rules core, so this is a floor of
         every import that does so in Python.
@@ -137,7 +137,7 @@ def state(vehicles: Path, visits: Path) -> dict[str, object]:
     """Build the vehicles' facts from the canonical CSVs in batches; time only vehicle_state over them."""
     from lifecycle_cli.core.rules import load_rules
     from lifecycle_cli.core.schedule import VehicleFacts, VisitFact
-    from lifecycle_cli.store.state import vehicle_state
+    from lifecycle_cli.store.vehicle_state import vehicle_state
 
     rules = load_rules()
     history: dict[str, list[VisitFact]] = defaultdict(list)

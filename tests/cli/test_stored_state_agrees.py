@@ -44,8 +44,8 @@ from lifecycle_cli.core.golive import created_at_go_live
 from lifecycle_cli.core.rules import load_rules
 from lifecycle_cli.core.schedule import CustomerFacts, Scheduler, VehicleFacts, VisitFact, vehicle_projection
 from lifecycle_cli.core.stages import stage_on
-from lifecycle_cli.store.facts import visit_key
-from lifecycle_cli.store.state import mmdd, vehicle_state, vehicle_state_columns
+from lifecycle_cli.store.fact_rows import visit_key
+from lifecycle_cli.store.vehicle_state import mmdd, vehicle_state, vehicle_state_columns
 
 TODAY = date(2026, 11, 23)  # NOW of the CLI tests: 09:00 on this day in Asia/Shanghai
 KINDS = ("maintenance", "maintenance", "maintenance", "repair", "warranty", "accident", "other")

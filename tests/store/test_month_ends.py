@@ -17,9 +17,9 @@ from lifecycle_cli.core.insurance import ExpiryChange
 from lifecycle_cli.core.rules import load_rules
 from lifecycle_cli.core.schedule import VehicleFacts, VisitFact
 from lifecycle_cli.store.month_ends import fact_epochs
-from lifecycle_cli.store.state import DATED_STATE_COLUMNS
 from lifecycle_cli.store.tables import VEHICLES
 from lifecycle_cli.store.trend_pass import PassKeys, _unpacked, sql_key
+from lifecycle_cli.store.vehicle_state import DATED_STATE_COLUMNS
 
 ENDS = (date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30))
 

@@ -61,8 +61,7 @@ def test_write_changed_skips_what_the_stored_values_say_did_not_move(engine: Eng
     with engine.begin() as conn:
         _, owners = upsert_customers(conn, [{"customer_id": "C1"}, {"customer_id": "C2"}])
         c1, c2 = owners["C1"], owners["C2"]
-        rows = [{"_pk": c1, "care_anchor": date(2026, 1, 5), "care_phase": 3, "birthday_mmdd": "02-03"},
-                {"_pk": c2, "care_anchor": date(2026, 1, 6), "care_phase": 4, "birthday_mmdd": "02-04"}]
+        rows = [(c1, date(2026, 1, 5), 3, "02-03"), (c2, date(2026, 1, 6), 4, "02-04")]  # (pk, *CARE)
         # Stale on purpose: `stored` claims C1's birthday key and all of C2 are already as the rows say.
         stored = {c1: (None, None, "02-03"), c2: (date(2026, 1, 6), 4, "02-04")}
         write_changed(conn, CUSTOMERS, CARE, rows, stored)

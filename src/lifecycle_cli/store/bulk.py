@@ -126,18 +126,24 @@ def _sqlite_rows(fields: Sequence[str], rows: list[dict[str, Any]]) -> list[tupl
 
 def update_by_pk(conn: Connection, table: Table, fields: Sequence[str], rows: list[dict[str, Any]]) -> None:
     """UPDATE the named fields of rows keyed by '_pk', with one executemany."""
-    if not rows:
+    update_tuples(conn, table, fields, _sqlite_rows(["_pk", *fields], rows) if fields else [])
+
+
+def update_tuples(conn: Connection, table: Table, fields: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """UPDATE the named fields of rows given as (id, *values in `fields` order): one executemany on SQLite
+    (numbered parameters, so the tuples go as they are), a COPY and one UPDATE on PostgreSQL."""
+    if not rows or not fields:
         return
     if conn.dialect.name == "sqlite":
-        sql = f'UPDATE "{table.name}" SET {", ".join(f"{c} = ?" for c in fields)} WHERE id = ?'
-        driver(conn).executemany(sql, _sqlite_rows([*fields, "_pk"], rows))
+        sets = ", ".join(f"{c} = ?{i}" for i, c in enumerate(fields, start=2))
+        driver(conn).executemany(f'UPDATE "{table.name}" SET {sets} WHERE id = ?1', rows)
         return
     if conn.dialect.name == "postgresql":
         # one row per id, the last (as an executemany leaves it)
-        copy_update(conn, table, fields, list({r[0]: r for r in _sqlite_rows(["_pk", *fields], rows)}.values()))
+        copy_update(conn, table, fields, list({r[0]: r for r in rows}.values()))
         return
     stmt = update(table).where(table.c.id == bindparam("_pk")).values({c: bindparam(c) for c in fields})
-    conn.execute(stmt, rows)
+    conn.execute(stmt, [{"_pk": r[0], **dict(zip(fields, r[1:], strict=True))} for r in rows])
 
 
 def _columns(rows: list[dict[str, Any]]) -> list[str]:

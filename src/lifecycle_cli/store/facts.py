@@ -4,82 +4,48 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date
-from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from lifecycle_cli.core.facts import ACTIVE
-from lifecycle_cli.core.insurance import ExpiryChange
-from lifecycle_cli.core.schedule import CustomerFacts, VehicleFacts, VisitFact
+from lifecycle_cli.core.schedule import CustomerFacts, VehicleFacts
 from lifecycle_cli.store.bulk import chunks, fetch_in
+from lifecycle_cli.store.fact_rows import (
+    EXPIRY_CHANGE_COLUMNS,
+    READING_FACT_COLUMNS,
+    VEHICLE_FACT_COLUMNS,
+    VISIT_FACT_COLUMNS,
+    VehicleFactRows,
+    vehicle_facts_of,
+)
 from lifecycle_cli.store.staff import assignments_of
 from lifecycle_cli.store.tables import CUSTOMERS, INSURANCE_CHANGES, READINGS, VEHICLES, VISITS
 
 
-def visit_key(ro_number: str | None, visit_date: date, km: int) -> str:
-    """A visit's stable key for task events: its work order, else its date and km."""
-    return ro_number or f"{visit_date.isoformat()}@{km}"
-
-
-# A vehicle's visits in the order the scheduler reads them.
-_BY_DATE_AND_KM = attrgetter("date", "km")
-
-VEHICLE_FACT_COLUMNS = ("id", "customer_pk", "vin", "delivery_date", "plate", "mileage_date", "mileage_km",
-                        "sales_consultant", "service_advisor", "store",
-                        "commercial_insurance_expiry", "compulsory_insurance_expiry", "inspection_due", "status")
-
-
 def load_vehicle_facts(conn: Connection, vehicle_pks: Iterable[int]) -> dict[int, tuple[int, VehicleFacts]]:
     """vehicle pk -> (customer pk, facts) for the given vehicles, with their visits and readings."""
+    return vehicle_facts_of(read_vehicle_fact_rows(conn, vehicle_pks))
+
+
+def read_vehicle_fact_rows(conn: Connection, vehicle_pks: Iterable[int], *, as_stored: bool = False) -> VehicleFactRows:
+    """The rows of these vehicles, their visits, readings and expiry changes (dates as stored with
+    `as_stored`: what a worker process builds the facts from, store/fact_rows.py)."""
     rows: list[tuple[Any, ...]] = []
     for part in chunks(sorted(set(vehicle_pks))):
-        rows.extend(fetch_in(conn, VEHICLES, VEHICLE_FACT_COLUMNS, "id", part))
-    return _vehicle_facts(conn, rows)
+        rows.extend(fetch_in(conn, VEHICLES, VEHICLE_FACT_COLUMNS, "id", part, as_stored=as_stored))
+    return _with_history(conn, rows, as_stored=as_stored)
 
 
-def _vehicle_facts(conn: Connection, rows: list[tuple[Any, ...]]) -> dict[int, tuple[int, VehicleFacts]]:
-    """The facts of these vehicle rows (VEHICLE_FACT_COLUMNS), with their visits, readings and expiry changes."""
-    visits: dict[int, list[VisitFact]] = defaultdict(list)
-    readings: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    expiry_changes: dict[int, list[ExpiryChange]] = defaultdict(list)
+def _with_history(conn: Connection, rows: list[tuple[Any, ...]], *, as_stored: bool = False) -> VehicleFactRows:
+    """These vehicle rows (VEHICLE_FACT_COLUMNS) with their visits, readings and expiry changes."""
+    batch = VehicleFactRows(rows, [], [], [])
     for part in chunks(sorted(row[0] for row in rows)):
-        for vpk, ro, vdate, km, kind in fetch_in(
-            conn, VISITS, ("vehicle_pk", "ro_number", "visit_date", "mileage_km", "kind"), "vehicle_pk", part
-        ):
-            visits[vpk].append(VisitFact(key=visit_key(ro, vdate, km), date=vdate, km=km, kind=kind))
-        for vpk, rdate, km in fetch_in(conn, READINGS, ("vehicle_pk", "reading_date", "km"), "vehicle_pk", part):
-            readings[vpk].append((rdate, km))
-        for vpk, _, old, new, changed_on in sorted(fetch_in(
-            conn, INSURANCE_CHANGES, ("vehicle_pk", "id", "old_expiry", "new_expiry", "changed_on"), "vehicle_pk", part
-        )):
-            expiry_changes[vpk].append(ExpiryChange(old, new, changed_on))
-    out: dict[int, tuple[int, VehicleFacts]] = {}
-    for (pk, customer_pk, vin, delivered, plate, mileage_date, mileage_km, sales, advisor, store,
-         commercial, compulsory, inspection, status) in rows:
-        seen = visits.get(pk, ())
-        out[pk] = (
-            customer_pk,
-            VehicleFacts(
-                vin=vin,
-                delivery_date=delivered,
-                plate=plate,
-                row_reading=(mileage_date, mileage_km),
-                extra_readings=tuple(readings.get(pk, ())),
-                visits=tuple(sorted(seen, key=_BY_DATE_AND_KM)) if len(seen) > 1 else tuple(seen),
-                sales_consultant=sales,
-                service_advisor=advisor,
-                store=store,
-                commercial_insurance_expiry=commercial,
-                compulsory_insurance_expiry=compulsory,
-                inspection_due=inspection,
-                insurance_changes=tuple(expiry_changes.get(pk, ())),
-                status=status or ACTIVE,
-            ),
-        )
-    return out
+        batch.visits.extend(fetch_in(conn, VISITS, VISIT_FACT_COLUMNS, "vehicle_pk", part, as_stored=as_stored))
+        batch.readings.extend(fetch_in(conn, READINGS, READING_FACT_COLUMNS, "vehicle_pk", part, as_stored=as_stored))
+        batch.expiry_changes.extend(fetch_in(conn, INSURANCE_CHANGES, EXPIRY_CHANGE_COLUMNS, "vehicle_pk", part,
+                                             as_stored=as_stored))
+    return batch
 
 
 def load_customer_facts(conn: Connection, customer_pks: Iterable[int]) -> dict[int, CustomerFacts]:
@@ -93,7 +59,7 @@ def load_customer_facts(conn: Connection, customer_pks: Iterable[int]) -> dict[i
                                    "id", part))
         vehicle_rows.extend(fetch_in(conn, VEHICLES, VEHICLE_FACT_COLUMNS, "customer_pk", part))
     by_customer: dict[int, list[VehicleFacts]] = defaultdict(list)
-    for customer_pk, facts in _vehicle_facts(conn, vehicle_rows).values():
+    for customer_pk, facts in vehicle_facts_of(_with_history(conn, vehicle_rows)).values():
         by_customer[customer_pk].append(facts)
     assigned = assignments_of(conn, pks)
     return {

@@ -62,12 +62,13 @@ def _whole_range(keys: Sequence[Any]) -> bool:
 
 
 def fetch_in(conn: Connection, table: Table, columns: Sequence[str], key_column: str,
-             keys: Sequence[Any]) -> list[tuple[Any, ...]]:
+             keys: Sequence[Any], *, as_stored: bool = False) -> list[tuple[Any, ...]]:
     """Rows (as tuples in `columns` order) whose key_column is in keys, for one chunk of keys.
 
     On SQLite and PostgreSQL the DB-API cursor is read directly (SQLite's dates converted as
-    SQLAlchemy would), several times faster than result processing for the batches the import reads;
-    PostgreSQL takes the keys as one array parameter.
+    SQLAlchemy would, unless `as_stored`: then its dates stay ISO text and its booleans 0 / 1),
+    several times faster than result processing for the batches the import reads; PostgreSQL takes
+    the keys as one array parameter.
     """
     if not keys:
         return []
@@ -86,6 +87,8 @@ def fetch_in(conn: Connection, table: Table, columns: Sequence[str], key_column:
     else:
         rows = driver(conn).execute(f'{select_from}WHERE {key_column} IN ({", ".join("?" * len(keys))})',
                                      tuple(keys)).fetchall()
+    if as_stored:
+        return rows
     dates = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date)]
     bools = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Boolean)]
     if not dates and not bools:

@@ -33,9 +33,9 @@ from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import VehicleFacts
 from lifecycle_cli.store.bulk import chunks, insert_by_shape
 from lifecycle_cli.store.facts import load_vehicle_facts
-from lifecycle_cli.store.state import DATED_STATE_COLUMNS, dated_state
 from lifecycle_cli.store.tables import READINGS, VEHICLES, VISITS
 from lifecycle_cli.store.trend_pass import PassKeys
+from lifecycle_cli.store.vehicle_state import DATED_STATE_COLUMNS, dated_state
 
 V = VEHICLES
 # The vehicle columns the month's figures read besides the dated state.

@@ -45,7 +45,6 @@ from lifecycle_cli.store.bulk import chunks, insert_by_shape
 from lifecycle_cli.store.car_pass import CarPass, car_pass, churn_conditions
 from lifecycle_cli.store.churn_reasons import latest_reasons
 from lifecycle_cli.store.facts import load_vehicle_facts
-from lifecycle_cli.store.state import vehicle_state, vehicle_state_columns
 from lifecycle_cli.store.tables import (
     CAMPAIGNS,
     CUSTOMERS,
@@ -57,6 +56,7 @@ from lifecycle_cli.store.tables import (
     VEHICLES,
     VISITS,
 )
+from lifecycle_cli.store.vehicle_state import vehicle_state, vehicle_state_columns
 
 V = VEHICLES
 # The vehicle columns a report reads besides the projection state.

@@ -24,7 +24,7 @@ from lifecycle_cli.core.outcomes import Attempt
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.store.bulk import chunks
 from lifecycle_cli.store.complaints import complaint_from_score, note_response
-from lifecycle_cli.store.facts import visit_key
+from lifecycle_cli.store.fact_rows import visit_key
 from lifecycle_cli.store.tables import ANSWERS, ASSIGNMENTS, OUTCOMES, STAFF, TASKS, VEHICLES, VISITS
 
 # The calls whose score rates the car's sales consultant (the rest rate the work order's advisor).

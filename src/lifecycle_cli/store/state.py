@@ -6,33 +6,22 @@ functions over the stored facts and writes their answers next to the vehicle.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection
 
-from lifecycle_cli.core.facts import readings_of
-from lifecycle_cli.core.insurance import expiry_on
-from lifecycle_cli.core.mileage import Projection, Reading
 from lifecycle_cli.core.rules import Rules
-from lifecycle_cli.core.schedule import (
-    VehicleFacts,
-    maintenance_visits,
-    next_maintenance,
-    upgrade_date,
-    vehicle_projection,
-    warranty_end,
-)
 from lifecycle_cli.steps import Steps, reported
-from lifecycle_cli.store.bulk import chunks, fetch_in, in_keys, update_by_pk
-from lifecycle_cli.store.facts import load_vehicle_facts
+from lifecycle_cli.store.bulk import chunks, fetch_in, in_keys, update_tuples
+from lifecycle_cli.store.facts import read_vehicle_fact_rows
+from lifecycle_cli.store.state_workers import StateWorkers
 from lifecycle_cli.store.tables import CUSTOMERS, VEHICLES, VISITS
+from lifecycle_cli.store.vehicle_state import as_stored, mmdd, vehicle_state_columns
 
-# State is computed from all the facts there are, whatever their date.
-FAR_FUTURE = date(9999, 12, 31)
 BATCH = 2000
 # A customer's stored state: the care-call anchor and phase, the birthday key.
 CARE = ("care_anchor", "care_phase", "birthday_mmdd")
@@ -40,129 +29,60 @@ CARE = ("care_anchor", "care_phase", "birthday_mmdd")
 EVERY_CUSTOMER_CHECK_FROM = 20_000
 
 
-def mmdd(day: date | None) -> str | None:
-    """'MM-DD' of a date, the key of yearly events (anniversaries, birthdays)."""
-    return day.isoformat()[5:] if day is not None else None  # "YYYY-MM-DD"[5:]: 4x cheaper than strftime
-
-
-def vehicle_state(vehicle: VehicleFacts, rules: Rules, as_of: date = FAR_FUTURE) -> dict[str, Any]:
-    """The projection state of one vehicle from the facts up to `as_of` (stored: all facts)."""
-    readings = readings_of(vehicle)  # built once, projected on as_of and on the eve below
-    proj = vehicle_projection(vehicle, rules, as_of, readings)
-    upgrade = upgrade_date(vehicle, proj, rules)
-    km_dates: list[date | None] = [proj.date_at_km(km) for km in rules.stages.mileage_km[1:]]
-    km_dates += [None] * (4 - len(km_dates))
-    return {
-        **dated_state(vehicle, rules, as_of, readings, proj),
-        "km_stage_date_1": km_dates[0],
-        "km_stage_date_2": km_dates[1],
-        "km_stage_date_3": km_dates[2],
-        "km_stage_date_4": km_dates[3],
-        "last_reading_date": proj.last.date,
-        "last_reading_km": proj.last.km,
-        "daily_km_num": proj.daily_km.numerator,
-        "daily_km_den": proj.daily_km.denominator,
-        "upgrade_date": upgrade,
-        "upgrade_mmdd": mmdd(upgrade),
-        "delivery_mmdd": mmdd(vehicle.delivery_date),
-    }
-
-
-# The state columns a month's KPIs read (store/car_pass.py, store/insurance.py): all dated_state gives.
-DATED_STATE_COLUMNS = ("last_maintenance_date", "answered_in_window", "returned_from_churn", "last_visit_date",
-                       "prev_service_due", "prev_service_first", "has_maintenance", "service_due", "warranty_end",
-                       "insurance_expiry")
-
-
-def dated_state(vehicle: VehicleFacts, rules: Rules, as_of: date, readings: list[Reading],
-                proj: Projection | None = None, eves: dict[date, tuple[date | None, bool]] | None = None,
-                ) -> dict[str, Any]:
-    """The part of the state a month's KPIs read (DATED_STATE_COLUMNS), from the facts up to `as_of`:
-    maintenance, what was due on the eve of the last one, warranty end, latest visit, insurance expiry.
-    `readings`: readings_of(vehicle); `proj`: its projection on as_of when made already; `eves`: what was
-    due on the eve of a maintenance day, kept by the caller that computes one car on several days."""
-    if proj is None:
-        proj = vehicle_projection(vehicle, rules, as_of, readings)
-    done = maintenance_visits(vehicle, rules, as_of)
-    nxt = next_maintenance(vehicle, proj, rules, as_of, done)
-    prev_due: date | None = None
-    prev_first = False
-    if done:
-        # What the rules said was due on the eve of the last maintenance visit.
-        last_done = done[-1].date
-        if eves is not None and last_done in eves:
-            prev_due, prev_first = eves[last_done]
-        else:
-            eve = last_done - timedelta(days=1)
-            if eve >= vehicle.delivery_date:
-                before_eve = [v for v in done if v.date <= eve]  # maintenance_visits(vehicle, rules, eve)
-                answered = next_maintenance(vehicle, vehicle_projection(vehicle, rules, eve, readings), rules, eve,
-                                            before_eve)
-                prev_due, prev_first = answered.due, answered.first
-            if eves is not None:
-                eves[last_done] = (prev_due, prev_first)
-    last_maintenance = done[-1].date if done else None
-    early = timedelta(days=rules.kpi.maintenance_visit_early_days)
-    lost = timedelta(days=rules.schedule.churn_after_days)
-    return {
-        "last_maintenance_date": last_maintenance,
-        "answered_in_window": bool(prev_due and last_maintenance and last_maintenance >= prev_due - early),
-        "returned_from_churn": bool(prev_due and last_maintenance and last_maintenance > prev_due + lost),
-        "last_visit_date": max((v.date for v in vehicle.visits if v.date <= as_of), default=None),
-        "prev_service_due": prev_due,
-        "prev_service_first": prev_first,
-        "has_maintenance": bool(done),
-        "service_due": nxt.due,
-        "warranty_end": warranty_end(vehicle, proj, rules),
-        "insurance_expiry": expiry_on(vehicle.insurance_expiry, vehicle.insurance_changes, as_of),
-    }
-
-
 def refresh_vehicles(conn: Connection, vehicle_pks: Iterable[int], rules: Rules, steps: Steps | None = None, *,
                      only_moved: bool = True) -> None:
     """Recompute and store the projection state of these vehicles: where it moved (`write_changed`), or
     with `only_moved=False` all of it without reading it first (a bulk load whose read-side indexes are
-    dropped, a rebuild of every car: no index entry to spare, and the read and compare cost ~10%)."""
+    dropped, a rebuild of every car: no index entry to spare, and the read and compare cost ~10%).
+    Many cars' state is computed in worker processes (store/state_workers.py) while the next batches'
+    rows are read and the last one's state is written here."""
     pks = distinct_sorted(vehicle_pks)
     columns = vehicle_state_columns()
-    for part in reported(chunks(pks, BATCH), len(pks), "计算车辆状态（辆）", steps):
-        facts = load_vehicle_facts(conn, part)
-        rows = [{"_pk": pk, **vehicle_state(v, rules)} for pk, (_, v) in facts.items()]
+    as_text = conn.dialect.name != "sqlite"  # SQLite reads its dates as the text the state rows hold
+
+    def write(part: Sequence[int], state_rows: list[tuple[Any, ...]]) -> None:
         if not only_moved:
-            update_by_pk(conn, VEHICLES, columns, rows)
-            continue
-        stored = {row[0]: row[1:] for keys in chunks(part) for row in fetch_in(conn, VEHICLES, ("id", *columns), "id", keys)}
-        write_changed(conn, VEHICLES, columns, rows, stored)
+            update_tuples(conn, VEHICLES, columns, state_rows)
+            return
+        stored = {row[0]: tuple(map(as_stored, row[1:])) if as_text else row[1:] for keys in chunks(part)
+                  for row in fetch_in(conn, VEHICLES, ("id", *columns), "id", keys, as_stored=True)}
+        write_changed(conn, VEHICLES, columns, state_rows, stored)
+
+    with StateWorkers(rules, len(pks)) as workers:
+        pending: deque[tuple[Sequence[int], Callable[[], list[tuple[Any, ...]]]]] = deque()
+        for part in reported(chunks(pks, BATCH), len(pks), "计算车辆状态（辆）", steps):
+            pending.append((part, workers.submit(read_vehicle_fact_rows(conn, part, as_stored=True))))
+            if len(pending) > workers.ahead:
+                done, state_rows = pending.popleft()
+                write(done, state_rows())
+        while pending:
+            done, state_rows = pending.popleft()
+            write(done, state_rows())
 
 
-def write_changed(conn: Connection, table: Table, fields: Sequence[str], rows: list[dict[str, Any]],
+def write_changed(conn: Connection, table: Table, fields: Sequence[str], rows: Sequence[tuple[Any, ...]],
                   stored: Mapping[int, Sequence[Any]]) -> None:
-    """Store the state of rows keyed by "_pk" where it moved from `stored` (pk -> the stored values, in
-    `fields` order); a row whose state did not move is not written. On SQLite a row writes only the
-    fields that moved (one executemany per set of them): an UPDATE rewrites the index entries of every
-    column it names, moved or not, and at 1M a day's 2,000 work orders named seven indexed vehicle
-    columns of which about three move (each rewrite dirties a page, then copied to the WAL and back).
-    PostgreSQL writes a whole row version anyway: every field of the rows that moved, in one statement."""
-    whole = tuple(fields)
+    """Store the state of rows given as (pk, *values in `fields` order) where it moved from `stored` (pk ->
+    the stored values, in `fields` order); a row whose state did not move is not written. On SQLite a row
+    writes only the fields that moved (one executemany per set of them): an UPDATE rewrites the index
+    entries of every column it names, moved or not, and at 1M a day's 2,000 work orders named seven indexed
+    vehicle columns of which about three move (each rewrite dirties a page, then copied to the WAL and
+    back). PostgreSQL writes a whole row version anyway: every field of the rows that moved, in one statement."""
+    whole = tuple(range(len(fields)))
     shaped = conn.dialect.name == "sqlite"
-    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    by_shape: dict[tuple[int, ...], list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
-        old = stored.get(row["_pk"])
-        moved = whole if old is None else tuple(f for f, value in zip(fields, old, strict=True) if row[f] != value)
+        old = stored.get(row[0])
+        values = row[1:]
+        moved = whole if old is None else tuple(i for i, (new, was) in enumerate(zip(values, old, strict=True))
+                                                if new != was)
         if moved:
             by_shape[moved if shaped else whole].append(row)
     for shape, batch in by_shape.items():
-        update_by_pk(conn, table, shape, batch)
-
-
-def vehicle_state_columns() -> tuple[str, ...]:
-    """The vehicle columns that hold projection state."""
-    return ("last_reading_date", "last_reading_km", "daily_km_num", "daily_km_den", "has_maintenance",
-            "service_due", "warranty_end", "upgrade_date", "upgrade_mmdd", "delivery_mmdd",
-            "last_maintenance_date", "prev_service_due", "prev_service_first", "answered_in_window",
-            "returned_from_churn", "last_visit_date",
-            "km_stage_date_1", "km_stage_date_2", "km_stage_date_3", "km_stage_date_4",
-            "insurance_expiry")
+        if shape == whole:
+            update_tuples(conn, table, fields, batch)
+        else:
+            update_tuples(conn, table, [fields[i] for i in shape], [(row[0], *(row[i + 1] for i in shape)) for row in batch])
 
 
 def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rules,
@@ -198,16 +118,12 @@ def refresh_customers(conn: Connection, customer_pks: Iterable[int], rules: Rule
         for pk, day in found:
             if day is not None and (pk not in latest or day > latest[pk]):
                 latest[pk] = day
-        rows = [
-            {"_pk": pk, "care_anchor": latest.get(pk),
-             "care_phase": rules.care.phase(latest[pk]) if pk in latest else None,
-             "birthday_mmdd": mmdd(birthday)}
-            for pk, _, birthday, *_ in customers
-        ]
+        rows = [(pk, latest.get(pk), rules.care.phase(latest[pk]) if pk in latest else None, mmdd(birthday))
+                for pk, _, birthday, *_ in customers]
         if only_moved:
             write_changed(conn, CUSTOMERS, CARE, rows, {pk: stored for pk, _, _, *stored in customers})
         else:
-            update_by_pk(conn, CUSTOMERS, CARE, rows)
+            update_tuples(conn, CUSTOMERS, CARE, rows)
 
 
 # Every customer's care state, set-based (`write_every_care_state`): the anchor is the latest of the last
