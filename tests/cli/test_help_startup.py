@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -36,3 +37,27 @@ def test_help_loads_none_of_the_modules_a_verb_needs(words: list[str]) -> None:
     ending = json.loads(done.stderr.strip().splitlines()[-1])
     assert ending == {"code": 0, "loaded": []}, done.stderr
     assert done.stdout.startswith("Usage: lifecycle")
+
+
+def test_what_typer_reads_the_parameters_from_has_no_string_annotations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """typer reads every verb's parameters, and each option callback's, from the function's annotations
+    on every run; as strings (`from __future__ import annotations`) it compiles and evaluates each twice
+    per run (~10 ms of `lifecycle --help`). The cli modules with verbs or option callbacks evaluate them
+    once, at import; names only for type checking are quoted in the helpers' signatures."""
+    import typer.main
+
+    from lifecycle_cli.cli.app import app
+
+    read: list[Any] = []
+    real = typer.main.get_params_from_function
+
+    def spy(func: Any) -> Any:
+        read.append(func)
+        return real(func)
+
+    monkeypatch.setattr(typer.main, "get_params_from_function", spy)
+    typer.main.get_command(app)
+    assert len(read) > 30
+    quoted = {f"{f.__module__}.{f.__qualname__}: {name}" for f in read
+              for name, annotation in getattr(f, "__annotations__", {}).items() if isinstance(annotation, str)}
+    assert not quoted

@@ -1,7 +1,5 @@
 """The `lifecycle` command: global options and the verbs. Heavy libraries load inside the verbs."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer
