@@ -1,7 +1,5 @@
 """The `lifecycle` command: global options and the verbs. Heavy libraries load inside the verbs."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer
@@ -20,8 +18,19 @@ from lifecycle_cli.cli import (
 )
 from lifecycle_cli.cli.common import Context, LifecycleGroup
 
+# The verbs, registered here rather than on `app`: typer would build every one of them (reading each
+# function's parameters) on every run; the root group builds the one named (cli/helptext.py LazyVerbs).
+verbs_app = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
+
+
+class Lifecycle(LifecycleGroup):
+    """The root command, `lifecycle`: its verbs are those of verbs_app."""
+
+    verbs = verbs_app
+
+
 app = typer.Typer(
-    cls=LifecycleGroup,  # errors the user can fix: a Chinese message, exit 2 (cli/common.py explain)
+    cls=Lifecycle,  # errors the user can fix: a Chinese message, exit 2 (cli/common.py explain)
     name="lifecycle",
     help="车辆生命周期管理：导入 DMS 数据，按生命周期阶段生成每日回访清单，记录回访结果，统计 KPI。",
     no_args_is_help=True,
@@ -55,17 +64,17 @@ def main_options(
     ctx.call_on_close(ctx.obj.close)
 
 
-importing.register(app)
-fleet.register(app)
-calls.register(app)
-messages.register(app)
-outcomes.register(app)
-appointments.register(app)
-reports.register(app)
-rules.register(app)
-app.add_typer(events.event_app, name="event")
-app.add_typer(events.campaign_app, name="campaign")
-app.add_typer(database.db_app, name="db")
+importing.register(verbs_app)
+fleet.register(verbs_app)
+calls.register(verbs_app)
+messages.register(verbs_app)
+outcomes.register(verbs_app)
+appointments.register(verbs_app)
+reports.register(verbs_app)
+rules.register(verbs_app)
+verbs_app.add_typer(events.event_app, name="event")
+verbs_app.add_typer(events.campaign_app, name="campaign")
+verbs_app.add_typer(database.db_app, name="db")
 
 
 def main() -> None:

@@ -1,8 +1,6 @@
 """`lifecycle appointments` (reception's list of the days' appointments, 预约), and the short forms of
 `done` that make and move one: `booked TASK --booked-for D`, `reschedule TASK --booked-for D2`."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 from pathlib import Path
 

@@ -1,8 +1,6 @@
 """`lifecycle due` (the call list) and `lifecycle done` (record a call's outcome): options parsed
 here, the work in service/calllist.py and service/outcomes.py, the output in render/calllist.py."""
 
-from __future__ import annotations
-
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +29,7 @@ if TYPE_CHECKING:
     from lifecycle_cli.service.outcomes import OutcomeOptions, Recorded
 
 
-def compute_call_list(context: Context, options: CallListOptions) -> CallList:
+def compute_call_list(context: Context, options: "CallListOptions") -> "CallList":
     """The call list of the options (its tasks stored first; a progress line on a terminal: the first
     list after a big import builds many customers' tasks)."""
     from lifecycle_cli.render.progress import progress_line
@@ -42,14 +40,14 @@ def compute_call_list(context: Context, options: CallListOptions) -> CallList:
         return call_list(engine, rules, today(rules), options, steps)
 
 
-def show_call_list(context: Context, options: CallListOptions, fmt: str, english_headers: bool = False) -> None:
+def show_call_list(context: Context, options: "CallListOptions", fmt: str, english_headers: bool = False) -> None:
     """Compute and print a call list."""
     from lifecycle_cli.render.calllist import render_call_list
 
     render_call_list(compute_call_list(context, options), fmt, english_headers)
 
 
-def sheet_call_list(context: Context, options: CallListOptions, out: Path, english_headers: bool = False) -> None:
+def sheet_call_list(context: Context, options: "CallListOptions", out: Path, english_headers: bool = False) -> None:
     """The call sheet as one workbook (`due --format xlsx --out FILE`); exit 2 when it cannot be written."""
     from lifecycle_cli.files import OutputRefused
     from lifecycle_cli.render.calllist import holiday_notes, sheet_headers, task_rows
@@ -70,7 +68,7 @@ def sheet_call_list(context: Context, options: CallListOptions, out: Path, engli
     say(str(out))
 
 
-def call_scripts(context: Context, calls: CallList) -> dict[int, str]:
+def call_scripts(context: Context, calls: "CallList") -> dict[int, str]:
     """Each listed task's call script (the workbook's 话术 column)."""
     from lifecycle_cli.service.scripts import task_scripts
 
@@ -78,7 +76,7 @@ def call_scripts(context: Context, calls: CallList) -> dict[int, str]:
     return task_scripts(context.engine(), context.rules(), ids)
 
 
-def split_call_list(context: Context, options: CallListOptions, out: Path, english_headers: bool = False,
+def split_call_list(context: Context, options: "CallListOptions", out: Path, english_headers: bool = False,
                     fmt: str = "csv") -> None:
     """One call sheet per owner in the folder `out`: an `out` that cannot be a folder is refused before any
     work (exit 2); a file that cannot be written is reported and the others are still written (exit 1)."""
@@ -209,7 +207,7 @@ def done_command(
               reason=reason, by=by, answers=answers or [])
 
 
-def done_one(context: Context, rules: Rules, now: date, day: date, task_id: int, result: str, *,
+def done_one(context: Context, rules: "Rules", now: date, day: date, task_id: int, result: str, *,
               note: str | None, booked_for: str | None, score: int | None, reason: str | None,
               by: str | None, answers: list[str]) -> None:
     from lifecycle_cli.core.complaints import parse_answer
@@ -234,7 +232,7 @@ def done_one(context: Context, rules: Rules, now: date, day: date, task_id: int,
     _say_recorded(record(context.engine(), rules, now, options), options, rules)
 
 
-def _done_from(context: Context, rules: Rules, now: date, sheet: Path, day: date, by: str | None) -> None:
+def _done_from(context: Context, rules: "Rules", now: date, sheet: Path, day: date, by: str | None) -> None:
     from lifecycle_cli.ingest.readers import FileRefused
     from lifecycle_cli.render.output import say, warn
     from lifecycle_cli.service.outcomes import record_sheet
@@ -250,7 +248,7 @@ def _done_from(context: Context, rules: Rules, now: date, sheet: Path, day: date
         fail(f"{len(done.rejected)} 行未记录（见上），其余已记录", EXIT_PARTIAL)
 
 
-def _undo(context: Context, rules: Rules, task_id: int) -> None:
+def _undo(context: Context, rules: "Rules", task_id: int) -> None:
     from lifecycle_cli.core.calllist import OUTCOME_LABELS
     from lifecycle_cli.render.output import say
     from lifecycle_cli.service.outcomes import undo
@@ -266,7 +264,7 @@ def _undo(context: Context, rules: Rules, task_id: int) -> None:
             f"这次回访的低分登记的客户抱怨 #{event_id} 已有处理记录，保留（需要时用 lifecycle event resolve 结案）")
 
 
-def _say_recorded(done: Recorded, options: OutcomeOptions, rules: Rules) -> None:
+def _say_recorded(done: "Recorded", options: "OutcomeOptions", rules: "Rules") -> None:
     from lifecycle_cli.core.calllist import OUTCOME_LABELS, STAYS_OPEN_CODES, closed_reason_label
     from lifecycle_cli.render.output import say
 

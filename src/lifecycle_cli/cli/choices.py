@@ -14,8 +14,6 @@ The help texts list the accepted values themselves (written out in the declarati
 loads nothing); tests/cli/test_choices_cli.py checks that each lists every value of the defaults.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -55,9 +53,9 @@ class Choice:
     """The values one kind of option accepts: fixed by the program, or read from the rules."""
 
     fixed: Callable[[], Iterable[Entry]] | None = None
-    from_rules: Callable[[Rules], Iterable[Entry]] | None = None
+    from_rules: "Callable[[Rules], Iterable[Entry]] | None" = None
 
-    def entries(self, rules: Rules | None) -> tuple[Entry, ...]:
+    def entries(self, rules: "Rules | None") -> tuple[Entry, ...]:
         """The accepted values (those of `rules` for a choice of the rules)."""
         if self.from_rules is not None:
             assert rules is not None
@@ -98,17 +96,17 @@ def accepted_text(entries: Iterable[Entry]) -> str:
     return " / ".join(e.shown for e in entries)
 
 
-def _rules(ctx: typer.Context) -> Rules:
+def _rules(ctx: typer.Context) -> "Rules":
     from lifecycle_cli.cli.common import get_context
 
     return get_context(ctx).rules()  # a bad rules file: RulesError, said by the root group (exit 2)
 
 
-def _of_rules(read: Callable[[Rules], Iterable[Entry]]) -> Callable[[Rules], Iterable[Entry]]:
+def _of_rules(read: "Callable[[Rules], Iterable[Entry]]") -> "Callable[[Rules], Iterable[Entry]]":
     """A reader of the rules whose errors (a kind naming a task code that is not there) are the
     user's: a usage error naming the rules file's problem."""
 
-    def entries(rules: Rules) -> tuple[Entry, ...]:
+    def entries(rules: "Rules") -> tuple[Entry, ...]:
         try:
             return tuple(read(rules))
         except (KeyError, TypeError, ValueError) as exc:
@@ -187,31 +185,31 @@ YES_NO = Choice(fixed=lambda: (Entry("yes", "是"), Entry("no", "否")))
 # --------------------------------------------------------------------------- from the rules
 
 
-def _roles(rules: Rules) -> Iterable[Entry]:
+def _roles(rules: "Rules") -> Iterable[Entry]:
     return (Entry(code, name) for code, name in rules.roles.items())
 
 
-def _task_codes(rules: Rules) -> Iterable[Entry]:
+def _task_codes(rules: "Rules") -> Iterable[Entry]:
     return (Entry(code, tp.name) for code, tp in rules.touchpoints.items())
 
 
-def _channels(rules: Rules) -> Iterable[Entry]:
+def _channels(rules: "Rules") -> Iterable[Entry]:
     return (Entry(code, name) for code, name in rules.channels.items())
 
 
-def _stages(rules: Rules) -> Iterable[Entry]:
+def _stages(rules: "Rules") -> Iterable[Entry]:
     return (Entry(name) for name in rules.stages.names)
 
 
-def _event_kinds(rules: Rules) -> Iterable[Entry]:
+def _event_kinds(rules: "Rules") -> Iterable[Entry]:
     return (Entry(k.code, k.name, k.aliases) for k in rules.events.kinds.values())
 
 
-def _campaign_kinds(rules: Rules) -> Iterable[Entry]:
+def _campaign_kinds(rules: "Rules") -> Iterable[Entry]:
     return (Entry(code, rules.touchpoints[code].name) for code in rules.campaigns.kinds)
 
 
-def _age_bands(rules: Rules) -> Iterable[Entry]:
+def _age_bands(rules: "Rules") -> Iterable[Entry]:
     return (Entry(b.code, b.name, b.aliases) for b in rules.campaigns.age_bands)
 
 

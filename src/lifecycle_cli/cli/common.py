@@ -271,6 +271,8 @@ class LifecycleGroup(HelpGroup):
     @staticmethod
     def _usage(exc: BaseException) -> None:
         """A usage error of the command line said in Chinese (exit 2); any other exception goes on."""
+        if isinstance(exc, (typer.Exit, typer.Abort)):  # `--help` and the verbs' own exits: no usage error
+            return
         from lifecycle_cli.cli.usage_errors import is_usage_error, usage_message
 
         if is_usage_error(exc) and type(exc).__name__ != "NoArgsIsHelpError":  # bare `lifecycle`: the help

@@ -1,7 +1,5 @@
 """`lifecycle customer set`: a customer's do-not-contact (免打扰) and sms opt-out (短信退订) by hand."""
 
-from __future__ import annotations
-
 import typer
 
 from lifecycle_cli.cli.choices import YES_NO

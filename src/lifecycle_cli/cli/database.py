@@ -1,7 +1,5 @@
 """`lifecycle db upgrade` (create or migrate the schema) and `lifecycle db status`."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +16,7 @@ db_app = typer.Typer(cls=HelpGroup, help="数据库：创建或升级结构（�
                      rich_markup_mode=None)
 
 
-def _open(ctx: typer.Context, *, create: bool = False) -> tuple[str, str, Engine]:
+def _open(ctx: typer.Context, *, create: bool = False) -> "tuple[str, str, Engine]":
     """The URL, its masked form and an engine, without the schema check the other commands make;
     only `db upgrade` (create=True) makes a SQLite file that is not there."""
     from lifecycle_cli.store.db import make_engine, mask_url, resolve_url

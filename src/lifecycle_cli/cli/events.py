@@ -1,8 +1,6 @@
 """`lifecycle event ...` (complaints, rescues, warranty claims, breakdowns) and
 `lifecycle campaign ...` (a segment contacted on a date): the random key moments (随机节点)."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -114,7 +112,7 @@ def _rules_problem(exc: Exception) -> None:
 # --------------------------------------------------------------------------- events
 
 
-def _event_record(row: dict[str, Any], rules: Rules) -> dict[str, Any]:
+def _event_record(row: dict[str, Any], rules: "Rules") -> dict[str, Any]:
     from lifecycle_cli.core.events import STATUS_LABELS
 
     kind = rules.events.kinds.get(row["kind"])
@@ -238,9 +236,9 @@ def event_list(
 # --------------------------------------------------------------------------- campaigns
 
 
-def _build_segment(rules: Rules, *, stages: list[str], bands: list[str], models: list[str], stores: list[str],
+def _build_segment(rules: "Rules", *, stages: list[str], bands: list[str], models: list[str], stores: list[str],
                    km_min: int | None, km_max: int | None, visits_min: int | None, visits_max: int | None,
-                   churn: list[str]) -> Segment:
+                   churn: list[str]) -> "Segment":
     """The segment from the options (stages, bands and churn categories already checked by their
     choices), or a usage error naming the value and what is accepted."""
     from lifecycle_cli.core.segments import Segment
@@ -269,7 +267,7 @@ def _outcomes_text(outcomes: dict[str, int]) -> str:
     return "、".join(f"{OUTCOME_LABELS.get(k, k)} {n}" for k, n in sorted(outcomes.items())) or ""
 
 
-def _campaign_for_people(record: dict[str, Any], rules: Rules) -> dict[str, Any]:
+def _campaign_for_people(record: dict[str, Any], rules: "Rules") -> dict[str, Any]:
     from lifecycle_cli.core.segments import segment_from_dict
 
     tp = rules.touchpoints.get(record["kind"])
@@ -338,7 +336,7 @@ def campaign_add(
         warn(f"提示：{day} 是法定节假日，电话任务顺延至 {created['due_date']}（原定日期保留在任务中）")
 
 
-def _campaign_names(rules: Rules, name: str, kind: str, channel: str | None,
+def _campaign_names(rules: "Rules", name: str, kind: str, channel: str | None,
                     role: str | None) -> tuple[str, str, str]:
     """The campaign's name (stripped), channel and owner role (the kind's by default), or a usage error
     (the kind, and a channel or role given, were checked by their choices)."""
@@ -348,7 +346,7 @@ def _campaign_names(rules: Rules, name: str, kind: str, channel: str | None,
     return name.strip(), channel or tp.channel, role or tp.role
 
 
-def _go_on(selection: Selection, options: CampaignOptions, rules: Rules, *, yes: bool, dry_run: bool) -> bool:
+def _go_on(selection: "Selection", options: "CampaignOptions", rules: "Rules", *, yes: bool, dry_run: bool) -> bool:
     """Show what the segment selected; go on unless a dry run; ask unless --yes (not confirmed: exit 1)."""
     from lifecycle_cli.render.output import print_table, say
 

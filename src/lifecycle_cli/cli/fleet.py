@@ -1,7 +1,5 @@
 """`lifecycle vehicles` and `lifecycle show`."""
 
-from __future__ import annotations
-
 from datetime import date
 from typing import Any
 

@@ -1,7 +1,5 @@
 """`lifecycle import` and `lifecycle demo`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +14,7 @@ if TYPE_CHECKING:
     from lifecycle_cli.ingest.pipeline import ImportOptions, ImportReport
 
 
-def print_import_report(report: ImportReport, where: str) -> None:
+def print_import_report(report: "ImportReport", where: str) -> None:
     """Diagnostics on stderr (at most 100 of a kind, then a count), the per-file summary on stdout."""
     from lifecycle_cli.ingest.messages import SHOWN_PER_KIND, WARNINGS_FILE
     from lifecycle_cli.ingest.pipeline import KIND_LABELS
@@ -121,7 +119,7 @@ def register(app: typer.Typer) -> None:
     app.command("demo", cls=LifecycleCommand)(demo_command)
 
 
-def _run_import(context: Context, files: list[Path], options: ImportOptions) -> ImportReport:
+def _run_import(context: Context, files: list[Path], options: "ImportOptions") -> "ImportReport":
     """The import (service/importing.py) with its progress on a terminal; a --rejects folder that
     cannot be written refuses the import (nothing lands)."""
     from lifecycle_cli.files import OutputRefused

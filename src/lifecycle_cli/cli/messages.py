@@ -2,8 +2,6 @@
 WeChat / an API (JSON); `--mark-sent` records them sent. Options here, the work in service/messages.py,
 the output in render/messages.py."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer

@@ -1,8 +1,6 @@
 """`lifecycle outcomes`: the call records of a month or a range of days, for the maker's audit
 (care-desk §5). Phones are left out (masking is issue 19)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer

@@ -1,7 +1,5 @@
 """`lifecycle report` (stages, KPIs, churn, workload) and `lifecycle churn` (the win-back list)."""
 
-from __future__ import annotations
-
 from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -29,8 +27,8 @@ if TYPE_CHECKING:
     from lifecycle_cli.service.report import ReportOptions
 
 
-def _report_options(on: str | None, month: str | None, store: str | None, rules: Rules,
-                    months: int | None = None) -> ReportOptions:
+def _report_options(on: str | None, month: str | None, store: str | None, rules: "Rules",
+                    months: int | None = None) -> "ReportOptions":
     """The day looked at (default today), the KPI month (default the day's), the store and the trend's months."""
     from lifecycle_cli.service.report import ReportOptions
 
@@ -58,7 +56,7 @@ def _check_report_options(fmt: str, out: Path | None, months: int | None, worklo
     return months or (12 if files else None)
 
 
-def _write_report_file(context: Context, data: dict[str, Any], rules: Rules, fmt: str, out: Path) -> None:
+def _write_report_file(context: Context, data: dict[str, Any], rules: "Rules", fmt: str, out: Path) -> None:
     """The manager's page (html) or workbook (xlsx) at `out`; its path on stdout; exit 2 when it cannot be
     written."""
     from lifecycle_cli import __version__
@@ -103,7 +101,7 @@ def _bar(share: float | None, width: int = 30) -> str:
     return "█" * max(1, round(share * width))
 
 
-def render_report(data: dict[str, Any], rules: Rules) -> None:
+def render_report(data: dict[str, Any], rules: "Rules") -> None:
     """The report as tables and bars for people."""
     from lifecycle_cli.core.facts import VEHICLE_STATUS_LABELS
     from lifecycle_cli.render.output import print_table, say

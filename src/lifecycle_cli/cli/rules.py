@@ -1,7 +1,5 @@
 """`lifecycle rules`: print the effective rules, or check a rules file without opening a database."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer
