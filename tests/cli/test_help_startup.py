@@ -105,3 +105,18 @@ def test_the_root_help_lists_each_verb_as_typer_builds_it() -> None:
         assert type(header) is type(command)
         assert (header.name, header.hidden, header.get_short_help_str(limit=1000)) == \
             (command.name, command.hidden, command.get_short_help_str(limit=1000))
+
+
+def test_a_typer_without_its_private_conversion_module_keeps_its_own_conversion(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cli/helptext.py reaches typer's private `typer._coercion`; a typer without it must still run (each
+    parameter keeps typer's own conversion), not fail on import."""
+    import lifecycle_cli.cli.helptext as helptext
+
+    assert helptext._deferred_kind() is not None  # this typer has it
+    monkeypatch.setitem(sys.modules, "typer._coercion", None)  # an import of it now raises ImportError
+    assert helptext._deferred_kind() is None
+    monkeypatch.setattr(helptext, "_DEFERRED", None)
+    params = [typer.main.get_command(app).params[0]]
+    before = [getattr(p, "_runtime_param", "unset") for p in params]
+    helptext.defer_coercion(params)
+    assert [getattr(p, "_runtime_param", "unset") for p in params] == before

@@ -23,7 +23,6 @@ import unicodedata
 from collections.abc import Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from typer._coercion import RuntimeParam, build_runtime_param
 from typer.core import TyperCommand, TyperGroup
 from typer.main import get_command_from_info, get_command_name, get_group_from_info, solve_typer_info_defaults
 from typer.models import CommandInfo, TyperInfo
@@ -121,23 +120,38 @@ def _write_sections(formatter: Any, sections: list[tuple[str, list[tuple[str, st
                 write_rows(formatter, rows)
 
 
-class _Deferred(RuntimeParam):
-    """typer's conversion of one parameter, built when the parameter first has a value: None (an
-    option not given) is typer's own RuntimeParam.coerce (None, or () for several), which needs no
-    TypeAdapter; a value builds typer's runtime parameter for it and converts as it does."""
+def _deferred_kind() -> type | None:
+    """The deferred conversion's class over typer's private RuntimeParam (typer 0.2x); None where a typer
+    has no such module: then every parameter keeps typer's own conversion (slower to start, the same)."""
+    try:
+        from typer._coercion import RuntimeParam, build_runtime_param
+    except ImportError:
+        return None
 
-    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-        real = build_runtime_param(param.type_descriptor)
-        param._runtime_param = real
-        return real._coerce_value(value, param=param, ctx=ctx)
+    class Deferred(RuntimeParam):
+        """typer's conversion of one parameter, built when the parameter first has a value: None (an
+        option not given) is typer's own RuntimeParam.coerce (None, or () for several), which needs no
+        TypeAdapter; a value builds typer's runtime parameter for it and converts as it does."""
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            real = build_runtime_param(param.type_descriptor)
+            param._runtime_param = real
+            return real._coerce_value(value, param=param, ctx=ctx)
+
+    return Deferred
+
+
+_DEFERRED = _deferred_kind()
 
 
 def defer_coercion(params: list[Any]) -> None:
-    """Give each typer parameter whose conversion is not built yet the deferred one (_Deferred)."""
+    """Give each typer parameter whose conversion is not built yet the deferred one (_DEFERRED)."""
+    if _DEFERRED is None:
+        return
     for param in params:
         descriptor = getattr(param, "type_descriptor", None)
         if descriptor is not None and getattr(param, "_runtime_param", False) is None:
-            param._runtime_param = _Deferred(parameter_info=descriptor.parameter_info,
+            param._runtime_param = _DEFERRED(parameter_info=descriptor.parameter_info,
                                              annotation=descriptor.annotation)
 
 
