@@ -126,7 +126,8 @@ def land_customers(kind: Kind, conn: Any, rows: list[dict[str, Any]], report: Fi
     counts, ids = bulk.upsert_customers(conn, rows)
     kind.ctx.count(report, counts)
     kind.ctx.touched_customers.update(ids[key] for key in counts.changed)
-    clear_bad_phones(conn, [ids[key] for key in counts.changed])
+    # Only a stored customer can hold a number found bad (a new one has none): the ones that changed.
+    clear_bad_phones(conn, [ids[key] for key in counts.before])
 
 
 class Customers(Kind):
