@@ -449,6 +449,20 @@ def test_indexes_are_deferred_only_for_a_load_that_at_least_doubles_the_table(
         engine.dispose()
 
 
+def test_a_first_import_leaves_the_postgresql_planner_statistics_of_what_it_loaded(db: Path, files: Files) -> None:
+    """PostgreSQL plans by statistics that autovacuum gathers a minute or more after a load: a first import
+    ANALYZEs what it filled in bulk (at 1M the first report ran 213 s before, 10 s with them)."""
+    if isinstance(db, Path):
+        pytest.skip("PostgreSQL's planner statistics")
+    never = sql_rows(db, "select relname from pg_class where relname in ('customer', 'vehicle', 'visit', "
+                         "'odometerreading') and reltuples < 0")
+    assert sorted(name for (name,) in never) == ["customer", "odometerreading", "vehicle", "visit"]
+    run_ok(db, "import", *write_base(files))
+    assert sql_rows(db, "select relname, reltuples from pg_class where relname in ('customer', 'vehicle', 'visit', "
+                        "'odometerreading') order by relname") == [
+        ("customer", 3), ("odometerreading", 1), ("vehicle", 3), ("visit", 4)]
+
+
 def test_new_rows_are_numbered_after_the_stored_ones_and_linked_by_those_numbers(db: Path, files: Files) -> None:
     """SQLite numbers new rows itself (no id lookup after the insert): the links must still be right."""
     run_ok(db, "import", *write_base(files))
