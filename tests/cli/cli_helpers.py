@@ -270,3 +270,29 @@ def live_since(db: Path | str, day: str) -> None:
         for store in sorted(stores):
             conn.execute(text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"k": f"go_live:{store}", "v": day})
     engine.dispose()
+
+
+_WATCHING = """
+import json, sys
+from lifecycle_cli.cli.app import main
+sys.argv = ["lifecycle", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as done:
+    code = done.code
+else:
+    code = 0
+sys.stderr.write("\\n" + json.dumps({"code": code, "loaded": sorted(m for m in WATCHED if m in sys.modules)}) + "\\n")
+"""
+
+
+def run_watching(args: Sequence[str], watched: Sequence[str], env: Mapping[str, str]) -> tuple[dict[str, Any], Any]:
+    """Run `lifecycle ARGS` in a fresh interpreter: ({"code": its exit code, "loaded": which of the `watched`
+    modules it imported}, the finished process) — what a command loads, seen from outside."""
+    import subprocess
+    import sys
+
+    script = _WATCHING.replace("WATCHED", repr(tuple(watched)))
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120,
+                          env=dict(env))
+    return json.loads(done.stderr.strip().splitlines()[-1]), done

@@ -5,15 +5,14 @@ root's unset --db / --rules before a verb's --help cost nothing (pydantic alone 
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 from typing import Any
 
 import pytest
 import typer
 import typer.main
+from cli_helpers import run_watching
 from typer.core import TyperGroup
 
 from lifecycle_cli.cli.app import app
@@ -21,26 +20,12 @@ from lifecycle_cli.cli.helptext import LazyVerbs
 
 NOT_NEEDED = ("pydantic", "rich", "sqlalchemy", "sqlmodel", "lifecycle_cli.core.rules", "lifecycle_cli.store")
 
-SCRIPT = """
-import json, sys
-from lifecycle_cli.cli.app import main
-sys.argv = ["lifecycle", *sys.argv[1:]]
-try:
-    main()
-except SystemExit as done:
-    code = done.code
-else:
-    code = 0
-sys.stderr.write("\\n" + json.dumps({"code": code, "loaded": sorted(m for m in WATCHED if m in sys.modules)}) + "\\n")
-""".replace("WATCHED", repr(NOT_NEEDED))
 
 
 @pytest.mark.parametrize("words", [["--help"], ["due", "--help"], ["import", "--help"], ["event", "add", "--help"]])
 def test_help_loads_none_of_the_modules_a_verb_needs(words: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("LIFECYCLE_DB", "LIFECYCLE_RULES")}
-    done = subprocess.run([sys.executable, "-c", SCRIPT, *words], capture_output=True, text=True, timeout=120,
-                          env=env)
-    ending = json.loads(done.stderr.strip().splitlines()[-1])
+    ending, done = run_watching(words, NOT_NEEDED, env)
     assert ending == {"code": 0, "loaded": []}, done.stderr
     assert done.stdout.startswith("Usage: lifecycle")
 

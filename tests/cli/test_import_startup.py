@@ -4,29 +4,14 @@ orders' start-up): rich (piped output is plain text), phonenumbers (no phone col
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
-from cli_helpers import NOW, Files, customer, make_vin, run_ok, vehicle, visit
+from cli_helpers import NOW, Files, customer, make_vin, run_ok, run_watching, vehicle, visit
 
 NOT_NEEDED = ("rich", "phonenumbers", "charset_normalizer", "multiprocessing",
               "lifecycle_cli.store.events", "lifecycle_cli.store.report")
 
-SCRIPT = """
-import json, sys
-from lifecycle_cli.cli.app import main
-sys.argv = ["lifecycle", *sys.argv[1:]]
-try:
-    main()
-except SystemExit as done:
-    code = done.code
-else:
-    code = 0
-sys.stderr.write("\\n" + json.dumps({"code": code, "loaded": sorted(m for m in WATCHED if m in sys.modules)}) + "\\n")
-""".replace("WATCHED", repr(NOT_NEEDED))
 
 
 def test_a_work_order_file_loads_none_of_the_modules_it_does_not_need(tmp_path: Path) -> None:
@@ -36,8 +21,6 @@ def test_a_work_order_file_loads_none_of_the_modules_it_does_not_need(tmp_path: 
            files.vehicles([vehicle(vin, "C001", "2025-06-01")]), env={"LIFECYCLE_NOW": NOW})
     orders = files.visits([visit("RO1", vin, "2026-11-23", 5000)], name="day.csv")
     env = {k: v for k, v in os.environ.items() if k not in ("LIFECYCLE_DB", "LIFECYCLE_RULES", "NO_COLOR")}
-    done = subprocess.run([sys.executable, "-c", SCRIPT, "--db", str(db), "import", str(orders)],
-                          capture_output=True, text=True, timeout=120, env={**env, "LIFECYCLE_NOW": NOW})
-    ending = json.loads(done.stderr.strip().splitlines()[-1])
+    ending, done = run_watching(["--db", str(db), "import", str(orders)], NOT_NEEDED, {**env, "LIFECYCLE_NOW": NOW})
     assert ending == {"code": 0, "loaded": []}, done.stderr
     assert "完成" in done.stdout  # the summary, as plain text
