@@ -6,8 +6,8 @@ functions over the stored facts and writes their answers next to the vehicle.
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.steps import Steps, reported
 from lifecycle_cli.store.bulk import chunks, fetch_in, in_keys, update_tuples
 from lifecycle_cli.store.facts import read_vehicle_fact_rows
+from lifecycle_cli.store.generation import pipelined
 from lifecycle_cli.store.state_workers import StateWorkers
 from lifecycle_cli.store.tables import CUSTOMERS, VEHICLES, VISITS
 from lifecycle_cli.store.vehicle_state import as_stored, mmdd, vehicle_state_columns
@@ -49,15 +50,9 @@ def refresh_vehicles(conn: Connection, vehicle_pks: Iterable[int], rules: Rules,
         write_changed(conn, VEHICLES, columns, state_rows, stored)
 
     with StateWorkers(rules, len(pks)) as workers:
-        pending: deque[tuple[Sequence[int], Callable[[], list[tuple[Any, ...]]]]] = deque()
-        for part in reported(chunks(pks, BATCH), len(pks), "计算车辆状态（辆）", steps):
-            pending.append((part, workers.submit(read_vehicle_fact_rows(conn, part, as_stored=True))))
-            if len(pending) > workers.ahead:
-                done, state_rows = pending.popleft()
-                write(done, state_rows())
-        while pending:
-            done, state_rows = pending.popleft()
-            write(done, state_rows())
+        pipelined(reported(chunks(pks, BATCH), len(pks), "计算车辆状态（辆）", steps),
+                  lambda part: workers.submit(read_vehicle_fact_rows(conn, part, as_stored=True)),
+                  lambda part, state_rows: write(part, state_rows()), workers.ahead)
 
 
 def write_changed(conn: Connection, table: Table, fields: Sequence[str], rows: Sequence[tuple[Any, ...]],

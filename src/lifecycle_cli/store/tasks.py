@@ -7,7 +7,7 @@ window, plus those with open tasks in it. Their facts go through the pure schedu
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -33,7 +33,7 @@ from lifecycle_cli.store.candidates import (
 )
 from lifecycle_cli.store.db import serialize_writers
 from lifecycle_cli.store.facts import load_customer_facts
-from lifecycle_cli.store.generation import Generated, Generation
+from lifecycle_cli.store.generation import Generated, Generation, pipelined
 from lifecycle_cli.store.golive import GoLive, adopt_earlier_release
 from lifecycle_cli.store.staff import load_staffing
 from lifecycle_cli.store.tables import META, TASKS, VEHICLES
@@ -136,14 +136,16 @@ def sync_customers(conn: Connection, scheduler: Scheduler, customer_pks: Iterabl
     pks = sorted(set(customer_pks))
     window = (scheduler.start, scheduler.end)
     with Generation(conn, scheduler, load_customer_facts, len(pks), facts_committed=facts_committed) as generation:
-        pending: deque[tuple[Sequence[int], _Batch, Callable[[], Generated]]] = deque()
-        for part in reported(chunks(pks, SYNC_BATCH), len(pks), "生成回访任务（位客户）", steps):
+
+        def start(part: Sequence[int]) -> tuple[_Batch, Callable[[], Generated]]:
             batch = _load_batch(conn, part)
-            pending.append((part, batch, generation.submit(part, batch.stored_customers)))
-            if len(pending) > generation.ahead:
-                _write_batch(conn, window, *pending.popleft(), counts, cancel_reason, golive)
-        while pending:
-            _write_batch(conn, window, *pending.popleft(), counts, cancel_reason, golive)
+            return batch, generation.submit(part, batch.stored_customers)
+
+        def finish(part: Sequence[int], started: tuple[_Batch, Callable[[], Generated]]) -> None:
+            _write_batch(conn, window, part, *started, counts, cancel_reason, golive)
+
+        pipelined(reported(chunks(pks, SYNC_BATCH), len(pks), "生成回访任务（位客户）", steps), start, finish,
+                  generation.ahead)
     return counts
 
 
