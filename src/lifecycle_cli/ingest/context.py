@@ -22,12 +22,15 @@ __all__ = ["FileJob", "ImportContext", "TouchedIds"]
 
 @dataclass
 class FileJob:
-    """One file whose rows are landing: its report, table, row parser and the rows it rejected."""
+    """One file whose rows are landing: its report, table, row parser and the rows it rejected; `fresh`, in a
+    file whose rows are the only ones of their table (Kind.keyed_table): the natural keys of the batch
+    landing that the file names for the first time, new rows for sure (None: every key is looked up)."""
 
     report: FileReport
     table: Table
     parser: RowParser
     rejects: list[tuple[Row, str]] = field(default_factory=list)
+    fresh: set[str] | None = None
 
 
 class TouchedIds:

@@ -55,6 +55,10 @@ class Kind(ABC):
     # a re-import skips a line whose row still holds its digest, before parsing it. None: every
     # line is read (staff, events: small files).
     digest_table: ClassVar[str | None] = None
+    # The table a row of this kind upserts into by its natural key. A file landing into it while it holds
+    # only this file's rows (a first import) counts the rows whose key it names first as new, unlooked-up
+    # (FileJob.fresh), and its lookup indexes are built after the file (store/bulkload.lookups_built_after).
+    keyed_table: ClassVar[str | None] = None
 
     @classmethod
     def accepted(cls) -> tuple[str, ...]:

@@ -9,11 +9,13 @@ file; good rows land. What a kind's rows are and how they land is the kind's (ki
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from lifecycle_cli.core.rules import Rules
@@ -31,7 +33,14 @@ from lifecycle_cli.ingest.report import FileReport, ImportOptions, ImportRefused
 from lifecycle_cli.ingest.table import Record, Row
 from lifecycle_cli.steps import Steps
 from lifecycle_cli.store.bulk import DIGEST
-from lifecycle_cli.store.bulkload import BYTES_PER_ROW, indexes_deferred, tables_of
+from lifecycle_cli.store.bulkload import (
+    BULK_TABLES,
+    BYTES_PER_ROW,
+    indexes_deferred,
+    lookups_built_after,
+    sorting_on_disk,
+    tables_of,
+)
 from lifecycle_cli.store.db import begin_now, serialize_writers
 from lifecycle_cli.store.digests import Nearby, digest_index
 from lifecycle_cli.store.kept_lines import kept_digests
@@ -42,6 +51,7 @@ __all__ = ["KIND_LABELS", "FileReport", "ImportOptions", "ImportRefused", "Impor
            "incoming_rows", "run_import"]
 
 BATCH_ROWS = 5000
+BULK_TABLES_BY_NAME = {table.name: table for table in BULK_TABLES}
 PROGRESS_ROWS = 10000
 
 
@@ -90,6 +100,7 @@ class Importer:
         self.progress: Callable[[Path, int], None] | None = None
         self.steps: Steps | None = None  # the steps after the files are read (state, indexes)
         self.deferred: list[str] = []  # the indexes this import dropped until it ends
+        self.empty: set[str] = set()  # the bulk tables empty at the import's start that no file has written yet
 
     # -- opening --------------------------------------------------------------------------
 
@@ -142,13 +153,14 @@ class Importer:
         opened.sort(key=lambda f: order.get(f.report.kind or "", len(order)))  # opened files have a kind
         ctx = self.ctx
         try:
-            with self.engine.connect() as conn:
+            with self.engine.connect() as conn, sorting_on_disk(conn):
                 trans = conn.begin()
                 try:
                     begin_now(conn, write=True)  # SQLite: the writer from the first statement on
                     serialize_writers(conn)  # PostgreSQL: imports and task syncs take turns
                     ctx.touched_vehicles.begin(conn, VEHICLES)
                     ctx.touched_customers.begin(conn, CUSTOMERS)
+                    self.empty = {t.name for t in BULK_TABLES if conn.execute(select(t.c.id).limit(1)).first() is None}
                     # a big load: indexes built once
                     with indexes_deferred(conn, incoming_rows(opened), self.steps) as self.deferred:
                         for item in opened:
@@ -182,6 +194,15 @@ class Importer:
         kind = self.kinds[item.report.kind or ""]
         parser = RowParser(item.table, item.header_map, date_format=self.options.date_format, labels=COLUMN_LABELS)
         job = FileJob(item.report, item.table, parser)
+        keyed = BULK_TABLES_BY_NAME.get(kind.keyed_table or "")
+        first = keyed is not None and keyed.name in self.empty  # the table holds only this file's rows
+        self.empty.difference_update(kind.tables)
+        with lookups_built_after(conn, keyed) if first and keyed is not None else nullcontext():
+            self._land_file(conn, kind, item, job, first)
+
+    def _land_file(self, conn: Any, kind: Kind, item: OpenFile, job: FileJob, first: bool) -> None:
+        """The chunks of one file (`first`: its table holds only its rows, FileJob.fresh)."""
+        parser = job.parser
         report = item.report
         digests = (LineDigests(kind.name, item.table, item.header_map, self.options, self.rules,
                                kind.digest_low_bit(parser)) if kind.skips_lines(parser) else None)
@@ -193,6 +214,7 @@ class Importer:
         shown = 0
         lines = item.table.lines()
         for chunk in _chunks(iter(lines), BATCH_ROWS):
+            job.fresh = set() if first else None
             if digests is None:
                 batch = [parsed for record in chunk
                          if (parsed := self._parse(kind, job, lines.row(record), seen, None)) is not None]
@@ -241,6 +263,8 @@ class Importer:
         if key in seen:
             ctx.say(report, row.line, None,
                     f"与第 {seen[key]} 行重复（{key}），以后出现的这一行为准", "warning", "duplicate_row")
+        elif job.fresh is not None:
+            job.fresh.add(key)  # named for the first time in a file whose table holds only its rows
         seen[key] = row.line
         if digest is not None:
             values[DIGEST] = digest if report.warnings == warnings else None

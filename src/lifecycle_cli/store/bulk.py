@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -16,7 +16,7 @@ from lifecycle_cli.store.copying import copy_rows, copy_update
 from lifecycle_cli.store.kept_lines import remember_kept
 from lifecycle_cli.store.keyed import IN_CHUNK as IN_CHUNK
 from lifecycle_cli.store.keyed import chunks as chunks
-from lifecycle_cli.store.keyed import driver
+from lifecycle_cli.store.keyed import driver, lookup_ready
 from lifecycle_cli.store.keyed import fetch_in as fetch_in
 from lifecycle_cli.store.keyed import in_keys as in_keys
 from lifecycle_cli.store.keyed import lookup_ids as lookup_ids
@@ -234,16 +234,17 @@ def update_rows(conn: Connection, table: Table, updates: Iterable[dict[str, Any]
 
 
 def _upsert(conn: Connection, table: Table, key_column: str, rows: list[dict[str, Any]],
-            flags: Sequence[tuple[str, str]] = ()) -> tuple[UpsertCounts, dict[str, int]]:
+            flags: Sequence[tuple[str, str]] = (), fresh: Collection[Any] = ()) -> tuple[UpsertCounts, dict[str, int]]:
     """Insert new rows and update changed fields of existing ones, matched on one unique column;
-    `flags` are (flag, imported) column pairs a row sets through `follow_imported_flags`."""
+    `flags` are (flag, imported) column pairs a row sets through `follow_imported_flags`; `fresh` are
+    keys no stored row can hold (store/bulkload.lookups_built_after), not looked up."""
     counts = UpsertCounts()
     keys = [row[key_column] for row in rows]
     columns = _columns(rows)
     flags = [(flag, imported) for flag, imported in flags if imported in columns]
     existing: dict[str, dict[str, Any]] = {}
     names = ("id", *columns, *[flag for flag, _ in flags if flag not in columns])
-    for part in chunks(sorted(set(keys))):
+    for part in chunks(sorted(set(keys).difference(fresh))):
         for record in fetch_in(conn, table, names, key_column, part):
             found = dict(zip(names, record, strict=True))
             existing[found[key_column]] = found
@@ -306,14 +307,17 @@ def follow_imported_flags(rows: list[dict[str, Any]], key_column: str, existing:
             last[key, imported] = value
 
 
-def upsert_customers(conn: Connection, rows: list[dict[str, Any]]) -> tuple[UpsertCounts, dict[str, int]]:
-    """Upsert customers on customer_id; returns the counts and customer_id -> primary key."""
-    return _upsert(conn, CUSTOMERS, "customer_id", rows, FOLLOWED_FLAGS)
+def upsert_customers(conn: Connection, rows: list[dict[str, Any]],
+                     fresh: Collection[str] = ()) -> tuple[UpsertCounts, dict[str, int]]:
+    """Upsert customers on customer_id (`fresh`: ids no stored row holds); returns the counts and
+    customer_id -> primary key."""
+    return _upsert(conn, CUSTOMERS, "customer_id", rows, FOLLOWED_FLAGS, fresh)
 
 
-def upsert_vehicles(conn: Connection, rows: list[dict[str, Any]]) -> tuple[UpsertCounts, dict[str, int]]:
-    """Upsert vehicles on vin; returns the counts and vin -> primary key."""
-    return _upsert(conn, VEHICLES, "vin", rows)
+def upsert_vehicles(conn: Connection, rows: list[dict[str, Any]],
+                    fresh: Collection[str] = ()) -> tuple[UpsertCounts, dict[str, int]]:
+    """Upsert vehicles on vin (`fresh`: VINs no stored row holds); returns the counts and vin -> primary key."""
+    return _upsert(conn, VEHICLES, "vin", rows, fresh=fresh)
 
 
 def plate_ids(conn: Connection, plates: Iterable[str]) -> dict[str, list[int]]:
@@ -339,8 +343,9 @@ def add_readings(conn: Connection, readings: Iterable[tuple[int, date, int]]) ->
     return {pk for pk, _, _ in new}
 
 
-def upsert_visits(conn: Connection, rows: list[dict[str, Any]]) -> UpsertCounts:
-    """Upsert visits on ro_number when present, else on (vehicle, visit_date, mileage_km).
+def upsert_visits(conn: Connection, rows: list[dict[str, Any]], fresh: Collection[str] = ()) -> UpsertCounts:
+    """Upsert visits on ro_number when present (`fresh`: numbers no stored visit holds), else on
+    (vehicle, visit_date, mileage_km).
 
     The counts' `changed` holds the vehicle pks whose visits were inserted or updated.
     """
@@ -348,13 +353,14 @@ def upsert_visits(conn: Connection, rows: list[dict[str, Any]]) -> UpsertCounts:
     with_ro = [r for r in rows if r.get("ro_number")]
     without_ro = [r for r in rows if not r.get("ro_number")]
     if with_ro:
-        c, _ = _upsert(conn, VISITS, "ro_number", with_ro)
+        c, _ = _upsert(conn, VISITS, "ro_number", with_ro, fresh=fresh)
         c.changed = {r["vehicle_pk"] for r in with_ro if r["ro_number"] in c.changed}
         c.changed |= {old["vehicle_pk"] for old in c.before.values()}  # a work order moved off a car
         counts.add(c)
     if without_ro:
         columns = _columns(without_ro)
         existing: dict[tuple[int, date, int], dict[str, Any]] = {}
+        lookup_ready(conn, VISITS, "vehicle_pk")
         for part in chunks(sorted({r["vehicle_pk"] for r in without_ro})):
             query = select(VISITS.c.id, *[VISITS.c[c] for c in columns]).where(
                 in_keys(conn, VISITS.c.vehicle_pk, part), VISITS.c.ro_number.is_(None)

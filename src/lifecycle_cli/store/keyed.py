@@ -32,6 +32,21 @@ def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any
         yield values[start : start + size]
 
 
+# Connection.info key: (table name, first column) -> the lookup index a first import dropped while one file
+# lands (store/bulkload.lookups_built_after); a read by that column builds it first (`lookup_ready`).
+DROPPED_LOOKUPS = "lifecycle_dropped_lookups"
+
+
+def lookup_ready(conn: Connection, table: Table, column: str) -> None:
+    """Before reading `table` by `column`: the index on it built now if the file landing dropped it
+    (without it the read would scan the table)."""
+    dropped = conn.info.get(DROPPED_LOOKUPS)
+    if dropped:
+        index = dropped.pop((table.name, column), None)
+        if index is not None:
+            index.create(conn)
+
+
 def driver(conn: Connection) -> Any:
     """The DB-API connection under a SQLAlchemy connection (same connection, same transaction):
     the bulk paths hand it whole batches (SQLite executemany, PostgreSQL COPY) and read plain
@@ -72,6 +87,7 @@ def fetch_in(conn: Connection, table: Table, columns: Sequence[str], key_column:
     """
     if not keys:
         return []
+    lookup_ready(conn, table, key_column)
     if conn.dialect.name == "postgresql":  # psycopg returns dates and booleans as they are
         array = "bigint[]" if isinstance(keys[0], int) else "text[]"
         with driver(conn).cursor() as cursor:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from lifecycle_cli.ingest import values as V
@@ -121,9 +121,10 @@ def _from_id_number(kind: Kind, p: RowParser, row: Row, report: FileReport, out:
     return fill
 
 
-def land_customers(kind: Kind, conn: Any, rows: list[dict[str, Any]], report: FileReport) -> None:
-    """Upsert customers, count them in `report`; the changed ones are touched."""
-    counts, ids = bulk.upsert_customers(conn, rows)
+def land_customers(kind: Kind, conn: Any, rows: list[dict[str, Any]], report: FileReport,
+                   fresh: Collection[str] = ()) -> None:
+    """Upsert customers (`fresh`: ids no stored row holds), count them in `report`; the changed ones are touched."""
+    counts, ids = bulk.upsert_customers(conn, rows, fresh)
     kind.ctx.count(report, counts)
     kind.ctx.touched_customers.update(ids[key] for key in counts.changed)
     # Only a stored customer can hold a number found bad (a new one has none): the ones that changed.
@@ -143,6 +144,7 @@ class Customers(Kind):
     tables = ("customer",)
     detect_rank = 30
     digest_table = "customer"
+    keyed_table = "customer"
 
     @classmethod
     def detects(cls, columns_of: ColumnsOf) -> bool:
@@ -166,4 +168,4 @@ class Customers(Kind):
 
     def land(self, conn: Any, batch: Batch, job: FileJob) -> None:
         """Upsert a batch of customers."""
-        land_customers(self, conn, [values for _, values in batch], job.report)
+        land_customers(self, conn, [values for _, values in batch], job.report, job.fresh or ())

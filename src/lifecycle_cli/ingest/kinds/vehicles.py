@@ -66,6 +66,7 @@ class Vehicles(Kind):
     tables = ("vehicle", "customer")
     detect_rank = 20
     digest_table = "vehicle"
+    keyed_table = "vehicle"
 
     @classmethod
     def detects(cls, columns_of: ColumnsOf) -> bool:
@@ -179,7 +180,7 @@ class Vehicles(Kind):
         good = self._with_owners(conn, batch, job)
         if not good:
             return
-        counts, ids = bulk.upsert_vehicles(conn, good)
+        counts, ids = bulk.upsert_vehicles(conn, good, job.fresh or ())
         self.ctx.count(job.report, counts)
         note_expiry_changes(conn, good, counts.before, self.options.today)  # 续保 history
         changed = [r for r in good if r["vin"] in counts.changed]

@@ -47,6 +47,7 @@ class Visits(Kind):
     tables = ("visit",)
     detect_rank = 10
     digest_table = "visit"
+    keyed_table = "visit"
 
     @classmethod
     def detects(cls, columns_of: ColumnsOf) -> bool:
@@ -137,7 +138,7 @@ class Visits(Kind):
         good = self._with_cars(conn, batch, job)
         if not good:
             return
-        counts = bulk.upsert_visits(conn, good)
+        counts = bulk.upsert_visits(conn, good, job.fresh or ())
         self.ctx.count(job.report, counts)
         self.ctx.touched_vehicles.update(counts.changed)
         latest: dict[int, tuple[date, str]] = {}
