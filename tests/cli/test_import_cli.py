@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -367,6 +368,93 @@ def test_an_import_stopped_midway_leaves_the_database_as_it_was(
     # The file is healthy: the first import's files are still all "unchanged".
     again = summary_rows(run_ok(db, "import", *paths).stdout)
     assert [again[p.name]["unchanged"] for p in paths] == [3, 3, 4]
+
+
+def big_visits_file(tmp_path: Path, rows: int = 120_000) -> Path:
+    """A long visits file for the base cars (work orders RB0000000...)."""
+    big = tmp_path / "big_visits.csv"
+    with big.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(VISIT_COLUMNS) + "\n")
+        for i in range(rows):
+            fh.write(f"RB{i:07d},{(V1, V2, V3)[i % 3]},2026-{1 + i % 10:02d}-{1 + i % 28:02d},{i},repair,100,王强\n")
+    return big
+
+
+def journal_mode(db: Path) -> str:
+    """The database file's journal mode as a new connection finds it (WAL is kept in the file's header)."""
+    import sqlite3
+
+    with closing(sqlite3.connect(db)) as conn:
+        return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+
+@pytest.mark.sqlite_only("the SQLite journal")
+def test_a_first_import_writes_in_place_under_a_rollback_journal_and_the_wal_comes_back(
+    db: Path, files: Files
+) -> None:
+    """Into empty tables the pages are written in place (no WAL to checkpoint at the commit); an import
+    into a database holding rows goes through the WAL so readers keep reading while it writes."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    modes: list[str] = []
+
+    def inserting(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("CREATE INDEX"):
+            modes.append(conn.connection.driver_connection.execute("PRAGMA journal_mode").fetchone()[0])
+
+    event.listen(Engine, "before_cursor_execute", inserting)
+    try:
+        customers, vehicles, visits = base_rows()
+        run_ok(db, "import", files.customers(customers), files.vehicles(vehicles))
+        first, modes[:] = set(modes), []
+        assert journal_mode(db) == "wal"
+        run_ok(db, "import", files.visits(visits))  # the visits table was empty, the others not
+        second = set(modes)
+    finally:
+        event.remove(Engine, "before_cursor_execute", inserting)
+    assert (first, second) == ({"delete"}, {"wal"})
+    assert journal_mode(db) == "wal"
+    assert db_counts(db) == {"customer": 3, "vehicle": 3, "visit": 4, "odometerreading": 1}
+
+
+@pytest.mark.sqlite_only("waits for the SQLite rollback journal before stopping the import")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
+def test_a_first_import_stopped_midway_leaves_the_database_empty_and_healthy(
+    db: Path, files: Files, tmp_path: Path, sig: signal.Signals
+) -> None:
+    customers, vehicles, _ = base_rows()
+    paths = [files.customers(customers), files.vehicles(vehicles), big_visits_file(tmp_path)]
+    journal = Path(f"{db}-journal")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", IMPORT_CODE, "--db", str(db), "import", *map(str, paths)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ),
+    )
+    try:
+        # The import writes pages in place once its cache spills; the journal holds the empty file's.
+        deadline = time.monotonic() + 15
+        while not (journal.exists() and db.exists() and db.stat().st_size > 2_000_000):
+            assert proc.poll() is None, "the import finished before it could be interrupted"
+            assert time.monotonic() < deadline, "the import never started writing"
+            time.sleep(0.01)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130, err.decode()
+        assert "中断" in err.decode()
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    run_ok(db, "db", "status")  # the next command rolls a killed import's journal back
+    assert db_counts(db) == {"customer": 0, "vehicle": 0, "visit": 0, "odometerreading": 0}
+    assert sql_rows(db, "PRAGMA integrity_check") == [("ok",)]
+    run_ok(db, "import", *write_base(files))
+    assert db_counts(db) == {"customer": 3, "vehicle": 3, "visit": 4, "odometerreading": 1}
+    assert journal_mode(db) == "wal"
+    assert index_names(db) == declared_indexes()
 
 
 # --------------------------------------------------------------------------- indexes of a big load

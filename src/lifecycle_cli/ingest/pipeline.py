@@ -37,6 +37,7 @@ from lifecycle_cli.store.bulkload import (
     BULK_TABLES,
     BYTES_PER_ROW,
     indexes_deferred,
+    journal_for_a_first_load,
     lookups_built_after,
     sorting_on_disk,
     tables_of,
@@ -153,7 +154,7 @@ class Importer:
         opened.sort(key=lambda f: order.get(f.report.kind or "", len(order)))  # opened files have a kind
         ctx = self.ctx
         try:
-            with self.engine.connect() as conn, sorting_on_disk(conn):
+            with self.engine.connect() as conn, sorting_on_disk(conn), journal_for_a_first_load(conn):
                 trans = conn.begin()
                 try:
                     begin_now(conn, write=True)  # SQLite: the writer from the first statement on
