@@ -76,6 +76,14 @@ def test_rows_as_read_make_the_facts_and_state_the_core_computes(engine: Engine)
         assert stored_state_rows(read_vehicle_fact_rows(conn, pks, as_stored=True), rules) == expected
 
 
+def test_the_state_columns_stored_as_iso_text_are_the_vehicle_tables_date_columns() -> None:
+    from sqlalchemy import Date
+
+    from lifecycle_cli.store.vehicle_state import STATE_DATE_COLUMNS
+
+    assert {c for c in vehicle_state_columns() if isinstance(VEHICLES.c[c].type, Date)} == STATE_DATE_COLUMNS
+
+
 @pytest.mark.parametrize("only_moved", [False, True], ids=["whole", "moved"])
 def test_workers_store_the_state_computed_here(engine: Engine, monkeypatch: pytest.MonkeyPatch, only_moved: bool) -> None:
     rules = load_rules()

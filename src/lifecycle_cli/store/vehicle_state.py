@@ -6,6 +6,7 @@ COPY reads). Pure — no SQLAlchemy, no storage — so a worker process computes
 from __future__ import annotations
 
 from datetime import date, timedelta
+from operator import itemgetter
 from typing import Any
 
 from lifecycle_cli.core.facts import readings_of
@@ -114,14 +115,28 @@ def vehicle_state_columns() -> tuple[str, ...]:
             "insurance_expiry")
 
 
+# The state columns holding a date (or None): stored as ISO text (tests/store/test_state_workers.py holds
+# this to the vehicle table's Date columns).
+STATE_DATE_COLUMNS = frozenset({"last_reading_date", "service_due", "warranty_end", "upgrade_date",
+                                "last_maintenance_date", "prev_service_due", "last_visit_date", "km_stage_date_1",
+                                "km_stage_date_2", "km_stage_date_3", "km_stage_date_4", "insurance_expiry"})
+
+
 def stored_state_rows(rows: VehicleFactRows, rules: Rules) -> list[tuple[Any, ...]]:
     """(vehicle pk, *its state in vehicle_state_columns() order) of each car of the batch, as stored:
-    dates as ISO text, so the rows cross to and from a worker process as plain strings and numbers."""
+    dates as ISO text, so the rows cross to and from a worker process as plain strings and numbers.
+    (`as_stored` of every value, with the date columns known: at 1M cars 21 million calls fewer.)"""
     columns = vehicle_state_columns()
+    values_of = itemgetter(*columns)
+    dated = [i for i, c in enumerate(columns) if c in STATE_DATE_COLUMNS]
     out = []
     for pk, (_, facts) in vehicle_facts_of(rows).items():
-        state = vehicle_state(facts, rules)
-        out.append((pk, *(as_stored(state[c]) for c in columns)))
+        values = list(values_of(vehicle_state(facts, rules)))
+        for i in dated:
+            day = values[i]
+            if day is not None:
+                values[i] = day.isoformat()
+        out.append((pk, *values))
     return out
 
 
