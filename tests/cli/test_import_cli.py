@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -320,6 +321,32 @@ def test_a_files_rows_are_reported_to_the_terminals_one_progress_line_and_erased
 IMPORT_CODE = "from lifecycle_cli.cli.app import main; main()"
 
 
+def stop_import_midway(db: Path, paths: list[Path], sig: signal.Signals, writing: Callable[[], bool]) -> None:
+    """Run `import PATHS` in a child process, send it `sig` once `writing()` says its pages reach the disk,
+    and check how it ended: Ctrl-C exits 130 saying it was interrupted, a kill is a kill."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", IMPORT_CODE, "--db", str(db), "import", *map(str, paths)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not writing():
+            assert proc.poll() is None, "the import finished before it could be interrupted"
+            assert time.monotonic() < deadline, "the import never started writing"
+            time.sleep(0.01)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130, err.decode()
+        assert "中断" in err.decode()
+    else:
+        assert proc.returncode == -signal.SIGKILL
+
+
 @pytest.mark.sqlite_only("waits for the SQLite write-ahead log file to grow before stopping the import")
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
 def test_an_import_stopped_midway_leaves_the_database_as_it_was(
@@ -331,37 +358,11 @@ def test_an_import_stopped_midway_leaves_the_database_as_it_was(
     # The second import renames every customer (customers land first) and then loads a long visits file.
     customers, _, _ = base_rows()
     renamed = files.customers([{**c, "name": c["name"] + "改"} for c in customers], name="customers2.csv")
-    big = tmp_path / "big_visits.csv"
-    with big.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(",".join(VISIT_COLUMNS) + "\n")
-        for i in range(120_000):
-            fh.write(f"RB{i:07d},{(V1, V2, V3)[i % 3]},2026-{1 + i % 10:02d}-{1 + i % 28:02d},{i},repair,100,王强\n")
+    big = big_visits_file(tmp_path)
     wal = Path(f"{db}-wal")
     assert not wal.exists() or wal.stat().st_size == 0
-
-    proc = subprocess.Popen(
-        [sys.executable, "-c", IMPORT_CODE, "--db", str(db), "import", str(renamed), str(big)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ),
-    )
-    try:
-        # Uncommitted pages spill into the WAL once the import is well under way.
-        deadline = time.monotonic() + 15
-        while not (wal.exists() and wal.stat().st_size > 0):
-            assert proc.poll() is None, "the import finished before it could be interrupted"
-            assert time.monotonic() < deadline, "the import never started writing"
-            time.sleep(0.01)
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-
-    if sig == signal.SIGINT:
-        assert proc.returncode == 130, err.decode()
-        assert "中断" in err.decode()
-    else:
-        assert proc.returncode == -signal.SIGKILL
+    # Uncommitted pages spill into the WAL once the import is well under way.
+    stop_import_midway(db, [renamed, big], sig, lambda: wal.exists() and wal.stat().st_size > 0)
     assert db_counts(db) == before_counts
     assert customer_names(db) == before_names
     assert index_names(db) == declared_indexes()  # the visit indexes this big load deferred are back
@@ -425,29 +426,10 @@ def test_a_first_import_stopped_midway_leaves_the_database_empty_and_healthy(
 ) -> None:
     customers, vehicles, _ = base_rows()
     paths = [files.customers(customers), files.vehicles(vehicles), big_visits_file(tmp_path)]
-    journal = Path(f"{db}-journal")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", IMPORT_CODE, "--db", str(db), "import", *map(str, paths)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ),
-    )
-    try:
-        # The import writes pages in place once its cache spills; the journal holds the empty file's.
-        deadline = time.monotonic() + 15
-        while not (journal.exists() and db.exists() and db.stat().st_size > 2_000_000):
-            assert proc.poll() is None, "the import finished before it could be interrupted"
-            assert time.monotonic() < deadline, "the import never started writing"
-            time.sleep(0.01)
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    if sig == signal.SIGINT:
-        assert proc.returncode == 130, err.decode()
-        assert "中断" in err.decode()
-    else:
-        assert proc.returncode == -signal.SIGKILL
+    journal, empty_size = Path(f"{db}-journal"), db.stat().st_size
+    # The import writes pages in place once its cache spills, past the empty file's end; the journal holds
+    # the empty file's pages it changed.
+    stop_import_midway(db, paths, sig, lambda: journal.exists() and db.stat().st_size > empty_size + 500_000)
     run_ok(db, "db", "status")  # the next command rolls a killed import's journal back
     assert db_counts(db) == {"customer": 0, "vehicle": 0, "visit": 0, "odometerreading": 0}
     assert sql_rows(db, "PRAGMA integrity_check") == [("ok",)]
