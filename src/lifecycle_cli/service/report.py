@@ -78,15 +78,16 @@ def _figures_beside(engine: Engine, rules: Rules, options: ReportOptions) -> Ite
     """The figures started beside the forecast: in a spawned process for a database of
     `FIGURES_PROCESS_FROM` cars or more, else in a thread; None for an in-memory database (one
     connection: the caller computes them itself)."""
-    from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-    from multiprocessing import get_context
+    from concurrent.futures import Executor, ThreadPoolExecutor
+
+    from lifecycle_cli.spawned import spawn_pool
 
     if engine.url.database in (None, "", ":memory:"):
         yield None
         return
     pool: Executor
     if _cars(engine) >= FIGURES_PROCESS_FROM:
-        pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_ignore_interrupt)
+        pool = spawn_pool(1)  # ignores Ctrl-C: this command stops it and rolls back
         with pool:
             yield pool.submit(figures_at, engine.url.render_as_string(hide_password=False), rules, options)
     else:
@@ -102,13 +103,6 @@ def _cars(engine: Engine) -> int:
 
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(VEHICLES)).scalar_one())
-
-
-def _ignore_interrupt() -> None:
-    """The figures' process ignores Ctrl-C: the command that started it stops it and rolls back."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def figures_at(url: str, rules: Rules, options: ReportOptions) -> dict[str, Any]:

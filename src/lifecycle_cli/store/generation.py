@@ -6,8 +6,8 @@ The scheduler is pure (core/schedule.py): a worker gets it once, then each batch
 back each customer's generated tasks and what the sync needs of them (`Seen`). When the sync's facts
 are committed (a morning's sync: nothing in its transaction changed customers, cars or visits) a
 worker reads the batch's facts itself through its own read connection; otherwise (an import's resync)
-they are read here and handed over. Workers are started with `spawn` (no fork of a process holding a
-database connection) and ignore Ctrl-C: the command that started them stops them and rolls back.
+they are read here and handed over. Workers are spawned and ignore Ctrl-C (lifecycle_cli/spawned.py):
+the command that started them stops them and rolls back.
 `LIFECYCLE_SYNC_WORKERS` sets the number of workers (0: none, the scheduler runs here); otherwise a
 sync of `PARALLEL_FROM` customers or more uses one worker per usable core (at most `MAX_WORKERS`).
 """
@@ -15,21 +15,17 @@ sync of `PARALLEL_FROM` customers or more uses one worker per usable core (at mo
 from __future__ import annotations
 
 import os
-import signal
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
 from lifecycle_cli.core.facts import ACTIVE, CustomerFacts
 from lifecycle_cli.core.schedule import ScheduledTask, Scheduler
 from lifecycle_cli.errors import UsageError
-
-if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+from lifecycle_cli.spawned import PoolHolder, spawn_pool
 
 WORKERS_ENV = "LIFECYCLE_SYNC_WORKERS"
 # Below this many customers the workers' start (about a second each) costs more than they save.
@@ -92,7 +88,6 @@ _worker: _Worker | None = None  # a worker process's own (set by _start)
 
 def _start(scheduler: Scheduler, facts_of: FactsOf, url: str | None) -> None:
     global _worker
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from lifecycle_cli.store.db import make_engine
 
     _worker = _Worker(scheduler, facts_of, make_engine(url) if url else None)
@@ -148,16 +143,7 @@ def readable_url(conn: Connection) -> str | None:
     return url
 
 
-def _pool(workers: int, scheduler: Scheduler, facts_of: FactsOf, url: str | None) -> ProcessPoolExecutor:
-    """The worker processes (imported here: a small sync, an import's, runs none)."""
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start,
-                               initargs=(scheduler, facts_of, url))
-
-
-class Generation:
+class Generation(PoolHolder):
     """Batches handed to the scheduler. `submit` returns a call that gives the batch's tasks (waiting
     for its worker when there is one); `ahead` batches may be submitted before the first is taken."""
 
@@ -167,7 +153,7 @@ class Generation:
         workers = worker_count(customers)
         url = readable_url(conn) if workers and facts_committed else None
         self._workers_read = url is not None
-        self._pool = _pool(workers, scheduler, facts_of, url) if workers else None
+        self._pool = spawn_pool(workers, _start, (scheduler, facts_of, url)) if workers else None
         self.ahead = workers + 1 if workers else 0
 
     def submit(self, part: Sequence[int], stored: Collection[int]) -> Callable[[], Generated]:
@@ -176,11 +162,3 @@ class Generation:
             return lambda: generate(self._scheduler, part, self._facts_of(self._conn, part), stored)
         facts = None if self._workers_read else self._facts_of(self._conn, part)
         return self._pool.submit(_generate, part, facts, frozenset(stored)).result
-
-    def __enter__(self) -> Generation:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)

@@ -15,13 +15,10 @@ query, so one SQL pass over the cars counts every month while the workers comput
 
 from __future__ import annotations
 
-import signal
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
-from multiprocessing import get_context
 from typing import Any, NamedTuple
 
 from sqlalchemy import Column, Integer, MetaData, Table, func, literal, select, union_all
@@ -31,6 +28,7 @@ from lifecycle_cli.core.facts import ACTIVE, readings_of
 from lifecycle_cli.core.mileage import Reading
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import VehicleFacts
+from lifecycle_cli.spawned import PoolHolder, spawn_pool
 from lifecycle_cli.store.bulk import chunks, insert_by_shape
 from lifecycle_cli.store.facts import load_vehicle_facts
 from lifecycle_cli.store.tables import READINGS, VEHICLES, VISITS
@@ -110,7 +108,7 @@ def recompute(conn: Connection, rules: Rules, keys: PassKeys, stored_from: dict[
     return Recomputed(groups, expiries)
 
 
-class _States:
+class _States(PoolHolder):
     """recompute() of batches of cars: here, or — for many cars on a machine with more than one core — in
     worker processes reading the committed facts on their own connections (the sync's workers and
     setting, store/generation.py), while this process counts the stored rows."""
@@ -121,8 +119,7 @@ class _States:
         self._conn, self._rules, self._keys = conn, rules, keys
         workers = worker_count(cars)
         url = readable_url(conn) if workers else None
-        self._pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_start,
-                                         initargs=(rules, keys, url)) if url else None
+        self._pool = spawn_pool(workers, _start, (rules, keys, url)) if url else None
         if self._pool is not None:
             for _ in range(workers):  # each starts (its imports: ~1 s) while the caller finds the cars
                 self._pool.submit(_ready)
@@ -133,20 +130,12 @@ class _States:
             return lambda: recompute(self._conn, self._rules, self._keys, stored_from)
         return self._pool.submit(_recompute, stored_from).result
 
-    def __enter__(self) -> _States:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
 
 _worker: tuple[Engine, Rules, PassKeys] | None = None  # a worker process's own (set by _start)
 
 
 def _start(rules: Rules, keys: PassKeys, url: str) -> None:
     global _worker
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the command that started the workers stops them
     from lifecycle_cli.store.db import make_engine
 
     _worker = (make_engine(url), rules, keys)

@@ -1,0 +1,47 @@
+"""Worker processes, made one way for every pool: started with `spawn` (no fork of a process that holds a
+database connection), each ignoring Ctrl-C (the command that started them stops them and rolls back),
+then running the pool's own initializer. `PoolHolder` shuts a pool down when its block ends, cancelling
+the batches not yet started. Used by the task sync (store/generation.py), the import's car state
+(store/state_workers.py), the month ends of the report's trend (store/month_ends.py) and the report's
+figures process (service/report.py)."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Self
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+
+def spawn_pool(workers: int, initializer: Callable[..., None] | None = None,
+               initargs: tuple[Any, ...] = ()) -> ProcessPoolExecutor:
+    """`workers` spawned processes, each running `initializer(*initargs)` once, with Ctrl-C ignored
+    (concurrent.futures imported here: a command that runs no worker does not load it)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_started,
+                               initargs=(initializer, initargs))
+
+
+def _started(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    """A worker's first act."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+class PoolHolder:
+    """What holds an optional pool (`_pool`, None when the work runs in this process), as a context
+    manager: leaving it waits for the running batches and cancels the rest."""
+
+    _pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
