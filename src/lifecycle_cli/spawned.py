@@ -1,15 +1,17 @@
 """Worker processes, made one way for every pool: started with `spawn` (no fork of a process that holds a
 database connection), each ignoring Ctrl-C (the command that started them stops them and rolls back),
 then running the pool's own initializer. `PoolHolder` shuts a pool down when its block ends, cancelling
-the batches not yet started. Used by the task sync (store/generation.py), the import's car state
+the batches not yet started; `pipelined` keeps a pool's batches in flight while this process reads the
+next ones and writes the last. Used by the task sync (store/generation.py), the import's car state
 (store/state_workers.py), the month ends of the report's trend (store/month_ends.py) and the report's
 figures process (service/report.py)."""
 
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Self
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -45,3 +47,21 @@ class PoolHolder:
     def __exit__(self, *_: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+_Item = TypeVar("_Item")
+_Started = TypeVar("_Started")
+
+
+def pipelined(items: Iterable[_Item], start: Callable[[_Item], _Started], finish: Callable[[_Item, _Started], None],
+              ahead: int) -> None:
+    """Start each item in order and finish the oldest once `ahead` more are started (its work runs in
+    a worker while this process reads the next batches and writes the last); then finish the rest, in
+    order. With `ahead` 0 each item is finished as soon as it is started."""
+    pending: deque[tuple[_Item, _Started]] = deque()
+    for item in items:
+        pending.append((item, start(item)))
+        if len(pending) > ahead:
+            finish(*pending.popleft())
+    while pending:
+        finish(*pending.popleft())

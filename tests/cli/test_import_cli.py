@@ -8,8 +8,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -389,31 +389,41 @@ def journal_mode(db: Path) -> str:
         return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
 
 
+@contextmanager
+def pragma_at_index_builds(pragma: str) -> Iterator[list[tuple[str, Any]]]:
+    """(index name, `PRAGMA pragma` on the building connection) of every CREATE [UNIQUE] INDEX run in
+    this process while inside: what SQLite was set to when the import built its indexes."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    seen: list[tuple[str, Any]] = []
+
+    def creating(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith(("CREATE INDEX", "CREATE UNIQUE INDEX")):
+            name = statement.split(" ON ")[0].split()[-1]
+            seen.append((name, conn.connection.driver_connection.execute(f"PRAGMA {pragma}").fetchone()[0]))
+
+    event.listen(Engine, "before_cursor_execute", creating)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", creating)
+
+
 @pytest.mark.sqlite_only("the SQLite journal")
 def test_a_first_import_writes_in_place_under_a_rollback_journal_and_the_wal_comes_back(
     db: Path, files: Files
 ) -> None:
     """Into empty tables the pages are written in place (no WAL to checkpoint at the commit); an import
     into a database holding rows goes through the WAL so readers keep reading while it writes."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    modes: list[str] = []
-
-    def inserting(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("CREATE INDEX"):
-            modes.append(conn.connection.driver_connection.execute("PRAGMA journal_mode").fetchone()[0])
-
-    event.listen(Engine, "before_cursor_execute", inserting)
-    try:
-        customers, vehicles, visits = base_rows()
+    customers, vehicles, visits = base_rows()
+    with pragma_at_index_builds("journal_mode") as built:
         run_ok(db, "import", files.customers(customers), files.vehicles(vehicles))
-        first, modes[:] = set(modes), []
-        assert journal_mode(db) == "wal"
+    first = {mode for _, mode in built}
+    assert journal_mode(db) == "wal"
+    with pragma_at_index_builds("journal_mode") as built:
         run_ok(db, "import", files.visits(visits))  # the visits table was empty, the others not
-        second = set(modes)
-    finally:
-        event.remove(Engine, "before_cursor_execute", inserting)
+    second = {mode for _, mode in built}
     assert (first, second) == ({"delete"}, {"wal"})
     assert journal_mode(db) == "wal"
     assert db_counts(db) == {"customer": 3, "vehicle": 3, "visit": 4, "odometerreading": 1}
@@ -495,23 +505,10 @@ def test_sqlite_builds_an_imports_indexes_sorting_on_disk(db: Path, files: Files
     """In-memory temporary storage made SQLite's index sort read its runs back slowly (1M: 18 s against
     9 s): every CREATE INDEX of an import (the lookups after each first file, the deferred ones at the end)
     sorts spilling to files; the connection's in-memory setting comes back after."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
     if not str(db).endswith(".db"):
         pytest.skip("SQLite's temporary storage")
-    seen: list[tuple[str, int]] = []
-
-    def creating(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith(("CREATE INDEX", "CREATE UNIQUE INDEX")):
-            name = statement.split(" ON ")[0].split()[-1]
-            seen.append((name, conn.connection.driver_connection.execute("PRAGMA temp_store").fetchone()[0]))
-
-    event.listen(Engine, "before_cursor_execute", creating)
-    try:
+    with pragma_at_index_builds("temp_store") as seen:
         run_ok(db, "import", *write_base(files))
-    finally:
-        event.remove(Engine, "before_cursor_execute", creating)
     assert {name for name, _ in seen} >= {"ix_customer_customer_id", "ix_vehicle_vin", "ix_visit_ro_number",
                                           "ix_vehicle_service_due", "ix_visit_visit_date"}
     assert {store for _, store in seen} == {1}, seen  # 1: FILE

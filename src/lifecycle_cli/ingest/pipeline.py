@@ -196,10 +196,11 @@ class Importer:
         parser = RowParser(item.table, item.header_map, date_format=self.options.date_format, labels=COLUMN_LABELS)
         job = FileJob(item.report, item.table, parser)
         keyed = BULK_TABLES_BY_NAME.get(kind.keyed_table or "")
-        first = keyed is not None and keyed.name in self.empty  # the table holds only this file's rows
+        if keyed is not None and keyed.name not in self.empty:
+            keyed = None  # its table holds rows from before this file
         self.empty.difference_update(kind.tables)
-        with lookups_built_after(conn, keyed) if first and keyed is not None else nullcontext():
-            self._land_file(conn, kind, item, job, first)
+        with lookups_built_after(conn, keyed) if keyed is not None else nullcontext():
+            self._land_file(conn, kind, item, job, first=keyed is not None)
 
     def _land_file(self, conn: Any, kind: Kind, item: OpenFile, job: FileJob, first: bool) -> None:
         """The chunks of one file (`first`: its table holds only its rows, FileJob.fresh)."""

@@ -47,6 +47,17 @@ def deferrable(table: Table) -> list[Index]:
                   key=lambda ix: str(ix.name))
 
 
+def drop_present(conn: Connection, table: Table, indexes: list[Index]) -> list[Index]:
+    """Drop those of `indexes` the table has now, inside the import's transaction; returns them."""
+    present = {ix["name"] for ix in inspect(conn).get_indexes(table.name)}
+    dropped = [ix for ix in indexes if ix.name in present]
+    if dropped:
+        begin_now(conn)  # the DROPs must belong to the import's transaction
+    for ix in dropped:
+        ix.drop(conn)
+    return dropped
+
+
 def tables_of(index_names: Collection[str]) -> set[str]:
     """The tables these (deferred) indexes belong to."""
     return {table.name for table in BULK_TABLES for ix in table.indexes if ix.name in index_names}
@@ -78,14 +89,10 @@ def lookups_built_after(conn: Connection, table: Table) -> Iterator[None]:
     (store/keyed.lookup_ready), so nothing is ever read by a scan. Row by row at a million cars the
     VIN, plate and owner indexes cost 6.6 s more than building them after; the visits' work-order
     number and car 7.9 s. On an exception nothing is built: the caller rolls back, which restores them."""
-    present = {ix["name"] for ix in inspect(conn).get_indexes(table.name)}
-    dropped = {(table.name, next(iter(ix.columns)).name): ix for ix in lookups_of(table) if ix.name in present}
+    dropped = {(table.name, next(iter(ix.columns)).name): ix for ix in drop_present(conn, table, lookups_of(table))}
     if not dropped:
         yield
         return
-    begin_now(conn)  # the DROPs belong to the import's transaction
-    for ix in dropped.values():
-        ix.drop(conn)
     conn.info[DROPPED_LOOKUPS] = dropped
     try:
         yield
@@ -162,15 +169,8 @@ def indexes_deferred(conn: Connection, incoming: Mapping[str, int],
     the indexes that are deferred. On an exception the indexes are not rebuilt here: the
     caller rolls the transaction back, which restores them.
     """
-    tables = [t for t in BULK_TABLES if worth_deferring(conn, t, incoming.get(t.name, 0))]
-    deferred: list[Index] = []
-    if tables:
-        begin_now(conn)  # the DROPs must belong to the import's transaction
-    for table in tables:
-        present = {ix["name"] for ix in inspect(conn).get_indexes(table.name)}
-        deferred += [ix for ix in deferrable(table) if ix.name in present]
-    for ix in deferred:
-        ix.drop(conn)
+    deferred = [ix for t in BULK_TABLES if worth_deferring(conn, t, incoming.get(t.name, 0))
+                for ix in drop_present(conn, t, deferrable(t))]
     yield [str(ix.name) for ix in deferred]
     for (ix,) in reported(([ix] for ix in deferred), len(deferred), "建立索引（个）", steps):
         ix.create(conn)

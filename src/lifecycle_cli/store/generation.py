@@ -15,10 +15,8 @@ sync of `PARALLEL_FROM` customers or more uses one worker per usable core (at mo
 from __future__ import annotations
 
 import os
-from collections import deque
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -100,24 +98,6 @@ def _generate(part: Sequence[int], facts: dict[int, CustomerFacts] | None, store
         with _worker.engine.connect() as conn:
             facts = _worker.facts_of(conn, part)
     return generate(_worker.scheduler, part, facts, stored)
-
-
-_Item = TypeVar("_Item")
-_Started = TypeVar("_Started")
-
-
-def pipelined(items: Iterable[_Item], start: Callable[[_Item], _Started], finish: Callable[[_Item, _Started], None],
-              ahead: int) -> None:
-    """Start each item in order and finish the oldest once `ahead` more are started (its work runs in
-    a worker while this process reads the next batches and writes the last); then finish the rest, in
-    order. With `ahead` 0 each item is finished as soon as it is started."""
-    pending: deque[tuple[_Item, _Started]] = deque()
-    for item in items:
-        pending.append((item, start(item)))
-        if len(pending) > ahead:
-            finish(*pending.popleft())
-    while pending:
-        finish(*pending.popleft())
 
 
 def worker_count(customers: int) -> int:

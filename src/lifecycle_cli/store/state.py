@@ -15,10 +15,10 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection
 
 from lifecycle_cli.core.rules import Rules
+from lifecycle_cli.spawned import pipelined
 from lifecycle_cli.steps import Steps, reported
 from lifecycle_cli.store.bulk import chunks, fetch_in, in_keys, update_tuples
 from lifecycle_cli.store.facts import read_vehicle_fact_rows
-from lifecycle_cli.store.generation import pipelined
 from lifecycle_cli.store.state_workers import StateWorkers
 from lifecycle_cli.store.tables import CUSTOMERS, VEHICLES, VISITS
 from lifecycle_cli.store.vehicle_state import as_stored, mmdd, vehicle_state_columns

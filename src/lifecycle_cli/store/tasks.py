@@ -23,6 +23,7 @@ from lifecycle_cli.core.golive import first_sync_lookback_days
 from lifecycle_cli.core.insurance import RENEWAL_CODE
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.core.schedule import SCHEDULED_CODES, ScheduledTask, Scheduler
+from lifecycle_cli.spawned import pipelined
 from lifecycle_cli.steps import Steps, reported
 from lifecycle_cli.store.appointments import settle as settle_appointments
 from lifecycle_cli.store.bulk import chunks, fetch_in, insert_by_shape, update_by_pk
@@ -33,7 +34,7 @@ from lifecycle_cli.store.candidates import (
 )
 from lifecycle_cli.store.db import serialize_writers
 from lifecycle_cli.store.facts import load_customer_facts
-from lifecycle_cli.store.generation import Generated, Generation, pipelined
+from lifecycle_cli.store.generation import Generated, Generation
 from lifecycle_cli.store.golive import GoLive, adopt_earlier_release
 from lifecycle_cli.store.staff import load_staffing
 from lifecycle_cli.store.tables import META, TASKS, VEHICLES
