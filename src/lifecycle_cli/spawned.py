@@ -8,13 +8,20 @@ figures process (service/report.py)."""
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
+
+
+# How often a worker looks whether the process that started it is still there.
+ORPHAN_CHECK_SECONDS = 0.2
 
 
 def spawn_pool(workers: int, initializer: Callable[..., None] | None = None,
@@ -25,14 +32,23 @@ def spawn_pool(workers: int, initializer: Callable[..., None] | None = None,
     from multiprocessing import get_context
 
     return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_started,
-                               initargs=(initializer, initargs))
+                               initargs=(os.getpid(), initializer, initargs))
 
 
-def _started(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
-    """A worker's first act."""
+def _started(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    """A worker's first act: Ctrl-C ignored, and an end of its own when its command is killed (a
+    worker waiting for work would otherwise outlive it, holding the terminal's output open)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_when_orphaned, args=(parent,), daemon=True, name="orphan-check").start()
     if initializer is not None:
         initializer(*initargs)
+
+
+def _end_when_orphaned(parent: int) -> None:
+    """Exit once the process that started this worker is gone (its parent is then another)."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(1)
 
 
 class PoolHolder:

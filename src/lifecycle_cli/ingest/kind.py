@@ -18,7 +18,7 @@ from lifecycle_cli.ingest.table import Row
 if TYPE_CHECKING:
     from lifecycle_cli.store.digests import Nearby
 
-__all__ = ["Batch", "ColumnsOf", "Kind", "row_vin"]
+__all__ = ["Batch", "ColumnsOf", "Kind", "parse_row", "row_vin"]
 
 # Parsed rows of a file with the row each came from, landed a batch at a time.
 Batch = list[tuple[Row, dict[str, Any]]]
@@ -104,6 +104,16 @@ class Kind(ABC):
         """What the lowest bit of this file's line digests says about its header (None: nothing, the
         digest is all hash), for a later write to read back from a row's stored digest."""
         return None
+
+
+def parse_row(kind: Kind, p: RowParser, row: Row, report: FileReport) -> dict[str, Any]:
+    """One data row as the kind's values, its messages said (fields beyond the header's width first);
+    RowError when it cannot land. What the pipeline does with each row it reads, here or in the worker
+    that parses ahead (ingest/parse_ahead.py)."""
+    if row.extra:
+        kind.ctx.say(report, row.line, None,
+                     f"本行有 {row.extra} 个多余字段（表头只有 {len(p.table.header)} 列），已忽略", "warning")
+    return kind.parse(p, row, report)
 
 
 def row_vin(ctx: ImportContext, p: RowParser, row: Row, report: FileReport, *, warn: bool) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
-from itertools import islice
+from itertools import islice, repeat
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,14 +23,16 @@ from lifecycle_cli.files import check_directory
 from lifecycle_cli.ingest.context import FileJob, ImportContext
 from lifecycle_cli.ingest.digests import LineDigests
 from lifecycle_cli.ingest.headers import HeaderMap, detect_kind, map_headers, missing_required
-from lifecycle_cli.ingest.kind import Kind
+from lifecycle_cli.ingest.kind import Kind, parse_row
 from lifecycle_cli.ingest.messages import WARNINGS_FILE, Message, MessageLog
+from lifecycle_cli.ingest.parse_ahead import ParseAhead, Parsed
 from lifecycle_cli.ingest.parsing import RowError, RowParser
 from lifecycle_cli.ingest.readers import FileRefused, Table, open_table
 from lifecycle_cli.ingest.registry import COLUMN_LABELS, KIND_LABELS, KINDS
 from lifecycle_cli.ingest.rejects import name_rejects_files, write_rejects
 from lifecycle_cli.ingest.report import FileReport, ImportOptions, ImportRefused, ImportReport
-from lifecycle_cli.ingest.table import Record, Row
+from lifecycle_cli.ingest.table import Lines, Record, Row, UncutRow
+from lifecycle_cli.spawned import pipelined
 from lifecycle_cli.steps import Steps
 from lifecycle_cli.store.bulk import DIGEST
 from lifecycle_cli.store.bulkload import (
@@ -102,6 +104,7 @@ class Importer:
         self.steps: Steps | None = None  # the steps after the files are read (state, indexes)
         self.deferred: list[str] = []  # the indexes this import dropped until it ends
         self.empty: set[str] = set()  # the bulk tables empty at the import's start that no file has written yet
+        self.ahead = ParseAhead(rules, options)  # the worker that parses a big file's lines, if one is
 
     # -- opening --------------------------------------------------------------------------
 
@@ -152,6 +155,8 @@ class Importer:
         name_rejects_files(self.report.files)
         order = {k: i for i, k in enumerate(KINDS)}
         opened.sort(key=lambda f: order.get(f.report.kind or "", len(order)))  # opened files have a kind
+        if any(self._parsed_ahead(item) for item in opened):
+            self.ahead.warm()
         ctx = self.ctx
         try:
             with self.engine.connect() as conn, sorting_on_disk(conn), journal_for_a_first_load(conn):
@@ -164,11 +169,13 @@ class Importer:
                     self.empty = {t.name for t in BULK_TABLES if conn.execute(select(t.c.id).limit(1)).first() is None}
                     # a big load: indexes built once
                     with indexes_deferred(conn, incoming_rows(opened), self.steps) as self.deferred:
-                        for item in opened:
-                            try:
-                                self._import_file(conn, item)
-                            except FileRefused as exc:  # broke after its first rows: nothing lands
-                                raise ImportRefused(f"{item.report.path}: 整个文件未导入，本次导入未做任何修改：{exc}") from None
+                        with self.ahead:  # its worker ends with the files
+                            for item in opened:
+                                try:
+                                    self._import_file(conn, item)
+                                except FileRefused as exc:  # broke after its first rows: nothing lands
+                                    raise ImportRefused(
+                                        f"{item.report.path}: 整个文件未导入，本次导入未做任何修改：{exc}") from None
                         customers = self.after.refresh(conn, ctx.touched_vehicles.take(conn, VEHICLES),
                                                        ctx.touched_customers.take(conn, CUSTOMERS), self.steps,
                                                        bulk=tables_of(self.deferred))
@@ -213,58 +220,112 @@ class Importer:
         near = Nearby()  # where this file's rows were found so far
         kind.begin(job)
         seen: dict[str, int] = {}
-        shown = 0
         lines = item.table.lines()
-        for chunk in _chunks(iter(lines), BATCH_ROWS):
-            job.fresh = set() if first else None
-            if digests is None:
-                batch = [parsed for record in chunk
-                         if (parsed := self._parse(kind, job, lines.row(record), seen, None)) is not None]
-            else:
-                of = digests.of(lines.texts(chunk))
-                landed = kind.landed(conn, parser, of, near) if lookup else {}
-                batch = []
-                unchanged = 0
-                for record, digest, key in zip(chunk, of, map(landed.get, of), strict=True):
-                    if key is not None and key not in seen and lines.plain(record):
-                        seen[key] = record[0]  # the row is what this line makes of it
-                        unchanged += 1
-                        if digest in kept:
-                            report.kept += 1
-                        continue
-                    parsed = self._parse(kind, job, lines.row(record), seen, digest)
-                    if parsed is not None:
-                        batch.append(parsed)
-                report.read += unchanged
-                report.unchanged += unchanged
-            if batch:
-                kind.land(conn, batch, job)
-            if self.progress is not None:  # every PROGRESS_ROWS rows read
-                for read in range(shown + PROGRESS_ROWS, report.read + 1, PROGRESS_ROWS):
-                    self.progress(report.path, read)
-                    shown = read
+        portable = None if lookup else self._parsed_ahead(item)
+        if portable is not None:
+            self._land_parsed_ahead(conn, kind, item, job, first, digests, portable, seen)
+        else:
+            shown = 0
+            for chunk in _chunks(iter(lines), BATCH_ROWS):
+                job.fresh = set() if first else None
+                if digests is None:
+                    batch = [parsed for record in chunk
+                             if (parsed := self._parse(kind, job, lines.row(record), seen, None)) is not None]
+                else:
+                    of = digests.of(lines.texts(chunk))
+                    landed = kind.landed(conn, parser, of, near) if lookup else {}
+                    batch = []
+                    unchanged = 0
+                    for record, digest, key in zip(chunk, of, map(landed.get, of), strict=True):
+                        if key is not None and key not in seen and lines.plain(record):
+                            seen[key] = record[0]  # the row is what this line makes of it
+                            unchanged += 1
+                            if digest in kept:
+                                report.kept += 1
+                            continue
+                        parsed = self._parse(kind, job, lines.row(record), seen, digest)
+                        if parsed is not None:
+                            batch.append(parsed)
+                    report.read += unchanged
+                    report.unchanged += unchanged
+                if batch:
+                    kind.land(conn, batch, job)
+                shown = self._progress(report, shown)
         if job.rejects and self.options.rejects_dir is not None:
             report.rejects_file = write_rejects(self.options.rejects_dir, report, item.table.header, job.rejects,
                                                 item.header_map.columns)
 
+    def _parsed_ahead(self, item: OpenFile) -> Lines | None:
+        """What cuts the file's lines in the worker, when its lines are parsed there (a CSV file of at least
+        the rows that pay for the worker, ParseAhead.wanted); None: they are parsed here."""
+        rows = item.report.path.stat().st_size // BYTES_PER_ROW
+        return item.table.lines().portable() if self.ahead.wanted(rows) else None
+
+    def _land_parsed_ahead(self, conn: Any, kind: Kind, item: OpenFile, job: FileJob, first: bool,
+                           digests: LineDigests | None, portable: Lines, seen: dict[str, int]) -> None:
+        """The chunks of a big file whose lines are not looked up by digest, cut, digested and parsed in
+        the worker (ingest/parse_ahead.py) while this process lands the chunk before; each line's
+        messages said again here, in the file's order, and the rest as `_parse` does it."""
+        report, ctx, lines = item.report, self.ctx, item.table.lines()
+        spec = self.ahead.spec(kind.name, item.table, item.header_map, portable, digests,
+                               kind.digest_low_bit(job.parser) if digests is not None else None)
+        shown = 0
+
+        def start(chunk: list[Record]) -> Callable[[], tuple[list[int] | None, list[Parsed]]]:
+            return self.ahead.submit(spec, chunk)
+
+        def finish(chunk: list[Record], parsed: Callable[[], tuple[list[int] | None, list[Parsed]]]) -> None:
+            nonlocal shown
+            of, results = parsed()
+            job.fresh = set() if first else None
+            batch = []
+            for record, digest, (said, values) in zip(chunk, of or repeat(None), results, strict=False):
+                row = UncutRow(record, lines)
+                report.read += 1
+                warnings = report.warnings
+                for message in said or ():
+                    ctx.say(report, *message)
+                if isinstance(values, dict):
+                    batch.append(self._keep(kind, job, row, values, seen, digest, warnings))
+                else:
+                    ctx.reject(job, row, *values)
+            if batch:
+                kind.land(conn, batch, job)
+            shown = self._progress(report, shown)
+
+        pipelined(_chunks(iter(lines), BATCH_ROWS), start, finish, ahead=2)
+
+    def _progress(self, report: FileReport, shown: int) -> int:
+        """Say every PROGRESS_ROWS rows read since `shown`; the rows said by now."""
+        if self.progress is not None:
+            for read in range(shown + PROGRESS_ROWS, report.read + 1, PROGRESS_ROWS):
+                self.progress(report.path, read)
+                shown = read
+        return shown
+
     def _parse(self, kind: Kind, job: FileJob, row: Row, seen: dict[str, int],
                digest: int | None) -> tuple[Row, dict[str, Any]] | None:
         """One line parsed (None: rejected); with its digest when it said nothing (`digest` given)."""
-        report, ctx = job.report, self.ctx
+        report = job.report
         report.read += 1
         warnings = report.warnings
-        if row.extra:
-            ctx.say(report, row.line, None,
-                    f"本行有 {row.extra} 个多余字段（表头只有 {len(job.table.header)} 列），已忽略", "warning")
         try:
-            values = kind.parse(job.parser, row, report)
+            values = parse_row(kind, job.parser, row, report)
         except RowError as exc:
-            ctx.reject(job, row, exc.column, exc.reason)
+            self.ctx.reject(job, row, exc.column, exc.reason)
             return None
+        return self._keep(kind, job, row, values, seen, digest, warnings)
+
+    def _keep(self, kind: Kind, job: FileJob, row: Row, values: dict[str, Any], seen: dict[str, int],
+              digest: int | None, warnings: int) -> tuple[Row, dict[str, Any]]:
+        """A parsed line for its batch: a key named before is said to be replaced, a key named first in a
+        file whose table holds only its rows is new for sure; its digest kept when the line said nothing
+        (report.warnings still `warnings`)."""
+        report = job.report
         key = kind.natural_key(values)
         if key in seen:
-            ctx.say(report, row.line, None,
-                    f"与第 {seen[key]} 行重复（{key}），以后出现的这一行为准", "warning", "duplicate_row")
+            self.ctx.say(report, row.line, None,
+                         f"与第 {seen[key]} 行重复（{key}），以后出现的这一行为准", "warning", "duplicate_row")
         elif job.fresh is not None:
             job.fresh.add(key)  # named for the first time in a file whose table holds only its rows
         seen[key] = row.line

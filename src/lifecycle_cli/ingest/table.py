@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MAX_UNPACKED_BYTES", "FileRefused", "HeaderMap", "Lines", "Record", "Row", "Table"]
+__all__ = ["MAX_UNPACKED_BYTES", "FileRefused", "HeaderMap", "Lines", "Record", "Row", "Table", "UncutRow"]
 
 # The most an .xlsx may unpack to (the sum of its parts' sizes as the zip declares them; zipfile
 # never unpacks a part beyond its declared size). A zip bomb is refused before openpyxl sees it.
@@ -32,6 +32,27 @@ class Row:
     cells: list[object]
     raw: list[str]
     extra: int = 0
+
+
+class UncutRow(Row):
+    """The row of a record whose values were parsed elsewhere (ingest/parse_ahead.py): its line and
+    `extra` now, its cells cut from the record only when they are wanted (a row rejected while landing,
+    for its rejects file)."""
+
+    def __init__(self, record: Record, lines: Lines) -> None:
+        self.line = record[0]
+        self.extra = 0 if lines.plain(record) else lines.row(record).extra
+        self._record: Record | None = record
+        self._lines = lines
+
+    def __getattr__(self, name: str) -> Any:
+        """`cells` and `raw`, cut the first time one is asked for."""
+        record = self.__dict__.get("_record")
+        if record is None or name not in ("cells", "raw"):
+            raise AttributeError(name)
+        row = self._lines.row(record)
+        self.cells, self.raw, self._record = row.cells, row.raw, None
+        return getattr(self, name)
 
 
 # One data record as `Lines` streams it: (line, what it is made of, what `Lines` keeps of it: None
@@ -63,6 +84,11 @@ class Lines:
     def plain(self, record: Record) -> bool:
         """Whether the record has no fields beyond the header's width (Row.extra is 0)."""
         return not record[2].extra
+
+    def portable(self) -> Lines | None:
+        """What cuts these records into Rows in another process (sent there with the records), or None:
+        the records are Rows already (a workbook's), nothing to cut elsewhere."""
+        return None
 
     def close(self) -> None:
         """Release the open file, if any."""

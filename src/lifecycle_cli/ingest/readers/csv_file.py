@@ -195,6 +195,10 @@ class CsvLines(Lines):
         """Whether the record has no fields beyond the header's width (a line not cut has none)."""
         return record[2] is None or not self.row(record).extra
 
+    def portable(self) -> CsvLines:
+        """These lines without their open file: `row` is all another process needs of them."""
+        return CsvLines(self.path, self.encoding, self.delimiter, self.header_line, self.width)
+
     def _records(self) -> Generator[Record, None, None]:
         """The loop over the lines: a quoted record and a line too long for the csv module's field
         limit go through the csv module (its errors and its line count), others are split only when

@@ -1,0 +1,150 @@
+"""The lines of a big CSV file cut, digested and parsed in a worker process while this one lands the
+batch before (ingest/pipeline.py): at a million cars the parse is about half of a file's time, and the
+machine's second core had nothing to do while the files landed.
+
+What leaves this process is each batch's records (a line's text: cheap to send); what comes back is
+each line's digest and either its values or why it cannot land, with the messages its parse said, in
+order. Everything that depends on more than the line stays here and runs in the file's order: the
+counts, the messages said again to this import's log, the duplicate keys, the digests' keeping and the
+landing. The worker parses with the same kind, rules and options as this process would (one worker,
+batches in the file's order: a kind's caches of cell texts stay the same), so a file lands the same
+either way. Used for a file whose lines are not looked up by digest (its table's digest index is
+deferred: a first import, or a big one) and that is big enough to pay for the worker's start:
+`LIFECYCLE_SYNC_WORKERS` 0 turns it off, any other number on for every CSV file (store/generation.
+worker_count's answer for the file's estimated rows, otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lifecycle_cli.core.rules import Rules
+from lifecycle_cli.ingest.context import ImportContext
+from lifecycle_cli.ingest.digests import LineDigests
+from lifecycle_cli.ingest.kind import parse_row
+from lifecycle_cli.ingest.messages import MessageLog
+from lifecycle_cli.ingest.parsing import RowError, RowParser
+from lifecycle_cli.ingest.registry import COLUMN_LABELS, KINDS
+from lifecycle_cli.ingest.report import FileReport, ImportOptions
+from lifecycle_cli.ingest.table import HeaderMap, Lines, Record, Table
+from lifecycle_cli.spawned import PoolHolder, spawn_pool
+
+__all__ = ["FileSpec", "ParseAhead", "Parsed", "Said"]
+
+# A message a line's parse said: (line, column, text, level, code), as ImportContext.say takes them.
+Said = tuple[int | None, str | None, str, str, str]
+# One line parsed: what it said, and its values or (column, reason) when it cannot land.
+Parsed = tuple[list[Said] | None, dict[str, Any] | tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """What a worker needs to parse a file's lines as this process would: its kind, its table's header
+    facts, how its header maps, how its records are cut, and whether (with what low bit) its lines are
+    digested. `number` tells the worker's files apart."""
+
+    number: int
+    kind: str
+    table: Table
+    header_map: HeaderMap
+    lines: Lines
+    digested: bool
+    low_bit: int | None
+
+
+class _Recording(ImportContext):
+    """A worker's context: what a parse says is kept for the line instead of logged."""
+
+    def __init__(self, rules: Rules, options: ImportOptions) -> None:
+        super().__init__(rules, options, MessageLog())
+        self.said: list[Said] = []
+
+    def say(self, report: FileReport, line: int | None, column: str | None, text: str, level: str,
+            code: str = "") -> None:
+        """Keep the message (said again, in order, by the process that lands the line)."""
+        self.said.append((line, column, text, level, code))
+
+
+class _FileParse:
+    """One file's parse in a worker: its kind, row parser and digests, made on its first batch."""
+
+    def __init__(self, spec: FileSpec, ctx: _Recording) -> None:
+        self.ctx = ctx
+        self.kind = KINDS[spec.kind](ctx)
+        table = spec.table
+        self.parser = RowParser(table, spec.header_map, date_format=ctx.options.date_format, labels=COLUMN_LABELS)
+        self.lines = spec.lines
+        self.report = FileReport(path=table.path, kind=spec.kind)
+        self.digests = (LineDigests(spec.kind, table, spec.header_map, ctx.options, ctx.rules, spec.low_bit)
+                        if spec.digested else None)
+
+    def batch(self, records: list[Record]) -> tuple[list[int] | None, list[Parsed]]:
+        """The records' digests (None: not digested) and each one parsed."""
+        digests = self.digests.of(self.lines.texts(records)) if self.digests is not None else None
+        ctx, kind, parser, report, row_of = self.ctx, self.kind, self.parser, self.report, self.lines.row
+        out: list[Parsed] = []
+        for record in records:
+            ctx.said = []
+            try:
+                values: dict[str, Any] | tuple[str, str] = parse_row(kind, parser, row_of(record), report)
+            except RowError as exc:
+                values = (exc.column, exc.reason)
+            out.append((ctx.said or None, values))
+        return digests, out
+
+
+_ctx: _Recording | None = None  # a worker's own (set by _start)
+_files: dict[int, _FileParse] = {}
+
+
+def _start(rules: Rules, options: ImportOptions) -> None:
+    global _ctx
+    _ctx = _Recording(rules, options)
+
+
+def _parse_batch(spec: FileSpec, records: list[Record]) -> tuple[list[int] | None, list[Parsed]]:
+    assert _ctx is not None
+    parse = _files.get(spec.number)
+    if parse is None:
+        _files.clear()  # the files come one after another
+        parse = _files[spec.number] = _FileParse(spec, _ctx)
+    return parse.batch(records)
+
+
+class ParseAhead(PoolHolder):
+    """The import's parse worker, started for its first big file (`wanted`); `submit` hands it a batch of
+    a file's records and returns a call that gives the batch's digests and parsed lines."""
+
+    def __init__(self, rules: Rules, options: ImportOptions) -> None:
+        self._rules, self._options = rules, options
+        self._files = 0
+
+    @staticmethod
+    def wanted(rows: int) -> bool:
+        """Whether a file of about this many rows is parsed in the worker."""
+        from lifecycle_cli.store.generation import worker_count
+
+        return worker_count(rows) > 0
+
+    def warm(self) -> None:
+        """Start the worker now (it takes about half a second to be ready: started before the import's
+        transaction, it is ready when the first file's lines are)."""
+        if self._pool is None:
+            self._pool = spawn_pool(1, _start, (self._rules, self._options))
+            self._pool.submit(_start, self._rules, self._options)  # the process starts with its first call
+
+    def spec(self, kind: str, table: Table, header_map: HeaderMap, lines: Lines, digests: LineDigests | None,
+             low_bit: int | None) -> FileSpec:
+        """A file's spec for the worker (started with the first, if not yet)."""
+        self.warm()
+        self._files += 1
+        portable = Table(table.path, table.encoding, table.delimiter, list(table.header), table.header_line,
+                         iter(()), table.sheet)
+        return FileSpec(self._files, kind, portable, header_map, lines, digests is not None, low_bit)
+
+    def submit(self, spec: FileSpec, records: list[Record]) -> Callable[[], tuple[list[int] | None, list[Parsed]]]:
+        """The batch parsed, as a call (waiting for the worker)."""
+        assert self._pool is not None
+        return self._pool.submit(_parse_batch, spec, records).result
