@@ -14,11 +14,12 @@ from lifecycle_cli.ingest.context import FileJob, ImportContext
 from lifecycle_cli.ingest.parsing import RowParser
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
+from lifecycle_cli.store.bulk import DIGEST
 
 if TYPE_CHECKING:
     from lifecycle_cli.store.digests import Nearby
 
-__all__ = ["Batch", "ColumnsOf", "Kind", "parse_row", "row_vin"]
+__all__ = ["Batch", "ColumnsOf", "Kind", "keep_row", "parse_row", "row_vin"]
 
 # Parsed rows of a file with the row each came from, landed a batch at a time.
 Batch = list[tuple[Row, dict[str, Any]]]
@@ -114,6 +115,24 @@ def parse_row(kind: Kind, p: RowParser, row: Row, report: FileReport) -> dict[st
         kind.ctx.say(report, row.line, None,
                      f"本行有 {row.extra} 个多余字段（表头只有 {len(p.table.header)} 列），已忽略", "warning")
     return kind.parse(p, row, report)
+
+
+def keep_row(kind: Kind, job: FileJob, row: Row, values: dict[str, Any], seen: dict[str, int],
+             digest: int | None, warnings: int) -> tuple[Row, dict[str, Any]]:
+    """A parsed line for its batch: a key the file named before is said to be replaced, a key named first
+    in a file whose table holds only its rows is new for sure (FileJob.fresh); its digest kept when the
+    line said no warning (the report's count still `warnings`). `seen`: key -> the line that named it."""
+    report = job.report
+    key = kind.natural_key(values)
+    if key in seen:
+        kind.ctx.say(report, row.line, None,
+                     f"与第 {seen[key]} 行重复（{key}），以后出现的这一行为准", "warning", "duplicate_row")
+    elif job.fresh is not None:
+        job.fresh.add(key)  # named for the first time in a file whose table holds only its rows
+    seen[key] = row.line
+    if digest is not None:
+        values[DIGEST] = digest if report.warnings == warnings else None
+    return row, values
 
 
 def row_vin(ctx: ImportContext, p: RowParser, row: Row, report: FileReport, *, warn: bool) -> str:

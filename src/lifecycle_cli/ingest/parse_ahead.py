@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from lifecycle_cli.core.rules import Rules
-from lifecycle_cli.ingest.context import ImportContext
+from lifecycle_cli.ingest.context import FileJob, ImportContext
 from lifecycle_cli.ingest.digests import LineDigests
-from lifecycle_cli.ingest.kind import parse_row
+from lifecycle_cli.ingest.kind import keep_row, parse_row
 from lifecycle_cli.ingest.messages import MessageLog
 from lifecycle_cli.ingest.parsing import RowError, RowParser
 from lifecycle_cli.ingest.registry import COLUMN_LABELS, KINDS
@@ -31,12 +31,14 @@ from lifecycle_cli.ingest.report import FileReport, ImportOptions
 from lifecycle_cli.ingest.table import HeaderMap, Lines, Record, Table
 from lifecycle_cli.spawned import PoolHolder, spawn_pool
 
-__all__ = ["FileSpec", "ParseAhead", "Parsed", "Said"]
+__all__ = ["FileSpec", "ParseAhead", "Parsed", "ParsedBatch", "Said"]
 
 # A message a line's parse said: (line, column, text, level, code), as ImportContext.say takes them.
 Said = tuple[int | None, str | None, str, str, str]
 # One line parsed: what it said, and its values or (column, reason) when it cannot land.
 Parsed = tuple[list[Said] | None, dict[str, Any] | tuple[str, str]]
+# A batch's lines parsed, and the keys it named for the first time in the file (FileJob.fresh).
+ParsedBatch = tuple[list[Parsed], list[str]]
 
 
 @dataclass(frozen=True)
@@ -63,36 +65,49 @@ class _Recording(ImportContext):
 
     def say(self, report: FileReport, line: int | None, column: str | None, text: str, level: str,
             code: str = "") -> None:
-        """Keep the message (said again, in order, by the process that lands the line)."""
+        """Keep the message (said again, in order, by the process that lands the line); count a warning."""
         self.said.append((line, column, text, level, code))
+        if level == "warning":
+            report.warnings += 1
 
 
 class _FileParse:
-    """One file's parse in a worker: its kind, row parser and digests, made on its first batch."""
+    """One file's parse in a worker: its kind, row parser and digests, made on its first batch, and the
+    keys its lines named so far (what makes a later line with one of them a duplicate)."""
 
     def __init__(self, spec: FileSpec, ctx: _Recording) -> None:
         self.ctx = ctx
         self.kind = KINDS[spec.kind](ctx)
         table = spec.table
-        self.parser = RowParser(table, spec.header_map, date_format=ctx.options.date_format, labels=COLUMN_LABELS)
+        parser = RowParser(table, spec.header_map, date_format=ctx.options.date_format, labels=COLUMN_LABELS)
         self.lines = spec.lines
-        self.report = FileReport(path=table.path, kind=spec.kind)
+        self.job = FileJob(FileReport(path=table.path, kind=spec.kind), table, parser)
         self.digests = (LineDigests(spec.kind, table, spec.header_map, ctx.options, ctx.rules, spec.low_bit)
                         if spec.digested else None)
+        self.seen: dict[str, int] = {}
 
-    def batch(self, records: list[Record]) -> tuple[list[int] | None, list[Parsed]]:
-        """The records' digests (None: not digested) and each one parsed."""
-        digests = self.digests.of(self.lines.texts(records)) if self.digests is not None else None
-        ctx, kind, parser, report, row_of = self.ctx, self.kind, self.parser, self.report, self.lines.row
+    def batch(self, records: list[Record]) -> ParsedBatch:
+        """Each record parsed as the pipeline parses a line (with its digest, when digested), and the keys
+        named first."""
+        texts = self.lines.texts(records)
+        digests = self.digests.of(texts) if self.digests is not None else [None] * len(records)
+        ctx, kind, job, seen, row_of = self.ctx, self.kind, self.job, self.seen, self.lines.row
+        parser, report = job.parser, job.report
+        fresh: set[str] = set()
+        job.fresh = fresh
         out: list[Parsed] = []
-        for record in records:
+        for record, digest in zip(records, digests, strict=True):
             ctx.said = []
+            warnings = report.warnings
+            row = row_of(record)
             try:
-                values: dict[str, Any] | tuple[str, str] = parse_row(kind, parser, row_of(record), report)
+                values = parse_row(kind, parser, row, report)
             except RowError as exc:
-                values = (exc.column, exc.reason)
+                out.append((ctx.said or None, (exc.column, exc.reason)))
+                continue
+            keep_row(kind, job, row, values, seen, digest, warnings)
             out.append((ctx.said or None, values))
-        return digests, out
+        return out, list(fresh)
 
 
 _ctx: _Recording | None = None  # a worker's own (set by _start)
@@ -104,7 +119,7 @@ def _start(rules: Rules, options: ImportOptions) -> None:
     _ctx = _Recording(rules, options)
 
 
-def _parse_batch(spec: FileSpec, records: list[Record]) -> tuple[list[int] | None, list[Parsed]]:
+def _parse_batch(spec: FileSpec, records: list[Record]) -> ParsedBatch:
     assert _ctx is not None
     parse = _files.get(spec.number)
     if parse is None:
@@ -144,7 +159,7 @@ class ParseAhead(PoolHolder):
                          iter(()), table.sheet)
         return FileSpec(self._files, kind, portable, header_map, lines, digests is not None, low_bit)
 
-    def submit(self, spec: FileSpec, records: list[Record]) -> Callable[[], tuple[list[int] | None, list[Parsed]]]:
+    def submit(self, spec: FileSpec, records: list[Record]) -> Callable[[], ParsedBatch]:
         """The batch parsed, as a call (waiting for the worker)."""
         assert self._pool is not None
         return self._pool.submit(_parse_batch, spec, records).result

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
-from itertools import islice, repeat
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,9 +23,9 @@ from lifecycle_cli.files import check_directory
 from lifecycle_cli.ingest.context import FileJob, ImportContext
 from lifecycle_cli.ingest.digests import LineDigests
 from lifecycle_cli.ingest.headers import HeaderMap, detect_kind, map_headers, missing_required
-from lifecycle_cli.ingest.kind import Kind, parse_row
+from lifecycle_cli.ingest.kind import Batch, Kind, keep_row, parse_row
 from lifecycle_cli.ingest.messages import WARNINGS_FILE, Message, MessageLog
-from lifecycle_cli.ingest.parse_ahead import ParseAhead, Parsed
+from lifecycle_cli.ingest.parse_ahead import ParseAhead, ParsedBatch
 from lifecycle_cli.ingest.parsing import RowError, RowParser
 from lifecycle_cli.ingest.readers import FileRefused, Table, open_table
 from lifecycle_cli.ingest.registry import COLUMN_LABELS, KIND_LABELS, KINDS
@@ -34,7 +34,6 @@ from lifecycle_cli.ingest.report import FileReport, ImportOptions, ImportRefused
 from lifecycle_cli.ingest.table import Lines, Record, Row, UncutRow
 from lifecycle_cli.spawned import pipelined
 from lifecycle_cli.steps import Steps
-from lifecycle_cli.store.bulk import DIGEST
 from lifecycle_cli.store.bulkload import (
     BULK_TABLES,
     BYTES_PER_ROW,
@@ -223,7 +222,7 @@ class Importer:
         lines = item.table.lines()
         portable = None if lookup else self._parsed_ahead(item)
         if portable is not None:
-            self._land_parsed_ahead(conn, kind, item, job, first, digests, portable, seen)
+            self._land_parsed_ahead(conn, kind, item, job, first, digests, portable)
         else:
             shown = 0
             for chunk in _chunks(iter(lines), BATCH_ROWS):
@@ -262,7 +261,7 @@ class Importer:
         return item.table.lines().portable() if self.ahead.wanted(rows) else None
 
     def _land_parsed_ahead(self, conn: Any, kind: Kind, item: OpenFile, job: FileJob, first: bool,
-                           digests: LineDigests | None, portable: Lines, seen: dict[str, int]) -> None:
+                           digests: LineDigests | None, portable: Lines) -> None:
         """The chunks of a big file whose lines are not looked up by digest, cut, digested and parsed in
         the worker (ingest/parse_ahead.py) while this process lands the chunk before; each line's
         messages said again here, in the file's order, and the rest as `_parse` does it."""
@@ -271,22 +270,21 @@ class Importer:
                                kind.digest_low_bit(job.parser) if digests is not None else None)
         shown = 0
 
-        def start(chunk: list[Record]) -> Callable[[], tuple[list[int] | None, list[Parsed]]]:
+        def start(chunk: list[Record]) -> Callable[[], ParsedBatch]:
             return self.ahead.submit(spec, chunk)
 
-        def finish(chunk: list[Record], parsed: Callable[[], tuple[list[int] | None, list[Parsed]]]) -> None:
+        def finish(chunk: list[Record], parsed: Callable[[], ParsedBatch]) -> None:
             nonlocal shown
-            of, results = parsed()
-            job.fresh = set() if first else None
-            batch = []
-            for record, digest, (said, values) in zip(chunk, of or repeat(None), results, strict=False):
-                row = UncutRow(record, lines)
+            results, fresh = parsed()
+            job.fresh = set(fresh) if first else None
+            batch: Batch = []
+            for record, (said, values) in zip(chunk, results, strict=True):
+                row: Row = UncutRow(record, lines)
                 report.read += 1
-                warnings = report.warnings
                 for message in said or ():
                     ctx.say(report, *message)
                 if isinstance(values, dict):
-                    batch.append(self._keep(kind, job, row, values, seen, digest, warnings))
+                    batch.append((row, values))
                 else:
                     ctx.reject(job, row, *values)
             if batch:
@@ -314,24 +312,7 @@ class Importer:
         except RowError as exc:
             self.ctx.reject(job, row, exc.column, exc.reason)
             return None
-        return self._keep(kind, job, row, values, seen, digest, warnings)
-
-    def _keep(self, kind: Kind, job: FileJob, row: Row, values: dict[str, Any], seen: dict[str, int],
-              digest: int | None, warnings: int) -> tuple[Row, dict[str, Any]]:
-        """A parsed line for its batch: a key named before is said to be replaced, a key named first in a
-        file whose table holds only its rows is new for sure; its digest kept when the line said nothing
-        (report.warnings still `warnings`)."""
-        report = job.report
-        key = kind.natural_key(values)
-        if key in seen:
-            self.ctx.say(report, row.line, None,
-                         f"与第 {seen[key]} 行重复（{key}），以后出现的这一行为准", "warning", "duplicate_row")
-        elif job.fresh is not None:
-            job.fresh.add(key)  # named for the first time in a file whose table holds only its rows
-        seen[key] = row.line
-        if digest is not None:
-            values[DIGEST] = digest if report.warnings == warnings else None
-        return row, values
+        return keep_row(kind, job, row, values, seen, digest, warnings)
 
 
 def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:

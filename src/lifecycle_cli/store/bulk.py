@@ -99,8 +99,13 @@ def insert_by_shape(conn: Connection, table: Table, rows: Iterable[dict[str, Any
     server's bulk-load path, with psycopg adapting the values); other engines go through Core.
     """
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    shape_of: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # a row's keys in its order -> its shape's rows
     for row in rows:
-        by_shape.setdefault(tuple(sorted(row)), []).append(row)
+        order = tuple(row)  # the rows of a batch come in a few key orders: each sorted once, not every row
+        same = shape_of.get(order)
+        if same is None:
+            same = shape_of[order] = by_shape.setdefault(tuple(sorted(order)), [])
+        same.append(row)
     dialect = conn.dialect.name
     for shape, batch in by_shape.items():
         extra = _fixed_defaults(conn, table, shape) if dialect in ("sqlite", "postgresql") else None

@@ -205,7 +205,7 @@ class Vehicles(Kind):
                 self.ctx.reject(job, row, job.parser.header_of("customer_id"),
                                 not_found("客户", values["customer_id"], "客户"))
                 continue
-            record = {k: v for k, v in values.items() if k != "customer_id"}
-            record["customer_pk"] = pk
-            good.append(record)
+            del values["customer_id"]  # the row's own dict, landed once: changed in place
+            values["customer_pk"] = pk
+            good.append(values)
         return good

@@ -172,7 +172,8 @@ class Visits(Kind):
                     self.ctx.reject(job, row, job.parser.header_of("plate"), f'车牌号 "{values["plate"]}" {reason}')
                     continue
                 pk = found[0]
-            record = {k: v for k, v in values.items() if k not in ("vin", "plate")}
-            record["vehicle_pk"] = pk
-            good.append(record)
+            values.pop("vin", None)  # the row's own dict, landed once: changed in place
+            values.pop("plate", None)
+            values["vehicle_pk"] = pk
+            good.append(values)
         return good
