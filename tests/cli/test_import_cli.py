@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -447,6 +448,56 @@ def test_a_first_import_stopped_midway_leaves_the_database_empty_and_healthy(
     assert db_counts(db) == {"customer": 3, "vehicle": 3, "visit": 4, "odometerreading": 1}
     assert journal_mode(db) == "wal"
     assert index_names(db) == declared_indexes()
+
+
+@pytest.mark.parametrize("orphan", [False, True])
+def test_a_first_load_checks_its_rows_links_once_before_the_commit(db: Path, orphan: bool) -> None:
+    """Into empty tables SQLite does not check each row's links as it lands (a million cars naming their
+    owners in no order: 2.2 s); check_links() checks them all at once, and the row-by-row checks come back."""
+    if not str(db).endswith(".db"):
+        pytest.skip("SQLite's foreign-key checks")
+    from lifecycle_cli.store.bulkload import LinksBroken, first_load
+    from lifecycle_cli.store.db import open_database
+    from lifecycle_cli.store.tables import CUSTOMERS, VEHICLES
+
+    _, engine = open_database(str(db), create=True)
+    try:
+        with engine.connect() as conn:
+            sqlite = conn.connection.driver_connection
+            with first_load(conn) as loading:
+                assert sqlite.execute("PRAGMA foreign_keys").fetchone()[0] == 0
+                trans = conn.begin()
+                if not orphan:
+                    conn.execute(CUSTOMERS.insert().values(id=7, customer_id="C007", name="张伟"))
+                conn.execute(VEHICLES.insert().values(id=1, customer_pk=7, vin=V1, delivery_date=date(2025, 1, 1)))
+                if orphan:
+                    with pytest.raises(LinksBroken, match="vehicle 第 1 行指向的 customer"):
+                        loading.check_links()
+                else:
+                    loading.check_links()
+                trans.rollback()
+            assert sqlite.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_closed_inside_the_first_load_settings_ends_them_quietly(db: Path) -> None:
+    """A Ctrl-C inside a statement makes SQLAlchemy close the connection (invalidate): the import's settings
+    have nothing left to give back, and the interruption is said as one (exit 130), not as an internal
+    error from giving them back (sqlite3.ProgrammingError: a closed database; the Ctrl-C test met it)."""
+    if not str(db).endswith(".db"):
+        pytest.skip("SQLite's settings")
+    from lifecycle_cli.store.bulkload import first_load, sorting_on_disk
+    from lifecycle_cli.store.db import open_database
+
+    _, engine = open_database(str(db), create=True)
+    try:
+        with engine.connect() as conn, pytest.raises(KeyboardInterrupt), sorting_on_disk(conn), first_load(conn):
+            conn.begin()
+            conn.invalidate()  # what SQLAlchemy does to a connection a Ctrl-C interrupted mid-statement
+            raise KeyboardInterrupt
+    finally:
+        engine.dispose()
 
 
 # --------------------------------------------------------------------------- indexes of a big load

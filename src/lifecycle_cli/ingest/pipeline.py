@@ -37,8 +37,8 @@ from lifecycle_cli.steps import Steps
 from lifecycle_cli.store.bulkload import (
     BULK_TABLES,
     BYTES_PER_ROW,
+    first_load,
     indexes_deferred,
-    journal_for_a_first_load,
     lookups_built_after,
     sorting_on_disk,
     tables_of,
@@ -158,7 +158,7 @@ class Importer:
             self.ahead.warm()
         ctx = self.ctx
         try:
-            with self.engine.connect() as conn, sorting_on_disk(conn), journal_for_a_first_load(conn):
+            with self.engine.connect() as conn, sorting_on_disk(conn), first_load(conn) as loading:
                 trans = conn.begin()
                 try:
                     begin_now(conn, write=True)  # SQLite: the writer from the first statement on
@@ -179,6 +179,7 @@ class Importer:
                                                        ctx.touched_customers.take(conn, CUSTOMERS), self.steps,
                                                        bulk=tables_of(self.deferred))
                     self.after.resync(conn, customers, self.steps)
+                    loading.check_links()
                 except BaseException:
                     trans.rollback()
                     raise
