@@ -112,14 +112,31 @@ def insert_by_shape(conn: Connection, table: Table, rows: Iterable[dict[str, Any
         if extra is None:
             conn.execute(insert(table), batch)
             continue
-        columns = [*shape, *extra]
-        fill = tuple(extra.values())
         if dialect == "postgresql":
-            copy_rows(conn, f'"{table.name}"', columns, ((*(r[f] for f in shape), *fill) for r in batch))
+            fixed = tuple(extra.values())
+            copy_rows(conn, f'"{table.name}"', [*shape, *extra], ((*(r[f] for f in shape), *fixed) for r in batch))
             continue
-        sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
+        literal = {c: text for c, v in extra.items() if (text := _sqlite_literal(v)) is not None}
+        bound = [c for c in extra if c not in literal]
+        values = ["?"] * len(shape) + ["?" if c in bound else literal[c] for c in extra]
+        sql = (f'INSERT INTO "{table.name}" ({", ".join([*shape, *extra])}) '
+               f'VALUES ({", ".join(values)})')
         rows_of = _sqlite_rows(shape, batch)
+        fill = tuple(extra[c] for c in bound)
         driver(conn).executemany(sql, [(*row, *fill) for row in rows_of] if fill else rows_of)
+
+
+def _sqlite_literal(value: Any) -> str | None:
+    """A fixed default as SQL text SQLite stores exactly as it stores the bound value (a bool as 0 / 1,
+    text quoted): written once in the statement, not bound and copied into every row's tuple (a car's
+    row carries six: ~1 us of its 10 at 1M). None: bound as usual."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int):
+        return str(int(value))
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return None
 
 
 def _sqlite_rows(fields: Sequence[str], rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
