@@ -6,16 +6,16 @@ import datetime
 import functools
 import operator
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lifecycle_cli.ingest.values.cells import BadValue, display, is_blank, nfkc
 
 __all__ = ["Phone", "Vin", "parse_phone", "parse_vin", "tidy_vin", "vin_check_digit"]
 
 
-@dataclass(frozen=True)
-class Phone:
-    """A phone number: normalised when valid, else the raw text with valid=False."""
+class Phone(NamedTuple):
+    """A phone number: normalised when valid, else the raw text with valid=False. (A named tuple: one per
+    customer row, made at a third of a frozen dataclass's cost.)"""
 
     value: str
     valid: bool
@@ -88,8 +88,7 @@ def _parse_phone(value: object) -> Phone | None:
     return Phone(value=national, valid=True, is_mobile=False)
 
 
-@dataclass(frozen=True)
-class Vin:
+class Vin(NamedTuple):
     """A tidied 17-character VIN, with a Chinese warning when its check digit does not match."""
 
     value: str
