@@ -119,6 +119,10 @@ def _start(rules: Rules, options: ImportOptions) -> None:
     _ctx = _Recording(rules, options)
 
 
+def _ready() -> None:
+    """Nothing: what starts a worker's process before its first batch."""
+
+
 def _parse_batch(spec: FileSpec, records: list[Record]) -> ParsedBatch:
     assert _ctx is not None
     parse = _files.get(spec.number)
@@ -130,7 +134,8 @@ def _parse_batch(spec: FileSpec, records: list[Record]) -> ParsedBatch:
 
 class ParseAhead(PoolHolder):
     """The import's parse worker, started for its first big file (`wanted`); `submit` hands it a batch of
-    a file's records and returns a call that gives the batch's digests and parsed lines."""
+    a file's records and returns a call that gives the batch's parsed lines (their digests among their
+    values) and the keys it named first."""
 
     def __init__(self, rules: Rules, options: ImportOptions) -> None:
         self._rules, self._options = rules, options
@@ -148,7 +153,7 @@ class ParseAhead(PoolHolder):
         transaction, it is ready when the first file's lines are)."""
         if self._pool is None:
             self._pool = spawn_pool(1, _start, (self._rules, self._options))
-            self._pool.submit(_start, self._rules, self._options)  # the process starts with its first call
+            self._pool.submit(_ready)  # the process starts with its first call
 
     def spec(self, kind: str, table: Table, header_map: HeaderMap, lines: Lines, digests: LineDigests | None,
              low_bit: int | None) -> FileSpec:
