@@ -2,9 +2,10 @@
 database connection), each ignoring Ctrl-C (the command that started them stops them and rolls back),
 then running the pool's own initializer. `PoolHolder` shuts a pool down when its block ends, cancelling
 the batches not yet started; `pipelined` keeps a pool's batches in flight while this process reads the
-next ones and writes the last. Used by the task sync (store/generation.py), the import's car state
-(store/state_workers.py), the month ends of the report's trend (store/month_ends.py) and the report's
-figures process (service/report.py)."""
+next ones and writes the last. Used by the task sync (store/generation.py), the import's parse of a
+big file (ingest/parse_ahead.py) and car state (store/state_workers.py), the month ends of the report's
+trend (store/month_ends.py) and the report's figures process (service/report.py). A worker ends itself
+when the command that started it is gone."""
 
 from __future__ import annotations
 

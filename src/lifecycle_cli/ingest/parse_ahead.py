@@ -2,16 +2,18 @@
 batch before (ingest/pipeline.py): at a million cars the parse is about half of a file's time, and the
 machine's second core had nothing to do while the files landed.
 
-What leaves this process is each batch's records (a line's text: cheap to send); what comes back is
-each line's digest and either its values or why it cannot land, with the messages its parse said, in
-order. Everything that depends on more than the line stays here and runs in the file's order: the
-counts, the messages said again to this import's log, the duplicate keys, the digests' keeping and the
-landing. The worker parses with the same kind, rules and options as this process would (one worker,
-batches in the file's order: a kind's caches of cell texts stay the same), so a file lands the same
-either way. Used for a file whose lines are not looked up by digest (its table's digest index is
-deferred: a first import, or a big one) and that is big enough to pay for the worker's start:
-`LIFECYCLE_SYNC_WORKERS` 0 turns it off, any other number on for every CSV file (store/generation.
-worker_count's answer for the file's estimated rows, otherwise).
+What leaves this process is each batch's records (a line's text: cheap to send). The worker parses them
+with the same kind, rules and options as this process would (one worker, batches in the file's order: a
+kind's caches of cell texts stay the same) and keeps what depends only on the file's lines so far: the
+keys it named (a later line with one is a duplicate, a key named first is new for sure: FileJob.fresh)
+and the digest a line keeps (kind.keep_row, as the in-process path does it). What comes back is each
+line's values or why it cannot land, with the messages said for it, in order, and the batch's keys named
+first. The counts, the messages said again to this import's log and the landing stay here, in the
+file's order, so a file lands the same either way. Used for a file whose lines are not looked up by
+digest (its table's digest index is deferred: a first import, or a big one) and that is big enough to
+pay for the worker's start: `LIFECYCLE_SYNC_WORKERS` 0 turns it off, any other number on for every CSV
+file (store/generation.worker_count's answer for the file's estimated rows, otherwise). The worker is
+started by the first such file and ends with the import's files.
 """
 
 from __future__ import annotations
@@ -119,10 +121,6 @@ def _start(rules: Rules, options: ImportOptions) -> None:
     _ctx = _Recording(rules, options)
 
 
-def _ready() -> None:
-    """Nothing: what starts a worker's process before its first batch."""
-
-
 def _parse_batch(spec: FileSpec, records: list[Record]) -> ParsedBatch:
     assert _ctx is not None
     parse = _files.get(spec.number)
@@ -148,17 +146,11 @@ class ParseAhead(PoolHolder):
 
         return worker_count(rows) > 0
 
-    def warm(self) -> None:
-        """Start the worker now (it takes about half a second to be ready: started before the import's
-        transaction, it is ready when the first file's lines are)."""
-        if self._pool is None:
-            self._pool = spawn_pool(1, _start, (self._rules, self._options))
-            self._pool.submit(_ready)  # the process starts with its first call
-
     def spec(self, kind: str, table: Table, header_map: HeaderMap, lines: Lines, digests: LineDigests | None,
              low_bit: int | None) -> FileSpec:
-        """A file's spec for the worker (started with the first, if not yet)."""
-        self.warm()
+        """A file's spec for the worker (started with the first)."""
+        if self._pool is None:
+            self._pool = spawn_pool(1, _start, (self._rules, self._options))
         self._files += 1
         portable = Table(table.path, table.encoding, table.delimiter, list(table.header), table.header_line,
                          iter(()), table.sheet)

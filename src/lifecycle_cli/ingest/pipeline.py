@@ -154,8 +154,6 @@ class Importer:
         name_rejects_files(self.report.files)
         order = {k: i for i, k in enumerate(KINDS)}
         opened.sort(key=lambda f: order.get(f.report.kind or "", len(order)))  # opened files have a kind
-        if any(self._parsed_ahead(item) for item in opened):
-            self.ahead.warm()
         ctx = self.ctx
         try:
             with self.engine.connect() as conn, sorting_on_disk(conn), first_load(conn) as loading:
@@ -258,14 +256,13 @@ class Importer:
     def _parsed_ahead(self, item: OpenFile) -> Lines | None:
         """What cuts the file's lines in the worker, when its lines are parsed there (a CSV file of at least
         the rows that pay for the worker, ParseAhead.wanted); None: they are parsed here."""
-        rows = item.report.path.stat().st_size // BYTES_PER_ROW
-        return item.table.lines().portable() if self.ahead.wanted(rows) else None
+        return item.table.lines().portable() if self.ahead.wanted(_estimated_rows(item)) else None
 
     def _land_parsed_ahead(self, conn: Any, kind: Kind, item: OpenFile, job: FileJob, first: bool,
                            digests: LineDigests | None, portable: Lines) -> None:
-        """The chunks of a big file whose lines are not looked up by digest, cut, digested and parsed in
-        the worker (ingest/parse_ahead.py) while this process lands the chunk before; each line's
-        messages said again here, in the file's order, and the rest as `_parse` does it."""
+        """The chunks of a big file whose lines are not looked up by digest, cut, digested, parsed and kept
+        (kind.keep_row) in the worker (ingest/parse_ahead.py) while this process lands the chunk before;
+        each line counted and its messages said again here, in the file's order."""
         report, ctx, lines = item.report, self.ctx, item.table.lines()
         spec = self.ahead.spec(kind.name, item.table, item.header_map, portable, digests,
                                kind.digest_low_bit(job.parser) if digests is not None else None)
@@ -322,11 +319,16 @@ def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
         yield chunk
 
 
+def _estimated_rows(item: OpenFile) -> int:
+    """A low estimate of the rows a file brings, from its size (BYTES_PER_ROW)."""
+    return item.report.path.stat().st_size // BYTES_PER_ROW
+
+
 def incoming_rows(opened: list[OpenFile]) -> dict[str, int]:
     """Table name -> a low estimate of the rows the files bring (from their sizes)."""
     out: dict[str, int] = {}
     for item in opened:
-        rows = item.report.path.stat().st_size // BYTES_PER_ROW
+        rows = _estimated_rows(item)
         kind = KINDS.get(item.report.kind or "")
         for table in kind.tables if kind is not None else ():
             out[table] = out.get(table, 0) + rows

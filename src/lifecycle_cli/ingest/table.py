@@ -37,13 +37,17 @@ class Row:
 class UncutRow(Row):
     """The row of a record whose values were parsed elsewhere (ingest/parse_ahead.py): its line and
     `extra` now, its cells cut from the record only when they are wanted (a row rejected while landing,
-    for its rejects file)."""
+    for its rejects file) — or now, when the record may be wider than the header."""
 
     def __init__(self, record: Record, lines: Lines) -> None:
         self.line = record[0]
-        self.extra = 0 if lines.plain(record) else lines.row(record).extra
-        self._record: Record | None = record
         self._lines = lines
+        self._record: Record | None = record
+        if lines.plain(record):
+            self.extra = 0
+        else:  # cut now for its width: its cells kept
+            row = lines.row(record)
+            self.cells, self.raw, self.extra, self._record = row.cells, row.raw, row.extra, None
 
     def __getattr__(self, name: str) -> Any:
         """`cells` and `raw`, cut the first time one is asked for."""
