@@ -18,8 +18,9 @@ from lifecycle_cli.store.bulk import upsert_customers, upsert_vehicles, upsert_v
 from lifecycle_cli.store.fact_rows import vehicle_facts_of
 from lifecycle_cli.store.facts import load_vehicle_facts, read_vehicle_fact_rows
 from lifecycle_cli.store.generation import WORKERS_ENV
+from lifecycle_cli.store.state_rows import StateRows
 from lifecycle_cli.store.tables import VEHICLES
-from lifecycle_cli.store.vehicle_state import stored_state_rows, vehicle_state, vehicle_state_columns
+from lifecycle_cli.store.vehicle_state import vehicle_state, vehicle_state_columns
 
 CARS = 240
 
@@ -73,15 +74,26 @@ def test_rows_as_read_make_the_facts_and_state_the_core_computes(engine: Engine)
         for pk, (_, car) in facts.items():
             values = vehicle_state(car, rules)
             expected.append((pk, *(v.isoformat() if isinstance(v, date) else v for v in (values[c] for c in columns))))
-        assert stored_state_rows(read_vehicle_fact_rows(conn, pks, as_stored=True), rules) == expected
+        assert StateRows(rules).rows(read_vehicle_fact_rows(conn, pks, as_stored=True)) == expected
 
 
-def test_the_state_columns_stored_as_iso_text_are_the_vehicle_tables_date_columns() -> None:
+def test_the_state_rows_hold_iso_text_in_the_vehicle_tables_date_columns_only(engine: Engine) -> None:
+    """Dates cross from the workers as ISO text: in exactly the columns the vehicle table stores as dates."""
     from sqlalchemy import Date
 
-    from lifecycle_cli.store.vehicle_state import STATE_DATE_COLUMNS
-
-    assert {c for c in vehicle_state_columns() if isinstance(VEHICLES.c[c].type, Date)} == STATE_DATE_COLUMNS
+    columns = vehicle_state_columns()
+    dated = {c for c in columns if isinstance(VEHICLES.c[c].type, Date)}
+    with engine.begin() as conn:
+        rows = StateRows(load_rules()).rows(read_vehicle_fact_rows(conn, _fleet(conn, 3), as_stored=True))
+    seen: set[str] = set()
+    for row in rows:
+        for column, value in zip(columns, row[1:], strict=True):
+            if isinstance(value, str) and len(value) == 10:
+                assert date.fromisoformat(value) and column in dated, column
+                seen.add(column)
+            else:
+                assert column not in dated or value is None, column
+    assert seen == dated
 
 
 @pytest.mark.parametrize("only_moved", [False, True], ids=["whole", "moved"])

@@ -3,8 +3,8 @@ batches' rows and writes the last one's state (store/state.refresh_vehicles).
 
 A worker gets the rules once, then each batch's rows as read (store/fact_rows.VehicleFactRows: on SQLite
 plain text and numbers, cheap to send) and sends back the batch's state rows as stored
-(store/vehicle_state.stored_state_rows): building the facts and running the rules core, about three
-quarters of a first import's state work, leave this process. Workers are spawned and ignore Ctrl-C
+(store/state_rows.StateRows: the rules core's state computed on day numbers), the larger part of a first
+import's state work, leaves this process. Workers are spawned and ignore Ctrl-C
 (lifecycle_cli/spawned.py); how many is store/generation.worker_count's
 answer (`LIFECYCLE_SYNC_WORKERS`; from `PARALLEL_FROM` cars one per usable core). Below that, or with 0
 workers, the same function runs here.
@@ -18,20 +18,20 @@ from typing import Any
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.spawned import PoolHolder, spawn_pool
 from lifecycle_cli.store.fact_rows import VehicleFactRows
-from lifecycle_cli.store.vehicle_state import stored_state_rows
+from lifecycle_cli.store.state_rows import StateRows as StateComputer
 
 StateRows = list[tuple[Any, ...]]
-_rules: Rules | None = None  # a worker process's own (set by _start)
+_state: StateComputer | None = None  # a worker process's own (set by _start)
 
 
 def _start(rules: Rules) -> None:
-    global _rules
-    _rules = rules
+    global _state
+    _state = StateComputer(rules)
 
 
 def _state_rows(rows: VehicleFactRows) -> StateRows:
-    assert _rules is not None
-    return stored_state_rows(rows, _rules)
+    assert _state is not None
+    return _state.rows(rows)
 
 
 class StateWorkers(PoolHolder):
@@ -42,7 +42,7 @@ class StateWorkers(PoolHolder):
     def __init__(self, rules: Rules, cars: int) -> None:
         from lifecycle_cli.store.generation import worker_count
 
-        self._rules = rules
+        self._state = StateComputer(rules)
         workers = worker_count(cars)
         self._pool = spawn_pool(workers, _start, (rules,)) if workers else None
         self.ahead = workers + 1 if workers else 0
@@ -50,5 +50,5 @@ class StateWorkers(PoolHolder):
     def submit(self, rows: VehicleFactRows) -> Callable[[], StateRows]:
         """The batch's state rows, as a call: computed in a worker, or here when the call is made."""
         if self._pool is None:
-            return lambda: stored_state_rows(rows, self._rules)
+            return lambda: self._state.rows(rows)
         return self._pool.submit(_state_rows, rows).result

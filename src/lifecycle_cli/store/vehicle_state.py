@@ -1,12 +1,11 @@
-"""One car's stored projection state, from its facts by the rules core, and a batch of cars' state as the
-rows the vehicle table stores (`stored_state_rows`: dates as ISO text, what SQLite stores and PostgreSQL's
-COPY reads). Pure — no SQLAlchemy, no storage — so a worker process computes it (store/state_workers.py).
+"""One car's stored projection state, from its facts by the rules core: the definition of what the vehicle
+table stores beside each car (a batch of cars' stored rows are computed on day numbers by
+store/state_rows.py, held equal to this). Pure — no SQLAlchemy, no storage.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from operator import itemgetter
 from typing import Any
 
 from lifecycle_cli.core.facts import readings_of
@@ -21,7 +20,6 @@ from lifecycle_cli.core.schedule import (
     vehicle_projection,
     warranty_end,
 )
-from lifecycle_cli.store.fact_rows import VehicleFactRows, vehicle_facts_of
 
 # State is computed from all the facts there are, whatever their date.
 FAR_FUTURE = date(9999, 12, 31)
@@ -113,31 +111,6 @@ def vehicle_state_columns() -> tuple[str, ...]:
             "returned_from_churn", "last_visit_date",
             "km_stage_date_1", "km_stage_date_2", "km_stage_date_3", "km_stage_date_4",
             "insurance_expiry")
-
-
-# The state columns holding a date (or None): stored as ISO text (tests/store/test_state_workers.py holds
-# this to the vehicle table's Date columns).
-STATE_DATE_COLUMNS = frozenset({"last_reading_date", "service_due", "warranty_end", "upgrade_date",
-                                "last_maintenance_date", "prev_service_due", "last_visit_date", "km_stage_date_1",
-                                "km_stage_date_2", "km_stage_date_3", "km_stage_date_4", "insurance_expiry"})
-
-
-def stored_state_rows(rows: VehicleFactRows, rules: Rules) -> list[tuple[Any, ...]]:
-    """(vehicle pk, *its state in vehicle_state_columns() order) of each car of the batch, as stored:
-    dates as ISO text, so the rows cross to and from a worker process as plain strings and numbers.
-    (`as_stored` of every value, with the date columns known: at 1M cars 21 million calls fewer.)"""
-    columns = vehicle_state_columns()
-    values_of = itemgetter(*columns)
-    dated = [i for i, c in enumerate(columns) if c in STATE_DATE_COLUMNS]
-    out = []
-    for pk, (_, facts) in vehicle_facts_of(rows).items():
-        values = list(values_of(vehicle_state(facts, rules)))
-        for i in dated:
-            day = values[i]
-            if day is not None:
-                values[i] = day.isoformat()
-        out.append((pk, *values))
-    return out
 
 
 def as_stored(value: Any) -> Any:
