@@ -43,7 +43,8 @@ class StateAndTasks:
         from lifecycle_cli.store.state import customers_of_vehicles, refresh_customers, refresh_vehicles
 
         # A table whose read-side indexes this import dropped (`bulk`) gets its state written whole.
-        refresh_vehicles(conn, vehicles, self.rules, steps, only_moved="vehicle" not in bulk)
+        refresh_vehicles(conn, vehicles, self.rules, steps, only_moved="vehicle" not in bulk,
+                         bulk_load="vehicle" in bulk)
         # In place: a first import of a million cars holds no second or third set of their keys.
         touched = customers_of_vehicles(conn, vehicles, into=customers)
         vehicles.clear()  # consumed: the cars' keys are not needed after their state
