@@ -74,7 +74,7 @@ class StateRows:
         self._min_daily = bounds.min_daily_km
         self._max_daily = bounds.max_daily_km
         self._default_daily = min(max(bounds.default_daily_km, bounds.min_daily_km), bounds.max_daily_km)
-        self._maintenance = schedule.maintenance_kinds
+        self._maintenance_kinds = schedule.maintenance_kinds
         self._first_km = schedule.first_service_km
         self._interval_km = schedule.service_interval_km
         self._warranty_km = rules.warranty.km
@@ -96,7 +96,7 @@ class StateRows:
         readings: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
         maintained: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
         latest_visit: dict[int, int] = {}
-        maintenance = self._maintenance
+        maintenance = self._maintenance_kinds
         for pk, _, visit_date, km, kind in batch.visits:
             day = days[visit_date]
             readings[pk].append((day, km))
@@ -117,22 +117,8 @@ class StateRows:
             usable = sorted([(delivery, 0), *(r for r in read if r[0] >= delivery)])
             kept_days, kept_kms, num, den = self._projection(usable)
             done = maintained.get(pk)
-            if done:
-                last_done = max(done)
-                due = self._due(kept_days, kept_kms, num, den, last_done, delivery)
-                eve = last_done[0] - 1
-                if eve >= delivery:
-                    before = [m for m in done if m[0] <= eve]
-                    eve_days, eve_kms, eve_num, eve_den = self._projection(usable[:bisect_right(usable, eve, key=_FIRST)])
-                    prev_due: int | None = self._due(eve_days, eve_kms, eve_num, eve_den,
-                                                     max(before) if before else None, delivery)
-                    prev_first = not before
-                else:
-                    prev_due, prev_first = None, False
-                last_maintenance: int | None = last_done[0]
-            else:
-                due = self._due(kept_days, kept_kms, num, den, None, delivery)
-                prev_due, prev_first, last_maintenance = None, False, None
+            due, last_maintenance, prev_due, prev_first = self._maintenance_days(done, usable, delivery, kept_days,
+                                                                            kept_kms, num, den)
             upgrade = min(self._upgrade[delivery], _day_at_km(kept_days, kept_kms, num, den, self._upgrade_km))
             stage_days: list[str | None] = [iso[_day_at_km(kept_days, kept_kms, num, den, km)] for km in self._stage_kms]
             stage_days += [None] * (4 - len(stage_days))
@@ -162,6 +148,24 @@ class StateRows:
                 iso[min(days[d] for d in insured)] if insured else None,
             ))
         return out
+
+    def _maintenance_days(self, done: list[tuple[int, int]] | None, usable: list[tuple[int, int]], delivery: int,
+                     kept_days: list[int], kept_kms: list[int], num: int, den: int,
+                     ) -> tuple[int, int | None, int | None, bool]:
+        """The maintenance due now; the last maintenance's day; what was due on its eve (from the readings
+        and maintenances up to the eve, none when the eve is before the delivery) and whether that was the
+        first service (store/vehicle_state.dated_state). `done`: the (day, km) of every maintenance."""
+        if not done:
+            return self._due(kept_days, kept_kms, num, den, None, delivery), None, None, False
+        last_done = max(done)
+        due = self._due(kept_days, kept_kms, num, den, last_done, delivery)
+        eve = last_done[0] - 1
+        if eve < delivery:
+            return due, last_done[0], None, False
+        before = [m for m in done if m[0] <= eve]
+        eve_days, eve_kms, eve_num, eve_den = self._projection(usable[:bisect_right(usable, eve, key=_FIRST)])
+        prev_due = self._due(eve_days, eve_kms, eve_num, eve_den, max(before) if before else None, delivery)
+        return due, last_done[0], prev_due, not before
 
     def _projection(self, usable: list[tuple[int, int]]) -> tuple[list[int], list[int], int, int]:
         """The kept readings (days, kms) of date-ordered readings, a rollback left out, and the daily km
