@@ -92,3 +92,41 @@ def test_a_work_order_may_name_its_car_by_a_unique_plate(tmp_path: Path, new_db:
     assert '工单.csv:4: 车牌号: 车牌号 "粤A99999" 不存在' in result.stderr
     shown = run_json(db, "show", make_vin(1), "--format", "json")
     assert [(v["visit_date"], v["kind"]) for v in shown["vehicles"][0]["visits"]] == [("2026-03-01", "maintenance")]
+
+
+def test_a_work_order_without_its_vin_names_its_car_by_the_plate_in_a_file_that_has_both(
+    tmp_path: Path, new_db: Callable[[str], Path]
+) -> None:
+    """Walk-in work orders often carry only the plate in an export that has a VIN column: such a row names
+    its car by the plate (when one car has it), a row with neither is rejected naming the VIN column, and
+    a re-import of the unchanged file changes nothing."""
+    db = new_db("x.db")
+    data = tmp_path / "data"
+    data.mkdir()
+    write_csv(data / "customers.csv", CUSTOMER_COLUMNS, [customer("C1", "张三", 1), customer("C2", "李四", 2)])
+    write_csv(data / "vehicles.csv", VEHICLE_COLUMNS, [
+        vehicle(make_vin(1), "C1", "2025-01-10", plate="粤A11111"),
+        vehicle(make_vin(2), "C2", "2025-02-10", plate="粤A22222"),
+        vehicle(make_vin(3), "C2", "2025-03-10", plate="粤A22222"),  # the same plate twice (a typo)
+    ])
+    orders = data / "工单.csv"
+    orders.write_text(
+        "工单号,车架号VIN,车牌号,进店日期,里程数,维修类型\n"
+        f"RO1,{make_vin(2)},粤A22222,2026-03-01,8000,保养\n"
+        "RO2,,粤A11111,2026-03-02,9000,保养\n"
+        ",,粤A11111,2026-04-02,9500,维修\n"
+        "RO4,,粤A22222,2026-03-03,9000,保养\n"
+        "RO5,,,2026-03-04,9000,保养\n",
+        encoding="utf-8",
+    )
+    assert run(db, "import", str(data / "customers.csv"), str(data / "vehicles.csv")).exit_code == 0
+    result = run(db, "import", str(orders))
+    assert result.exit_code == 1
+    rejected = [line.removeprefix(f"{data}/") for line in result.stderr.splitlines() if not line.startswith("警告")]
+    assert rejected == ['工单.csv:5: 车牌号: 车牌号 "粤A22222" 对应 2 辆车，无法确定是哪一辆（请提供车架号）',
+                        "工单.csv:6: 车架号VIN: 必填项为空（车牌号也为空，无法确定是哪辆车）"]
+    visits = run_json(db, "show", make_vin(1), "--format", "json")["vehicles"][0]["visits"]
+    assert [(v["visit_date"], v["kind"]) for v in visits] == [("2026-03-02", "maintenance"), ("2026-04-02", "repair")]
+    again = run(db, "import", str(orders))
+    assert again.exit_code == 1 and again.stderr == result.stderr
+    assert run_json(db, "show", make_vin(1), "--format", "json")["vehicles"][0]["visits"] == visits

@@ -11,7 +11,7 @@ from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.context import FileJob, ImportContext
 from lifecycle_cli.ingest.kind import Batch, ColumnsOf, Kind, not_found
 from lifecycle_cli.ingest.kinds import vehicles
-from lifecycle_cli.ingest.parsing import RowParser, parse_plate, put, put_read
+from lifecycle_cli.ingest.parsing import RowError, RowParser, parse_plate, put, put_read
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
 from lifecycle_cli.store import bulk
@@ -79,8 +79,11 @@ class Visits(Kind):
     def _parse_of(self, p: RowParser) -> Callable[[Row, FileReport], dict[str, Any]]:
         """parse for the rows of one file: the columns it has and their readers, found once."""
         # A work order names its car: its VIN's check digit is not checked here (the car's file says it).
-        read_vin = p.reader("vin", V.tidy_vin, required=True) if p.has("vin") else None
-        read_plate = p.reader("plate", parse_plate, required=True)
+        # In a file with both columns a row without a VIN names its car by the plate (unique, as ever).
+        by_plate_too = p.has("vin") and p.has("plate")
+        read_vin = p.reader("vin", V.tidy_vin, required=not by_plate_too) if p.has("vin") else None
+        read_plate = p.reader("plate", parse_plate, required=not by_plate_too)
+        vin_header = p.header_of("vin")
         read_date = p.date_reader("visit_date", required=True)
         read_km = p.reader("mileage_km", V.parse_km, required=True)
         read_kind = p.reader("kind", self._kind_of_text) if p.has("kind") else None
@@ -89,10 +92,14 @@ class Visits(Kind):
         insert_only = bulk.INSERT_ONLY
 
         def parse(row: Row, report: FileReport) -> dict[str, Any]:
-            if read_vin is not None:
-                out: dict[str, Any] = {"vin": read_vin(row)}
+            vin = read_vin(row) if read_vin is not None else None
+            if vin is not None:
+                out: dict[str, Any] = {"vin": vin}
             else:
-                out = {"plate": read_plate(row)}
+                plate = read_plate(row)
+                if plate is None:
+                    raise RowError(vin_header, "必填项为空（车牌号也为空，无法确定是哪辆车）")
+                out = {"plate": plate}
             empty: dict[str, Any] = {}
             out["visit_date"] = read_date(row)
             out["mileage_km"] = read_km(row)
