@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.context import FileJob, ImportContext
+from lifecycle_cli.ingest.key_lines import KeyLines
 from lifecycle_cli.ingest.parsing import RowParser
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
@@ -117,19 +118,19 @@ def parse_row(kind: Kind, p: RowParser, row: Row, report: FileReport) -> dict[st
     return kind.parse(p, row, report)
 
 
-def keep_row(kind: Kind, job: FileJob, row: Row, values: dict[str, Any], seen: dict[str, int],
+def keep_row(kind: Kind, job: FileJob, row: Row, values: dict[str, Any], seen: KeyLines,
              digest: int | None, warnings: int) -> tuple[Row, dict[str, Any]]:
     """A parsed line for its batch: a key the file named before is said to be replaced, a key named first
     in a file whose table holds only its rows is new for sure (FileJob.fresh); its digest kept when the
     line said no warning (the report's count still `warnings`). `seen`: key -> the line that named it."""
     report = job.report
     key = kind.natural_key(values)
-    if key in seen:
+    before = seen.named(key, row.line)
+    if before is not None:
         kind.ctx.say(report, row.line, None,
-                     f"与第 {seen[key]} 行重复（{key}），以后出现的这一行为准", "warning", "duplicate_row")
+                     f"与第 {before} 行重复（{key}），以后出现的这一行为准", "warning", "duplicate_row")
     elif job.fresh is not None:
         job.fresh.add(key)  # named for the first time in a file whose table holds only its rows
-    seen[key] = row.line
     if digest is not None:
         values[DIGEST] = digest if report.warnings == warnings else None
     return row, values

@@ -25,6 +25,7 @@ from typing import Any
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.ingest.context import FileJob, ImportContext
 from lifecycle_cli.ingest.digests import LineDigests
+from lifecycle_cli.ingest.key_lines import KeyLines
 from lifecycle_cli.ingest.kind import keep_row, parse_row
 from lifecycle_cli.ingest.messages import MessageLog
 from lifecycle_cli.ingest.parsing import RowError, RowParser
@@ -86,7 +87,7 @@ class _FileParse:
         self.job = FileJob(FileReport(path=table.path, kind=spec.kind), table, parser)
         self.digests = (LineDigests(spec.kind, table, spec.header_map, ctx.options, ctx.rules, spec.low_bit)
                         if spec.digested else None)
-        self.seen: dict[str, int] = {}
+        self.seen = KeyLines()
 
     def batch(self, records: list[Record]) -> ParsedBatch:
         """Each record parsed as the pipeline parses a line (with its digest, when digested), and the keys
