@@ -1,5 +1,6 @@
-"""KeyLines, the import's table of the keys a file named and the line that named each last, answers as a
-dict would: for keys that share a hash, across its growth, for any text a reader gives."""
+"""KeyLines, the parse worker's compact table of the keys a file named and the line that named each last,
+answers as KeysInDict (this process's) does, which answers as a dict: for keys that share a hash, across
+its growth, for any text a reader gives."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import random
 
 import pytest
 
-from lifecycle_cli.ingest.key_lines import KeyLines
+from lifecycle_cli.ingest.key_lines import FileKeys, KeyLines, KeysInDict
+
+TABLES = {"compact": KeyLines, "dict": KeysInDict}
 
 
 class SameHash(str):
@@ -24,8 +27,10 @@ class SameHash(str):
     (["\udcff bad byte", "\udcfe bad byte", "\udcff bad byte"], "a reader's escaped bytes"),
     (["", "", "0"], "the empty key"),
 ])
-def test_it_answers_as_a_dict_does(keys: list[str], what: str) -> None:
-    table, model = KeyLines(), {}
+@pytest.mark.parametrize("made", TABLES.values(), ids=TABLES.keys())
+def test_it_answers_as_a_dict_does(made: type[FileKeys], keys: list[str], what: str) -> None:
+    table: FileKeys = made()
+    model: dict[str, int] = {}
     for line, key in enumerate(keys, start=2):
         assert table.named(key, line) == model.get(key), what
         model[key] = line
@@ -35,7 +40,8 @@ def test_it_answers_as_a_dict_does(keys: list[str], what: str) -> None:
 
 def test_many_keys_through_its_growth() -> None:
     rng = random.Random(5)
-    table, model = KeyLines(), {}
+    table = KeyLines()
+    model: dict[str, int] = {}
     for line in range(2, 60_000):
         key = f"RO{rng.randrange(40_000):06d}"
         assert table.named(key, line) == model.get(key)
@@ -44,7 +50,21 @@ def test_many_keys_through_its_growth() -> None:
     assert "RO-none" not in table
 
 
-def test_add_new_keeps_the_first_line_only() -> None:
-    table = KeyLines()
+@pytest.mark.parametrize("made", TABLES.values(), ids=TABLES.keys())
+def test_add_new_keeps_the_first_line_only(made: type[FileKeys]) -> None:
+    table: FileKeys = made()
     assert table.add_new("V1", 2) and not table.add_new("V1", 3)
     assert table.named("V1", 4) == 2
+
+
+def test_expect_makes_room_at_once_while_empty_and_answers_the_same() -> None:
+    sized, grown = KeyLines(), KeyLines()
+    sized.expect(10_000)
+    room = sized._mask + 1
+    assert 3 * 10_000 <= 2 * room < 6 * 10_000  # two-thirds full at most, not twice the room needed
+    for line in range(2, 12_000):
+        key = f"C{line % 9_000:06d}"
+        assert sized.named(key, line) == grown.named(key, line)
+    before = sized._mask
+    sized.expect(1_000_000)  # not empty: nothing moves
+    assert sized._mask == before and len(sized) == len(grown) == 9_000

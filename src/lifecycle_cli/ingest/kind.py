@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from lifecycle_cli.ingest import values as V
 from lifecycle_cli.ingest.context import FileJob, ImportContext
-from lifecycle_cli.ingest.key_lines import KeyLines
+from lifecycle_cli.ingest.key_lines import FileKeys
 from lifecycle_cli.ingest.parsing import RowParser
 from lifecycle_cli.ingest.report import FileReport
 from lifecycle_cli.ingest.table import Row
@@ -118,7 +118,7 @@ def parse_row(kind: Kind, p: RowParser, row: Row, report: FileReport) -> dict[st
     return kind.parse(p, row, report)
 
 
-def keep_row(kind: Kind, job: FileJob, row: Row, values: dict[str, Any], seen: KeyLines,
+def keep_row(kind: Kind, job: FileJob, row: Row, values: dict[str, Any], seen: FileKeys,
              digest: int | None, warnings: int) -> tuple[Row, dict[str, Any]]:
     """A parsed line for its batch: a key the file named before is said to be replaced, a key named first
     in a file whose table holds only its rows is new for sure (FileJob.fresh); its digest kept when the

@@ -88,11 +88,18 @@ class _FileParse:
         self.digests = (LineDigests(spec.kind, table, spec.header_map, ctx.options, ctx.rules, spec.low_bit)
                         if spec.digested else None)
         self.seen = KeyLines()
+        try:
+            self._size: int | None = table.path.stat().st_size
+        except OSError:
+            self._size = None
 
     def batch(self, records: list[Record]) -> ParsedBatch:
         """Each record parsed as the pipeline parses a line (with its digest, when digested), and the keys
         named first."""
         texts = self.lines.texts(records)
+        if self._size and texts:  # the first batch: the keys' table sized for the file's lines at once
+            self.seen.expect(self._size * len(texts) // sum(len(t.encode()) + 1 for t in texts))
+            self._size = None
         digests = self.digests.of(texts) if self.digests is not None else [None] * len(records)
         ctx, kind, job, seen, row_of = self.ctx, self.kind, self.job, self.seen, self.lines.row
         parser, report = job.parser, job.report

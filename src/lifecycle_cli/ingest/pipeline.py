@@ -23,7 +23,7 @@ from lifecycle_cli.files import check_directory
 from lifecycle_cli.ingest.context import FileJob, ImportContext
 from lifecycle_cli.ingest.digests import LineDigests
 from lifecycle_cli.ingest.headers import HeaderMap, detect_kind, map_headers, missing_required
-from lifecycle_cli.ingest.key_lines import KeyLines
+from lifecycle_cli.ingest.key_lines import FileKeys, KeysInDict
 from lifecycle_cli.ingest.kind import Batch, Kind, keep_row, parse_row
 from lifecycle_cli.ingest.messages import WARNINGS_FILE, Message, MessageLog
 from lifecycle_cli.ingest.parse_ahead import ParseAhead, ParsedBatch
@@ -218,7 +218,7 @@ class Importer:
         kept = kept_digests(conn, kind.digest_table or "") if lookup else set()  # counted kept when skipped
         near = Nearby()  # where this file's rows were found so far
         kind.begin(job)
-        seen = KeyLines()
+        seen = KeysInDict()  # fast: a re-import looks every line's key up (the worker's are compact)
         lines = item.table.lines()
         portable = None if lookup else self._parsed_ahead(item)
         if portable is not None:
@@ -300,7 +300,7 @@ class Importer:
                 shown = read
         return shown
 
-    def _parse(self, kind: Kind, job: FileJob, row: Row, seen: KeyLines,
+    def _parse(self, kind: Kind, job: FileJob, row: Row, seen: FileKeys,
                digest: int | None) -> tuple[Row, dict[str, Any]] | None:
         """One line parsed (None: rejected); with its digest when it said nothing (`digest` given)."""
         report = job.report
