@@ -67,16 +67,23 @@ def test_messy_export_gives_the_same_stages_and_call_list_as_the_canonical_files
     assert len(rows) == 3
 
 
-def test_a_work_order_may_name_its_car_by_a_unique_plate(tmp_path: Path, new_db: Callable[[str], Path]) -> None:
-    db = new_db("x.db")
+def _three_cars_two_sharing_a_plate(tmp_path: Path, db: Path) -> Path:
+    """Two owners and three cars imported, two of them with the same plate (a typo); the folder of the files."""
     data = tmp_path / "data"
     data.mkdir()
     write_csv(data / "customers.csv", CUSTOMER_COLUMNS, [customer("C1", "张三", 1), customer("C2", "李四", 2)])
     write_csv(data / "vehicles.csv", VEHICLE_COLUMNS, [
         vehicle(make_vin(1), "C1", "2025-01-10", plate="粤A11111"),
         vehicle(make_vin(2), "C2", "2025-02-10", plate="粤A22222"),
-        vehicle(make_vin(3), "C2", "2025-03-10", plate="粤A22222"),  # the same plate twice (a typo)
+        vehicle(make_vin(3), "C2", "2025-03-10", plate="粤A22222"),
     ])
+    assert run(db, "import", str(data / "customers.csv"), str(data / "vehicles.csv")).exit_code == 0
+    return data
+
+
+def test_a_work_order_may_name_its_car_by_a_unique_plate(tmp_path: Path, new_db: Callable[[str], Path]) -> None:
+    db = new_db("x.db")
+    data = _three_cars_two_sharing_a_plate(tmp_path, db)
     orders = data / "工单.csv"
     orders.write_text(
         "工单号,车牌号,进店日期,里程数,金额\n"
@@ -85,7 +92,6 @@ def test_a_work_order_may_name_its_car_by_a_unique_plate(tmp_path: Path, new_db:
         "RO3,粤A99999,2026-03-03,9000,300\n",
         encoding="utf-8",
     )
-    assert run(db, "import", str(data / "customers.csv"), str(data / "vehicles.csv")).exit_code == 0
     result = run(db, "import", str(orders), "--visit-kind", "maintenance")
     assert result.exit_code == 1
     assert '工单.csv:3: 车牌号: 车牌号 "粤A22222" 对应 2 辆车，无法确定是哪一辆（请提供车架号）' in result.stderr
@@ -101,14 +107,7 @@ def test_a_work_order_without_its_vin_names_its_car_by_the_plate_in_a_file_that_
     its car by the plate (when one car has it), a row with neither is rejected naming the VIN column, and
     a re-import of the unchanged file changes nothing."""
     db = new_db("x.db")
-    data = tmp_path / "data"
-    data.mkdir()
-    write_csv(data / "customers.csv", CUSTOMER_COLUMNS, [customer("C1", "张三", 1), customer("C2", "李四", 2)])
-    write_csv(data / "vehicles.csv", VEHICLE_COLUMNS, [
-        vehicle(make_vin(1), "C1", "2025-01-10", plate="粤A11111"),
-        vehicle(make_vin(2), "C2", "2025-02-10", plate="粤A22222"),
-        vehicle(make_vin(3), "C2", "2025-03-10", plate="粤A22222"),  # the same plate twice (a typo)
-    ])
+    data = _three_cars_two_sharing_a_plate(tmp_path, db)
     orders = data / "工单.csv"
     orders.write_text(
         "工单号,车架号VIN,车牌号,进店日期,里程数,维修类型\n"
@@ -119,7 +118,6 @@ def test_a_work_order_without_its_vin_names_its_car_by_the_plate_in_a_file_that_
         "RO5,,,2026-03-04,9000,保养\n",
         encoding="utf-8",
     )
-    assert run(db, "import", str(data / "customers.csv"), str(data / "vehicles.csv")).exit_code == 0
     result = run(db, "import", str(orders))
     assert result.exit_code == 1
     rejected = [line.removeprefix(f"{data}/") for line in result.stderr.splitlines() if not line.startswith("警告")]
