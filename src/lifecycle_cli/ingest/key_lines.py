@@ -98,25 +98,12 @@ class KeyLines:
         return self._hashes[self._slot(key)[0]] != 0
 
     def named(self, key: str, line: int) -> int | None:
-        """The line that named `key` before (None: named first here); `line` is its line from now on.
-        (The probe of _slot written out: this runs once per line of a big file.)"""
-        data = key.encode("utf-8", "surrogatepass")
-        wanted = ((hash(key) + _HALF) & _LOW) - _HALF or 1
-        hashes, mask = self._hashes, self._mask
-        slot = wanted & mask
-        while True:
-            found = hashes[slot]
-            if found == 0:
-                break
-            if found == wanted:
-                place = self._places[slot]
-                start = place >> _LENGTH_BITS
-                if self._bytes[start:start + (place & _LENGTH_MASK)] == data:
-                    lines = self._lines
-                    before: int = lines[slot]
-                    lines[slot] = line
-                    return before
-            slot = (slot + 1) & mask
+        """The line that named `key` before (None: named first here); `line` is its line from now on."""
+        slot, wanted, data = self._slot(key)
+        if self._hashes[slot] != 0:
+            before: int = self._lines[slot]
+            self._lines[slot] = line
+            return before
         self._put(slot, wanted, data, line)
         return None
 
