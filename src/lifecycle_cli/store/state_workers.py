@@ -18,18 +18,18 @@ from typing import Any
 from lifecycle_cli.core.rules import Rules
 from lifecycle_cli.spawned import PoolHolder, spawn_pool
 from lifecycle_cli.store.fact_rows import VehicleFactRows
-from lifecycle_cli.store.state_rows import StateRows as StateComputer
+from lifecycle_cli.store.state_rows import StateRows
 
-StateRows = list[tuple[Any, ...]]
-_state: StateComputer | None = None  # a worker process's own (set by _start)
+StoredRows = list[tuple[Any, ...]]  # (vehicle pk, *its state as stored)
+_state: StateRows | None = None  # a worker process's own (set by _start)
 
 
 def _start(rules: Rules) -> None:
     global _state
-    _state = StateComputer(rules)
+    _state = StateRows(rules)
 
 
-def _state_rows(rows: VehicleFactRows) -> StateRows:
+def _state_rows(rows: VehicleFactRows) -> StoredRows:
     assert _state is not None
     return _state.rows(rows)
 
@@ -42,12 +42,12 @@ class StateWorkers(PoolHolder):
     def __init__(self, rules: Rules, cars: int) -> None:
         from lifecycle_cli.store.generation import worker_count
 
-        self._state = StateComputer(rules)
+        self._state = StateRows(rules)
         workers = worker_count(cars)
         self._pool = spawn_pool(workers, _start, (rules,)) if workers else None
         self.ahead = workers + 1 if workers else 0
 
-    def submit(self, rows: VehicleFactRows) -> Callable[[], StateRows]:
+    def submit(self, rows: VehicleFactRows) -> Callable[[], StoredRows]:
         """The batch's state rows, as a call: computed in a worker, or here when the call is made."""
         if self._pool is None:
             return lambda: self._state.rows(rows)
